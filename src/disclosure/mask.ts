@@ -1,0 +1,61 @@
+/**
+ * How a payer or payee appears on anything the public can read (reports, PDFs, web pages).
+ * Charity Law art. 82 protects donors' personal information, so an individual's name is shown
+ * only when they agreed to it. This module decides the public form of a name and nothing else:
+ * it never sees amounts and never decides whether a counterparty is shown at all.
+ */
+
+export interface Counterparty {
+  name: string;
+  anonymous: boolean;
+  nameConsent: boolean;
+}
+
+export const ANONYMOUS_LABEL = '匿名';
+
+/**
+ * Words that mark an organisation rather than a person. An organisation's name is not
+ * personal information, and residents have a real interest in knowing which company, shop or
+ * association gave or was paid, so organisations are shown in full even without consent.
+ * The list errs towards organisations that appear in a neighbourhood's books; a person's name
+ * never contains these words, while an organisation missing from the list only gets masked,
+ * which is the safe side.
+ */
+export const ORGANISATION_MARKERS: readonly string[] = [
+  '公司',
+  '有限',
+  '集团',
+  '超市',
+  '商行',
+  '店',
+  '协会',
+  '委员会',
+  '委会',
+  '中心',
+  '基金会',
+  '物业',
+  '合作社',
+  '学校',
+  '医院',
+  '银行',
+];
+
+export function isOrganisationName(name: string): boolean {
+  return ORGANISATION_MARKERS.some((marker) => name.includes(marker));
+}
+
+/**
+ * The public form of a counterparty: `null` when there is none, `匿名` when the giver asked
+ * for anonymity (this wins over consent and over being an organisation, because the giver's
+ * explicit wish is the stronger signal), the full name with consent or for an organisation,
+ * otherwise the first character and `*` (张三丰 → 张*). Characters are counted by code point
+ * so a rare surname outside the BMP is not cut in half.
+ */
+export function publicName(counterparty: Counterparty | null | undefined): string | null {
+  if (counterparty === null || counterparty === undefined) return null;
+  const name = counterparty.name.trim();
+  if (counterparty.anonymous || name.length === 0) return ANONYMOUS_LABEL;
+  if (counterparty.nameConsent || isOrganisationName(name)) return name;
+  const first = Array.from(name)[0];
+  return `${first}*`;
+}

@@ -1,0 +1,37 @@
+/** How donors and payees appear to the public (Charity Law art. 82). */
+import { publicName } from '../../src/disclosure/mask';
+
+const person = (name: string, anonymous = false, nameConsent = false) => ({ name, anonymous, nameConsent });
+
+describe('publicName', () => {
+  test('an individual without consent shows only the first character', () => {
+    expect(publicName(person('张三丰'))).toBe('张*');
+    expect(publicName(person('李四'))).toBe('李*');
+    expect(publicName(person('  王五 '))).toBe('王*');
+  });
+
+  test('consent shows the full name', () => {
+    expect(publicName(person('张三丰', false, true))).toBe('张三丰');
+  });
+
+  test('anonymity wins over consent and over being an organisation', () => {
+    expect(publicName(person('张三丰', true, true))).toBe('匿名');
+    expect(publicName(person('平安物业服务有限公司', true))).toBe('匿名');
+  });
+
+  test('organisations are shown in full without consent', () => {
+    for (const name of ['平安物业服务有限公司', '南岸置业集团', '好又多超市', '老王便利店', '南岸区志愿者协会', '南岸社区居民委员会', '花园村委会', '社区服务中心']) {
+      expect(publicName(person(name))).toBe(name);
+    }
+  });
+
+  test('no counterparty is null; an empty name is 匿名', () => {
+    expect(publicName(null)).toBeNull();
+    expect(publicName(undefined)).toBeNull();
+    expect(publicName(person('   '))).toBe('匿名');
+  });
+
+  test('a surname outside the BMP is not cut in half', () => {
+    expect(publicName(person('𠀀小明'))).toBe('𠀀*');
+  });
+});

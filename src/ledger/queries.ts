@@ -1,0 +1,459 @@
+/**
+ * knex queries of the books. The connection or transaction is always the first argument;
+ * nothing here decides a rule, it only reads and writes rows.
+ */
+import type { Knex } from 'knex';
+import type { Queryable } from '../db/knex';
+
+export interface EntityRow {
+  id: string;
+  code: string;
+  name: string;
+  kind: 'station' | 'foundation';
+  approval_threshold: string | null;
+  created_at: Date;
+}
+
+export interface AccountRow {
+  entity_id: string;
+  code: string;
+  name: string;
+  type: 'asset' | 'liability' | 'net_assets' | 'revenue' | 'expense';
+  parent_code: string | null;
+  role: string | null;
+  monetary: boolean;
+  is_leaf: boolean;
+}
+
+export interface FundRow {
+  entity_id: string;
+  code: string;
+  name: string;
+  restricted: boolean;
+  purpose: string | null;
+  created_at: Date;
+}
+
+export interface ProjectRow {
+  id: string;
+  entity_id: string;
+  code: string;
+  name: string;
+  starts_on: string | null;
+  ends_on: string | null;
+  created_at: Date;
+}
+
+export interface EntryRow {
+  id: string;
+  entity_id: string;
+  seq: string;
+  number: string | null;
+  date: string;
+  memo: string;
+  status: 'pending_approval' | 'posted';
+  kind: string;
+  reversal_of: string | null;
+  reversal_reason: string | null;
+  details: Record<string, unknown>;
+  pending_lines: PendingLine[] | null;
+  created_by: string | null;
+  created_at: Date;
+  approved_by: string | null;
+  approved_at: Date | null;
+  chain_index: string | null;
+  prev_hash: string | null;
+  hash: string | null;
+}
+
+export interface LineRow {
+  id?: string;
+  entry_id: string;
+  entity_id: string;
+  date: string;
+  line_no: number;
+  account_code: string;
+  fund_code: string;
+  project_id: string | null;
+  debit: string | null;
+  credit: string | null;
+  memo: string | null;
+}
+
+export interface PendingLine {
+  lineNo: number;
+  accountCode: string;
+  fundCode: string;
+  projectId: string | null;
+  debit: string | null;
+  credit: string | null;
+  memo: string | null;
+}
+
+export async function findEntity(db: Queryable, entityId: string): Promise<EntityRow | undefined> {
+  return db<EntityRow>('entities').where({ id: entityId }).first();
+}
+
+export async function listEntities(db: Queryable): Promise<EntityRow[]> {
+  return db<EntityRow>('entities').orderBy([{ column: 'kind', order: 'desc' }, { column: 'code' }]);
+}
+
+export async function insertEntity(
+  db: Queryable,
+  entity: { code: string; name: string; kind: string; approvalThreshold: string | null },
+): Promise<EntityRow> {
+  const [row] = await db<EntityRow>('entities')
+    .insert({ code: entity.code, name: entity.name, kind: entity.kind as EntityRow['kind'], approval_threshold: entity.approvalThreshold })
+    .returning('*');
+  await db('entity_books').insert({ entity_id: row.id });
+  await db.raw(
+    `insert into accounts (entity_id, code, name, type, parent_code, role, monetary, is_leaf)
+     select ?, t.code, t.name, t.type, t.parent_code, t.role, t.monetary,
+            not exists (select 1 from chart_template c where c.parent_code = t.code)
+       from chart_template t
+      order by (t.parent_code is not null), t.sort`,
+    [row.id],
+  );
+  return row;
+}
+
+export async function listAccounts(db: Queryable, entityId: string): Promise<AccountRow[]> {
+  return db<AccountRow>('accounts').where({ entity_id: entityId }).orderBy('code');
+}
+
+export async function findAccounts(db: Queryable, entityId: string, codes: string[]): Promise<AccountRow[]> {
+  return db<AccountRow>('accounts').where({ entity_id: entityId }).whereIn('code', codes);
+}
+
+export async function findAccountByRole(db: Queryable, entityId: string, role: string): Promise<AccountRow | undefined> {
+  return db<AccountRow>('accounts').where({ entity_id: entityId, role }).first();
+}
+
+export async function accountHasPostings(db: Queryable, entityId: string, code: string): Promise<boolean> {
+  const row = await db('entry_lines').where({ entity_id: entityId, account_code: code }).first('id');
+  if (row) return true;
+  const pending = await db.raw(
+    `select 1 from entries where entity_id = ? and status = 'pending_approval'
+        and exists (select 1 from jsonb_array_elements(pending_lines) l where l->>'accountCode' = ?) limit 1`,
+    [entityId, code],
+  );
+  return pending.rows.length > 0;
+}
+
+export async function insertSubAccount(
+  db: Queryable,
+  account: { entityId: string; code: string; name: string; parent: AccountRow },
+): Promise<AccountRow> {
+  await db('accounts').where({ entity_id: account.entityId, code: account.parent.code }).update({ is_leaf: false });
+  const [row] = await db<AccountRow>('accounts')
+    .insert({
+      entity_id: account.entityId,
+      code: account.code,
+      name: account.name,
+      type: account.parent.type,
+      parent_code: account.parent.code,
+      role: null,
+      monetary: account.parent.monetary,
+      is_leaf: true,
+    })
+    .returning('*');
+  return row;
+}
+
+export async function listFunds(db: Queryable, entityId: string): Promise<FundRow[]> {
+  return db<FundRow>('funds').where({ entity_id: entityId }).orderBy([{ column: 'restricted' }, { column: 'code' }]);
+}
+
+export async function findFunds(db: Queryable, entityId: string, codes: string[]): Promise<FundRow[]> {
+  return db<FundRow>('funds').where({ entity_id: entityId }).whereIn('code', codes);
+}
+
+export async function insertFund(
+  db: Queryable,
+  fund: { entityId: string; code: string; name: string; restricted: boolean; purpose: string | null },
+): Promise<FundRow> {
+  const [row] = await db<FundRow>('funds')
+    .insert({ entity_id: fund.entityId, code: fund.code, name: fund.name, restricted: fund.restricted, purpose: fund.purpose })
+    .returning('*');
+  return row;
+}
+
+export async function listProjects(db: Queryable, entityId: string): Promise<ProjectRow[]> {
+  return db<ProjectRow>('projects').where({ entity_id: entityId }).orderBy('code');
+}
+
+export async function findProjects(db: Queryable, entityId: string, ids: string[]): Promise<ProjectRow[]> {
+  return db<ProjectRow>('projects').where({ entity_id: entityId }).whereIn('id', ids);
+}
+
+export async function insertProject(
+  db: Queryable,
+  project: { entityId: string; code: string; name: string; startsOn: string | null; endsOn: string | null },
+): Promise<ProjectRow> {
+  const [row] = await db<ProjectRow>('projects')
+    .insert({ entity_id: project.entityId, code: project.code, name: project.name, starts_on: project.startsOn, ends_on: project.endsOn })
+    .returning('*');
+  return row;
+}
+
+/** Takes the entity's posting lock; every posting, approval and close of one entity queues here. */
+export async function lockBooks(tx: Knex.Transaction, entityId: string): Promise<{ chain_length: string; chain_head: string }> {
+  const result = await tx.raw(`select chain_length, chain_head from entity_books where entity_id = ? for update`, [entityId]);
+  return result.rows[0];
+}
+
+export async function isPeriodClosed(db: Queryable, entityId: string, month: string): Promise<boolean> {
+  const row = await db('periods').where({ entity_id: entityId, period: month }).first('period');
+  return Boolean(row);
+}
+
+export async function closedPeriods(db: Queryable, entityId: string): Promise<string[]> {
+  const rows = await db('periods').where({ entity_id: entityId }).orderBy('period').select('period');
+  return rows.map((row: { period: string }) => row.period);
+}
+
+export async function nextVoucherSeq(tx: Knex.Transaction, entityId: string, year: number): Promise<number> {
+  const result = await tx.raw(
+    `insert into voucher_counters (entity_id, year, last_seq) values (?, ?, 1)
+     on conflict (entity_id, year) do update set last_seq = voucher_counters.last_seq + 1
+     returning last_seq`,
+    [entityId, year],
+  );
+  return result.rows[0].last_seq;
+}
+
+/** Current balance (debit − credit) of each account, all funds, all posted entries. */
+export async function accountBalances(db: Queryable, entityId: string, codes: string[]): Promise<Map<string, string>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db('daily_balances')
+    .where({ entity_id: entityId })
+    .whereIn('account_code', codes)
+    .groupBy('account_code')
+    .select('account_code', db.raw('sum(debit) - sum(credit) as balance'));
+  return new Map(rows.map((row: { account_code: string; balance: string }) => [row.account_code, row.balance]));
+}
+
+/** Net assets (credit − debit over net-asset, revenue and expense accounts) held in each fund. */
+export async function fundNetAssets(db: Queryable, entityId: string, fundCodes: string[]): Promise<Map<string, string>> {
+  if (fundCodes.length === 0) return new Map();
+  const result = await db.raw(
+    `select d.fund_code, sum(d.credit) - sum(d.debit) as balance
+       from daily_balances d
+       join accounts a on a.entity_id = d.entity_id and a.code = d.account_code
+      where d.entity_id = ? and d.fund_code = any(?) and a.type in ('net_assets','revenue','expense')
+      group by d.fund_code`,
+    [entityId, fundCodes],
+  );
+  return new Map(result.rows.map((row: { fund_code: string; balance: string }) => [row.fund_code, row.balance]));
+}
+
+export async function insertEntry(tx: Knex.Transaction, row: Partial<EntryRow>): Promise<EntryRow> {
+  const [inserted] = await tx<EntryRow>('entries').insert(row as never).returning('*');
+  return inserted;
+}
+
+export async function insertLines(tx: Knex.Transaction, lines: LineRow[]): Promise<void> {
+  await tx('entry_lines').insert(lines);
+}
+
+/** Folds an entry's posted lines into the daily balances. */
+export async function addToDailyBalances(tx: Knex.Transaction, entryId: string): Promise<void> {
+  await tx.raw(
+    `insert into daily_balances (entity_id, account_code, fund_code, day, debit, credit)
+     select entity_id, account_code, fund_code, date, coalesce(sum(debit), 0), coalesce(sum(credit), 0)
+       from entry_lines where entry_id = ?
+      group by entity_id, account_code, fund_code, date
+     on conflict (entity_id, account_code, fund_code, day) do update
+       set debit = daily_balances.debit + excluded.debit, credit = daily_balances.credit + excluded.credit`,
+    [entryId],
+  );
+}
+
+export async function advanceChain(tx: Knex.Transaction, entityId: string, chainLength: string, head: string): Promise<void> {
+  await tx('entity_books').where({ entity_id: entityId }).update({ chain_length: chainLength, chain_head: head });
+}
+
+export async function postPending(
+  tx: Knex.Transaction,
+  entryId: string,
+  fields: { number: string; voucherYear: number; voucherSeq: number; chainIndex: string; prevHash: string; hash: string; approvedBy: string },
+): Promise<EntryRow> {
+  const [row] = await tx<EntryRow>('entries')
+    .where({ id: entryId, status: 'pending_approval' })
+    .update({
+      status: 'posted',
+      number: fields.number,
+      voucher_year: fields.voucherYear,
+      voucher_seq: fields.voucherSeq,
+      chain_index: fields.chainIndex,
+      prev_hash: fields.prevHash,
+      hash: fields.hash,
+      approved_by: fields.approvedBy,
+      approved_at: tx.fn.now(),
+      pending_lines: null,
+    } as never)
+    .returning('*');
+  return row;
+}
+
+export async function findEntry(db: Queryable, entityId: string, entryId: string): Promise<EntryRow | undefined> {
+  return db<EntryRow>('entries').where({ entity_id: entityId, id: entryId }).first();
+}
+
+export async function findEntryForUpdate(tx: Knex.Transaction, entityId: string, entryId: string): Promise<EntryRow | undefined> {
+  return tx<EntryRow>('entries').where({ entity_id: entityId, id: entryId }).forUpdate().first();
+}
+
+export async function findReversalOf(db: Queryable, entryId: string): Promise<EntryRow | undefined> {
+  return db<EntryRow>('entries').where({ reversal_of: entryId }).first();
+}
+
+export async function linesOf(db: Queryable, entryIds: string[]): Promise<LineRow[]> {
+  if (entryIds.length === 0) return [];
+  return db<LineRow>('entry_lines').whereIn('entry_id', entryIds).orderBy([{ column: 'entry_id' }, { column: 'line_no' }]);
+}
+
+export interface EntryFilter {
+  from?: string;
+  to?: string;
+  accountCode?: string;
+  fundCode?: string;
+  status?: 'posted' | 'pending_approval';
+  after?: { date: string; seq: string };
+  limit: number;
+}
+
+export async function listEntries(db: Queryable, entityId: string, filter: EntryFilter): Promise<EntryRow[]> {
+  const query = db<EntryRow>('entries as e').where('e.entity_id', entityId).select('e.*');
+  if (filter.from) query.where('e.date', '>=', filter.from);
+  if (filter.to) query.where('e.date', '<=', filter.to);
+  if (filter.status) query.where('e.status', filter.status);
+  for (const [column, value] of [
+    ['account_code', filter.accountCode],
+    ['fund_code', filter.fundCode],
+  ] as const) {
+    if (!value) continue;
+    const key = column === 'account_code' ? 'accountCode' : 'fundCode';
+    query.where((where) => {
+      where
+        .whereExists((sub) => sub.from('entry_lines as l').whereRaw('l.entry_id = e.id').where(`l.${column}`, value))
+        .orWhereRaw(`exists (select 1 from jsonb_array_elements(e.pending_lines) p where p->>'${key}' = ?)`, [value]);
+    });
+  }
+  if (filter.after) {
+    query.whereRaw('(e.date, e.seq) > (?, ?)', [filter.after.date, filter.after.seq]);
+  }
+  return query.orderBy([{ column: 'e.date' }, { column: 'e.seq' }]).limit(filter.limit + 1);
+}
+
+export interface BalanceRow {
+  account_code: string;
+  debit: string;
+  credit: string;
+}
+
+export async function balancesAsOf(db: Queryable, entityId: string, asOf: string, before = false): Promise<BalanceRow[]> {
+  const result = await db.raw(
+    `select account_code, sum(debit) as debit, sum(credit) as credit
+       from daily_balances where entity_id = ? and day ${before ? '<' : '<='} ?
+      group by account_code order by account_code`,
+    [entityId, asOf],
+  );
+  return result.rows;
+}
+
+export async function balancesBetween(
+  db: Queryable,
+  entityId: string,
+  range: { from: string; to: string },
+): Promise<{ account_code: string; fund_code: string; debit: string; credit: string }[]> {
+  const result = await db.raw(
+    `select account_code, fund_code, sum(debit) as debit, sum(credit) as credit
+       from daily_balances where entity_id = ? and day between ? and ?
+      group by account_code, fund_code order by account_code, fund_code`,
+    [entityId, range.from, range.to],
+  );
+  return result.rows;
+}
+
+export async function statementLines(
+  db: Queryable,
+  entityId: string,
+  codes: string[],
+  range: { from: string; to: string },
+): Promise<(LineRow & { number: string; entry_memo: string; seq: string })[]> {
+  const result = await db.raw(
+    `select l.*, e.number, e.memo as entry_memo, e.seq
+       from entry_lines l join entries e on e.id = l.entry_id
+      where l.entity_id = ? and l.account_code = any(?) and l.date between ? and ?
+      order by l.date, e.seq, l.line_no`,
+    [entityId, codes, range.from, range.to],
+  );
+  return result.rows;
+}
+
+export async function sumBefore(db: Queryable, entityId: string, codes: string[], before: string): Promise<{ debit: string | null; credit: string | null }> {
+  const result = await db.raw(
+    `select sum(debit) as debit, sum(credit) as credit from daily_balances
+      where entity_id = ? and account_code = any(?) and day < ?`,
+    [entityId, codes, before],
+  );
+  return result.rows[0];
+}
+
+export async function pendingCountInMonths(db: Queryable, entityId: string, months: string[]): Promise<number> {
+  const result = await db.raw(
+    `select count(*)::int as n from entries where entity_id = ? and status = 'pending_approval' and to_char(date, 'YYYY-MM') = any(?)`,
+    [entityId, months],
+  );
+  return result.rows[0].n;
+}
+
+export async function insertPeriods(
+  tx: Knex.Transaction,
+  rows: { entity_id: string; period: string; closed_by: string; closing_entry_id: string | null }[],
+): Promise<void> {
+  if (rows.length > 0) await tx('periods').insert(rows);
+}
+
+export async function chainEntries(db: Queryable, entityId: string, afterIndex: string, limit: number): Promise<EntryRow[]> {
+  return db<EntryRow>('entries')
+    .where({ entity_id: entityId, status: 'posted' })
+    .whereRaw('chain_index > ?', [afterIndex])
+    .orderBy('chain_index')
+    .limit(limit);
+}
+
+export async function bookHead(db: Queryable, entityId: string): Promise<{ chain_length: string; chain_head: string } | undefined> {
+  return db('entity_books').where({ entity_id: entityId }).first('chain_length', 'chain_head');
+}
+
+export async function insertReconciliation(db: Queryable, row: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const [inserted] = await db('reconciliations').insert(row).returning('*');
+  return inserted;
+}
+
+export async function listReconciliations(db: Queryable, entityId: string, range?: { from: string; to: string }) {
+  const query = db('reconciliations').where({ entity_id: entityId }).orderBy([{ column: 'date' }, { column: 'created_at' }]);
+  if (range) query.whereBetween('date', [range.from, range.to]);
+  return query;
+}
+
+export async function insertAttachment(db: Queryable, row: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const [inserted] = await db('attachments')
+    .insert(row)
+    .returning(['id', 'entry_id', 'filename', 'content_type', 'size', 'sha256', 'created_at']);
+  return inserted;
+}
+
+export async function attachmentsOf(db: Queryable, entryIds: string[]) {
+  if (entryIds.length === 0) return [];
+  return db('attachments')
+    .whereIn('entry_id', entryIds)
+    .orderBy('created_at')
+    .select('id', 'entry_id', 'filename', 'content_type', 'size', 'sha256', 'created_at');
+}
+
+export async function findAttachment(db: Queryable, entityId: string, entryId: string, attachmentId: string) {
+  return db('attachments').where({ entity_id: entityId, entry_id: entryId, id: attachmentId }).first();
+}

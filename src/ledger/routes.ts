@@ -1,0 +1,137 @@
+/**
+ * HTTP routes of the books: parse, call the service, answer. No knex, no arithmetic.
+ */
+import multer from 'multer';
+import { z } from 'zod';
+import type { Knex } from 'knex';
+import { defineRoute, RouteTarget } from '../http/route';
+import { EntityParams } from '../shared/schemas';
+import { DomainError } from '../shared/errors';
+import type { Clock } from '../shared/clock';
+import * as service from './service';
+import { hledgerJournal } from './hledger';
+import {
+  AccountParams,
+  AsOfQuery,
+  CreateAccountCommand,
+  CreateEntityCommand,
+  CreateFundCommand,
+  CreateProjectCommand,
+  EntryParams,
+  EntryQuery,
+  PeriodParams,
+  PostEntryCommand,
+  RangeQuery,
+  RecordPaymentCommand,
+  RecordReceiptCommand,
+  RecordReconciliationCommand,
+  ReverseEntryCommand,
+} from './schemas';
+
+export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock }): void {
+  const { db, clock } = deps;
+  const tags = ['ledger'];
+  const base = '/api/entities/:entityId';
+
+  defineRoute(target, { method: 'get', path: '/api/public/entities', summary: 'List stations and foundations (public)', tags: ['public'], auth: false }, () =>
+    service.listPublicEntities(db),
+  );
+  defineRoute(target, { method: 'post', path: '/api/entities', summary: 'Create an entity with the standard chart and fund GENERAL', tags, auth: true, body: CreateEntityCommand, status: 201 }, ({ actor, body }) =>
+    service.createEntity(db, actor, body),
+  );
+  defineRoute(target, { method: 'get', path: base, summary: 'An entity', tags, auth: true, params: EntityParams }, async ({ actor, params }) => {
+    await service.readableEntity(db, actor, params.entityId);
+    return service.getEntity(db, params.entityId);
+  });
+
+  defineRoute(target, { method: 'get', path: `${base}/accounts`, summary: 'Chart of accounts', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
+    service.listAccounts(db, actor, params.entityId),
+  );
+  defineRoute(target, { method: 'post', path: `${base}/accounts`, summary: 'Add a sub-account', tags, auth: true, params: EntityParams, body: CreateAccountCommand, status: 201 }, ({ actor, params, body }) =>
+    service.createAccount(db, actor, params.entityId, body),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/funds`, summary: 'Funds', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
+    service.listFunds(db, actor, params.entityId),
+  );
+  defineRoute(target, { method: 'post', path: `${base}/funds`, summary: 'Add a fund', tags, auth: true, params: EntityParams, body: CreateFundCommand, status: 201 }, ({ actor, params, body }) =>
+    service.createFund(db, actor, params.entityId, body),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/projects`, summary: 'Projects', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
+    service.listProjects(db, actor, params.entityId),
+  );
+  defineRoute(target, { method: 'post', path: `${base}/projects`, summary: 'Add a project', tags, auth: true, params: EntityParams, body: CreateProjectCommand, status: 201 }, ({ actor, params, body }) =>
+    service.createProject(db, actor, params.entityId, body),
+  );
+
+  defineRoute(target, { method: 'post', path: `${base}/entries`, summary: 'Post a journal entry', tags, auth: true, params: EntityParams, body: PostEntryCommand, status: 201, idempotent: true }, ({ actor, params, body, idempotencyKey }) =>
+    service.postEntry(db, actor, params.entityId, body, { idempotencyKey, request: { route: 'entry', entityId: params.entityId, body } }),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/entries`, summary: 'List entries', tags, auth: true, params: EntityParams, query: EntryQuery }, ({ actor, params, query }) =>
+    service.listEntries(db, actor, params.entityId, query),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/entries/:id`, summary: 'One entry', tags, auth: true, params: EntryParams }, ({ actor, params }) =>
+    service.getEntry(db, actor, params.entityId, params.id),
+  );
+  defineRoute(target, { method: 'post', path: `${base}/entries/:id/reverse`, summary: 'Reverse an entry (once)', tags, auth: true, params: EntryParams, body: ReverseEntryCommand, status: 201, idempotent: true }, ({ actor, params, body, idempotencyKey }) =>
+    service.reverseEntry(db, actor, params.entityId, params.id, body, { idempotencyKey }),
+  );
+  defineRoute(target, { method: 'post', path: `${base}/entries/:id/approve`, summary: 'Approve a pending entry (supervisor, not its author)', tags, auth: true, params: EntryParams }, ({ actor, params }) =>
+    service.approveEntry(db, actor, params.entityId, params.id),
+  );
+
+  defineRoute(target, { method: 'post', path: `${base}/receipts`, summary: 'Record a receipt (donation, parking, recycling, subsidy, other)', tags, auth: true, params: EntityParams, body: RecordReceiptCommand, status: 201, idempotent: true }, ({ actor, params, body, idempotencyKey }) =>
+    service.recordReceipt(db, actor, params.entityId, body, { idempotencyKey }),
+  );
+  defineRoute(target, { method: 'post', path: `${base}/payments`, summary: 'Record a payment', tags, auth: true, params: EntityParams, body: RecordPaymentCommand, status: 201, idempotent: true }, ({ actor, params, body, idempotencyKey }) =>
+    service.recordPayment(db, actor, params.entityId, body, { idempotencyKey }),
+  );
+
+  defineRoute(target, { method: 'get', path: `${base}/trial-balance`, summary: 'Trial balance as of a date', tags, auth: true, params: EntityParams, query: AsOfQuery }, ({ actor, params, query }) =>
+    service.trialBalance(db, actor, params.entityId, query.asOf, clock),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/accounts/:code/statement`, summary: 'Account statement with running balance', tags, auth: true, params: AccountParams, query: RangeQuery }, ({ actor, params, query }) =>
+    service.accountStatement(db, actor, params.entityId, params.code, query, clock),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/periods`, summary: 'Closed periods', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
+    service.listPeriods(db, actor, params.entityId),
+  );
+  defineRoute(target, { method: 'post', path: `${base}/periods/:period/close`, summary: 'Close a month (December also posts the year-end close)', tags, auth: true, params: PeriodParams }, ({ actor, params }) =>
+    service.closePeriod(db, actor, params.entityId, params.period),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/export/journal`, summary: 'The journal in hledger format', tags, auth: true, params: EntityParams, query: RangeQuery }, async ({ actor, params, query, res }) => {
+    await service.readableEntity(db, actor, params.entityId);
+    res.type('text/plain; charset=utf-8');
+    for await (const chunk of hledgerJournal(db, params.entityId, query)) res.write(chunk);
+    res.end();
+  });
+  defineRoute(target, { method: 'get', path: `${base}/verify`, summary: 'Recompute the hash chain', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
+    service.verify(db, actor, params.entityId),
+  );
+
+  defineRoute(target, { method: 'post', path: `${base}/reconciliations`, summary: 'Record counted cash and the bank statement balance', tags, auth: true, params: EntityParams, body: RecordReconciliationCommand, status: 201 }, ({ actor, params, body }) =>
+    service.recordReconciliation(db, actor, params.entityId, body),
+  );
+  defineRoute(target, { method: 'get', path: `${base}/reconciliations`, summary: 'Reconciliations', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
+    service.listReconciliations(db, actor, params.entityId),
+  );
+
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 5 } });
+  target.router.post(`${base}/entries/:id/attachments`, (req, res, next) => {
+    if (!req.actor) return next(new DomainError('unauthenticated', 'A valid bearer token is required.'));
+    return upload.single('file')(req, res, next);
+  });
+  defineRoute(target, { method: 'post', path: `${base}/entries/:id/attachments`, summary: 'Attach a receipt photo or scan (JPEG, PNG, PDF ≤ 5 MB; multipart field `file`)', tags, auth: true, params: EntryParams, status: 201 }, ({ actor, params, req }) =>
+    service.addAttachment(db, actor, params.entityId, params.id, req.file),
+  );
+  defineRoute(
+    target,
+    { method: 'get', path: `${base}/entries/:id/attachments/:attachmentId`, summary: 'Download an attachment', tags, auth: true, params: EntryParams.extend({ attachmentId: z.uuid() }) },
+    async ({ actor, params, res }) => {
+      const file = await service.getAttachment(db, actor, params.entityId, params.id, params.attachmentId);
+      res.setHeader('Content-Type', file.content_type);
+      res.setHeader('Content-Disposition', `attachment; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+      res.setHeader('X-Content-SHA256', file.sha256);
+      res.end(file.data);
+    },
+  );
+}

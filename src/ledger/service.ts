@@ -1,0 +1,682 @@
+/**
+ * Use cases of the books. Each command opens its own database transaction (or runs inside
+ * the caller's, for other domains that must commit together with an entry, like grant
+ * disbursements). Rules are checked here and enforced again by the schema.
+ */
+import type { Knex } from 'knex';
+import Decimal from 'decimal.js';
+import { Actor, requireEntityReader, requireEntityRole, isAdmin } from '../auth/actor';
+import { runIdempotent } from '../db/idempotency';
+import { withTransaction } from '../db/transaction';
+import { assert } from '../shared/assert';
+import { Clock, today } from '../shared/clock';
+import { lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
+import { DomainError } from '../shared/errors';
+import { D, formatMoney, ZERO } from '../shared/money';
+import { GENESIS_HASH, chainHash } from './hash';
+import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
+import * as presenters from './presenters';
+import * as queries from './queries';
+import type { EntityRow, EntryRow } from './queries';
+import {
+  CreateAccountCommand,
+  CreateEntityCommand,
+  CreateFundCommand,
+  CreateProjectCommand,
+  EntryQuery,
+  METHOD_ROLES,
+  PAYMENT_ROLES,
+  PostEntryCommand,
+  RECEIPT_ROLES,
+  RecordPaymentCommand,
+  RecordReceiptCommand,
+  RecordReconciliationCommand,
+  ReverseEntryCommand,
+} from './schemas';
+
+export type { EntryDraft, LineDraft } from './posting';
+export { checkDraftShape } from './posting';
+
+const GENERAL_FUND = 'GENERAL';
+
+async function entityOr404(db: Knex | Knex.Transaction, entityId: string): Promise<EntityRow> {
+  const entity = await queries.findEntity(db, entityId);
+  if (!entity) throw new DomainError('not_found', 'Entity not found.');
+  return entity;
+}
+
+// Entities, accounts, funds, projects
+
+export async function createEntity(db: Knex, actor: Actor, command: CreateEntityCommand) {
+  if (!isAdmin(actor)) throw new DomainError('forbidden', 'Only an admin may create entities.');
+  return withTransaction(db, 'read committed', async (tx) => {
+    const exists = await tx('entities').where({ code: command.code }).first('id');
+    if (exists) throw new DomainError('duplicate', `An entity with code ${command.code} exists.`, { errors: [{ path: 'body.code', message: 'taken' }] });
+    const entity = await queries.insertEntity(tx, {
+      code: command.code,
+      name: command.name,
+      kind: command.kind,
+      approvalThreshold: command.approvalThreshold ? formatMoney(command.approvalThreshold) : null,
+    });
+    await queries.insertFund(tx, { entityId: entity.id, code: GENERAL_FUND, name: '非限定性资金', restricted: false, purpose: null });
+    return presenters.presentEntity(entity);
+  });
+}
+
+export async function listPublicEntities(db: Knex) {
+  const rows = await queries.listEntities(db);
+  return { items: rows.map(presenters.presentPublicEntity) };
+}
+
+export async function getEntity(db: Knex, entityId: string) {
+  return presenters.presentEntity(await entityOr404(db, entityId));
+}
+
+/** The entity if the actor may read its books (404/403 otherwise). */
+export async function readableEntity(db: Knex, actor: Actor, entityId: string): Promise<EntityRow> {
+  const entity = await entityOr404(db, entityId);
+  requireEntityReader(actor, entityId);
+  return entity;
+}
+
+export async function listAccounts(db: Knex, actor: Actor, entityId: string) {
+  await readableEntity(db, actor, entityId);
+  return { items: (await queries.listAccounts(db, entityId)).map(presenters.presentAccount) };
+}
+
+export async function createAccount(db: Knex, actor: Actor, entityId: string, command: CreateAccountCommand) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    await queries.lockBooks(tx, entityId);
+    const [parent] = await queries.findAccounts(tx, entityId, [command.parentCode]);
+    if (!parent) throw new DomainError('unknown_account', `Parent account ${command.parentCode} does not exist.`, { errors: [{ path: 'body.parentCode', message: 'unknown account' }] });
+    if (!command.code.startsWith(parent.code) || command.code.length <= parent.code.length) {
+      throw new DomainError('invalid_request', `A sub-account code extends its parent's code (e.g. ${parent.code}01).`, { errors: [{ path: 'body.code', message: `must start with ${parent.code}` }] });
+    }
+    const [existing] = await queries.findAccounts(tx, entityId, [command.code]);
+    if (existing) throw new DomainError('duplicate', `Account ${command.code} exists.`, { errors: [{ path: 'body.code', message: 'taken' }] });
+    if (parent.is_leaf && (await queries.accountHasPostings(tx, entityId, parent.code))) {
+      throw new DomainError('account_has_postings', `Account ${parent.code} already has postings; it cannot become a header.`);
+    }
+    return presenters.presentAccount(await queries.insertSubAccount(tx, { entityId, code: command.code, name: command.name, parent }));
+  });
+}
+
+export async function listFunds(db: Knex, actor: Actor, entityId: string) {
+  await readableEntity(db, actor, entityId);
+  return { items: (await queries.listFunds(db, entityId)).map(presenters.presentFund) };
+}
+
+export async function createFund(db: Knex, actor: Actor, entityId: string, command: CreateFundCommand) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  return withTransaction(db, 'read committed', async (tx) => createFundInTransaction(tx, entityId, command));
+}
+
+export async function createFundInTransaction(tx: Knex.Transaction, entityId: string, command: CreateFundCommand) {
+  const [existing] = await queries.findFunds(tx, entityId, [command.code]);
+  if (existing) throw new DomainError('duplicate', `Fund ${command.code} exists.`, { errors: [{ path: 'body.code', message: 'taken' }] });
+  const row = await queries.insertFund(tx, { entityId, code: command.code, name: command.name, restricted: command.restricted, purpose: command.purpose ?? null });
+  return presenters.presentFund(row);
+}
+
+export async function listProjects(db: Knex, actor: Actor, entityId: string) {
+  await readableEntity(db, actor, entityId);
+  return { items: (await queries.listProjects(db, entityId)).map(presenters.presentProject) };
+}
+
+export async function createProject(db: Knex, actor: Actor, entityId: string, command: CreateProjectCommand) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer', 'grant_manager']);
+  return withTransaction(db, 'read committed', (tx) => createProjectInTransaction(tx, entityId, command));
+}
+
+export async function createProjectInTransaction(tx: Knex.Transaction, entityId: string, command: CreateProjectCommand) {
+  const exists = await tx('projects').where({ entity_id: entityId, code: command.code }).first('id');
+  if (exists) throw new DomainError('duplicate', `Project ${command.code} exists.`, { errors: [{ path: 'body.code', message: 'taken' }] });
+  if (command.startsOn && command.endsOn && command.endsOn < command.startsOn) {
+    throw new DomainError('invalid_request', 'A project ends after it starts.', { errors: [{ path: 'body.endsOn', message: 'before startsOn' }] });
+  }
+  const row = await queries.insertProject(tx, { entityId, code: command.code, name: command.name, startsOn: command.startsOn ?? null, endsOn: command.endsOn ?? null });
+  return presenters.presentProject(row);
+}
+
+// Entries
+
+async function entryView(db: Knex | Knex.Transaction, row: EntryRow) {
+  const lines = row.status === 'posted' ? await queries.linesOf(db, [row.id]) : [];
+  const attachments = await queries.attachmentsOf(db, [row.id]);
+  const reversal = await queries.findReversalOf(db, row.id);
+  return presenters.presentEntry(row, { lines, attachments, reversedBy: reversal?.id ?? null });
+}
+
+function linesFromCommand(command: PostEntryCommand): LineDraft[] {
+  return command.lines.map((line) => ({
+    accountCode: line.accountCode,
+    fundCode: line.fundCode ?? GENERAL_FUND,
+    projectId: line.projectId ?? null,
+    debit: line.debit ? D(line.debit) : null,
+    credit: line.credit ? D(line.credit) : null,
+    memo: line.memo ?? null,
+  }));
+}
+
+interface WriteOptions {
+  idempotencyKey?: string;
+  request?: unknown;
+}
+
+/** Post a draft inside the caller's transaction and present it (for other domains' services). */
+export async function postDraftInTransaction(tx: Knex.Transaction, draft: EntryDraft) {
+  const { row } = await postEntryInTransaction(tx, draft);
+  return entryView(tx, row);
+}
+
+async function postIdempotently(db: Knex, actor: Actor, draft: EntryDraft, options: WriteOptions) {
+  return runIdempotent(db, { key: options.idempotencyKey, userId: actor.userId, request: options.request ?? draft, status: 201 }, (tx) =>
+    postDraftInTransaction(tx, draft),
+  );
+}
+
+export async function postEntry(db: Knex, actor: Actor, entityId: string, command: PostEntryCommand, options: WriteOptions = {}) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  const draft: EntryDraft = {
+    entityId,
+    date: command.date,
+    memo: command.memo,
+    kind: 'journal',
+    details: {},
+    lines: linesFromCommand(command),
+    authorId: actor.userId,
+    approval: 'auto',
+  };
+  return postIdempotently(db, actor, draft, options);
+}
+
+async function accountCodeByRole(db: Knex | Knex.Transaction, entityId: string, role: string): Promise<string> {
+  const account = await queries.findAccountByRole(db, entityId, role);
+  if (!account) throw new DomainError('unknown_account', `These books have no account for ${role}.`);
+  return account.code;
+}
+
+async function fundForMovement(db: Knex | Knex.Transaction, entityId: string, fundCode: string | undefined): Promise<string> {
+  const code = fundCode ?? GENERAL_FUND;
+  const [fund] = await queries.findFunds(db, entityId, [code]);
+  if (!fund) throw new DomainError('unknown_fund', `Fund ${code} does not exist.`, { errors: [{ path: 'body.fundCode', message: 'unknown fund' }] });
+  return code;
+}
+
+export async function recordReceipt(db: Knex, actor: Actor, entityId: string, command: RecordReceiptCommand, options: WriteOptions = {}) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  const [moneyAccount, incomeAccount, fundCode] = await Promise.all([
+    accountCodeByRole(db, entityId, METHOD_ROLES[command.method]),
+    accountCodeByRole(db, entityId, RECEIPT_ROLES[command.kind]),
+    fundForMovement(db, entityId, command.fundCode),
+  ]);
+  const amount = D(command.amount);
+  const payer = command.payer?.trim() || null;
+  const draft: EntryDraft = {
+    entityId,
+    date: command.date,
+    memo: command.memo?.trim() || defaultReceiptMemo(command.kind, payer),
+    kind: 'receipt',
+    details: {
+      receiptKind: command.kind,
+      method: command.method,
+      counterparty: payer ? { name: payer, anonymous: command.anonymous ?? false, nameConsent: command.nameConsent ?? false } : null,
+    },
+    lines: [
+      { accountCode: moneyAccount, fundCode, projectId: null, debit: amount, credit: null, memo: null },
+      { accountCode: incomeAccount, fundCode, projectId: command.projectId ?? null, debit: null, credit: amount, memo: null },
+    ],
+    authorId: actor.userId,
+    approval: 'auto',
+  };
+  return postIdempotently(db, actor, draft, { ...options, request: { route: 'receipt', entityId, command } });
+}
+
+const RECEIPT_LABELS: Record<string, string> = {
+  donation: '捐赠收入',
+  parking: '停车场公共收益',
+  recycling: '废旧物品回收收入',
+  subsidy: '政府补助收入',
+  other: '其他收入',
+};
+
+function defaultReceiptMemo(kind: string, payer: string | null): string {
+  return RECEIPT_LABELS[kind] ?? '收入';
+}
+
+export async function recordPayment(db: Knex, actor: Actor, entityId: string, command: RecordPaymentCommand, options: WriteOptions = {}) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  const [moneyAccount, expenseAccount, fundCode] = await Promise.all([
+    accountCodeByRole(db, entityId, METHOD_ROLES[command.method]),
+    accountCodeByRole(db, entityId, PAYMENT_ROLES[command.category]),
+    fundForMovement(db, entityId, command.fundCode),
+  ]);
+  const amount = D(command.amount);
+  const draft: EntryDraft = {
+    entityId,
+    date: command.date,
+    memo: command.purpose,
+    kind: 'payment',
+    details: { method: command.method, category: command.category, purpose: command.purpose, counterparty: { name: command.payee, anonymous: false, nameConsent: true } },
+    lines: [
+      { accountCode: expenseAccount, fundCode, projectId: command.projectId ?? null, debit: amount, credit: null, memo: null },
+      { accountCode: moneyAccount, fundCode, projectId: null, debit: null, credit: amount, memo: null },
+    ],
+    authorId: actor.userId,
+    approval: 'auto',
+  };
+  return postIdempotently(db, actor, draft, { ...options, request: { route: 'payment', entityId, command } });
+}
+
+export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery) {
+  await readableEntity(db, actor, entityId);
+  const after = decodeCursor(query.cursor);
+  const rows = await queries.listEntries(db, entityId, { ...query, after, limit: query.limit });
+  const page = rows.slice(0, query.limit);
+  const ids = page.map((row) => row.id);
+  const [lines, attachments, reversals] = await Promise.all([
+    queries.linesOf(db, ids),
+    queries.attachmentsOf(db, ids),
+    ids.length ? db('entries').whereIn('reversal_of', ids).select('id', 'reversal_of') : Promise.resolve([]),
+  ]);
+  const reversedBy = new Map(reversals.map((row: { id: string; reversal_of: string }) => [row.reversal_of, row.id]));
+  const items = page.map((row) =>
+    presenters.presentEntry(row, {
+      lines: lines.filter((line) => line.entry_id === row.id),
+      attachments: attachments.filter((attachment: { entry_id: string }) => attachment.entry_id === row.id),
+      reversedBy: reversedBy.get(row.id) ?? null,
+    }),
+  );
+  const last = page[page.length - 1];
+  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+}
+
+function encodeCursor(row: EntryRow): string {
+  return Buffer.from(`${row.date}|${row.seq}`).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): { date: string; seq: string } | undefined {
+  if (!cursor) return undefined;
+  const [date, seq] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !seq || !/^\d{1,18}$/.test(seq)) {
+    throw new DomainError('invalid_request', 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
+  }
+  return { date, seq };
+}
+
+export async function getEntry(db: Knex, actor: Actor, entityId: string, entryId: string) {
+  await readableEntity(db, actor, entityId);
+  const row = await queries.findEntry(db, entityId, entryId);
+  if (!row) throw new DomainError('not_found', 'Entry not found.');
+  return entryView(db, row);
+}
+
+export async function reverseEntry(db: Knex, actor: Actor, entityId: string, entryId: string, command: ReverseEntryCommand, options: WriteOptions = {}) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  return runIdempotent(db, { key: options.idempotencyKey, userId: actor.userId, request: { route: 'reverse', entityId, entryId, command }, status: 201 }, async (tx) => {
+    const original = await queries.findEntryForUpdate(tx, entityId, entryId);
+    if (!original) throw new DomainError('not_found', 'Entry not found.');
+    if (original.status !== 'posted') throw new DomainError('invalid_state', 'Only posted entries can be reversed; a pending entry has not entered the books yet.');
+    if (original.kind === 'year_end_close') throw new DomainError('invalid_state', 'The year-end closing entry cannot be reversed.');
+    if (await queries.findReversalOf(tx, original.id)) throw new DomainError('already_reversed', `Entry ${original.number} has already been reversed.`);
+    const lines = await queries.linesOf(tx, [original.id]);
+    const draft: EntryDraft = {
+      entityId,
+      date: command.date,
+      memo: `冲销 ${original.number}：${original.memo}`.slice(0, 500),
+      kind: 'reversal',
+      details: { reversedNumber: original.number, originalKind: original.kind, originalDetails: original.details },
+      lines: lines.map((line) => ({
+        accountCode: line.account_code,
+        fundCode: line.fund_code,
+        projectId: line.project_id,
+        debit: line.credit === null ? null : D(line.credit),
+        credit: line.debit === null ? null : D(line.debit),
+        memo: line.memo,
+      })),
+      authorId: actor.userId,
+      reversal: { of: original.id, reason: command.reason },
+      approval: 'auto',
+    };
+    return postDraftInTransaction(tx, draft);
+  });
+}
+
+export async function approveEntry(db: Knex, actor: Actor, entityId: string, entryId: string) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['supervisor']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const entry = await queries.findEntryForUpdate(tx, entityId, entryId);
+    if (!entry) throw new DomainError('not_found', 'Entry not found.');
+    if (entry.status !== 'pending_approval') throw new DomainError('not_pending', 'The entry is not waiting for approval.');
+    if (entry.created_by === actor.userId) throw new DomainError('self_approval', 'An entry is approved by someone other than its author.');
+    const { row } = await approveInTransaction(tx, entry, actor.userId);
+    return entryView(tx, row);
+  });
+}
+
+// Balances and statements
+
+const DEBIT_NORMAL = new Set(['asset', 'expense']);
+
+export function normalBalance(type: string, debit: Decimal.Value, credit: Decimal.Value): Decimal {
+  return DEBIT_NORMAL.has(type) ? D(debit).minus(credit) : D(credit).minus(debit);
+}
+
+export async function trialBalance(db: Knex, actor: Actor, entityId: string, asOfInput: string | undefined, clock: Clock) {
+  await readableEntity(db, actor, entityId);
+  const asOf = asOfInput ?? today(clock);
+  return trialBalanceOf(db, entityId, asOf);
+}
+
+export async function trialBalanceOf(db: Knex | Knex.Transaction, entityId: string, asOf: string) {
+  const balances = await queries.balancesAsOf(db, entityId, asOf);
+  const accounts = await queries.listAccounts(db, entityId);
+  const byCode = new Map(accounts.map((account) => [account.code, account]));
+  let totalDebit = ZERO;
+  let totalCredit = ZERO;
+  const rows = balances
+    .filter((row) => !D(row.debit).isZero() || !D(row.credit).isZero())
+    .map((row) => {
+      const account = byCode.get(row.account_code);
+      assert(account, `account ${row.account_code} exists`);
+      totalDebit = totalDebit.plus(row.debit);
+      totalCredit = totalCredit.plus(row.credit);
+      return {
+        accountCode: row.account_code,
+        name: account.name,
+        type: account.type,
+        debit: formatMoney(row.debit),
+        credit: formatMoney(row.credit),
+        balance: formatMoney(normalBalance(account.type, row.debit, row.credit)),
+      };
+    });
+  assert(totalDebit.eq(totalCredit), 'the trial balance balances');
+  return { asOf, rows, totals: { debit: formatMoney(totalDebit), credit: formatMoney(totalCredit) } };
+}
+
+export async function accountStatement(db: Knex, actor: Actor, entityId: string, code: string, range: { from?: string; to?: string }, clock: Clock) {
+  await readableEntity(db, actor, entityId);
+  const accounts = await queries.listAccounts(db, entityId);
+  const account = accounts.find((row) => row.code === code);
+  if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
+  const to = range.to ?? today(clock);
+  const from = range.from ?? `${to.slice(0, 7)}-01`;
+  if (from > to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
+  const codes = accounts.filter((row) => row.is_leaf && row.code.startsWith(code)).map((row) => row.code);
+  const [before, lines] = await Promise.all([queries.sumBefore(db, entityId, codes, from), queries.statementLines(db, entityId, codes, { from, to })]);
+  const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
+  let running = opening;
+  let debitTotal = ZERO;
+  let creditTotal = ZERO;
+  const items = lines.map((line) => {
+    running = running.plus(normalBalance(account.type, line.debit ?? 0, line.credit ?? 0));
+    debitTotal = debitTotal.plus(line.debit ?? 0);
+    creditTotal = creditTotal.plus(line.credit ?? 0);
+    return {
+      date: line.date,
+      entryId: line.entry_id,
+      number: line.number,
+      memo: line.memo ?? line.entry_memo,
+      accountCode: line.account_code,
+      fundCode: line.fund_code,
+      projectId: line.project_id,
+      debit: line.debit === null ? null : formatMoney(line.debit),
+      credit: line.credit === null ? null : formatMoney(line.credit),
+      balance: formatMoney(running),
+    };
+  });
+  return {
+    account: presenters.presentAccount(account),
+    from,
+    to,
+    openingBalance: formatMoney(opening),
+    lines: items,
+    totals: { debit: formatMoney(debitTotal), credit: formatMoney(creditTotal) },
+    closingBalance: formatMoney(running),
+  };
+}
+
+// Periods
+
+export async function closePeriod(db: Knex, actor: Actor, entityId: string, period: string) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    await queries.lockBooks(tx, entityId);
+    const closed = new Set(await queries.closedPeriods(tx, entityId));
+    if (closed.has(period)) throw new DomainError('period_already_closed', `The period ${period} is already closed.`);
+    const year = yearOf(`${period}-01`);
+    // Closing December closes the year: every still-open month of it closes with it, so no
+    // entry can land in a year whose revenue and expenses were already carried to net assets.
+    const months = period.endsWith('-12') ? monthsBetween(`${year}-01`, period).filter((month) => !closed.has(month)) : [period];
+    const pending = await queries.pendingCountInMonths(tx, entityId, months);
+    if (pending > 0) {
+      throw new DomainError('pending_entries_in_period', `${pending} entr${pending === 1 ? 'y waits' : 'ies wait'} for approval in ${months.join(', ')}; approve them before closing.`);
+    }
+    let closingEntry: Awaited<ReturnType<typeof postDraftInTransaction>> | null = null;
+    if (period.endsWith('-12')) closingEntry = await postYearEndClose(tx, entityId, year, actor.userId);
+    await queries.insertPeriods(
+      tx,
+      months.map((month) => ({ entity_id: entityId, period: month, closed_by: actor.userId, closing_entry_id: month === period ? closingEntry?.id ?? null : null })),
+    );
+    return { entityId, period, closed: true, monthsClosed: months, closingEntry };
+  });
+}
+
+/** 结转: revenue and expense balances of the year into 3101 (unrestricted funds) or 3102 (restricted funds), fund by fund. */
+async function postYearEndClose(tx: Knex.Transaction, entityId: string, year: number, actorId: string) {
+  const balances = await queries.balancesBetween(tx, entityId, { from: `${year}-01-01`, to: `${year}-12-31` });
+  const accounts = new Map((await queries.listAccounts(tx, entityId)).map((account) => [account.code, account]));
+  const funds = new Map((await queries.listFunds(tx, entityId)).map((fund) => [fund.code, fund]));
+  const unrestricted = await accountCodeByRole(tx, entityId, 'unrestricted_net_assets');
+  const restricted = await accountCodeByRole(tx, entityId, 'restricted_net_assets');
+  const lines: LineDraft[] = [];
+  const netByFund = new Map<string, Decimal>();
+  for (const row of balances) {
+    const account = accounts.get(row.account_code);
+    if (!account || (account.type !== 'revenue' && account.type !== 'expense')) continue;
+    const net = D(row.credit).minus(row.debit);
+    if (net.isZero()) continue;
+    lines.push({
+      accountCode: row.account_code,
+      fundCode: row.fund_code,
+      projectId: null,
+      debit: net.isPositive() ? net : null,
+      credit: net.isNegative() ? net.neg() : null,
+      memo: null,
+    });
+    netByFund.set(row.fund_code, (netByFund.get(row.fund_code) ?? ZERO).plus(net));
+  }
+  for (const [fundCode, net] of netByFund) {
+    if (net.isZero()) continue;
+    lines.push({
+      accountCode: funds.get(fundCode)?.restricted ? restricted : unrestricted,
+      fundCode,
+      projectId: null,
+      debit: net.isNegative() ? net.neg() : null,
+      credit: net.isPositive() ? net : null,
+      memo: null,
+    });
+  }
+  if (lines.length < 2) return null;
+  return postDraftInTransaction(tx, {
+    entityId,
+    date: lastDayOfMonth(`${year}-12`),
+    memo: `${year}年度收支结转`,
+    kind: 'year_end_close',
+    details: { year },
+    lines,
+    authorId: actorId,
+    approval: 'exempt',
+    checkOverdraft: false,
+  });
+}
+
+export async function listPeriods(db: Knex, actor: Actor, entityId: string) {
+  await readableEntity(db, actor, entityId);
+  const rows = await db('periods').where({ entity_id: entityId }).orderBy('period');
+  return {
+    items: rows.map((row: { period: string; closed_at: Date; closed_by: string; closing_entry_id: string | null }) => ({
+      period: row.period,
+      closedAt: new Date(row.closed_at).toISOString(),
+      closedBy: row.closed_by,
+      closingEntryId: row.closing_entry_id,
+    })),
+  };
+}
+
+// Hash chain
+
+export async function verifyChain(db: Knex | Knex.Transaction, entityId: string) {
+  const head = await queries.bookHead(db, entityId);
+  if (!head) throw new DomainError('not_found', 'Entity not found.');
+  let previous = GENESIS_HASH;
+  let index = '0';
+  let count = 0;
+  const batch = 2000;
+  for (;;) {
+    const rows = await queries.chainEntries(db, entityId, index, batch);
+    if (rows.length === 0) break;
+    const lines = await queries.linesOf(db, rows.map((row) => row.id));
+    const byEntry = new Map<string, typeof lines>();
+    for (const line of lines) {
+      const list = byEntry.get(line.entry_id) ?? [];
+      list.push(line);
+      byEntry.set(line.entry_id, list);
+    }
+    for (const row of rows) {
+      count += 1;
+      const expectedIndex = (BigInt(index) + 1n).toString();
+      const recomputed = chainHash(previous, chainEntryOf(row, byEntry.get(row.id) ?? []));
+      const problem =
+        String(row.chain_index) !== expectedIndex
+          ? `chain index ${row.chain_index} follows ${index}: an entry is missing`
+          : row.prev_hash !== previous
+            ? 'its previous-hash does not match the entry before it'
+            : recomputed !== row.hash
+              ? 'its content no longer matches its hash'
+              : null;
+      if (problem) {
+        return {
+          ok: false,
+          entries: count,
+          head: head.chain_head,
+          firstBad: { id: row.id, number: row.number, chainIndex: Number(row.chain_index), date: row.date, reason: problem },
+        };
+      }
+      previous = row.hash as string;
+      index = String(row.chain_index);
+    }
+  }
+  if (String(head.chain_length) !== index || head.chain_head !== previous) {
+    return { ok: false, entries: count, head: head.chain_head, firstBad: { id: null, number: null, chainIndex: Number(index) + 1, date: null, reason: 'the chain head does not match the last entry: entries were removed' } };
+  }
+  return { ok: true, entries: count, head: head.chain_head, firstBad: null };
+}
+
+export async function verify(db: Knex, actor: Actor, entityId: string) {
+  await readableEntity(db, actor, entityId);
+  return verifyChain(db, entityId);
+}
+
+// Reconciliation
+
+export async function recordReconciliation(db: Knex, actor: Actor, entityId: string, command: RecordReconciliationCommand) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const cashCode = await accountCodeByRole(tx, entityId, 'cash');
+    const bankCode = await accountCodeByRole(tx, entityId, 'bank');
+    const balances = new Map((await queries.balancesAsOf(tx, entityId, command.date)).map((row) => [row.account_code, D(row.debit).minus(row.credit)]));
+    const row = await queries.insertReconciliation(tx, {
+      entity_id: entityId,
+      date: command.date,
+      cash_counted: formatMoney(command.cashCounted),
+      bank_statement_balance: formatMoney(command.bankStatementBalance),
+      cash_book: formatMoney(balances.get(cashCode) ?? 0),
+      bank_book: formatMoney(balances.get(bankCode) ?? 0),
+      note: command.note ?? null,
+      created_by: actor.userId,
+    });
+    return presentReconciliation(row);
+  });
+}
+
+export function presentReconciliation(row: Record<string, unknown>) {
+  const cashCounted = D(row.cash_counted as string);
+  const bankStatement = D(row.bank_statement_balance as string);
+  return {
+    id: row.id,
+    date: row.date,
+    cashCounted: formatMoney(cashCounted),
+    bankStatementBalance: formatMoney(bankStatement),
+    cashBook: formatMoney(row.cash_book as string),
+    bankBook: formatMoney(row.bank_book as string),
+    cashDifference: formatMoney(cashCounted.minus(row.cash_book as string)),
+    bankDifference: formatMoney(bankStatement.minus(row.bank_book as string)),
+    note: row.note ?? null,
+    createdBy: row.created_by,
+    createdAt: new Date(row.created_at as string).toISOString(),
+  };
+}
+
+export async function listReconciliations(db: Knex, actor: Actor, entityId: string) {
+  await readableEntity(db, actor, entityId);
+  return { items: (await queries.listReconciliations(db, entityId)).map(presentReconciliation) };
+}
+
+// Attachments
+
+const SIGNATURES: { type: string; bytes: number[] }[] = [
+  { type: 'image/jpeg', bytes: [0xff, 0xd8, 0xff] },
+  { type: 'image/png', bytes: [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a] },
+  { type: 'application/pdf', bytes: [0x25, 0x50, 0x44, 0x46, 0x2d] },
+];
+
+/** The content type by the file's first bytes, whatever its name or declared type says. */
+export function sniffContentType(data: Buffer): string | null {
+  const match = SIGNATURES.find((signature) => signature.bytes.every((byte, index) => data[index] === byte));
+  return match?.type ?? null;
+}
+
+export async function addAttachment(db: Knex, actor: Actor, entityId: string, entryId: string, file: { originalname: string; buffer: Buffer } | undefined) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['treasurer']);
+  if (!file) throw new DomainError('invalid_request', 'Send the file in the multipart field `file`.', { errors: [{ path: 'body.file', message: 'required' }] });
+  const contentType = sniffContentType(file.buffer);
+  if (!contentType) throw new DomainError('unsupported_media_type', 'Only JPEG, PNG or PDF files are accepted (checked by content).');
+  const entry = await queries.findEntry(db, entityId, entryId);
+  if (!entry) throw new DomainError('not_found', 'Entry not found.');
+  const crypto = await import('node:crypto');
+  const sha256 = crypto.createHash('sha256').update(file.buffer).digest('hex');
+  const filename = (file.originalname || 'attachment').replace(/[\\/\r\n\0]/g, '_').slice(0, 200);
+  const row = await queries.insertAttachment(db, {
+    entity_id: entityId,
+    entry_id: entryId,
+    filename,
+    content_type: contentType,
+    size: file.buffer.length,
+    sha256,
+    data: file.buffer,
+    created_by: actor.userId,
+  });
+  return presenters.presentAttachment(row as never);
+}
+
+export async function getAttachment(db: Knex, actor: Actor, entityId: string, entryId: string, attachmentId: string) {
+  await readableEntity(db, actor, entityId);
+  const row = await queries.findAttachment(db, entityId, entryId, attachmentId);
+  if (!row) throw new DomainError('not_found', 'Attachment not found.');
+  return row as { filename: string; content_type: string; data: Buffer; sha256: string };
+}
+
+export { GENERAL_FUND, accountCodeByRole, entityOr404, monthOf };

@@ -1,0 +1,46 @@
+/**
+ * Calendar arithmetic on YYYY-MM-DD strings and YYYY-MM periods, without time zones:
+ * a book date is a calendar day, not an instant.
+ */
+export const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
+export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
+
+export function isValidDate(value: string): boolean {
+  if (!DATE_PATTERN.test(value)) return false;
+  const [y, m, d] = value.split('-').map((part) => parseInt(part, 10));
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
+}
+
+export function monthOf(date: string): string {
+  return date.slice(0, 7);
+}
+
+export function yearOf(date: string): number {
+  return parseInt(date.slice(0, 4), 10);
+}
+
+export function lastDayOfMonth(month: string): string {
+  const [y, m] = month.split('-').map((part) => parseInt(part, 10));
+  const last = new Date(Date.UTC(y, m, 0)).getUTCDate();
+  return `${month}-${String(last).padStart(2, '0')}`;
+}
+
+export function addDays(date: string, days: number): string {
+  const [y, m, d] = date.split('-').map((part) => parseInt(part, 10));
+  const moved = new Date(Date.UTC(y, m - 1, d + days));
+  return moved.toISOString().slice(0, 10);
+}
+
+export function addMonths(month: string, count: number): string {
+  const [y, m] = month.split('-').map((part) => parseInt(part, 10));
+  const index = y * 12 + (m - 1) + count;
+  return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
+}
+
+/** Months from `first` to `last` inclusive, both YYYY-MM. */
+export function monthsBetween(first: string, last: string): string[] {
+  const months: string[] = [];
+  for (let month = first; month <= last; month = addMonths(month, 1)) months.push(month);
+  return months;
+}

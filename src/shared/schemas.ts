@@ -1,0 +1,49 @@
+/**
+ * Building blocks of request schemas shared by every domain: money as decimal strings,
+ * calendar dates, pagination.
+ */
+import { z } from 'zod';
+import { MONEY_PATTERN } from './money';
+import { isValidDate, MONTH_PATTERN } from './dates';
+
+const MONEY_MESSAGE = 'money is a decimal string with at most 2 decimals, e.g. "1234.50"';
+
+function moneyIssue(issue: { input?: unknown }): string {
+  if (issue.input === undefined) return 'required';
+  if (typeof issue.input === 'number') return `send money as a JSON string, e.g. "${'12.50'}", not as a number`;
+  return MONEY_MESSAGE;
+}
+
+/** A non-negative amount: "0", "12", "12.5", "12.50". */
+export const MoneyString = z
+  .string({ error: moneyIssue })
+  .regex(MONEY_PATTERN, MONEY_MESSAGE)
+  .openapi({ type: 'string', example: '1234.50', pattern: MONEY_PATTERN.source });
+
+/** A strictly positive amount. */
+export const PositiveMoney = MoneyString.refine((value) => /[1-9]/.test(value), 'must be greater than zero');
+
+/** A signed amount (bank statement balances can be overdrawn). */
+export const SignedMoney = z
+  .string({ error: moneyIssue })
+  .regex(/^-?(0|[1-9]\d{0,17})(\.\d{1,2})?$/, MONEY_MESSAGE);
+
+export const DateString = z
+  .string({ error: (issue) => (issue.input === undefined ? 'required' : 'a date YYYY-MM-DD') })
+  .refine(isValidDate, 'a real calendar date YYYY-MM-DD')
+  .openapi({ type: 'string', format: 'date', example: '2026-03-15' });
+
+export const MonthString = z.string().regex(MONTH_PATTERN, 'a month YYYY-MM').openapi({ example: '2026-03' });
+
+export const Code = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, dash or underscore (1–40)');
+
+export const Text = (max: number) => z.string().trim().min(1, 'required').max(max);
+
+export const Uuid = z.uuid('not a valid id');
+
+export const Pagination = z.object({
+  limit: z.coerce.number().int().min(1).max(500).default(50),
+  cursor: z.string().max(200).optional(),
+});
+
+export const EntityParams = z.object({ entityId: Uuid });

@@ -1,0 +1,179 @@
+/**
+ * The PDF as a reader gets it: text extracted by poppler's pdftotext (an independent oracle)
+ * must carry the entity, the period, every section title and the exact totals of the model,
+ * and pdffonts must show the CJK font embedded as a subset. poppler-utils is required: without
+ * it these tests fail rather than skip (install with `apt-get install -y poppler-utils`).
+ */
+import { execFileSync } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { syntheticYear } from '../../bench/pdf';
+import { buildReport, SECTION_TITLES, type ReportInput, type ReportModel } from '../../src/disclosure/model';
+import { renderReportPdf } from '../../src/disclosure/pdf';
+
+const ACCOUNTS = syntheticYear(2).accounts;
+
+function stationInput(): ReportInput {
+  const line = (accountCode: string, side: 'debit' | 'credit', amount: string, fundCode = 'GENERAL', projectId: string | null = null) => ({
+    accountCode,
+    fundCode,
+    projectId,
+    debit: side === 'debit' ? amount : null,
+    credit: side === 'credit' ? amount : null,
+  });
+  return {
+    entity: { id: 'st-1', code: 'NA01', name: '南岸社区公益站', kind: 'station' },
+    period: { label: '2026年第1季度', kind: 'quarter', from: '2026-01-01', to: '2026-03-31' },
+    version: 2,
+    supersedes: { id: 'disc-1', version: 1, reason: '补录政府补助' },
+    publishedAt: '2026-04-02T18:30:00Z',
+    accounts: ACCOUNTS,
+    funds: [
+      { code: 'GENERAL', name: '非限定性基金', restricted: false, purpose: null },
+      { code: 'R-FEAST', name: '百家宴专项', restricted: true, purpose: '物业公司指定用于2026年百家宴' },
+    ],
+    projects: [{ id: 'p-feast', name: '百家宴2026' }],
+    opening: [
+      { accountCode: '1001', fundCode: 'GENERAL', debit: '2500.00', credit: '0.00' },
+      { accountCode: '3101', fundCode: 'GENERAL', debit: '0.00', credit: '2500.00' },
+    ],
+    yearOpening: [],
+    entries: [
+      { id: 'e1', number: '2026-000001', date: '2026-01-05', memo: '1月停车场收益', kind: 'receipt', receiptKind: 'parking', counterparty: null, lines: [line('1001', 'debit', '1200.00'), line('490101', 'credit', '1200.00')] },
+      { id: 'e2', number: '2026-000002', date: '2026-01-15', memo: '居民捐赠', kind: 'receipt', receiptKind: 'donation', counterparty: { name: '张三丰', anonymous: false, nameConsent: false }, lines: [line('1002', 'debit', '2000.00'), line('4101', 'credit', '2000.00')] },
+      { id: 'e3', number: '2026-000003', date: '2026-02-01', memo: '百家宴定向捐赠', kind: 'receipt', receiptKind: 'donation', counterparty: { name: '平安物业服务有限公司', anonymous: false, nameConsent: false }, lines: [line('1002', 'debit', '5000.00', 'R-FEAST'), line('4101', 'credit', '5000.00', 'R-FEAST')] },
+      { id: 'e4', number: '2026-000004', date: '2026-02-10', memo: '百家宴食材', kind: 'payment', counterparty: { name: '李四', anonymous: false, nameConsent: true }, lines: [line('5101', 'debit', '3200.00', 'R-FEAST', 'p-feast'), line('1002', 'credit', '3200.00', 'R-FEAST')] },
+      { id: 'e5', number: '2026-000005', date: '2026-03-05', memo: '匿名捐赠', kind: 'receipt', receiptKind: 'donation', counterparty: { name: '赵六', anonymous: true, nameConsent: false }, lines: [line('1001', 'debit', '300.00'), line('4101', 'credit', '300.00')] },
+      { id: 'e6', number: '2026-000006', date: '2026-03-06', memo: '冲销 2026-000005', kind: 'reversal', counterparty: null, reversal: { ofId: 'e5', ofNumber: '2026-000005', reason: '金额录错，应为 30.00' }, lines: [line('4101', 'debit', '300.00'), line('1001', 'credit', '300.00')] },
+    ],
+    reconciliations: [
+      { date: '2026-03-31', cashCounted: '3670.00', bankStatementBalance: '3800.00', cashBook: '3700.00', bankBook: '3800.00', note: '现金短款 30 元，查找中' },
+    ],
+    countersignature: null,
+    verification: { dataSha256: 'ab'.repeat(32), chainHead: 'cd'.repeat(32), verifyUrl: 'https://example.org/v/st-1-2026Q1' },
+  };
+}
+
+function requireTool(tool: string): void {
+  try {
+    execFileSync('which', [tool], { stdio: 'pipe' });
+  } catch {
+    throw new Error(`${tool} (poppler-utils) is required for the PDF tests: apt-get install -y poppler-utils`);
+  }
+}
+
+async function renderToFile(model: ReportModel, name: string): Promise<{ file: string; pdf: Buffer }> {
+  const pdf = await renderReportPdf(model);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disclosure-pdf-'));
+  const file = path.join(dir, name);
+  fs.writeFileSync(file, pdf);
+  return { file, pdf };
+}
+
+/** pdftotext -layout output with runs of spaces collapsed, so table cells read as "a b c". */
+function extractText(file: string): string {
+  return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).replace(/[ \t]+/g, ' ');
+}
+
+describe('renderReportPdf', () => {
+  beforeAll(() => {
+    requireTool('pdftotext');
+    requireTool('pdffonts');
+  });
+
+  test('a station quarter carries the entity, period, every section and the exact totals', async () => {
+    const model = buildReport(stationInput());
+    const { file, pdf } = await renderToFile(model, 'station.pdf');
+    expect(pdf.subarray(0, 5).toString('latin1')).toBe('%PDF-');
+    const text = extractText(file);
+    // pdftotext drops the narrow spaces around digits inside Chinese phrases, so phrases are
+    // compared without whitespace; figures in table rows are compared with it below.
+    const squashed = text.replace(/\s+/g, '');
+
+    for (const expected of [
+      '南岸社区公益站',
+      '2026年第1季度财务公开报告',
+      '第 2 版',
+      '本版本替代第 1 版，原因：补录政府补助',
+      SECTION_TITLES.summary,
+      SECTION_TITLES.income,
+      SECTION_TITLES.expenses,
+      SECTION_TITLES.funds,
+      SECTION_TITLES.entries,
+      SECTION_TITLES.reconciliations,
+      SECTION_TITLES.corrections,
+      SECTION_TITLES.review,
+      SECTION_TITLES.verification,
+      '监委会审核：尚未审核',
+      '限定性净资产转为非限定性净资产：3200.00',
+      'ab'.repeat(32),
+      'cd'.repeat(32),
+      'https://example.org/v/st-1-2026Q1',
+      '金额录错，应为 30.00',
+      '现金短款 30 元，查找中',
+    ]) {
+      expect(squashed).toContain(expected.replace(/\s+/g, ''));
+    }
+    expect(model.summary.income).toBe('8200.00');
+    expect(model.summary.expense).toBe('3200.00');
+    // Totals as they read across their table rows (the extracted text keeps the row order).
+    expect(text).toMatch(/收入合计 3200\.00 5000\.00 8200\.00/);
+    expect(text).toMatch(/货币资金合计 2500\.00 7500\.00/);
+    expect(text).toMatch(/支出合计 3200\.00/);
+    expect(text).toMatch(/2026-03-31 3670\.00 3700\.00 -30\.00 3800\.00 3800\.00 0\.00/);
+    expect(text).toMatch(/2026-03-06 2026-000006 2026-000005/);
+    // Donors masked as the model says; the organisation in full.
+    expect(text).toContain('张*');
+    expect(text).not.toContain('张三丰');
+    expect(text).toContain('匿名');
+    expect(text).toContain('平安物业服务有限公司');
+    expect(squashed).toMatch(/第1页\/共\d+页/);
+    // Station reports have no foundation statements.
+    expect(text).not.toContain(SECTION_TITLES.balanceSheet);
+  });
+
+  test('the CJK font is embedded as a subset', async () => {
+    const { file } = await renderToFile(buildReport(stationInput()), 'fonts.pdf');
+    const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
+    expect(fonts.length).toBeGreaterThan(0);
+    for (const row of fonts) {
+      const [name, , , , , emb, sub] = row.trim().split(/\s+/);
+      expect(name).toMatch(/^[A-Z]{6}\+NotoSansSC-/);
+      expect(emb).toBe('yes');
+      expect(sub).toBe('yes');
+    }
+  });
+
+  test('the same model renders to the same bytes', async () => {
+    const model = buildReport(stationInput());
+    const [first, second] = await Promise.all([renderReportPdf(model), renderReportPdf(model)]);
+    expect(first.equals(second)).toBe(true);
+  });
+
+  test('a foundation year adds the statements and grants, and long tables repeat their header', async () => {
+    const model = buildReport(syntheticYear(400));
+    const { file } = await renderToFile(model, 'foundation.pdf');
+    const text = extractText(file);
+    for (const title of Object.values(SECTION_TITLES)) expect(text).toContain(title);
+    expect(text.replace(/\s+/g, '')).toContain('监委会审核：李监事');
+    const sheet = model.balanceSheet!;
+    expect(text).toContain(`资产总计 ${sheet.assets.total.yearStart} ${sheet.assets.total.periodEnd}`);
+    expect(text).toContain(
+      `负债和净资产总计 ${sheet.totalLiabilitiesAndNetAssets.yearStart} ${sheet.totalLiabilitiesAndNetAssets.periodEnd}`,
+    );
+    const activity = model.activityStatement!;
+    expect(text).toContain(
+      `净资产变动额 ${activity.netAssetChange.unrestricted} ${activity.netAssetChange.restricted} ${activity.netAssetChange.total}`,
+    );
+    expect(text).toContain(
+      `限定性净资产转为非限定性净资产 ${activity.release.unrestricted} ${activity.release.restricted} 0.00`,
+    );
+    expect(text).toContain(`合计 ${model.entries.total.income} ${model.entries.total.expense}`);
+    expect(text).toContain(`${model.grants!.total.amountAwarded} ${model.grants!.total.amountDisbursed}`);
+    // 400 entries span several pages; each continuation repeats the caption and header row.
+    const continued = text.match(/逐笔明细（续）\s*\n\s*日期 凭证号 摘要 收付对象 收入 支出/g) ?? [];
+    expect(continued.length).toBeGreaterThanOrEqual(5);
+    for (const row of model.entries.rows.slice(0, 50)) expect(text).toContain(row.number);
+  });
+});

@@ -1,0 +1,337 @@
+import Decimal from 'decimal.js';
+import { useTestContext } from '../support/context';
+import { createUser, receive, stationWithStaff } from '../factories';
+
+const ctx = useTestContext();
+
+async function countEntries(entityId: string): Promise<number> {
+  const row = await ctx.db('entries').where({ entity_id: entityId }).count<{ count: string }[]>('* as count');
+  return Number(row[0].count);
+}
+
+async function trialBalance(entityId: string, token: string, asOf = '2026-12-31') {
+  const res = await ctx.request().get(`/api/entities/${entityId}/trial-balance?asOf=${asOf}`).set('Authorization', `Bearer ${token}`);
+  expect(res.status).toBe(200);
+  return res.body as { rows: { accountCode: string; debit: string; credit: string; balance: string }[]; totals: { debit: string; credit: string } };
+}
+
+describe('POST /api/entities/:entityId/entries', () => {
+  it('posts a balanced entry with the first voucher number of the year and a chained hash', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const res = await ctx
+      .request()
+      .post(`/api/entities/${entity.id}/entries`)
+      .set(treasurer.auth)
+      .send({ date: '2026-03-02', memo: '停车费', lines: [{ accountCode: '1001', debit: '100.5' }, { accountCode: '490101', credit: '100.50' }] });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ number: '2026-000001', status: 'posted', date: '2026-03-02', memo: '停车费', createdBy: treasurer.id });
+    expect(res.body.lines).toEqual([
+      expect.objectContaining({ accountCode: '1001', fundCode: 'GENERAL', debit: '100.50', credit: null }),
+      expect.objectContaining({ accountCode: '490101', fundCode: 'GENERAL', debit: null, credit: '100.50' }),
+    ]);
+    expect(res.body.hash).toMatch(/^[0-9a-f]{64}$/);
+    expect(res.body.prevHash).toBe('0'.repeat(64));
+
+    const second = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-03', memo: '废品', lines: [{ accountCode: '1001', debit: '5' }, { accountCode: '490102', credit: '5' }] });
+    expect(second.body.number).toBe('2026-000002');
+    expect(second.body.prevHash).toBe(res.body.hash);
+
+    const read = await ctx.request().get(`/api/entities/${entity.id}/entries/${res.body.id}`).set(treasurer.auth);
+    expect(read.status).toBe(200);
+    expect(read.body.hash).toBe(res.body.hash);
+  });
+
+  it('numbers vouchers per year', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '10.00', { date: '2026-12-31' });
+    const next = await receive(ctx, treasurer, entity.id, '10.00', { date: '2027-01-01' });
+    expect(next.number).toBe('2027-000001');
+  });
+
+  it('refuses an unbalanced entry with 422 and writes nothing', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const res = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-02', memo: 'x', lines: [{ accountCode: '1001', debit: '100.00' }, { accountCode: '490101', credit: '99.99' }] });
+    expect(res.status).toBe(422);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body).toMatchObject({ status: 422, code: 'entry_not_balanced' });
+    expect(await countEntries(entity.id)).toBe(0);
+  });
+
+  it('refuses an entry balanced in total but not per fund with 422 and writes nothing', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'LIGHTS', name: '路灯', restricted: true, purpose: '路灯维修' }).expect(201);
+    const res = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-02', memo: 'x', lines: [{ accountCode: '1001', fundCode: 'GENERAL', debit: '100.00' }, { accountCode: '4101', fundCode: 'LIGHTS', credit: '100.00' }] });
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('entry_not_balanced');
+    expect(res.body.detail).toMatch(/fund/);
+    expect(await countEntries(entity.id)).toBe(0);
+  });
+
+  it('refuses a line with both or neither side, unknown and header accounts with 422', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const post = (lines: unknown[]) => ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).send({ date: '2026-03-02', memo: 'x', lines });
+    const both = await post([{ accountCode: '1001', debit: '1', credit: '1' }, { accountCode: '490101', credit: '1' }]);
+    expect(both.status).toBe(422);
+    const neither = await post([{ accountCode: '1001' }, { accountCode: '490101', credit: '1' }]);
+    expect(neither.status).toBe(422);
+    const unknown = await post([{ accountCode: '1999', debit: '1' }, { accountCode: '490101', credit: '1' }]);
+    expect(unknown.status).toBe(422);
+    expect(unknown.body.code).toBe('unknown_account');
+    const header = await post([{ accountCode: '1001', debit: '1' }, { accountCode: '4901', credit: '1' }]);
+    expect(header.status).toBe(422);
+    expect(header.body.code).toBe('header_account');
+    expect(await countEntries(entity.id)).toBe(0);
+  });
+
+  it.each([
+    ['a JSON number', 100],
+    ['three decimals', '1.005'],
+    ['NaN', 'NaN'],
+    ['an exponent', '1e3'],
+    ['a negative', '-5.00'],
+    ['a huge value', '1e309'],
+    ['spaces', ' 5.00'],
+  ])('refuses money given as %s with 400 problem+json', async (_label, amount) => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const res = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-02', memo: 'x', lines: [{ accountCode: '1001', debit: amount }, { accountCode: '490101', credit: '5.00' }] });
+    expect(res.status).toBe(400);
+    expect(res.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(res.body.errors[0].path).toBe('body.lines.0.debit');
+    if (typeof amount === 'number') expect(res.body.errors[0].message).toMatch(/string/);
+    expect(await countEntries(entity.id)).toBe(0);
+  });
+
+  it('refuses impossible dates, unknown fields and malformed JSON with 400', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const base = { memo: 'x', lines: [{ accountCode: '1001', debit: '1' }, { accountCode: '490101', credit: '1' }] };
+    expect((await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).send({ ...base, date: '2026-02-30' })).status).toBe(400);
+    expect((await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).send({ ...base, date: '2026-03-01', ammount: '1' })).status).toBe(400);
+    const malformed = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).set('Content-Type', 'application/json').send('{"date": ');
+    expect(malformed.status).toBe(400);
+    expect(malformed.body.code).toBe('malformed_json');
+  });
+
+  it('refuses entries dated in a closed month with 409, and closing twice with 409', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '50.00', { date: '2026-03-05' });
+    const close = await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth);
+    expect(close.status).toBe(200);
+    const again = await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth);
+    expect(again.status).toBe(409);
+    const late = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
+      .send({ kind: 'parking', date: '2026-03-31', amount: '1.00', method: 'cash' });
+    expect(late.status).toBe(409);
+    expect(late.body.code).toBe('period_closed');
+    const april = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
+      .send({ kind: 'parking', date: '2026-04-01', amount: '1.00', method: 'cash' });
+    expect(april.status).toBe(201);
+  });
+
+  it('refuses a payment that would overdraw cash or a restricted fund (422 insufficient_funds)', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '100.00');
+    const over = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-06', amount: '100.01', method: 'cash', payee: '五金店', purpose: '灯泡', category: 'program' });
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('insufficient_funds');
+    const exact = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-06', amount: '100.00', method: 'cash', payee: '五金店', purpose: '灯泡', category: 'program' });
+    expect(exact.status).toBe(201);
+
+    await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'R1', name: '定向', restricted: true }).expect(201);
+    await receive(ctx, treasurer, entity.id, '500.00', { method: 'bank', kind: 'donation', payer: '某公司' });
+    await receive(ctx, treasurer, entity.id, '30.00', { method: 'bank', kind: 'donation', fundCode: 'R1' });
+    const restricted = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-07', amount: '30.01', method: 'bank', payee: '电工', purpose: '维修', category: 'program', fundCode: 'R1' });
+    expect(restricted.status).toBe(422);
+    expect(restricted.body.code).toBe('insufficient_funds');
+    expect(restricted.body.fundCode).toBe('R1');
+  });
+
+  it('maps receipts and payments to the postings of the shortcut table', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ kind: 'donation', method: 'cash' }, '1001', '4101'],
+      [{ kind: 'parking', method: 'bank' }, '1002', '490101'],
+      [{ kind: 'recycling', method: 'cash' }, '1001', '490102'],
+      [{ kind: 'subsidy', method: 'bank' }, '1002', '4401'],
+      [{ kind: 'other', method: 'cash' }, '1001', '490199'],
+    ];
+    for (const [command, debit, credit] of cases) {
+      const res = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ date: '2026-03-01', amount: '10.00', ...command });
+      expect(res.status).toBe(201);
+      expect(res.body.lines.map((line: { accountCode: string; debit: string | null }) => [line.accountCode, line.debit ? 'D' : 'C'])).toEqual([[debit, 'D'], [credit, 'C']]);
+    }
+    const project = await ctx.request().post(`/api/entities/${entity.id}/projects`).set(treasurer.auth).send({ code: 'FEAST', name: '百家宴' });
+    expect(project.status).toBe(201);
+    for (const [category, account] of [['program', '5101'], ['admin', '5201'], ['fundraising', '5301']]) {
+      const res = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+        .send({ date: '2026-03-02', amount: '1.00', method: 'cash', payee: '某某', purpose: '采购', category, projectId: project.body.id });
+      expect(res.status).toBe(201);
+      expect(res.body.lines[0]).toMatchObject({ accountCode: account, debit: '1.00', projectId: project.body.id });
+      expect(res.body.lines[1]).toMatchObject({ accountCode: '1001', credit: '1.00' });
+    }
+  });
+});
+
+describe('POST /api/entities/:entityId/entries/:id/reverse', () => {
+  it('reverses once with a reason; a second reversal is 409', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const original = await receive(ctx, treasurer, entity.id, '80.00');
+    const reversal = await ctx.request().post(`/api/entities/${entity.id}/entries/${original.id}/reverse`).set(treasurer.auth).send({ date: '2026-03-09', reason: '重复登记' });
+    expect(reversal.status).toBe(201);
+    expect(reversal.body).toMatchObject({ kind: 'reversal', reversalOf: original.id, reversalReason: '重复登记', status: 'posted' });
+    expect(reversal.body.lines[0]).toMatchObject({ accountCode: '1001', credit: '80.00' });
+    const again = await ctx.request().post(`/api/entities/${entity.id}/entries/${original.id}/reverse`).set(treasurer.auth).send({ date: '2026-03-09', reason: '再次' });
+    expect(again.status).toBe(409);
+    expect(again.body.code).toBe('already_reversed');
+    const read = await ctx.request().get(`/api/entities/${entity.id}/entries/${original.id}`).set(treasurer.auth);
+    expect(read.body.reversedBy).toBe(reversal.body.id);
+    const tb = await trialBalance(entity.id, treasurer.token);
+    expect(tb.rows.find((row) => row.accountCode === '1001')?.balance).toBe('0.00');
+  });
+
+  it('needs a reason (400)', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const original = await receive(ctx, treasurer, entity.id, '80.00');
+    const res = await ctx.request().post(`/api/entities/${entity.id}/entries/${original.id}/reverse`).set(treasurer.auth).send({ date: '2026-03-09', reason: '  ' });
+    expect(res.status).toBe(400);
+  });
+});
+
+describe('approval above the threshold', () => {
+  it('holds a large payment for a supervisor who is not its author; it gets a number only when approved', async () => {
+    const { entity, treasurer, supervisor } = await stationWithStaff(ctx, { approvalThreshold: '1000.00' });
+    await receive(ctx, treasurer, entity.id, '5000.00');
+    const small = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-06', amount: '1000.00', method: 'cash', payee: 'A', purpose: 'p', category: 'program' });
+    expect(small.body.status).toBe('posted');
+    const big = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-06', amount: '1000.01', method: 'cash', payee: 'B', purpose: 'p', category: 'program' });
+    expect(big.status).toBe(201);
+    expect(big.body).toMatchObject({ status: 'pending_approval', number: null, hash: null });
+    let tb = await trialBalance(entity.id, treasurer.token);
+    expect(tb.rows.find((row) => row.accountCode === '1001')?.balance).toBe('4000.00');
+
+    const own = await ctx.request().post(`/api/entities/${entity.id}/entries/${big.body.id}/approve`).set(treasurer.auth);
+    expect(own.status).toBe(403);
+    const dualRole = await createUser(ctx, [{ role: 'treasurer', entityId: entity.id }, { role: 'supervisor', entityId: entity.id }]);
+    const selfPosted = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(dualRole.auth)
+      .send({ date: '2026-03-06', amount: '1500.00', method: 'cash', payee: 'C', purpose: 'p', category: 'program' });
+    const selfApprove = await ctx.request().post(`/api/entities/${entity.id}/entries/${selfPosted.body.id}/approve`).set(dualRole.auth);
+    expect(selfApprove.status).toBe(403);
+    expect(selfApprove.body.code).toBe('self_approval');
+
+    const pendingList = await ctx.request().get(`/api/entities/${entity.id}/entries?status=pending_approval`).set(supervisor.auth);
+    expect(pendingList.body.items.map((item: { id: string }) => item.id).sort()).toEqual([big.body.id, selfPosted.body.id].sort());
+
+    const approved = await ctx.request().post(`/api/entities/${entity.id}/entries/${big.body.id}/approve`).set(supervisor.auth);
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'posted', number: '2026-000003', approvedBy: supervisor.id });
+    const twice = await ctx.request().post(`/api/entities/${entity.id}/entries/${big.body.id}/approve`).set(supervisor.auth);
+    expect(twice.status).toBe(409);
+    tb = await trialBalance(entity.id, treasurer.token);
+    expect(tb.rows.find((row) => row.accountCode === '1001')?.balance).toBe('2999.99');
+    const verify = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(supervisor.auth);
+    expect(verify.body).toMatchObject({ ok: true, entries: 3 });
+  });
+});
+
+describe('GET /api/entities/:entityId/trial-balance and statements', () => {
+  it('reports balances as of a date with equal totals, and a statement with running balance', async () => {
+    const { entity, treasurer, supervisor } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '100.00', { date: '2026-01-10' });
+    await receive(ctx, treasurer, entity.id, '250.25', { date: '2026-02-10' });
+    await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-02-11', amount: '50.10', method: 'cash', payee: 'X', purpose: '文具', category: 'admin' }).expect(201);
+    const january = await trialBalance(entity.id, supervisor.token, '2026-01-31');
+    expect(january.rows.find((row) => row.accountCode === '1001')).toMatchObject({ debit: '100.00', credit: '0.00', balance: '100.00' });
+    expect(january.totals).toEqual({ debit: '100.00', credit: '100.00' });
+    const february = await trialBalance(entity.id, supervisor.token, '2026-02-28');
+    expect(february.rows.find((row) => row.accountCode === '1001')?.balance).toBe('300.15');
+    expect(february.rows.find((row) => row.accountCode === '490101')?.balance).toBe('350.25');
+    expect(february.totals.debit).toBe(february.totals.credit);
+
+    const statement = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-02-01&to=2026-02-28`).set(treasurer.auth);
+    expect(statement.status).toBe(200);
+    expect(statement.body.openingBalance).toBe('100.00');
+    expect(statement.body.lines.map((line: { balance: string }) => line.balance)).toEqual(['350.25', '300.15']);
+    expect(statement.body.closingBalance).toBe('300.15');
+  });
+});
+
+describe('year-end close', () => {
+  it('closing December carries revenue and expenses into 3101/3102 by fund and closes the year', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'R1', name: '定向', restricted: true }).expect(201);
+    await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-05-01' });
+    await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-06-01', kind: 'donation', fundCode: 'R1' });
+    await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-07-01', amount: '120.00', method: 'cash', payee: 'X', purpose: 'p', category: 'program', fundCode: 'R1' }).expect(201);
+    await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-07-02', amount: '200.00', method: 'cash', payee: 'Y', purpose: 'q', category: 'admin' }).expect(201);
+    const close = await ctx.request().post(`/api/entities/${entity.id}/periods/2026-12/close`).set(treasurer.auth);
+    expect(close.status).toBe(200);
+    expect(close.body.monthsClosed).toHaveLength(12);
+    expect(close.body.closingEntry).toMatchObject({ kind: 'year_end_close', date: '2026-12-31' });
+    const tb = await trialBalance(entity.id, treasurer.token, '2026-12-31');
+    const balance = (code: string) => tb.rows.find((row) => row.accountCode === code)?.balance;
+    expect(balance('3101')).toBe('800.00');
+    expect(balance('3102')).toBe('180.00');
+    for (const code of ['490101', '4101', '5101', '5201']) expect(balance(code)).toBe('0.00');
+    const may = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: '2026-05-02', amount: '1.00', method: 'cash' });
+    expect(may.status).toBe(409);
+  });
+});
+
+describe('GET /api/entities/:entityId/verify', () => {
+  it('detects a line changed behind the service and names the entry', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '10.00');
+    const victim = await receive(ctx, treasurer, entity.id, '20.00');
+    await receive(ctx, treasurer, entity.id, '30.00');
+    expect((await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth)).body.ok).toBe(true);
+
+    await expect(ctx.db('entry_lines').where({ entry_id: victim.id }).update({ debit: '2000.00' })).rejects.toThrow(/append-only/);
+    await ctx.db.transaction(async (tx) => {
+      await tx.raw(`set local session_replication_role = replica`);
+      await tx('entry_lines').where({ entry_id: victim.id, line_no: 1 }).update({ debit: '2000.00' });
+      await tx('entry_lines').where({ entry_id: victim.id, line_no: 2 }).update({ credit: '2000.00' });
+    });
+    const verify = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth);
+    expect(verify.status).toBe(200);
+    expect(verify.body.ok).toBe(false);
+    expect(verify.body.firstBad).toMatchObject({ id: victim.id, number: victim.number });
+  });
+});
+
+describe('GET /api/entities/:entityId/export/journal', () => {
+  it('exports an hledger journal whose balances equal the trial balance (checked by hledger itself)', async () => {
+    const { execFileSync } = await import('node:child_process');
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'R1', name: '定向', restricted: true }).expect(201);
+    await receive(ctx, treasurer, entity.id, '1234.56', { date: '2026-02-01' });
+    await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-02-02', kind: 'donation', method: 'bank', fundCode: 'R1', payer: '张三; 李四' });
+    await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-02-03', amount: '99.99', method: 'bank', payee: 'X', purpose: '路灯  维修; 换灯', category: 'program', fundCode: 'R1' }).expect(201);
+    const journal = await ctx.request().get(`/api/entities/${entity.id}/export/journal`).set(treasurer.auth);
+    expect(journal.status).toBe(200);
+    expect(journal.headers['content-type']).toMatch(/text\/plain/);
+    const output = execFileSync('hledger', ['-f', '-', 'bal', '--flat', '--no-total', '-O', 'csv'], { input: journal.text }).toString();
+    const hledger = new Map(
+      output.trim().split('\n').slice(1).map((line) => {
+        const [account, amount] = line.split('","').map((cell) => cell.replace(/"/g, ''));
+        return [account.split(' ')[0], new Decimal(amount.replace(/[^0-9.-]/g, ''))];
+      }),
+    );
+    const tb = await trialBalance(entity.id, treasurer.token);
+    for (const row of tb.rows) {
+      const net = new Decimal(row.debit).minus(row.credit);
+      expect([row.accountCode, (hledger.get(row.accountCode) ?? new Decimal(0)).toFixed(2)]).toEqual([row.accountCode, net.toFixed(2)]);
+    }
+  });
+});

@@ -1,0 +1,87 @@
+import Decimal from 'decimal.js';
+import fc from 'fast-check';
+import { useTestContext } from '../support/context';
+import { stationWithStaff } from '../factories';
+
+const ctx = useTestContext();
+
+describe('concurrent postings', () => {
+  it('20 concurrent postings with one Idempotency-Key make exactly one entry and the same answer', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const body = { kind: 'parking', date: '2026-04-01', amount: '12.30', method: 'cash' };
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).set('Idempotency-Key', 'day-0401-parking').send(body)),
+    );
+    expect(new Set(responses.map((res) => res.status))).toEqual(new Set([201]));
+    expect(new Set(responses.map((res) => res.body.id)).size).toBe(1);
+    expect(new Set(responses.map((res) => res.body.number))).toEqual(new Set(['2026-000001']));
+    const entries = await ctx.request().get(`/api/entities/${entity.id}/entries`).set(treasurer.auth);
+    expect(entries.body.items).toHaveLength(1);
+
+    const different = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).set('Idempotency-Key', 'day-0401-parking').send({ ...body, amount: '12.31' });
+    expect(different.status).toBe(409);
+    expect(different.body.code).toBe('idempotency_key_reused');
+  });
+
+  it('200 concurrent postings on the same accounts give exact balances and gapless numbers', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const amounts = Array.from({ length: 200 }, (_, index) => new Decimal(index + 1).div(100).plus(index % 7).toFixed(2));
+    const responses = await Promise.all(
+      amounts.map((amount) =>
+        ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).send({ date: '2026-04-02', memo: '并发', lines: [{ accountCode: '1001', debit: amount }, { accountCode: '490101', credit: amount }] }),
+      ),
+    );
+    expect(responses.filter((res) => res.status !== 201).map((res) => [res.status, res.body])).toEqual([]);
+    const numbers = responses.map((res) => res.body.number as string).sort();
+    expect(numbers).toEqual(Array.from({ length: 200 }, (_, index) => `2026-${String(index + 1).padStart(6, '0')}`));
+    const expected = amounts.reduce((sum, amount) => sum.plus(amount), new Decimal(0)).toFixed(2);
+    const tb = await ctx.request().get(`/api/entities/${entity.id}/trial-balance?asOf=2026-04-30`).set(treasurer.auth);
+    expect(tb.body.rows.find((row: { accountCode: string }) => row.accountCode === '1001').balance).toBe(expected);
+    expect(tb.body.totals).toEqual({ debit: expected, credit: expected });
+    const verify = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth);
+    expect(verify.body).toMatchObject({ ok: true, entries: 200 });
+  });
+});
+
+describe('property: accepted entries keep the books balanced and match a model', () => {
+  const accounts = ['1001', '1002', '490101', '490102', '4101', '5101', '5201'];
+  const cents = fc.integer({ min: 1, max: 5_000_00 }).map((value) => new Decimal(value).div(100).toFixed(2));
+  const line = fc.record({ accountCode: fc.constantFrom(...accounts), side: fc.constantFrom('debit', 'credit'), amount: cents });
+  const entry = fc.array(line, { minLength: 1, maxLength: 5 });
+
+  it('any sequence of requests: rejected ones leave nothing, accepted ones sum like the model', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const model = new Map<string, Decimal>();
+    let accepted = 0;
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(entry, fc.boolean()), { minLength: 1, maxLength: 6 }), async (batch) => {
+        // Entries marked balanceIt get a closing line that balances them; the others are sent as generated.
+        for (const [lines, balanceIt] of batch) {
+          const body = lines.map((item) => ({ accountCode: item.accountCode, [item.side]: item.amount }));
+          if (balanceIt) {
+            const net = lines.reduce((sum, item) => (item.side === 'debit' ? sum.plus(item.amount) : sum.minus(item.amount)), new Decimal(0));
+            if (!net.isZero()) body.push({ accountCode: '490199', [net.isPositive() ? 'credit' : 'debit']: net.abs().toFixed(2) });
+          }
+          const res = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).send({ date: '2026-05-03', memo: 'prop', lines: body });
+          expect([201, 422]).toContain(res.status);
+          if (res.status === 201) {
+            accepted += 1;
+            for (const item of body) {
+              const signed = 'debit' in item ? new Decimal(item.debit as string) : new Decimal(item.credit as string).neg();
+              model.set(item.accountCode, (model.get(item.accountCode) ?? new Decimal(0)).plus(signed));
+            }
+          }
+        }
+        const tb = await ctx.request().get(`/api/entities/${entity.id}/trial-balance?asOf=2026-05-31`).set(treasurer.auth);
+        expect(tb.body.totals.debit).toBe(tb.body.totals.credit);
+        const actual = new Map<string, string>(tb.body.rows.map((row: { accountCode: string; debit: string; credit: string }) => [row.accountCode, new Decimal(row.debit).minus(row.credit).toFixed(2)]));
+        for (const [code, balance] of model) expect([code, actual.get(code) ?? '0.00']).toEqual([code, balance.toFixed(2)]);
+      }),
+      { numRuns: 25 },
+    );
+    const entries = await ctx.db('entries').where({ entity_id: entity.id }).count<{ count: string }[]>('* as count');
+    expect(Number(entries[0].count)).toBe(accepted);
+    const verify = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth);
+    expect(verify.body.ok).toBe(true);
+  });
+});

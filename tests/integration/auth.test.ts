@@ -1,0 +1,140 @@
+import { createTestDatabase, useTestContext } from '../support/context';
+import { findUserByUsername, listRoles } from '../../src/auth/queries';
+import { verifyPassword } from '../../src/auth/passwords';
+import { admin, createEntity, createUser, FACTORY_PASSWORD, stationWithStaff } from '../factories';
+import { loadConfig } from '../../src/config';
+import { bootstrapAdmin } from '../../src/auth/service';
+
+const ctx = useTestContext();
+
+describe('POST /api/auth/login', () => {
+  it('returns a token that works on /api/me, with the roles', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const login = await ctx.request().post('/api/auth/login').send({ username: treasurer.username, password: FACTORY_PASSWORD });
+    expect(login.status).toBe(200);
+    expect(login.body.user).toMatchObject({ id: treasurer.id, username: treasurer.username });
+    const me = await ctx.request().get('/api/me').set('Authorization', `Bearer ${login.body.token}`);
+    expect(me.status).toBe(200);
+    expect(me.body.roles).toEqual([{ role: 'treasurer', entityId: entity.id }]);
+  });
+
+  it('answers unknown user and wrong password the same way (401)', async () => {
+    const user = await createUser(ctx, [{ role: 'applicant' }]);
+    const wrong = await ctx.request().post('/api/auth/login').send({ username: user.username, password: 'nope-nope' });
+    const unknown = await ctx.request().post('/api/auth/login').send({ username: 'nobody-here', password: 'nope-nope' });
+    expect(wrong.status).toBe(401);
+    expect(unknown.status).toBe(401);
+    expect({ ...wrong.body }).toEqual({ ...unknown.body });
+  });
+
+  it('refuses requests without a token (401) and with a garbage token (401)', async () => {
+    const { entity } = await stationWithStaff(ctx);
+    expect((await ctx.request().get(`/api/entities/${entity.id}/accounts`)).status).toBe(401);
+    const garbage = await ctx.request().get(`/api/entities/${entity.id}/accounts`).set('Authorization', 'Bearer abc.def.ghi');
+    expect(garbage.status).toBe(401);
+    expect(garbage.headers['content-type']).toMatch(/problem\+json/);
+  });
+});
+
+describe('scoping', () => {
+  it('a treasurer of one station gets 404 for another station and 403 for supervisor actions on their own', async () => {
+    const a = await stationWithStaff(ctx);
+    const b = await stationWithStaff(ctx);
+    expect((await ctx.request().get(`/api/entities/${b.entity.id}/entries`).set(a.treasurer.auth)).status).toBe(404);
+    const post = await ctx.request().post(`/api/entities/${b.entity.id}/receipts`).set(a.treasurer.auth).send({ kind: 'parking', date: '2026-03-01', amount: '1.00', method: 'cash' });
+    expect(post.status).toBe(404);
+    const supervisorPosting = await ctx.request().post(`/api/entities/${a.entity.id}/receipts`).set(a.supervisor.auth).send({ kind: 'parking', date: '2026-03-01', amount: '1.00', method: 'cash' });
+    expect(supervisorPosting.status).toBe(403);
+    expect((await ctx.request().get(`/api/entities/${a.entity.id}/entries`).set(a.supervisor.auth)).status).toBe(200);
+  });
+});
+
+describe('POST /api/users and POST /api/entities (admin)', () => {
+  it('creates users with scoped roles; non-admins get 403; duplicates 409', async () => {
+    const boss = await admin(ctx);
+    const entity = await createEntity(ctx);
+    const created = await ctx.request().post('/api/users').set(boss.auth).send({ username: 'wang.xiuying', password: 'long-enough-1', displayName: '王秀英', roles: [{ role: 'treasurer', entityId: entity.id }] });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ username: 'wang.xiuying', displayName: '王秀英', roles: [{ role: 'treasurer', entityId: entity.id }] });
+    expect(created.body.password_hash).toBeUndefined();
+    const duplicate = await ctx.request().post('/api/users').set(boss.auth).send({ username: 'WANG.xiuying', password: 'long-enough-1', displayName: '王', roles: [] });
+    expect(duplicate.status).toBe(409);
+    const noScope = await ctx.request().post('/api/users').set(boss.auth).send({ username: 'li', password: 'long-enough-1', displayName: '李', roles: [{ role: 'supervisor' }] });
+    expect(noScope.status).toBe(400);
+    const treasurer = await createUser(ctx, [{ role: 'treasurer', entityId: entity.id }]);
+    expect((await ctx.request().post('/api/users').set(treasurer.auth).send({ username: 'x-user', password: 'long-enough-1', displayName: 'x' })).status).toBe(403);
+    const login = await ctx.request().post('/api/auth/login').send({ username: 'wang.xiuying', password: 'long-enough-1' });
+    expect(login.status).toBe(200);
+  });
+
+  it('creates an entity with the standard chart and fund GENERAL; duplicate code is 409', async () => {
+    const boss = await admin(ctx);
+    const res = await ctx.request().post('/api/entities').set(boss.auth).send({ code: 'NP-TEST-1', name: '南坪测试公益站', kind: 'station', approvalThreshold: '2000' });
+    expect(res.status).toBe(201);
+    expect(res.body).toMatchObject({ code: 'NP-TEST-1', kind: 'station', approvalThreshold: '2000.00' });
+    const accounts = await ctx.request().get(`/api/entities/${res.body.id}/accounts`).set(boss.auth);
+    const codes = accounts.body.items.map((account: { code: string }) => account.code);
+    expect(codes).toEqual(['1001', '1002', '1009', '1122', '1141', '2202', '2209', '3101', '3102', '4101', '4401', '4601', '4901', '490101', '490102', '490199', '5101', '5201', '5301', '5401']);
+    expect(accounts.body.items.find((account: { code: string }) => account.code === '4901').isLeaf).toBe(false);
+    const funds = await ctx.request().get(`/api/entities/${res.body.id}/funds`).set(boss.auth);
+    expect(funds.body.items).toEqual([expect.objectContaining({ code: 'GENERAL', restricted: false })]);
+    expect((await ctx.request().post('/api/entities').set(boss.auth).send({ code: 'NP-TEST-1', name: 'x', kind: 'station' })).status).toBe(409);
+    const publicList = await ctx.request().get('/api/public/entities');
+    expect(publicList.body.items).toContainEqual({ id: res.body.id, code: 'NP-TEST-1', name: '南坪测试公益站', kind: 'station' });
+  });
+
+  it('adds sub-accounts under a parent without postings only', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const sub = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '510101', name: '业务活动成本-百家宴', parentCode: '5101' });
+    expect(sub.status).toBe(201);
+    const headerPosting = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '5101', debit: '1' }, { accountCode: '1001', credit: '1' }] });
+    expect(headerPosting.body.code).toBe('header_account');
+    const badCode = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '520101', name: 'x', parentCode: '5101' });
+    expect(badCode.status).toBe(400);
+  });
+});
+
+describe('configuration and bootstrap', () => {
+  it('refuses to start in production without JWT_SECRET', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/JWT_SECRET/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).demoData).toBe(false);
+  });
+
+  it('ADMIN_PASSWORD creates user admin once, on a database without an admin', async () => {
+    const fresh = await createTestDatabase();
+    try {
+      expect(await bootstrapAdmin(fresh.db, 'bootstrap-pass-1')).toBe(true);
+      expect(await bootstrapAdmin(fresh.db, 'another-pass-2')).toBe(false);
+      const user = await findUserByUsername(fresh.db, 'admin');
+      expect(user).toBeDefined();
+      expect(await verifyPassword(user!.password_hash, 'bootstrap-pass-1')).toBe(true);
+      expect(await listRoles(fresh.db, user!.id)).toEqual([{ role: 'admin', entityId: null }]);
+    } finally {
+      await fresh.drop();
+    }
+  });
+});
+
+describe('GET /api/openapi.json', () => {
+  it('describes the contract generated from the zod schemas', async () => {
+    const res = await ctx.request().get('/api/openapi.json');
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.1.0');
+    expect(Object.keys(res.body.paths)).toEqual(expect.arrayContaining(['/api/entities/{entityId}/entries', '/api/entities/{entityId}/receipts', '/api/auth/login']));
+    const receipt = res.body.paths['/api/entities/{entityId}/receipts'].post.requestBody.content['application/json'].schema;
+    expect(receipt.$ref).toBe('#/components/schemas/RecordReceiptCommand');
+    const schema = res.body.components.schemas.RecordReceiptCommand;
+    expect(schema.properties.amount).toMatchObject({ type: 'string' });
+    expect(schema.required).toEqual(expect.arrayContaining(['kind', 'date', 'amount', 'method']));
+  });
+});
+
+describe('GET /healthz and unknown routes', () => {
+  it('answers health and 404 problem+json', async () => {
+    expect((await ctx.request().get('/healthz')).body).toEqual({ ok: true });
+    const missing = await ctx.request().get('/api/nothing-here');
+    expect(missing.status).toBe(404);
+    expect(missing.headers['content-type']).toMatch(/problem\+json/);
+  });
+});

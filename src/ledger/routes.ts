@@ -115,7 +115,7 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
     service.listReconciliations(db, actor, params.entityId),
   );
 
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 5 } });
+  const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 5 } });
   target.router.post(`${base}/entries/:id/attachments`, (req, res, next) => {
     if (!req.actor) return next(new DomainError('unauthenticated', 'A valid bearer token is required.'));
     return upload.single('file')(req, res, next);
@@ -133,5 +133,14 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
       res.setHeader('X-Content-SHA256', file.sha256);
       res.end(file.data);
     },
+  );
+}
+
+/** Flags for the supervisor (监委会): payments split below the approval threshold. */
+export function approvalFlagRoutes(target: RouteTarget, deps: { db: Knex }): void {
+  defineRoute(
+    target,
+    { method: 'get', path: '/api/entities/:entityId/approval-flags', summary: 'Payments to one payee on one day that together exceed the approval threshold while each is below it', tags: ['ledger'], auth: true, params: EntityParams, query: RangeQuery },
+    ({ actor, params, query }) => service.approvalFlags(deps.db, actor, params.entityId, query),
   );
 }

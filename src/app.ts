@@ -16,7 +16,7 @@ import { createRegistry, openApiDocument } from './http/openapi';
 import { errorHandler, problemOf, sendProblem } from './http/problem';
 import type { RouteTarget } from './http/route';
 import { authRoutes } from './auth/routes';
-import { ledgerRoutes } from './ledger/routes';
+import { approvalFlagRoutes, ledgerRoutes } from './ledger/routes';
 
 export interface AppDeps {
   config: Config;
@@ -57,6 +57,7 @@ export function buildApp(deps: AppDeps): Express {
   const target: RouteTarget = { router, registry };
   authRoutes(target, { db, jwtSecret: config.jwtSecret, loginRateLimit: config.loginRateLimit });
   ledgerRoutes(target, { db, clock });
+  approvalFlagRoutes(target, { db });
   app.use(router);
 
   const document = openApiDocument(registry);

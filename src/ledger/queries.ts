@@ -457,3 +457,46 @@ export async function attachmentsOf(db: Queryable, entryIds: string[]) {
 export async function findAttachment(db: Queryable, entityId: string, entryId: string, attachmentId: string) {
   return db('attachments').where({ entity_id: entityId, entry_id: entryId, id: attachmentId }).first();
 }
+
+export interface SplitPaymentRow {
+  date: string;
+  payee: string;
+  payments: number;
+  total: string;
+  largest: string;
+  entries: { id: string; number: string; amount: string }[];
+}
+
+/**
+ * Days on which posted, unreversed payments to one payee (compared case- and space-
+ * insensitively) together pay out more than the threshold while each stays at or below it:
+ * the pattern of a payment split to avoid approval. A payment's amount is what it credits
+ * to monetary accounts. Amounts leave the database as text, never as numeric arrays.
+ */
+export async function splitPayments(db: Queryable, entityId: string, threshold: string, range: { from?: string; to?: string }): Promise<SplitPaymentRow[]> {
+  const result = await db.raw(
+    `with paid as (
+       select e.id, e.number, e.date, e.seq,
+              btrim(e.details->'counterparty'->>'name') as payee,
+              sum(l.credit) as amount
+         from entries e
+         join entry_lines l on l.entry_id = e.id
+         join accounts a on a.entity_id = l.entity_id and a.code = l.account_code and a.monetary
+        where e.entity_id = ? and e.kind = 'payment' and e.status = 'posted'
+          and (?::date is null or e.date >= ?::date) and (?::date is null or e.date <= ?::date)
+          and not exists (select 1 from entries r where r.reversal_of = e.id)
+          and l.credit is not null
+        group by e.id
+     )
+     select to_char(date, 'YYYY-MM-DD') as date, min(payee) as payee, count(*)::int as payments,
+            sum(amount)::text as total, max(amount)::text as largest,
+            json_agg(json_build_object('id', id, 'number', number, 'amount', amount::text) order by seq) as entries
+       from paid
+      where payee is not null and payee <> '' and amount <= ?::numeric
+      group by date, lower(payee)
+     having count(*) > 1 and sum(amount) > ?::numeric
+      order by date, min(payee)`,
+    [entityId, range.from ?? null, range.from ?? null, range.to ?? null, range.to ?? null, threshold, threshold],
+  );
+  return result.rows;
+}

@@ -680,3 +680,33 @@ export async function getAttachment(db: Knex, actor: Actor, entityId: string, en
 }
 
 export { GENERAL_FUND, accountCodeByRole, entityOr404, monthOf };
+
+// Approval flags
+
+/**
+ * Payments split to stay under the approval threshold: each one below it, together above it,
+ * same payee, same day. They were posted (nothing here blocks them); the supervisor sees the
+ * flag and asks why.
+ */
+export async function approvalFlags(db: Knex, actor: Actor, entityId: string, range: { from?: string; to?: string }) {
+  const entity = await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['supervisor', 'treasurer']);
+  if (range.from && range.to && range.from > range.to) {
+    throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
+  }
+  if (entity.approval_threshold === null) return { approvalThreshold: null, items: [] };
+  const threshold = formatMoney(entity.approval_threshold);
+  const rows = await queries.splitPayments(db, entityId, threshold, range);
+  return {
+    approvalThreshold: threshold,
+    items: rows.map((row) => ({
+      kind: 'split_payment' as const,
+      date: row.date,
+      payee: row.payee,
+      payments: row.payments,
+      total: formatMoney(row.total),
+      largest: formatMoney(row.largest),
+      entries: row.entries.map((entry) => ({ id: entry.id, number: entry.number, amount: formatMoney(entry.amount) })),
+    })),
+  };
+}

@@ -19,7 +19,7 @@ export const RoleGrantInput = z.object({
 
 export const CreateUserCommand = z
   .object({
-    username: z.string().min(3).max(50).regex(/^[A-Za-z0-9_.-]+$/, 'letters, digits, dot, dash and underscore'),
+    username: z.string().min(2).max(50).regex(/^[\p{L}\p{N}_.@-]+$/u, 'letters, digits, dot, @, dash and underscore'),
     password: z.string().min(8, 'at least 8 characters').max(200),
     displayName: z.string().trim().min(1).max(100),
     roles: z.array(RoleGrantInput).max(50).default([]),

@@ -51,7 +51,7 @@ export type CreateProjectCommand = z.infer<typeof CreateProjectCommand>;
 export const EntryLineInput = z
   .object({
     accountCode: z.string().min(1).max(12),
-    fundCode: Code.optional(),
+    fundCode: Code.nullable().optional(),
     projectId: Uuid.nullable().optional(),
     debit: MoneyString.nullable().optional(),
     credit: MoneyString.nullable().optional(),
@@ -100,9 +100,9 @@ export const RecordReceiptCommand = z
     amount: PositiveMoney,
     method: z.enum(['cash', 'bank']),
     payer: z.string().trim().max(200).nullable().optional(),
-    anonymous: z.boolean().optional(),
-    nameConsent: z.boolean().optional(),
-    fundCode: Code.optional(),
+    anonymous: z.boolean().nullable().optional(),
+    nameConsent: z.boolean().nullable().optional(),
+    fundCode: Code.nullable().optional(),
     projectId: Uuid.nullable().optional(),
     memo: z.string().trim().max(500).nullable().optional(),
   })
@@ -119,7 +119,7 @@ export const RecordPaymentCommand = z
     purpose: Text(500),
     category: z.enum(PAYMENT_CATEGORIES),
     projectId: Uuid.nullable().optional(),
-    fundCode: Code.optional(),
+    fundCode: Code.nullable().optional(),
   })
   .strict()
   .openapi('RecordPaymentCommand');

@@ -81,12 +81,12 @@ export async function readableEntity(db: Knex, actor: Actor, entityId: string): 
 
 export async function listAccounts(db: Knex, actor: Actor, entityId: string) {
   await readableEntity(db, actor, entityId);
-  return { items: (await queries.listAccounts(db, entityId)).map(presenters.presentAccount) };
+  return { items: (await queries.listAccounts(db, entityId)).map(presenters.presentAccount), nextCursor: null };
 }
 
 export async function createAccount(db: Knex, actor: Actor, entityId: string, command: CreateAccountCommand) {
   await entityOr404(db, entityId);
-  requireEntityRole(actor, entityId, ['treasurer']);
+  requireEntityRole(actor, entityId, ['treasurer', 'admin']);
   return withTransaction(db, 'read committed', async (tx) => {
     await queries.lockBooks(tx, entityId);
     const [parent] = await queries.findAccounts(tx, entityId, [command.parentCode]);
@@ -105,12 +105,12 @@ export async function createAccount(db: Knex, actor: Actor, entityId: string, co
 
 export async function listFunds(db: Knex, actor: Actor, entityId: string) {
   await readableEntity(db, actor, entityId);
-  return { items: (await queries.listFunds(db, entityId)).map(presenters.presentFund) };
+  return { items: (await queries.listFunds(db, entityId)).map(presenters.presentFund), nextCursor: null };
 }
 
 export async function createFund(db: Knex, actor: Actor, entityId: string, command: CreateFundCommand) {
   await entityOr404(db, entityId);
-  requireEntityRole(actor, entityId, ['treasurer']);
+  requireEntityRole(actor, entityId, ['treasurer', 'admin']);
   return withTransaction(db, 'read committed', async (tx) => createFundInTransaction(tx, entityId, command));
 }
 
@@ -123,12 +123,12 @@ export async function createFundInTransaction(tx: Knex.Transaction, entityId: st
 
 export async function listProjects(db: Knex, actor: Actor, entityId: string) {
   await readableEntity(db, actor, entityId);
-  return { items: (await queries.listProjects(db, entityId)).map(presenters.presentProject) };
+  return { items: (await queries.listProjects(db, entityId)).map(presenters.presentProject), nextCursor: null };
 }
 
 export async function createProject(db: Knex, actor: Actor, entityId: string, command: CreateProjectCommand) {
   await entityOr404(db, entityId);
-  requireEntityRole(actor, entityId, ['treasurer', 'grant_manager']);
+  requireEntityRole(actor, entityId, ['treasurer', 'grant_manager', 'admin']);
   return withTransaction(db, 'read committed', (tx) => createProjectInTransaction(tx, entityId, command));
 }
 
@@ -201,7 +201,7 @@ async function accountCodeByRole(db: Knex | Knex.Transaction, entityId: string, 
   return account.code;
 }
 
-async function fundForMovement(db: Knex | Knex.Transaction, entityId: string, fundCode: string | undefined): Promise<string> {
+async function fundForMovement(db: Knex | Knex.Transaction, entityId: string, fundCode: string | null | undefined): Promise<string> {
   const code = fundCode ?? GENERAL_FUND;
   const [fund] = await queries.findFunds(db, entityId, [code]);
   if (!fund) throw new DomainError('unknown_fund', `Fund ${code} does not exist.`, { errors: [{ path: 'body.fundCode', message: 'unknown fund' }] });
@@ -631,7 +631,7 @@ export function presentReconciliation(row: Record<string, unknown>) {
 
 export async function listReconciliations(db: Knex, actor: Actor, entityId: string) {
   await readableEntity(db, actor, entityId);
-  return { items: (await queries.listReconciliations(db, entityId)).map(presentReconciliation) };
+  return { items: (await queries.listReconciliations(db, entityId)).map(presentReconciliation), nextCursor: null };
 }
 
 // Attachments

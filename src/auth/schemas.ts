@@ -1,7 +1,7 @@
 /**
  * Commands of the auth domain, validated at the edge.
  */
-import { z } from 'zod';
+import { z } from '../shared/zod';
 import { ROLES } from './actor';
 
 export const LoginCommand = z

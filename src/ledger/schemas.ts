@@ -2,7 +2,7 @@
  * Commands and queries of the books, named like their inferred types. Money is a decimal
  * string, dates are calendar days; unknown fields are refused so a typo never goes unseen.
  */
-import { z } from 'zod';
+import { z } from '../shared/zod';
 import { Code, DateString, MoneyString, MonthString, Pagination, PositiveMoney, SignedMoney, Text, Uuid } from '../shared/schemas';
 
 export const CreateEntityCommand = z

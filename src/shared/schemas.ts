@@ -2,7 +2,7 @@
  * Building blocks of request schemas shared by every domain: money as decimal strings,
  * calendar dates, pagination.
  */
-import { z } from 'zod';
+import { z } from './zod';
 import { MONEY_PATTERN } from './money';
 import { isValidDate, MONTH_PATTERN } from './dates';
 

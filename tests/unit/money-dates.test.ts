@@ -1,0 +1,56 @@
+import { D, formatMoney, MONEY_PATTERN, sumMoney } from '../../src/shared/money';
+import { addMonths, isValidDate, lastDayOfMonth, monthsBetween } from '../../src/shared/dates';
+import { shanghaiDate } from '../../src/shared/clock';
+import { PositiveMoney, MoneyString } from '../../src/shared/schemas';
+
+describe('money', () => {
+  it('adds cents exactly where binary floating point would not', () => {
+    expect(formatMoney(sumMoney(['0.10', '0.20']))).toBe('0.30');
+    expect(formatMoney(sumMoney(Array.from({ length: 1000 }, () => '0.01')))).toBe('10.00');
+    expect(formatMoney(D('999999999999999999.99').plus('0.01'))).toBe('1000000000000000000.00');
+  });
+
+  it('prints two decimals, rounding half up', () => {
+    expect(formatMoney('5')).toBe('5.00');
+    expect(formatMoney('2.345')).toBe('2.35');
+    expect(formatMoney('-2.345')).toBe('-2.35');
+  });
+
+  it.each([
+    ['0', true], ['12', true], ['12.5', true], ['12.50', true], ['999999999999999999.99', true],
+    ['12.505', false], ['-1', false], ['1e3', false], ['NaN', false], ['Infinity', false], ['', false], ['01', false], [' 1', false], ['1,000', false], ['1000000000000000000', false],
+  ])('the wire pattern accepts %s: %s', (value, ok) => {
+    expect(MONEY_PATTERN.test(value)).toBe(ok);
+    expect(MoneyString.safeParse(value).success).toBe(ok);
+  });
+
+  it('refuses zero where a positive amount is needed, and numbers with a hint to send strings', () => {
+    expect(PositiveMoney.safeParse('0.00').success).toBe(false);
+    expect(PositiveMoney.safeParse('0.01').success).toBe(true);
+    const number = MoneyString.safeParse(12.5);
+    expect(number.success).toBe(false);
+    expect(number.error?.issues[0].message).toMatch(/JSON string/);
+  });
+});
+
+describe('calendar dates', () => {
+  it('knows real days', () => {
+    expect(isValidDate('2028-02-29')).toBe(true);
+    expect(isValidDate('2026-02-29')).toBe(false);
+    expect(isValidDate('2026-04-31')).toBe(false);
+    expect(isValidDate('2026-4-01')).toBe(false);
+  });
+
+  it('walks months', () => {
+    expect(lastDayOfMonth('2026-02')).toBe('2026-02-28');
+    expect(lastDayOfMonth('2026-12')).toBe('2026-12-31');
+    expect(addMonths('2026-11', 3)).toBe('2027-02');
+    expect(addMonths('2026-01', -1)).toBe('2025-12');
+    expect(monthsBetween('2026-11', '2027-02')).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+  });
+
+  it('takes the calendar day in Asia/Shanghai, not UTC', () => {
+    expect(shanghaiDate(new Date('2026-11-21T16:30:00Z'))).toBe('2026-11-22');
+    expect(shanghaiDate(new Date('2026-11-21T15:59:59Z'))).toBe('2026-11-21');
+  });
+});

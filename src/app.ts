@@ -17,6 +17,7 @@ import { errorHandler, problemOf, sendProblem } from './http/problem';
 import type { RouteTarget } from './http/route';
 import { authRoutes } from './auth/routes';
 import { approvalFlagRoutes, ledgerRoutes } from './ledger/routes';
+import { webRouter } from './web/routes';
 
 export interface AppDeps {
   config: Config;
@@ -64,6 +65,7 @@ export function buildApp(deps: AppDeps): Express {
   app.get('/api/openapi.json', (_req, res) => {
     res.json(document);
   });
+  app.use(webRouter({ db, clock, config, logger }));
 
   app.use((req, res) => {
     sendProblem(res, problemOf('not_found', `No route for ${req.method} ${req.path}.`));

@@ -1,0 +1,92 @@
+/**
+ * What every web page handler shares: the dependencies, rendering with the page frame, the
+ * login gate, the entity a logged-in user works on, and turning a rejected command into
+ * per-field Chinese hints. Handlers stay thin: parse the form, call a domain service, render.
+ */
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Knex } from 'knex';
+import type { ZodError } from 'zod';
+import type { Config } from '../config';
+import type { Clock } from '../shared/clock';
+import type { Logger } from '../shared/logger';
+import { Actor, Role, requireEntityRole } from '../auth/actor';
+import type { EntityRow } from '../ledger/queries';
+import { DomainError, FieldError } from '../shared/errors';
+import { hintFor, sentenceFor, webStatusOf } from './messages';
+import { findEntityByCode } from './queries';
+import { renderPage, RenderOptions } from './views';
+
+export interface WebDeps {
+  db: Knex;
+  clock: Clock;
+  config: Config;
+  logger: Logger;
+}
+
+export type FieldErrors = Record<string, string>;
+
+export interface Web extends WebDeps {
+  render(req: Request, res: Response, name: string, title: string, data?: Record<string, unknown>, options?: RenderOptions): void;
+}
+
+export function webOf(deps: WebDeps): Web {
+  return {
+    ...deps,
+    render: (req, res, name, title, data = {}, options = {}) => renderPage(req, res, deps.config.jwtSecret, name, title, data, options),
+  };
+}
+
+/** Express 5 forwards rejected promises; this only fixes the handler's type. */
+export function page(handler: (req: Request, res: Response, next: NextFunction) => Promise<void> | void): RequestHandler {
+  return handler as RequestHandler;
+}
+
+/** Pages behind login send a visitor to the login page and back here afterwards. */
+export function requireLogin(req: Request, res: Response, next: NextFunction): void {
+  if (req.actor) return next();
+  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+}
+
+export function actorOf(req: Request): Actor {
+  if (!req.actor) throw new DomainError('unauthenticated', 'Log in first.');
+  return req.actor;
+}
+
+/** The entity named by `:code`, if the actor holds one of the roles on it (404/403 otherwise). */
+export async function entityFor(web: Web, req: Request, roles: Role[]): Promise<EntityRow> {
+  const code = String(req.params.code ?? '');
+  const entity = /^[A-Za-z0-9_-]{1,40}$/.test(code) ? await findEntityByCode(web.db, code) : undefined;
+  if (!entity) throw new DomainError('not_found', 'Entity not found.');
+  requireEntityRole(actorOf(req), entity.id, roles);
+  return entity;
+}
+
+/** Field name of a domain error path such as `body.amount` or `body.lines.0.fundCode`. */
+function fieldOf(path: string): string {
+  const parts = path.split('.').filter((part) => part !== 'body');
+  return parts[parts.length - 1] ?? '';
+}
+
+export function fieldErrorsOfZod(error: ZodError): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const field = String(issue.path[0] ?? '');
+    if (field && !errors[field]) errors[field] = hintFor(field);
+  }
+  return errors;
+}
+
+export function fieldErrorsOfDomain(errors: FieldError[]): FieldErrors {
+  const result: FieldErrors = {};
+  for (const error of errors) {
+    const field = fieldOf(error.path);
+    if (field && !result[field]) result[field] = hintFor(field);
+  }
+  return result;
+}
+
+/** A failed command as what a form shows: a sentence on top, hints by field, and the status. */
+export function formFailure(error: unknown): { message: string; errors: FieldErrors; status: number } | null {
+  if (!(error instanceof DomainError)) return null;
+  return { message: sentenceFor(error), errors: fieldErrorsOfDomain(error.errors), status: webStatusOf(error.code) };
+}

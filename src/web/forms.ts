@@ -1,0 +1,79 @@
+/**
+ * Forgiving form input for people who type on a phone: amounts written as "１５０", "¥150",
+ * "150元" or "1,500.00" and dates written as "2026/3/5" or "2026年3月5日" become the strict
+ * strings the domain schemas expect. It only normalises spelling; it never rounds money or
+ * guesses a value, so anything it cannot read is left for the schema to refuse.
+ */
+import Decimal from 'decimal.js';
+import { formatMoney } from '../shared/money';
+import { isValidDate } from '../shared/dates';
+
+const CURRENCY_PREFIX = /^(?:¥|￥|rmb|cny|人民币)\s*/i;
+const CURRENCY_SUFFIX = /\s*(?:元整|元|圆|块钱|块)$/;
+const PLAIN_AMOUNT = /^-?\d+(?:\.\d+)?$/;
+const GROUPED_AMOUNT = /^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+
+/** Full-width digits and signs become ASCII (NFKC), whitespace goes, 。 and ， read as . and , . */
+function asciiOf(input: string): string {
+  return input
+    .normalize('NFKC')
+    .replace(/[。．]/g, '.')
+    .replace(/[，、]/g, ',')
+    .replace(/\s+/g, '')
+    .trim();
+}
+
+/**
+ * The amount as a decimal string with two places ("150" → "150.00"), or null when it is not an
+ * amount we can read without guessing: more than two decimals, a European "1.500,00", words.
+ * A leading minus survives so signed fields (a bank balance) can use the same reader.
+ */
+export function normaliseAmount(input: string | undefined | null): string | null {
+  if (input === undefined || input === null) return null;
+  let text = asciiOf(String(input));
+  text = text.replace(CURRENCY_PREFIX, '').replace(CURRENCY_SUFFIX, '');
+  if (text.startsWith('+')) text = text.slice(1);
+  if (GROUPED_AMOUNT.test(text)) text = text.replace(/,/g, '');
+  if (!PLAIN_AMOUNT.test(text)) return null;
+  const fraction = text.split('.')[1];
+  if (fraction !== undefined && fraction.length > 2) return null;
+  const integerDigits = text.replace(/^-/, '').split('.')[0].replace(/^0+(?=\d)/, '');
+  if (integerDigits.length > 18) return null;
+  return formatMoney(new Decimal(text));
+}
+
+/** A calendar day from "2026-03-05", "2026/3/5", "2026.3.5" or "2026年3月5日"; null otherwise. */
+export function normaliseDate(input: string | undefined | null): string | null {
+  if (input === undefined || input === null) return null;
+  const text = String(input).normalize('NFKC').replace(/\s+/g, '');
+  const match = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(text);
+  if (!match) return null;
+  const date = `${match[1]}-${match[2].padStart(2, '0')}-${match[3].padStart(2, '0')}`;
+  return isValidDate(date) ? date : null;
+}
+
+/** A month "2026-03" from "2026-03", "2026/3" or "2026年3月"; null otherwise. */
+export function normaliseMonth(input: string | undefined | null): string | null {
+  if (input === undefined || input === null) return null;
+  const text = String(input).normalize('NFKC').replace(/\s+/g, '');
+  const match = /^(\d{4})[-/.年](\d{1,2})月?$/.exec(text);
+  if (!match) return null;
+  const month = Number.parseInt(match[2], 10);
+  if (month < 1 || month > 12) return null;
+  return `${match[1]}-${String(month).padStart(2, '0')}`;
+}
+
+/** A checkbox or yes/no radio: present and not "0"/"false"/"no". */
+export function isChecked(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(isChecked);
+  if (value === undefined || value === null) return false;
+  const text = String(value).trim().toLowerCase();
+  return text !== '' && text !== '0' && text !== 'false' && text !== 'no' && text !== 'off';
+}
+
+/** A form field as trimmed text ('' when missing); repeated fields keep the last value. */
+export function textOf(value: unknown): string {
+  if (Array.isArray(value)) return textOf(value[value.length - 1]);
+  if (value === undefined || value === null) return '';
+  return String(value).trim();
+}

@@ -1,0 +1,107 @@
+/**
+ * Plain-Chinese sentences for what went wrong, for the web pages. Domain errors carry stable
+ * codes and English details meant for developers; a treasurer reads these instead. This module
+ * only words errors: it never decides whether something is an error.
+ */
+import { DomainError } from '../shared/errors';
+
+const ACCOUNT_NAMES: Record<string, string> = { '1001': '现金', '1002': '银行存款', '1009': '其他货币资金' };
+
+/** One sentence for the top of a form or an error page. */
+export function sentenceFor(error: DomainError): string {
+  switch (error.code) {
+    case 'insufficient_funds': {
+      const available = typeof error.extra.available === 'string' ? error.extra.available : null;
+      if (typeof error.extra.fundCode === 'string') {
+        return `限定性资金余额不足：基金 ${error.extra.fundCode} 只剩 ¥${available ?? '0.00'}，不能支付这么多。请核对金额或换一个资金来源。`;
+      }
+      const code = typeof error.extra.accountCode === 'string' ? error.extra.accountCode : '';
+      const name = ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户';
+      return `${name}余额不足：目前只有 ¥${available ?? '0.00'}，不能支出这么多。请核对金额，或选择另一种付款方式。`;
+    }
+    case 'period_closed':
+      return '该月份已结账，不能再记账。请把日期改为未结账的月份。';
+    case 'period_already_closed':
+      return '这个月份已经结过账了，不需要再结。';
+    case 'pending_entries_in_period':
+      return '这个月还有等待监委会审批的账目，审批通过后才能结账。';
+    case 'already_reversed':
+      return '这笔账已经冲销过了，一笔账只能冲销一次。';
+    case 'not_pending':
+      return '这笔账已经不在等待审批的状态（可能已有人审批过）。';
+    case 'self_approval':
+      return '不能审批自己记的账，需要由另一位监委会成员审批。';
+    case 'invalid_credentials':
+      return '用户名或密码不对，请再试一次。';
+    case 'too_many_requests':
+      return '尝试次数太多了，请等一分钟再试。';
+    case 'unauthenticated':
+      return '请先登录。';
+    case 'forbidden':
+      return '您没有做这件事的权限。如有疑问，请联系管理员。';
+    case 'not_found':
+      return '没有找到这一页或这条记录。';
+    case 'unsupported_media_type':
+      return '只能上传 JPEG、PNG 照片或 PDF 文件。';
+    case 'payload_too_large':
+      return '文件太大了，请上传不超过 5 MB 的照片或 PDF。';
+    case 'unknown_fund':
+      return '找不到所选的资金，请重新选择。';
+    case 'unknown_project':
+      return '找不到所选的项目，请重新选择。';
+    case 'invalid_state':
+      return '当前状态下不能进行这个操作。';
+    case 'entry_not_balanced':
+    case 'unknown_account':
+    case 'header_account':
+    case 'accounting_rule':
+      return '这笔账不符合记账规则，没有记入。请联系管理员。';
+    case 'duplicate':
+      return '已经有一条相同的记录了。';
+    case 'invalid_request':
+      return '有几处需要修改，请看下面标红的地方。';
+    default:
+      return '操作没有成功，请稍后再试。';
+  }
+}
+
+/** The HTTP status a web page answers for an error code (same families as the API). */
+export function webStatusOf(code: string): number {
+  if (code === 'unauthenticated' || code === 'invalid_credentials') return 401;
+  if (code === 'forbidden' || code === 'self_approval' || code === 'csrf') return 403;
+  if (code === 'not_found') return 404;
+  if (code === 'payload_too_large') return 413;
+  if (code === 'unsupported_media_type') return 415;
+  if (code === 'too_many_requests') return 429;
+  if (code === 'invalid_request') return 400;
+  return 409;
+}
+
+/** What each form field asks for, said as the fix when the value was not accepted. */
+export const FIELD_HINTS: Record<string, string> = {
+  amount: '请填写大于零的金额，例如 150 或 150.50（最多两位小数）。',
+  date: '请填写日期，例如 2026-03-05。',
+  kind: '请选择收入类型。',
+  method: '请选择是现金还是银行。',
+  payer: '付款人名字太长了（最多 200 字）。',
+  payee: '请填写收款人（把钱付给谁）。',
+  purpose: '请写明这笔钱的用途。',
+  category: '请选择支出类别。',
+  fundCode: '请选择资金。',
+  projectId: '请选择项目。',
+  memo: '备注太长了（最多 500 字）。',
+  reason: '请写明冲销的原因。',
+  cashCounted: '请填写清点的现金金额，例如 1200 或 1200.50。',
+  bankStatementBalance: '请填写银行对账单上的余额，例如 8000.00。',
+  note: '说明太长了（最多 1000 字）。',
+  period: '请选择月份，例如 2026-03。',
+  confirm: '请勾选确认后再结账。',
+  username: '请填写用户名。',
+  password: '请填写密码。',
+  file: '只能上传 JPEG、PNG 照片或 PDF 文件，且不超过 5 MB。',
+  hash: '请粘贴报告的编号或 SHA-256 校验码。',
+};
+
+export function hintFor(field: string): string {
+  return FIELD_HINTS[field] ?? '这一项的填写有误，请检查。';
+}

@@ -1,0 +1,53 @@
+/**
+ * Read-only aggregates for the public pages, which show figures without a logged-in actor:
+ * balances of monetary accounts and funds, income by source and spending by project. Only
+ * sums leave this module — never a line, a payer or a payee — so a public page cannot leak a
+ * donor's name by accident. It writes nothing.
+ */
+import type { Knex } from 'knex';
+import type { EntityRow } from '../ledger/queries';
+
+export async function findEntityByCode(db: Knex, code: string): Promise<EntityRow | undefined> {
+  return db<EntityRow>('entities').where({ code }).first();
+}
+
+export interface AccountTotal {
+  account_code: string;
+  debit: string;
+  credit: string;
+}
+
+/** Posted revenue lines in a date range, summed per account; the year-end close is left out. */
+export async function revenueByAccount(db: Knex, entityId: string, range: { from: string; to: string }): Promise<AccountTotal[]> {
+  const result = await db.raw(
+    `select l.account_code, coalesce(sum(l.debit), 0) as debit, coalesce(sum(l.credit), 0) as credit
+       from entry_lines l
+       join entries e on e.id = l.entry_id
+       join accounts a on a.entity_id = l.entity_id and a.code = l.account_code
+      where l.entity_id = ? and l.date between ? and ? and a.type = 'revenue' and e.kind <> 'year_end_close'
+      group by l.account_code order by l.account_code`,
+    [entityId, range.from, range.to],
+  );
+  return result.rows;
+}
+
+export interface ProjectTotal {
+  project_name: string | null;
+  debit: string;
+  credit: string;
+}
+
+/** Posted expense lines in a date range, summed per project (null: no project). */
+export async function expenseByProject(db: Knex, entityId: string, range: { from: string; to: string }): Promise<ProjectTotal[]> {
+  const result = await db.raw(
+    `select p.name as project_name, coalesce(sum(l.debit), 0) as debit, coalesce(sum(l.credit), 0) as credit
+       from entry_lines l
+       join entries e on e.id = l.entry_id
+       join accounts a on a.entity_id = l.entity_id and a.code = l.account_code
+       left join projects p on p.id = l.project_id
+      where l.entity_id = ? and l.date between ? and ? and a.type = 'expense' and e.kind <> 'year_end_close'
+      group by p.name order by p.name nulls last`,
+    [entityId, range.from, range.to],
+  );
+  return result.rows;
+}

@@ -1,0 +1,126 @@
+/**
+ * The server-rendered web: static assets, login and logout, the public pages, and the pages
+ * of people who keep the books. It calls the domain services directly (never HTTP to itself)
+ * and answers every error with a Chinese page, never a problem+json body.
+ */
+import path from 'node:path';
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
+import * as auth from '../auth/service';
+import { LoginCommand } from '../auth/schemas';
+import * as ledger from '../ledger/service';
+import { isDomainError } from '../shared/errors';
+import { page, requireLogin, webOf, WebDeps, Web, actorOf } from './context';
+import { textOf } from './forms';
+import { hintFor, sentenceFor, webStatusOf } from './messages';
+import { publicPages } from './public-pages';
+import { endSession, requireCsrf, startSession } from './session';
+import { treasurerPages } from './treasurer-pages';
+import { ROLE_LABELS } from './views';
+
+export const STATIC_DIR = path.resolve(__dirname, 'static');
+
+/** A relative path on this site to return to after login; anything else goes to /app. */
+function safeNext(value: string): string {
+  return /^\/(?![/\\])[^\s]*$/.test(value) && !value.startsWith('/login') ? value : '/app';
+}
+
+export function webRouter(deps: WebDeps): Router {
+  const web = webOf(deps);
+  const router = Router();
+  router.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
+
+  const refuseCsrf = (req: Request, res: Response) => {
+    web.render(req, res, 'error', '请刷新页面', { heading: '请刷新页面后再提交', message: '这个页面已经过期或不是从本站打开的，为了安全没有保存。请返回、刷新页面后再试一次。', back: req.get('referer') && req.get('referer')?.startsWith('/') ? req.get('referer') : '/' }, { status: 403 });
+  };
+  const csrf = requireCsrf(deps.config.jwtSecret, refuseCsrf);
+
+  publicPages(router, web);
+  sessionPages(router, web, csrf);
+  router.get(
+    '/app',
+    requireLogin,
+    page(async (req, res) => {
+      const actor = actorOf(req);
+      const entityIds = [...new Set(actor.roles.map((grant) => grant.entityId).filter((id): id is string => id !== null))];
+      const places = [];
+      for (const entityId of entityIds) {
+        const entity = await ledger.getEntity(deps.db, entityId);
+        const roles = actor.roles.filter((grant) => grant.entityId === entityId).map((grant) => grant.role);
+        const bookRole = roles.includes('treasurer') || roles.includes('supervisor');
+        places.push({ name: entity.name, roles: roles.map((role) => ROLE_LABELS[role]).join('、'), href: bookRole ? `/app/e/${encodeURIComponent(entity.code)}` : `/e/${encodeURIComponent(entity.code)}` });
+      }
+      if (places.length === 1) return res.redirect(303, places[0].href);
+      web.render(req, res, 'app-home', '我的工作', { places });
+    }),
+  );
+  treasurerPages(router, web, refuseCsrf);
+
+  router.use(webErrorHandler(web));
+  return router;
+}
+
+function sessionPages(router: Router, web: Web, csrf: ReturnType<typeof requireCsrf>): void {
+  const showLogin = (req: Request, res: Response, values: Record<string, string>, failure: { message?: string; errors?: Record<string, string>; status?: number } = {}) =>
+    web.render(req, res, 'login', '登录', { values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+
+  router.get('/login', (req, res) => {
+    if (req.actor) return res.redirect(303, safeNext(textOf(req.query.next)));
+    showLogin(req, res, { next: textOf(req.query.next) });
+  });
+
+  const limiter = rateLimit({
+    windowMs: 60_000,
+    limit: web.config.loginRateLimit,
+    standardHeaders: 'draft-8',
+    legacyHeaders: false,
+    keyGenerator: (req) => `web|${ipKeyGenerator(req.ip ?? '')}|${textOf(req.body?.username).toLowerCase().slice(0, 100)}`,
+    handler: (req, res) => showLogin(req, res, { username: textOf(req.body?.username), next: textOf(req.body?.next) }, { message: sentenceFor({ code: 'too_many_requests' } as never), status: 429 }),
+  });
+
+  router.post(
+    '/login',
+    csrf,
+    limiter,
+    page(async (req, res) => {
+      const values = { username: textOf(req.body?.username), next: textOf(req.body?.next) };
+      const parsed = LoginCommand.safeParse({ username: values.username, password: typeof req.body?.password === 'string' ? req.body.password : '' });
+      if (!parsed.success) {
+        const errors: Record<string, string> = {};
+        for (const issue of parsed.error.issues) errors[String(issue.path[0])] = hintFor(String(issue.path[0]));
+        return showLogin(req, res, values, { message: '请填写用户名和密码。', errors, status: 400 });
+      }
+      try {
+        const { token } = await auth.login(web.db, web.config.jwtSecret, parsed.data);
+        startSession(req, res, token);
+        res.redirect(303, safeNext(values.next));
+      } catch (error) {
+        if (!isDomainError(error)) throw error;
+        showLogin(req, res, values, { message: sentenceFor(error), status: webStatusOf(error.code) });
+      }
+    }),
+  );
+
+  router.post('/logout', csrf, (req, res) => {
+    endSession(req, res);
+    res.redirect(303, '/?ok=logout');
+  });
+}
+
+function webErrorHandler(web: Web) {
+  return (error: unknown, req: Request, res: Response, next: NextFunction) => {
+    if (res.headersSent) return next(error);
+    if (isDomainError(error)) {
+      const status = webStatusOf(error.code);
+      if (status === 401) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+      const heading = status === 404 ? '没有找到' : status === 403 ? '没有权限' : '没有成功';
+      return web.render(req, res, 'error', heading, { heading, message: sentenceFor(error), back: req.actor ? '/app' : '/' }, { status });
+    }
+    web.logger.error({ err: error, requestId: req.id, method: req.method, url: req.originalUrl }, 'web page failed');
+    try {
+      web.render(req, res, 'error', '出错了', { heading: '系统出错了', message: '很抱歉，这一步没有完成。请稍后再试；如果一直这样，请联系管理员。', requestId: req.id, back: '/' }, { status: 500 });
+    } catch {
+      res.status(500).type('text/plain; charset=utf-8').send('系统出错了，请稍后再试。');
+    }
+  };
+}

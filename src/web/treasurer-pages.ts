@@ -1,0 +1,443 @@
+/**
+ * The treasurer's and supervisor's pages for one station or foundation: today's work, record
+ * a receipt or payment, recent entries and reversal, month close, reconciliation, approvals.
+ * Each form posts to the same ledger service the API uses; a rejected form is shown again
+ * with what was typed and a plain-Chinese hint per field. No rule of the books lives here.
+ */
+import crypto from 'node:crypto';
+import type { Request, Response, Router } from 'express';
+import multer from 'multer';
+import { addDays, addMonths, monthOf } from '../shared/dates';
+import { today } from '../shared/clock';
+import { formatMoney, sumMoney, ZERO } from '../shared/money';
+import { DomainError } from '../shared/errors';
+import * as ledger from '../ledger/service';
+import { RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, ReverseEntryCommand } from '../ledger/schemas';
+import type { EntityRow } from '../ledger/queries';
+import type { EntryView } from '../ledger/presenters';
+import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
+import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
+import { hintFor } from './messages';
+import { PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS } from './views';
+import { requireCsrf } from './session';
+import { canPublishHere } from './disclosure-pages';
+
+const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
+const RECENT_DAYS = 60;
+const FORM_KEY = /^[0-9a-f]{32}$/;
+
+type Values = Record<string, string | boolean | undefined>;
+
+function newFormKey(): string {
+  return crypto.randomBytes(16).toString('hex');
+}
+
+/** The key that makes a double-tapped form post once (the ledger's Idempotency-Key). */
+function idempotencyKeyOf(values: Values): string | undefined {
+  const key = values.formKey;
+  return typeof key === 'string' && FORM_KEY.test(key) ? `web-${key}` : undefined;
+}
+
+function baseOf(entity: EntityRow): string {
+  return `/app/e/${encodeURIComponent(entity.code)}`;
+}
+
+export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
+  const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
+  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 30 } });
+
+  const funds = async (req: Request, entity: EntityRow) => (await ledger.listFunds(web.db, actorOf(req), entity.id)).items;
+  const projects = async (req: Request, entity: EntityRow) => (await ledger.listProjects(web.db, actorOf(req), entity.id)).items;
+
+  // Today's work
+
+  router.get(
+    '/app/e/:code',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
+      const actor = actorOf(req);
+      const date = today(web.clock);
+      const balances = await ledger.trialBalanceOf(web.db, entity.id, date);
+      const balanceOf = (prefix: string) => formatMoney(sumMoney(balances.rows.filter((row) => row.accountCode.startsWith(prefix)).map((row) => row.balance)));
+      const pending = await ledger.listEntries(web.db, actor, entity.id, { status: 'pending_approval', limit: 500 });
+      const roles = actor.roles.filter((grant) => grant.entityId === entity.id).map((grant) => grant.role);
+      web.render(req, res, 'workspace', entity.name, {
+        entity,
+        base: baseOf(entity),
+        today: date,
+        cash: balanceOf('1001'),
+        bank: balanceOf('1002'),
+        pendingCount: pending.items.length,
+        isTreasurer: roles.includes('treasurer'),
+        isSupervisor: roles.includes('supervisor'),
+        canPublish: canPublishHere(),
+      });
+    }),
+  );
+
+  // Receipts
+
+  const receiptOptions = Object.entries(RECEIPT_KIND_LABELS).map(([value, label]) => ({ value, label }));
+
+  async function showReceipt(req: Request, res: Response, entity: EntityRow, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    web.render(req, res, 'receipt', '记一笔收入', { entity, base: baseOf(entity), kinds: receiptOptions, funds: await funds(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/e/:code/receipt',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      await showReceipt(req, res, entity, { kind: 'parking', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/receipt',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      const body = req.body ?? {};
+      const values: Values = {
+        kind: textOf(body.kind),
+        method: textOf(body.method),
+        amount: textOf(body.amount),
+        date: textOf(body.date),
+        payer: textOf(body.payer),
+        anonymous: isChecked(body.anonymous),
+        nameConsent: isChecked(body.nameConsent),
+        fundCode: textOf(body.fundCode) || 'GENERAL',
+        memo: textOf(body.memo),
+        formKey: textOf(body.formKey) || newFormKey(),
+      };
+      const parsed = RecordReceiptCommand.safeParse({
+        kind: values.kind || undefined,
+        method: values.method || undefined,
+        amount: normaliseAmount(values.amount as string) ?? values.amount,
+        date: normaliseDate(values.date as string) ?? values.date,
+        payer: values.payer || undefined,
+        anonymous: values.anonymous,
+        nameConsent: values.nameConsent,
+        fundCode: values.fundCode,
+        memo: values.memo || undefined,
+      });
+      if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      try {
+        const result = await ledger.recordReceipt(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
+        res.redirect(303, `${baseOf(entity)}?ok=receipt&no=${encodeURIComponent(String(result.body.number ?? ''))}`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure) throw error;
+        await showReceipt(req, res, entity, values, failure);
+      }
+    }),
+  );
+
+  // Payments
+
+  const categoryOptions = Object.entries(PAYMENT_CATEGORY_LABELS).map(([value, label]) => ({ value, label }));
+
+  async function showPayment(req: Request, res: Response, entity: EntityRow, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    web.render(
+      req,
+      res,
+      'payment',
+      '记一笔支出',
+      { entity, base: baseOf(entity), categories: categoryOptions, funds: await funds(req, entity), projects: await projects(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { status: failure.status },
+    );
+  }
+
+  router.get(
+    '/app/e/:code/payment',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      await showPayment(req, res, entity, { category: 'program', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/payment',
+    requireLogin,
+    (req, res, next) => {
+      // Multer errors (too big, too many files) become a form hint, not a problem+json page.
+      upload.single('file')(req, res, (error: unknown) => {
+        if (error) {
+          const code = (error as { code?: string }).code;
+          (req as Request & { uploadError?: string }).uploadError = code === 'LIMIT_FILE_SIZE' ? '照片太大了：请上传不超过 5 MB 的 JPEG、PNG 或 PDF。' : hintFor('file');
+          req.body = req.body ?? {};
+        }
+        next();
+      });
+    },
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      const body = req.body ?? {};
+      const file = req.file;
+      const values: Values = {
+        amount: textOf(body.amount),
+        payee: textOf(body.payee),
+        purpose: textOf(body.purpose),
+        category: textOf(body.category),
+        method: textOf(body.method),
+        date: textOf(body.date),
+        projectId: textOf(body.projectId),
+        fundCode: textOf(body.fundCode) || 'GENERAL',
+        formKey: textOf(body.formKey) || newFormKey(),
+        hadFile: Boolean(file),
+      };
+      const errors: FieldErrors = {};
+      const uploadError = (req as Request & { uploadError?: string }).uploadError;
+      if (uploadError) errors.file = uploadError;
+      else if (file && !ledger.sniffContentType(file.buffer)) errors.file = '这个文件不是 JPEG、PNG 照片或 PDF，请换一个文件。';
+      const parsed = RecordPaymentCommand.safeParse({
+        amount: normaliseAmount(values.amount as string) ?? values.amount,
+        payee: values.payee,
+        purpose: values.purpose,
+        category: values.category || undefined,
+        method: values.method || undefined,
+        date: normaliseDate(values.date as string) ?? values.date,
+        projectId: values.projectId || undefined,
+        fundCode: values.fundCode,
+      });
+      if (!parsed.success) Object.assign(errors, fieldErrorsOfZod(parsed.error));
+      if (!parsed.success || Object.keys(errors).length > 0) {
+        return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: uploadError?.includes('5 MB') ? 413 : 400 });
+      }
+      try {
+        const actor = actorOf(req);
+        const result = await ledger.recordPayment(web.db, actor, entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
+        const entry = result.body;
+        if (file && entry.attachments.length === 0) {
+          await ledger.addAttachment(web.db, actor, entity.id, entry.id, { originalname: file.originalname, buffer: file.buffer });
+        }
+        res.redirect(303, `${baseOf(entity)}?ok=${entry.status === 'pending_approval' ? 'payment_pending' : 'payment'}`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure) throw error;
+        await showPayment(req, res, entity, values, failure);
+      }
+    }),
+  );
+
+  // Recent entries and reversal
+
+  router.get(
+    '/app/e/:code/entries',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
+      const actor = actorOf(req);
+      const from = addDays(today(web.clock), -RECENT_DAYS);
+      const monetary = await monetaryCodes(req, entity);
+      const { items } = await ledger.listEntries(web.db, actor, entity.id, { from, limit: 500 });
+      const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
+      const entries = items
+        .slice()
+        .reverse()
+        .map((entry) => ({ ...entryRow(entry, monetary), canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close' }));
+      web.render(req, res, 'entries', '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS });
+    }),
+  );
+
+  async function monetaryCodes(req: Request, entity: EntityRow): Promise<Set<string>> {
+    const { items } = await ledger.listAccounts(web.db, actorOf(req), entity.id);
+    return new Set(items.filter((account) => account.monetary).map((account) => account.code));
+  }
+
+  async function showReverse(req: Request, res: Response, entity: EntityRow, entryId: string, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, entryId);
+    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: entryRow(entry, await monetaryCodes(req, entity)), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/e/:code/entries/:id/reverse',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      await showReverse(req, res, entity, uuidParam(req), { date: today(web.clock), formKey: newFormKey() });
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/entries/:id/reverse',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      const entryId = uuidParam(req);
+      const values: Values = { reason: textOf(req.body?.reason), date: textOf(req.body?.date), formKey: textOf(req.body?.formKey) || newFormKey() };
+      const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
+      if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      try {
+        await ledger.reverseEntry(web.db, actorOf(req), entity.id, entryId, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
+        res.redirect(303, `${baseOf(entity)}/entries?ok=reversed`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure || failure.status === 404) throw error;
+        await showReverse(req, res, entity, entryId, values, failure);
+      }
+    }),
+  );
+
+  // Month close
+
+  async function showClose(req: Request, res: Response, entity: EntityRow, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const closed = (await ledger.listPeriods(web.db, actorOf(req), entity.id)).items.map((row) => row.period);
+    const current = monthOf(today(web.clock));
+    const openMonths: string[] = [];
+    for (let back = 11; back >= 0; back -= 1) {
+      const month = addMonths(current, -back);
+      if (!closed.includes(month)) openMonths.push(month);
+    }
+    const previous = addMonths(current, -1);
+    const selected = (values.period as string | undefined) ?? (openMonths.includes(previous) ? previous : openMonths[0]);
+    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), openMonths, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/e/:code/close',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      await showClose(req, res, entity, {});
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/close',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      const period = normaliseMonth(textOf(req.body?.period));
+      const values: Values = { period: period ?? textOf(req.body?.period) };
+      const errors: FieldErrors = {};
+      if (!period) errors.period = hintFor('period');
+      if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
+      if (!period || Object.keys(errors).length > 0) return showClose(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
+      try {
+        await ledger.closePeriod(web.db, actorOf(req), entity.id, period);
+        res.redirect(303, `${baseOf(entity)}?ok=closed`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure) throw error;
+        await showClose(req, res, entity, values, failure);
+      }
+    }),
+  );
+
+  // Reconciliation
+
+  async function showReconcile(req: Request, res: Response, entity: EntityRow, values: Values, extra: { result?: unknown; message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const history = (await ledger.listReconciliations(web.db, actorOf(req), entity.id)).items.slice().reverse().slice(0, 12);
+    web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), history, result: extra.result ?? null, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
+  }
+
+  router.get(
+    '/app/e/:code/reconcile',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      await showReconcile(req, res, entity, { date: today(web.clock) });
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/reconcile',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      const body = req.body ?? {};
+      const values: Values = { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note) };
+      const parsed = RecordReconciliationCommand.safeParse({
+        date: normaliseDate(values.date as string) ?? values.date,
+        cashCounted: normaliseAmount(values.cashCounted as string) ?? values.cashCounted,
+        bankStatementBalance: normaliseAmount(values.bankStatementBalance as string) ?? values.bankStatementBalance,
+        note: values.note || undefined,
+      });
+      if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      try {
+        const result = await ledger.recordReconciliation(web.db, actorOf(req), entity.id, parsed.data);
+        await showReconcile(req, res, entity, { date: today(web.clock) }, { result });
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure) throw error;
+        await showReconcile(req, res, entity, values, failure);
+      }
+    }),
+  );
+
+  // Supervisor approvals
+
+  async function showApprovals(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}) {
+    const monetary = await monetaryCodes(req, entity);
+    const { items } = await ledger.listEntries(web.db, actorOf(req), entity.id, { status: 'pending_approval', limit: 500 });
+    web.render(req, res, 'approvals', '待审批的账目', { entity, base: baseOf(entity), entries: items.map((entry) => entryRow(entry, monetary)), message: failure.message ?? null }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/e/:code/approvals',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['supervisor']);
+      await showApprovals(req, res, entity);
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/entries/:id/approve',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['supervisor']);
+      try {
+        await ledger.approveEntry(web.db, actorOf(req), entity.id, uuidParam(req));
+        res.redirect(303, `${baseOf(entity)}/approvals?ok=approved`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure || failure.status === 404) throw error;
+        await showApprovals(req, res, entity, failure);
+      }
+    }),
+  );
+}
+
+function uuidParam(req: Request): string {
+  const id = String(req.params.id ?? '');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new DomainError('not_found', 'Entry not found.');
+  return id;
+}
+
+/** An entry as one line of a list: the money that came in or went out, and its state. */
+function entryRow(entry: EntryView, monetary: Set<string>) {
+  let net = ZERO;
+  let debits = ZERO;
+  for (const line of entry.lines) {
+    if (line.debit) debits = debits.plus(line.debit);
+    if (!monetary.has(line.accountCode)) continue;
+    if (line.debit) net = net.plus(line.debit);
+    if (line.credit) net = net.minus(line.credit);
+  }
+  const details = entry.details as { counterparty?: { name?: string } | null };
+  return {
+    id: entry.id,
+    number: entry.number,
+    date: entry.date,
+    memo: entry.memo,
+    status: entry.status,
+    kind: entry.kind,
+    reversedBy: entry.reversedBy,
+    reversalReason: entry.reversalReason,
+    attachments: entry.attachments.length,
+    payee: details.counterparty?.name ?? null,
+    direction: net.isPositive() ? 'in' : net.isNegative() ? 'out' : 'none',
+    amount: formatMoney(net.isZero() ? debits : net.abs()),
+  };
+}
+

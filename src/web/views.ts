@@ -1,0 +1,115 @@
+/**
+ * Rendering of the web pages: one Eta instance over `templates/`, the helpers every template
+ * may use (money with thousands separators, Chinese labels), and the page frame data (who is
+ * logged in, the CSRF token). Templates escape by default; nothing here touches the database.
+ */
+import path from 'node:path';
+import { Eta } from 'eta';
+import type { Request, Response } from 'express';
+import Decimal from 'decimal.js';
+import { formatMoney } from '../shared/money';
+import { csrfTokenFor, CSRF_FIELD } from './session';
+
+export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
+
+const eta = new Eta({ views: TEMPLATES_DIR, cache: process.env.NODE_ENV === 'production', autoEscape: true });
+
+export const RECEIPT_KIND_LABELS: Record<string, string> = {
+  donation: '捐赠',
+  parking: '停车场公共收益',
+  recycling: '废旧物品回收',
+  subsidy: '政府补助',
+  other: '其他',
+};
+
+export const PAYMENT_CATEGORY_LABELS: Record<string, string> = {
+  program: '业务活动成本',
+  admin: '管理费用',
+  fundraising: '筹资费用',
+};
+
+export const METHOD_LABELS: Record<string, string> = { cash: '现金', bank: '银行' };
+
+export const ENTITY_KIND_LABELS: Record<string, string> = { station: '社区公益站', foundation: '社区基金会' };
+
+export const ROLE_LABELS: Record<string, string> = {
+  admin: '管理员',
+  treasurer: '出纳/会计',
+  supervisor: '监委会',
+  grant_manager: '项目主管',
+  reviewer: '评审',
+  applicant: '申请方',
+};
+
+/** ¥1,234.50 — grouping on the decimal string, never through a JS number. */
+export function yuan(value: Decimal.Value | null | undefined): string {
+  if (value === null || value === undefined) return '—';
+  const text = formatMoney(value);
+  const negative = text.startsWith('-');
+  const [whole, fraction] = text.replace(/^-/, '').split('.');
+  const grouped = whole.replace(/\B(?=(\d{3})+(?!\d))/g, ',');
+  return `${negative ? '-' : ''}¥${grouped}.${fraction}`;
+}
+
+/** 2026-03-05 → 2026年3月5日 */
+export function chineseDate(date: string | null | undefined): string {
+  if (!date) return '';
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
+  if (!match) return date;
+  return `${match[1]}年${Number.parseInt(match[2], 10)}月${Number.parseInt(match[3], 10)}日`;
+}
+
+/** 2026-03 → 2026年3月 */
+export function chineseMonth(month: string | null | undefined): string {
+  if (!month) return '';
+  const match = /^(\d{4})-(\d{2})$/.exec(month);
+  if (!match) return month;
+  return `${match[1]}年${Number.parseInt(match[2], 10)}月`;
+}
+
+export const helpers = { yuan, chineseDate, chineseMonth, RECEIPT_KIND_LABELS, PAYMENT_CATEGORY_LABELS, METHOD_LABELS, ENTITY_KIND_LABELS, ROLE_LABELS };
+
+export interface PageFrame {
+  title: string;
+  user: { displayName: string } | null;
+  csrf: string;
+  csrfField: string;
+  flash: string | null;
+}
+
+export interface RenderOptions {
+  status?: number;
+  flash?: string | null;
+}
+
+/** Renders `templates/<name>.eta` inside the layout, with helpers and the CSRF token. */
+export function renderPage(req: Request, res: Response, secret: string, name: string, title: string, data: Record<string, unknown>, options: RenderOptions = {}): void {
+  const frame: PageFrame = {
+    title,
+    user: req.actor ? { displayName: req.actor.displayName } : null,
+    csrf: csrfTokenFor(req, res, secret),
+    csrfField: CSRF_FIELD,
+    flash: options.flash ?? flashOf(req),
+  };
+  const html = eta.render(`./${name}`, { ...data, page: frame, h: helpers, values: data.values ?? {}, errors: data.errors ?? {} });
+  res.status(options.status ?? 200).type('html').set('Cache-Control', 'no-store').send(html);
+}
+
+/** One-shot notices travel in the query string (?ok=receipt) so no server state is needed. */
+const FLASHES: Record<string, string> = {
+  receipt: '收入已记好。',
+  payment: '支出已记好。',
+  payment_pending: '支出已记好，金额超过审批额度，正在等待监委会审批。',
+  reversed: '已冲销。',
+  closed: '已结账。',
+  reconciled: '对账结果已保存。',
+  approved: '已审批通过。',
+  published: '报告已发布。',
+  countersigned: '已会签。',
+  logout: '您已退出登录。',
+};
+
+function flashOf(req: Request): string | null {
+  const key = typeof req.query.ok === 'string' ? req.query.ok : '';
+  return FLASHES[key] ?? null;
+}

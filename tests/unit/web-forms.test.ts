@@ -1,0 +1,72 @@
+import { normaliseAmount, normaliseDate, normaliseMonth, isChecked } from '../../src/web/forms';
+
+describe('normaliseAmount', () => {
+  it.each([
+    ['150', '150.00'],
+    ['150.5', '150.50'],
+    ['150.05', '150.05'],
+    ['１５０', '150.00'],
+    ['１５０．５', '150.50'],
+    ['¥150', '150.00'],
+    ['￥ 150', '150.00'],
+    ['150元', '150.00'],
+    ['150 元', '150.00'],
+    ['人民币150元整', '150.00'],
+    ['1,500.00', '1500.00'],
+    ['１，５００', '1500.00'],
+    ['12,345,678.9', '12345678.90'],
+    [' 80 ', '80.00'],
+    ['0150', '150.00'],
+    ['0', '0.00'],
+    ['-20.5', '-20.50'],
+    ['150。5', '150.50'],
+  ])('reads %p as %p', (input, expected) => {
+    expect(normaliseAmount(input)).toBe(expected);
+  });
+
+  it.each([[''], ['abc'], ['一百五'], ['150.555'], ['1.500,00'], ['15,00'], ['1e3'], ['150元5角'], ['--5'], ['1234567890123456789']])('refuses %p rather than guess', (input) => {
+    expect(normaliseAmount(input)).toBeNull();
+  });
+
+  it('refuses a missing value', () => {
+    expect(normaliseAmount(undefined)).toBeNull();
+    expect(normaliseAmount(null)).toBeNull();
+  });
+});
+
+describe('normaliseDate', () => {
+  it.each([
+    ['2026-03-05', '2026-03-05'],
+    ['2026/3/5', '2026-03-05'],
+    ['2026.3.5', '2026-03-05'],
+    ['2026年3月5日', '2026-03-05'],
+    ['２０２６年３月５日', '2026-03-05'],
+  ])('reads %p as %p', (input, expected) => {
+    expect(normaliseDate(input)).toBe(expected);
+  });
+
+  it.each([['2026-02-30'], ['2026-13-01'], ['5/3/2026'], ['昨天'], ['']])('refuses %p', (input) => {
+    expect(normaliseDate(input)).toBeNull();
+  });
+});
+
+describe('normaliseMonth', () => {
+  it('reads a month in the usual spellings', () => {
+    expect(normaliseMonth('2026-03')).toBe('2026-03');
+    expect(normaliseMonth('2026/3')).toBe('2026-03');
+    expect(normaliseMonth('2026年3月')).toBe('2026-03');
+    expect(normaliseMonth('2026-13')).toBeNull();
+    expect(normaliseMonth('2026-03-01')).toBeNull();
+  });
+});
+
+describe('isChecked', () => {
+  it('treats a present checkbox as checked and explicit no-values as unchecked', () => {
+    expect(isChecked('1')).toBe(true);
+    expect(isChecked('on')).toBe(true);
+    expect(isChecked(['0', '1'])).toBe(true);
+    expect(isChecked(undefined)).toBe(false);
+    expect(isChecked('0')).toBe(false);
+    expect(isChecked('')).toBe(false);
+  });
+});

@@ -31,6 +31,12 @@ export const STATUS_BY_CODE: Record<string, number> = {
   invalid_state: 409,
   round_budget_exceeded: 409,
   disbursement_exceeds_award: 409,
+  round_not_open: 409,
+  already_reviewed: 409,
+  not_enough_reviews: 409,
+  tranche_condition_unmet: 409,
+  refund_exceeds_disbursed: 409,
+  grant_not_settled: 409,
   account_has_postings: 409,
   entry_not_balanced: 422,
   unknown_account: 422,
@@ -39,6 +45,14 @@ export const STATUS_BY_CODE: Record<string, number> = {
   unknown_project: 422,
   insufficient_funds: 422,
   accounting_rule: 422,
+  not_a_foundation: 422,
+  unknown_station: 422,
+  not_a_reviewer: 422,
+  award_exceeds_request: 422,
+  tranches_mismatch: 422,
+  budget_lines_mismatch: 422,
+  unknown_budget_line: 422,
+  report_lines_mismatch: 422,
 };
 
 const TITLES: Record<number, string> = {

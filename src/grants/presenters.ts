@@ -1,0 +1,206 @@
+/**
+ * The wire shapes of grant rounds, written by hand: rows may change, the wire is a promise.
+ * Money prints with two decimals. What an applicant may not see (scores, reviewer names,
+ * comments) is left out here, by the viewer's audience, never filtered later.
+ */
+import { D, formatMoney, sumMoney } from '../shared/money';
+import { shanghaiDate } from '../shared/clock';
+import type { ApplicationRow, DisbursementRow, HistoryRow, RefundRow, ReportRow, ReviewerRow, ReviewRow, RoundRow, TrancheRow } from './queries';
+import Decimal from 'decimal.js';
+import { Criterion, reviewScore, weightedScore } from './state';
+
+const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
+const money = (value: string | null) => (value === null ? null : formatMoney(value));
+
+/**
+ * Who is looking: staff see everything; a reviewer sees only their own review (so others'
+ * scores cannot sway theirs); the applicant sees no scores, comments or reviewer names.
+ */
+export type Audience = 'staff' | 'reviewer' | 'applicant';
+
+export function presentRound(row: RoundRow, totals: { disbursed: string; refunded: string }) {
+  return {
+    id: row.id,
+    entityId: row.entity_id,
+    title: row.title,
+    description: row.description,
+    fundCode: row.fund_code,
+    opensAt: iso(row.opens_at),
+    closesAt: iso(row.closes_at),
+    rubric: row.rubric,
+    minReviews: row.min_reviews,
+    budget: formatMoney(row.budget),
+    committed: formatMoney(row.committed),
+    disbursed: formatMoney(totals.disbursed),
+    refunded: formatMoney(totals.refunded),
+    remaining: formatMoney(D(row.budget).minus(row.committed)),
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function presentApplicationSummary(row: ApplicationRow, extras: { scores?: Decimal[] } = {}) {
+  const score = extras.scores ? weightedScore(extras.scores) : undefined;
+  return {
+    id: row.id,
+    roundId: row.round_id,
+    entityId: row.entity_id,
+    status: row.status,
+    title: row.title,
+    organization: row.organization,
+    requestedAmount: formatMoney(row.requested_amount),
+    amountAwarded: money(row.amount_awarded),
+    ...(score === undefined ? {} : { weightedScore: score === null ? null : formatMoney(score) }),
+    createdAt: iso(row.created_at),
+    updatedAt: iso(row.updated_at),
+  };
+}
+
+export interface ApplicationParts {
+  reviewers: ReviewerRow[];
+  reviews: ReviewRow[];
+  tranches: TrancheRow[];
+  disbursements: DisbursementRow[];
+  reports: ReportRow[];
+  refunds: RefundRow[];
+  history: HistoryRow[];
+}
+
+export function presentApplication(row: ApplicationRow, parts: ApplicationParts, audience: Audience, rubric: Criterion[]) {
+  const counted = parts.reviews.filter((review) => !review.conflict_of_interest);
+  const score = weightedScore(counted.map((review) => reviewScore(rubric, review.scores)));
+  const isStaff = audience === 'staff';
+  // For a reviewer the service has already narrowed parts.reviews to their own.
+  const reviews = parts.reviews;
+  return {
+    ...presentApplicationSummary(row),
+    applicantId: row.applicant_id,
+    contact: row.contact,
+    summary: row.summary,
+    beneficiaries: row.beneficiaries,
+    budgetLines: row.budget_lines.map((line) => ({ item: line.item, amount: formatMoney(line.amount) })),
+    stationEntityId: row.station_entity_id,
+    projectId: row.project_id,
+    stationFundCode: row.station_fund_code,
+    reviewers: isStaff ? parts.reviewers.map((reviewer) => ({ userId: reviewer.reviewer_id, name: reviewer.display_name, assignedAt: iso(reviewer.assigned_at) })) : null,
+    reviews:
+      audience === 'applicant'
+        ? // The applicant learns that reviews arrived, never who wrote them or what they say.
+          reviews.map((review) => ({ id: review.id, submittedAt: iso(review.created_at) }))
+        : reviews.map((review) => presentReview(review, rubric)),
+    weightedScore: isStaff && score !== null ? formatMoney(score) : null,
+    decision: row.decision
+      ? {
+          decision: row.decision,
+          amount: money(row.amount_awarded),
+          reason: row.decision_reason,
+          decidedAt: iso(row.decided_at),
+          decidedBy: audience === 'applicant' ? null : row.decided_by,
+        }
+      : null,
+    tranches: parts.tranches.map((tranche) => ({ position: tranche.position, amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label })),
+    disbursed: formatMoney(row.disbursed),
+    refunded: formatMoney(row.refunded),
+    disbursements: parts.disbursements.map(presentDisbursement),
+    reports: parts.reports.map((report) => presentReport(report, row)),
+    refunds: parts.refunds.map(presentRefund),
+    history: parts.history.map((entry) => ({
+      from: entry.from_status,
+      to: entry.to_status,
+      by: entry.actor_id,
+      byName: entry.actor_name,
+      at: iso(entry.at),
+      note: entry.note,
+    })),
+  };
+}
+
+export function presentReview(review: ReviewRow, rubric: Criterion[]) {
+  return {
+    id: review.id,
+    reviewerId: review.reviewer_id,
+    reviewerName: review.display_name,
+    conflictOfInterest: review.conflict_of_interest,
+    scores: review.conflict_of_interest ? null : review.scores,
+    score: review.conflict_of_interest ? null : formatMoney(reviewScore(rubric, review.scores)),
+    comment: review.comment,
+    submittedAt: iso(review.created_at),
+  };
+}
+
+export function presentDisbursement(row: DisbursementRow) {
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    amount: formatMoney(row.amount),
+    date: row.date,
+    method: row.method,
+    entryId: row.entry_id,
+    stationEntryId: row.station_entry_id,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+  };
+}
+
+export function presentRefund(row: RefundRow) {
+  return {
+    id: row.id,
+    applicationId: row.application_id,
+    amount: formatMoney(row.amount),
+    date: row.date,
+    entryId: row.entry_id,
+    stationEntryId: row.station_entry_id,
+    createdBy: row.created_by,
+    createdAt: iso(row.created_at),
+  };
+}
+
+/** A report with spent-vs-budget for each budget line it names (lines it does not name show spent null). */
+export function presentReport(report: ReportRow, application: ApplicationRow) {
+  const spentByItem = new Map(report.lines.map((line) => [line.item, line.spent]));
+  return {
+    id: report.id,
+    kind: report.kind,
+    narrative: report.narrative,
+    spent: formatMoney(report.spent),
+    budget: formatMoney(sumMoney(application.budget_lines.map((line) => line.amount))),
+    lines: application.budget_lines.map((line) => {
+      const spent = spentByItem.get(line.item);
+      return {
+        item: line.item,
+        budget: formatMoney(line.amount),
+        spent: spent === undefined ? null : formatMoney(spent),
+        remaining: spent === undefined ? null : formatMoney(D(line.amount).minus(spent)),
+      };
+    }),
+    filedAt: iso(report.created_at),
+  };
+}
+
+/** The 360Giving identifier prefix of an organisation kept in this system. */
+export function orgIdentifier(code: string): string {
+  return `CN-${code}`;
+}
+
+export function present360Grant(
+  row: ApplicationRow,
+  context: { round: RoundRow; foundation: { code: string; name: string }; station: { code: string; name: string } | null },
+) {
+  const { round, foundation, station } = context;
+  return {
+    id: `360G-${foundation.code}-${row.id}`,
+    title: row.title,
+    description: row.summary,
+    currency: 'CNY',
+    amountAwarded: formatMoney(row.amount_awarded as string),
+    awardDate: shanghaiDate(new Date(row.decided_at as Date)),
+    recipientOrganization: station
+      ? { id: orgIdentifier(station.code), name: row.organization }
+      : // Organisations outside the system have no registry number here; the publisher's own
+        // prefix keeps the identifier unique and stable (360Giving's rule for unregistered orgs).
+        { id: `360G-${foundation.code}-ORG-${row.id}`, name: row.organization },
+    fundingOrganization: [{ id: orgIdentifier(foundation.code), name: foundation.name }],
+    amountAppliedFor: formatMoney(row.requested_amount),
+    amountDisbursed: formatMoney(D(row.disbursed).minus(row.refunded)),
+    grantProgramme: [{ code: round.id, title: round.title }],
+  };
+}

@@ -1,0 +1,163 @@
+/**
+ * Commands and queries of grant rounds, named like their inferred types. Money is a decimal
+ * string, book dates are calendar days, round windows are instants with an offset. Unknown
+ * fields are refused so a typo never goes unseen. Cross-field rules that need no database
+ * (a rejection needs a reason, scores are absent on a recusal) are checked here too.
+ */
+import { z } from 'zod';
+import { DateString, MoneyString, Pagination, PositiveMoney, Text, Uuid } from '../shared/schemas';
+
+export const TRANCHE_CONDITIONS = ['on_signing', 'after_progress_report', 'after_final_report'] as const;
+export type TrancheCondition = (typeof TRANCHE_CONDITIONS)[number];
+
+const Instant = z.iso
+  .datetime({ offset: true, message: 'an ISO 8601 timestamp with offset, e.g. 2026-03-01T00:00:00+08:00' })
+  .openapi({ example: '2026-03-01T00:00:00+08:00' });
+
+const RubricKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case letters, digits and underscore, starting with a letter');
+
+export const RubricCriterion = z
+  .object({
+    key: RubricKey,
+    label: Text(200),
+    weight: z.number().positive().max(1000),
+  })
+  .strict();
+
+export const CreateRoundCommand = z
+  .object({
+    entityId: Uuid,
+    title: Text(200),
+    description: Text(5000),
+    budget: PositiveMoney,
+    fundCode: z.string().regex(/^[A-Za-z0-9_-]{1,40}$/).optional(),
+    opensAt: Instant,
+    closesAt: Instant,
+    rubric: z.array(RubricCriterion).min(1).max(20),
+    minReviews: z.number().int().min(1).max(20),
+  })
+  .strict()
+  .superRefine((command, issue) => {
+    if (new Date(command.closesAt).getTime() <= new Date(command.opensAt).getTime()) {
+      issue.addIssue({ code: 'custom', path: ['closesAt'], message: 'must be after opensAt' });
+    }
+    const keys = command.rubric.map((criterion) => criterion.key);
+    if (new Set(keys).size !== keys.length) issue.addIssue({ code: 'custom', path: ['rubric'], message: 'criterion keys must be unique' });
+  })
+  .openapi('CreateRoundCommand');
+export type CreateRoundCommand = z.infer<typeof CreateRoundCommand>;
+
+const BudgetLine = z.object({ item: Text(200), amount: PositiveMoney }).strict();
+
+const applicationFields = {
+  title: Text(200),
+  organization: Text(200),
+  contact: Text(200),
+  summary: Text(5000),
+  requestedAmount: PositiveMoney,
+  budgetLines: z.array(BudgetLine).min(1).max(100),
+  beneficiaries: z.string().trim().max(2000).nullable().optional(),
+  /** The grantee's own books, when it is a station kept in this system. */
+  stationEntityId: Uuid.nullable().optional(),
+};
+
+function uniqueItems(lines: { item: string }[] | undefined, issue: z.RefinementCtx) {
+  if (!lines) return;
+  const items = lines.map((line) => line.item);
+  if (new Set(items).size !== items.length) issue.addIssue({ code: 'custom', path: ['budgetLines'], message: 'budget line items must be unique' });
+}
+
+export const CreateApplicationCommand = z
+  .object(applicationFields)
+  .strict()
+  .superRefine((command, issue) => uniqueItems(command.budgetLines, issue))
+  .openapi('CreateApplicationCommand');
+export type CreateApplicationCommand = z.infer<typeof CreateApplicationCommand>;
+
+export const UpdateApplicationCommand = z
+  .object(applicationFields)
+  .partial()
+  .strict()
+  .superRefine((command, issue) => uniqueItems(command.budgetLines, issue))
+  .openapi('UpdateApplicationCommand');
+export type UpdateApplicationCommand = z.infer<typeof UpdateApplicationCommand>;
+
+export const NoteCommand = z.object({ note: z.string().trim().min(1).max(1000).optional() }).strict().openapi('NoteCommand');
+export type NoteCommand = z.infer<typeof NoteCommand>;
+
+export const AssignReviewersCommand = z
+  .object({ userIds: z.array(Uuid).min(1).max(20) })
+  .strict()
+  .openapi('AssignReviewersCommand');
+export type AssignReviewersCommand = z.infer<typeof AssignReviewersCommand>;
+
+export const SubmitReviewCommand = z
+  .object({
+    conflictOfInterest: z.boolean(),
+    scores: z.record(RubricKey, z.number().int().min(0).max(5)).optional(),
+    comment: z.string().trim().max(5000).nullable().optional(),
+  })
+  .strict()
+  .superRefine((command, issue) => {
+    if (command.conflictOfInterest && command.scores && Object.keys(command.scores).length > 0) {
+      issue.addIssue({ code: 'custom', path: ['scores'], message: 'a reviewer with a conflict of interest recuses and gives no scores' });
+    }
+  })
+  .openapi('SubmitReviewCommand');
+export type SubmitReviewCommand = z.infer<typeof SubmitReviewCommand>;
+
+const Tranche = z
+  .object({
+    amount: PositiveMoney,
+    condition: z.enum(TRANCHE_CONDITIONS),
+    label: z.string().trim().max(200).nullable().optional(),
+  })
+  .strict();
+
+export const DecisionCommand = z
+  .object({
+    decision: z.enum(['approved', 'rejected']),
+    amount: PositiveMoney.optional(),
+    tranches: z.array(Tranche).min(1).max(12).optional(),
+    reason: z.string().trim().max(2000).optional(),
+  })
+  .strict()
+  .superRefine((command, issue) => {
+    if (command.decision === 'rejected') {
+      if (!command.reason) issue.addIssue({ code: 'custom', path: ['reason'], message: 'a rejection needs a reason' });
+      if (command.amount !== undefined) issue.addIssue({ code: 'custom', path: ['amount'], message: 'a rejection awards no amount' });
+      if (command.tranches !== undefined) issue.addIssue({ code: 'custom', path: ['tranches'], message: 'a rejection has no tranches' });
+    }
+  })
+  .openapi('DecisionCommand');
+export type DecisionCommand = z.infer<typeof DecisionCommand>;
+
+export const DisburseCommand = z
+  .object({ amount: PositiveMoney, date: DateString, method: z.enum(['cash', 'bank']) })
+  .strict()
+  .openapi('DisburseCommand');
+export type DisburseCommand = z.infer<typeof DisburseCommand>;
+
+export const FileReportCommand = z
+  .object({
+    kind: z.enum(['progress', 'final']),
+    narrative: Text(10000),
+    spent: MoneyString,
+    lines: z.array(z.object({ item: Text(200), spent: MoneyString }).strict()).max(100).optional(),
+  })
+  .strict()
+  .openapi('FileReportCommand');
+export type FileReportCommand = z.infer<typeof FileReportCommand>;
+
+export const RefundCommand = z
+  .object({ amount: PositiveMoney, date: DateString, method: z.enum(['cash', 'bank']).optional() })
+  .strict()
+  .openapi('RefundCommand');
+export type RefundCommand = z.infer<typeof RefundCommand>;
+
+export const RoundParams = z.object({ id: Uuid });
+export const ApplicationParams = z.object({ id: Uuid });
+export const RoundQuery = Pagination.extend({ entityId: Uuid.optional() });
+export type RoundQuery = z.infer<typeof RoundQuery>;
+export const ListQuery = Pagination;
+export type ListQuery = z.infer<typeof ListQuery>;

@@ -1,0 +1,631 @@
+/**
+ * Use cases of grant rounds (公益创投): rounds, applications, reviews, decisions, tranche
+ * disbursements, reports, refunds and close. Each command opens one database transaction and
+ * locks what it depends on in a fixed order — application, then round, then the foundation's
+ * books, then the station's — so the budget and award limits hold under concurrent requests.
+ * Money moves only through the ledger service, inside this module's transaction, so a grant
+ * row and its journal entries commit together or not at all. No HTTP here.
+ */
+import type { Knex } from 'knex';
+import Decimal from 'decimal.js';
+import { Actor, canSeeEntity, hasRole, isAdmin, requireEntityRole } from '../auth/actor';
+import { runIdempotent } from '../db/idempotency';
+import { withTransaction } from '../db/transaction';
+import * as ledger from '../ledger/service';
+import { METHOD_ROLES } from '../ledger/schemas';
+import { assert } from '../shared/assert';
+import type { Clock } from '../shared/clock';
+import { DomainError } from '../shared/errors';
+import { D, formatMoney, sumMoney } from '../shared/money';
+import * as presenters from './presenters';
+import * as queries from './queries';
+import type { ApplicationRow, RoundRow } from './queries';
+import type {
+  AssignReviewersCommand,
+  CreateApplicationCommand,
+  CreateRoundCommand,
+  DecisionCommand,
+  DisburseCommand,
+  FileReportCommand,
+  ListQuery,
+  RefundCommand,
+  RoundQuery,
+  SubmitReviewCommand,
+  UpdateApplicationCommand,
+} from './schemas';
+import { assertMove, assertStatus, AWARDED, checkDisbursement, reviewScore, scoreProblems, Status } from './state';
+
+type Queryable = Knex | Knex.Transaction;
+
+interface WriteOptions {
+  idempotencyKey?: string;
+}
+
+// Access
+
+async function roundOr404(db: Queryable, id: string): Promise<RoundRow> {
+  const round = await queries.findRound(db, id);
+  if (!round) throw new DomainError('not_found', 'Round not found.');
+  return round;
+}
+
+async function applicationOr404(db: Queryable, id: string): Promise<ApplicationRow> {
+  const application = await queries.findApplication(db, id);
+  if (!application) throw new DomainError('not_found', 'Application not found.');
+  return application;
+}
+
+async function lockedApplication(tx: Knex.Transaction, id: string): Promise<ApplicationRow> {
+  const application = await queries.lockApplication(tx, id);
+  if (!application) throw new DomainError('not_found', 'Application not found.');
+  return application;
+}
+
+/** Only the applicant who owns it; staff of the foundation get 403, everyone else 404. */
+function requireOwner(actor: Actor, application: ApplicationRow): void {
+  if (application.applicant_id === actor.userId) return;
+  if (canSeeEntity(actor, application.entity_id)) throw new DomainError('forbidden', 'Only the applicant may do this.');
+  throw new DomainError('not_found', 'Application not found.');
+}
+
+/**
+ * Who the actor is to this application, or null when it does not exist for them. The owner
+ * is always an applicant (even if they also hold a staff role); a reviewer must be assigned
+ * and must not have recused.
+ */
+async function audienceOf(db: Queryable, actor: Actor, application: ApplicationRow): Promise<presenters.Audience | null> {
+  if (application.applicant_id === actor.userId) return 'applicant';
+  const entityId = application.entity_id;
+  if (isAdmin(actor) || ['grant_manager', 'treasurer', 'supervisor'].some((role) => hasRole(actor, role as never, entityId))) return 'staff';
+  if (hasRole(actor, 'reviewer', entityId) && (await queries.findReviewer(db, application.id, actor.userId))) {
+    const own = await queries.findReview(db, application.id, actor.userId);
+    return own?.conflict_of_interest ? null : 'reviewer';
+  }
+  return null;
+}
+
+async function applicationView(db: Queryable, actor: Actor, application: ApplicationRow, audience?: presenters.Audience) {
+  const seenAs = audience ?? (await audienceOf(db, actor, application));
+  if (!seenAs) throw new DomainError('not_found', 'Application not found.');
+  const round = await roundOr404(db, application.round_id);
+  // Sequential on purpose: this may run inside a transaction, which has one connection.
+  const reviewers = await queries.reviewersOf(db, application.id);
+  const allReviews = await queries.reviewsOf(db, application.id);
+  const tranches = await queries.tranchesOf(db, application.id);
+  const disbursements = await queries.disbursementsOf(db, application.id);
+  const reports = await queries.reportsOf(db, application.id);
+  const refunds = await queries.refundsOf(db, application.id);
+  const history = await queries.historyOf(db, application.id);
+  const reviews = seenAs === 'reviewer' ? allReviews.filter((review) => review.reviewer_id === actor.userId) : allReviews;
+  return presenters.presentApplication(application, { reviewers, reviews, tranches, disbursements, reports, refunds, history }, seenAs, round.rubric);
+}
+
+async function move(tx: Knex.Transaction, application: ApplicationRow, to: Status, actor: Actor, note: string | null, changes: Partial<ApplicationRow> = {}) {
+  assertMove(application.status, to);
+  const updated = await queries.updateApplication(tx, application.id, { ...changes, status: to });
+  await queries.insertHistory(tx, { applicationId: application.id, from: application.status, to, actorId: actor.userId, note });
+  return updated;
+}
+
+function isOpen(round: RoundRow, clock: Clock): boolean {
+  const now = clock.now().getTime();
+  return new Date(round.opens_at).getTime() <= now && now < new Date(round.closes_at).getTime();
+}
+
+function shortId(id: string): string {
+  return id.replace(/-/g, '').slice(0, 12).toUpperCase();
+}
+
+// Rounds
+
+export async function createRound(db: Knex, actor: Actor, command: CreateRoundCommand, clock: Clock) {
+  const entity = await ledger.entityOr404(db, command.entityId);
+  requireEntityRole(actor, entity.id, ['grant_manager']);
+  if (entity.kind !== 'foundation') {
+    throw new DomainError('not_a_foundation', 'Grant rounds are run by foundations.', { errors: [{ path: 'body.entityId', message: 'not a foundation' }] });
+  }
+  const fundCode = command.fundCode ?? ledger.GENERAL_FUND;
+  return withTransaction(db, 'read committed', async (tx) => {
+    const fund = await tx('funds').where({ entity_id: entity.id, code: fundCode }).first('code');
+    if (!fund) throw new DomainError('unknown_fund', `Fund ${fundCode} does not exist in the foundation's books.`, { errors: [{ path: 'body.fundCode', message: 'unknown fund' }] });
+    const row = await queries.insertRound(tx, {
+      entity_id: entity.id,
+      title: command.title,
+      description: command.description,
+      budget: formatMoney(command.budget),
+      fund_code: fundCode,
+      opens_at: new Date(command.opensAt),
+      closes_at: new Date(command.closesAt),
+      rubric: command.rubric,
+      min_reviews: command.minReviews,
+      created_by: actor.userId,
+    });
+    return { ...presenters.presentRound(row, { disbursed: '0', refunded: '0' }), open: isOpen(row, clock) };
+  });
+}
+
+async function roundViews(db: Queryable, rows: RoundRow[], clock: Clock) {
+  const totals = await queries.roundMoney(db, rows.map((row) => row.id));
+  return rows.map((row) => ({ ...presenters.presentRound(row, totals.get(row.id) ?? { disbursed: '0', refunded: '0' }), open: isOpen(row, clock) }));
+}
+
+/** Rounds are public calls for proposals: anyone may list and read them. */
+export async function listRounds(db: Knex, query: RoundQuery, clock: Clock) {
+  const rows = await queries.listRounds(db, { entityId: query.entityId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
+  const page = rows.slice(0, query.limit);
+  return { items: await roundViews(db, page, clock), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+}
+
+export async function getRound(db: Knex, id: string, clock: Clock) {
+  const [view] = await roundViews(db, [await roundOr404(db, id)], clock);
+  return view;
+}
+
+function encodeCursor(seq: string): string {
+  return Buffer.from(String(seq)).toString('base64url');
+}
+
+function decodeCursor(cursor: string | undefined): string | undefined {
+  if (!cursor) return undefined;
+  const seq = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^\d{1,18}$/.test(seq)) throw new DomainError('invalid_request', 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
+  return seq;
+}
+
+// Applications
+
+async function checkStation(db: Queryable, stationEntityId: string | null | undefined): Promise<void> {
+  if (!stationEntityId) return;
+  const station = await db('entities').where({ id: stationEntityId }).first('kind');
+  if (!station || station.kind !== 'station') {
+    throw new DomainError('unknown_station', 'The grantee station is not a station kept in this system.', { errors: [{ path: 'body.stationEntityId', message: 'unknown station' }] });
+  }
+}
+
+function budgetLinesOf(lines: { item: string; amount: string }[]) {
+  return lines.map((line) => ({ item: line.item, amount: formatMoney(line.amount) }));
+}
+
+export async function createApplication(db: Knex, actor: Actor, roundId: string, command: CreateApplicationCommand, clock: Clock) {
+  const round = await roundOr404(db, roundId);
+  if (!hasRole(actor, 'applicant')) throw new DomainError('forbidden', 'Only applicants create applications.');
+  if (clock.now().getTime() >= new Date(round.closes_at).getTime()) throw new DomainError('round_not_open', 'The round has closed.');
+  await checkStation(db, command.stationEntityId);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const row = await queries.insertApplication(tx, {
+      round_id: round.id,
+      entity_id: round.entity_id,
+      applicant_id: actor.userId,
+      status: 'draft',
+      title: command.title,
+      organization: command.organization,
+      contact: command.contact,
+      summary: command.summary,
+      beneficiaries: command.beneficiaries ?? null,
+      requested_amount: formatMoney(command.requestedAmount),
+      budget_lines: budgetLinesOf(command.budgetLines),
+      station_entity_id: command.stationEntityId ?? null,
+    });
+    await queries.insertHistory(tx, { applicationId: row.id, from: null, to: 'draft', actorId: actor.userId, note: null });
+    return applicationView(tx, actor, row, 'applicant');
+  });
+}
+
+export async function updateApplication(db: Knex, actor: Actor, id: string, command: UpdateApplicationCommand) {
+  requireOwner(actor, await applicationOr404(db, id));
+  await checkStation(db, command.stationEntityId);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertStatus(application.status, ['draft'], 'edit');
+    const changes: Partial<ApplicationRow> = {};
+    if (command.title !== undefined) changes.title = command.title;
+    if (command.organization !== undefined) changes.organization = command.organization;
+    if (command.contact !== undefined) changes.contact = command.contact;
+    if (command.summary !== undefined) changes.summary = command.summary;
+    if (command.beneficiaries !== undefined) changes.beneficiaries = command.beneficiaries;
+    if (command.requestedAmount !== undefined) changes.requested_amount = formatMoney(command.requestedAmount);
+    if (command.budgetLines !== undefined) changes.budget_lines = budgetLinesOf(command.budgetLines);
+    if (command.stationEntityId !== undefined) changes.station_entity_id = command.stationEntityId;
+    const row = await queries.updateApplication(tx, id, changes);
+    return applicationView(tx, actor, row, 'applicant');
+  });
+}
+
+export async function submitApplication(db: Knex, actor: Actor, id: string, clock: Clock) {
+  requireOwner(actor, await applicationOr404(db, id));
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertMove(application.status, 'submitted');
+    const round = await roundOr404(tx, application.round_id);
+    if (!isOpen(round, clock)) {
+      throw new DomainError('round_not_open', `The round accepts applications from ${new Date(round.opens_at).toISOString()} until ${new Date(round.closes_at).toISOString()}.`);
+    }
+    const budgeted = sumMoney(application.budget_lines.map((line) => line.amount));
+    if (!budgeted.eq(application.requested_amount)) {
+      throw new DomainError('budget_lines_mismatch', `The budget lines total ${formatMoney(budgeted)} but ${formatMoney(application.requested_amount)} is requested.`, {
+        errors: [{ path: 'body.budgetLines', message: 'must add up to requestedAmount' }],
+      });
+    }
+    const row = await move(tx, application, 'submitted', actor, null);
+    return applicationView(tx, actor, row, 'applicant');
+  });
+}
+
+export async function withdrawApplication(db: Knex, actor: Actor, id: string, note: string | undefined) {
+  requireOwner(actor, await applicationOr404(db, id));
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    const row = await move(tx, application, 'withdrawn', actor, note ?? null);
+    return applicationView(tx, actor, row, 'applicant');
+  });
+}
+
+export async function getApplication(db: Knex, actor: Actor, id: string) {
+  return applicationView(db, actor, await applicationOr404(db, id));
+}
+
+/** The grant manager sees every application of the round; a reviewer only those assigned and not recused. */
+export async function listRoundApplications(db: Knex, actor: Actor, roundId: string, query: ListQuery) {
+  const round = await roundOr404(db, roundId);
+  requireEntityRole(actor, round.entity_id, ['grant_manager', 'reviewer']);
+  const isManager = hasRole(actor, 'grant_manager', round.entity_id);
+  const rows = await queries.listApplicationsOfRound(db, roundId, { reviewerId: isManager ? undefined : actor.userId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
+  const page = rows.slice(0, query.limit);
+  const scores = isManager ? await queries.scoresOf(db, page.map((row) => row.id)) : [];
+  const items = page.map((row) =>
+    presenters.presentApplicationSummary(
+      row,
+      isManager ? { scores: scores.filter((score) => score.application_id === row.id).map((score) => reviewScore(round.rubric, score.scores)) } : {},
+    ),
+  );
+  return { items, nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+}
+
+/** The caller's own applications. */
+export async function listMyApplications(db: Knex, actor: Actor, query: ListQuery) {
+  const rows = await queries.listApplicationsOfApplicant(db, actor.userId, { afterSeq: decodeCursor(query.cursor), limit: query.limit });
+  const page = rows.slice(0, query.limit);
+  return { items: page.map((row) => presenters.presentApplicationSummary(row)), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+}
+
+// Review
+
+export async function assignReviewers(db: Knex, actor: Actor, id: string, command: AssignReviewersCommand) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  const userIds = [...new Set(command.userIds)];
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertStatus(application.status, ['submitted', 'under_review'], 'assign reviewers to');
+    const reviewers = new Set(await queries.reviewerIdsOnEntity(tx, application.entity_id, userIds));
+    const invalid = userIds.filter((userId) => !reviewers.has(userId) || userId === application.applicant_id);
+    if (invalid.length > 0) {
+      throw new DomainError('not_a_reviewer', 'Every assigned user must hold the reviewer role of this foundation (and not be the applicant).', {
+        errors: invalid.map((userId) => ({ path: `body.userIds.${command.userIds.indexOf(userId)}`, message: 'not a reviewer of this foundation' })),
+      });
+    }
+    await queries.insertReviewers(tx, id, userIds, actor.userId);
+    const row = application.status === 'submitted' ? await move(tx, application, 'under_review', actor, null) : application;
+    return applicationView(tx, actor, row, 'staff');
+  });
+}
+
+export async function submitReview(db: Knex, actor: Actor, id: string, command: SubmitReviewCommand) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['reviewer']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    if (!(await queries.findReviewer(tx, id, actor.userId))) throw new DomainError('forbidden', 'Only a reviewer assigned to this application may review it.');
+    if (await queries.findReview(tx, id, actor.userId)) throw new DomainError('already_reviewed', 'You have already reviewed this application; a review is given once.');
+    assertStatus(application.status, ['under_review'], 'review');
+    const round = await roundOr404(tx, application.round_id);
+    const scores = command.conflictOfInterest ? {} : (command.scores ?? {});
+    if (!command.conflictOfInterest) {
+      const problems = scoreProblems(round.rubric, scores);
+      if (problems.length > 0) throw new DomainError('invalid_request', 'Scores must cover every criterion of the rubric, and only those.', { errors: problems });
+    }
+    await queries.insertReview(tx, { applicationId: id, reviewerId: actor.userId, conflictOfInterest: command.conflictOfInterest, scores, comment: command.comment ?? null });
+    const review = await queries.findReview(tx, id, actor.userId);
+    assert(review, 'the review just written reads back');
+    return presenters.presentReview(review, round.rubric);
+  });
+}
+
+/** A reviewer's own review, recusals included (the application itself is hidden after a recusal). */
+export async function getOwnReview(db: Knex, actor: Actor, id: string) {
+  const application = await applicationOr404(db, id);
+  requireEntityRole(actor, application.entity_id, ['reviewer']);
+  const review = await queries.findReview(db, id, actor.userId);
+  if (!review) throw new DomainError('not_found', 'You have not reviewed this application.');
+  const round = await roundOr404(db, application.round_id);
+  return presenters.presentReview(review, round.rubric);
+}
+
+// Decision
+
+export async function decide(db: Knex, actor: Actor, id: string, command: DecisionCommand, clock: Clock) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertMove(application.status, command.decision);
+    // The round row is the serialization point of its budget: concurrent decisions queue here.
+    const round = await queries.lockRound(tx, application.round_id);
+    assert(round, 'an application belongs to a round');
+    const counted = (await queries.reviewsOf(tx, id)).filter((review) => !review.conflict_of_interest).length;
+    if (counted < round.min_reviews) {
+      throw new DomainError('not_enough_reviews', `A decision needs ${round.min_reviews} reviews without conflict of interest; ${counted} given.`);
+    }
+    const decided = { decision: command.decision, decision_reason: command.reason ?? null, decided_by: actor.userId, decided_at: clock.now() } as Partial<ApplicationRow>;
+    if (command.decision === 'rejected') {
+      const row = await move(tx, application, 'rejected', actor, command.reason ?? null, decided);
+      return applicationView(tx, actor, row, 'staff');
+    }
+
+    const amount = D(command.amount ?? application.requested_amount);
+    if (amount.gt(application.requested_amount)) {
+      throw new DomainError('award_exceeds_request', `The award may not pass the requested ${formatMoney(application.requested_amount)}.`, {
+        errors: [{ path: 'body.amount', message: 'more than requested' }],
+      });
+    }
+    const tranches = command.tranches ?? [{ amount: formatMoney(amount), condition: 'on_signing' as const, label: null }];
+    const trancheTotal = sumMoney(tranches.map((tranche) => tranche.amount));
+    if (!trancheTotal.eq(amount)) {
+      throw new DomainError('tranches_mismatch', `The tranches total ${formatMoney(trancheTotal)}, the award is ${formatMoney(amount)}.`, {
+        errors: [{ path: 'body.tranches', message: 'must add up to amount' }],
+      });
+    }
+    const committed = D(round.committed).plus(amount);
+    if (committed.gt(round.budget)) {
+      throw new DomainError('round_budget_exceeded', `The round has ${formatMoney(D(round.budget).minus(round.committed))} left of its ${formatMoney(round.budget)} budget.`, {
+        extra: { remaining: formatMoney(D(round.budget).minus(round.committed)) },
+      });
+    }
+    await queries.addCommitted(tx, round.id, formatMoney(amount));
+
+    const code = `GRANT-${shortId(application.id)}`;
+    const project = await ledger.createProjectInTransaction(tx, application.entity_id, { code, name: application.title });
+    let stationFundCode: string | null = null;
+    if (application.station_entity_id) {
+      const fund = await ledger.createFundInTransaction(tx, application.station_entity_id, {
+        code,
+        name: `资助项目：${application.title}`.slice(0, 200),
+        restricted: true,
+        purpose: application.title,
+      });
+      stationFundCode = fund.code;
+    }
+    await queries.insertTranches(
+      tx,
+      id,
+      tranches.map((tranche) => ({ amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label ?? null })),
+    );
+    const row = await move(tx, application, 'approved', actor, command.reason ?? null, {
+      ...decided,
+      amount_awarded: formatMoney(amount),
+      project_id: project.id,
+      station_fund_code: stationFundCode,
+    });
+    return applicationView(tx, actor, row, 'staff');
+  });
+}
+
+// Money
+
+async function reportsFiled(tx: Knex.Transaction, id: string) {
+  const reports = await queries.reportsOf(tx, id);
+  return { progress: reports.some((report) => report.kind === 'progress'), final: reports.some((report) => report.kind === 'final') };
+}
+
+/**
+ * Pays (part of) an award: Dr 5101 (project = the grant, fund = the round's fund) / Cr bank or
+ * cash in the foundation's books, and when the grantee is a station in the system, Dr bank or
+ * cash / Cr 4101 into the grant's restricted fund in the station's books — in one database
+ * transaction. The grant decision is the approval, so the entries skip the approval threshold.
+ */
+export async function disburse(db: Knex, actor: Actor, id: string, command: DisburseCommand, options: WriteOptions = {}) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  return runIdempotent(db, { key: options.idempotencyKey, userId: actor.userId, request: { route: 'grant_disbursement', id, command }, status: 201 }, async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertStatus(application.status, ['approved', 'active', 'reporting'], 'disburse');
+    const amount = D(command.amount);
+    const tranches = await queries.tranchesOf(tx, id);
+    checkDisbursement({ amount, awarded: D(application.amount_awarded as string), disbursed: D(application.disbursed), tranches, filed: await reportsFiled(tx, id) });
+    const round = await roundOr404(tx, application.round_id);
+    const memoTitle = application.title.slice(0, 100);
+
+    const foundationMoney = await ledger.accountCodeByRole(tx, application.entity_id, METHOD_ROLES[command.method]);
+    const expense = await ledger.accountCodeByRole(tx, application.entity_id, 'program_expense');
+    const entry = await ledger.postDraftInTransaction(tx, {
+      entityId: application.entity_id,
+      date: command.date,
+      memo: `拨付资助款：${memoTitle}`,
+      kind: 'grant_disbursement',
+      details: { applicationId: id, roundId: round.id, counterparty: { name: application.organization, anonymous: false, nameConsent: true } },
+      lines: [
+        { accountCode: expense, fundCode: round.fund_code, projectId: application.project_id, debit: amount, credit: null, memo: null },
+        { accountCode: foundationMoney, fundCode: round.fund_code, projectId: null, debit: null, credit: amount, memo: null },
+      ],
+      authorId: actor.userId,
+      approval: 'exempt',
+    });
+
+    let stationEntry: Awaited<ReturnType<typeof ledger.postDraftInTransaction>> | null = null;
+    if (application.station_entity_id) {
+      assert(application.station_fund_code, 'an approved grant to a station has its restricted fund');
+      const stationMoney = await ledger.accountCodeByRole(tx, application.station_entity_id, METHOD_ROLES[command.method]);
+      const income = await ledger.accountCodeByRole(tx, application.station_entity_id, 'donation_income');
+      const foundation = await ledger.entityOr404(tx, application.entity_id);
+      stationEntry = await ledger.postDraftInTransaction(tx, {
+        entityId: application.station_entity_id,
+        date: command.date,
+        memo: `收到资助款：${memoTitle}`,
+        kind: 'grant_receipt',
+        details: { applicationId: id, foundationEntryId: entry.id, counterparty: { name: foundation.name, anonymous: false, nameConsent: true } },
+        lines: [
+          { accountCode: stationMoney, fundCode: application.station_fund_code, projectId: null, debit: amount, credit: null, memo: null },
+          { accountCode: income, fundCode: application.station_fund_code, projectId: null, debit: null, credit: amount, memo: null },
+        ],
+        authorId: actor.userId,
+        approval: 'exempt',
+      });
+    }
+
+    const disbursement = await queries.insertDisbursement(tx, {
+      application_id: id,
+      amount: formatMoney(amount),
+      date: command.date,
+      method: command.method,
+      entry_id: entry.id,
+      station_entry_id: stationEntry?.id ?? null,
+      created_by: actor.userId,
+    });
+    const disbursed = formatMoney(D(application.disbursed).plus(amount));
+    if (application.status === 'approved') await move(tx, application, 'active', actor, 'first disbursement', { disbursed });
+    else await queries.updateApplication(tx, id, { disbursed });
+    return { ...presenters.presentDisbursement(disbursement), entry, stationEntry };
+  });
+}
+
+/** Unspent money back from the grantee: the disbursement's mirror in both books. */
+export async function refund(db: Knex, actor: Actor, id: string, command: RefundCommand, options: WriteOptions = {}) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  const method = command.method ?? 'bank';
+  return runIdempotent(db, { key: options.idempotencyKey, userId: actor.userId, request: { route: 'grant_refund', id, command }, status: 201 }, async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertStatus(application.status, ['active', 'reporting'], 'refund');
+    const amount = D(command.amount);
+    const held = D(application.disbursed).minus(application.refunded);
+    if (amount.gt(held)) {
+      throw new DomainError('refund_exceeds_disbursed', `Only ${formatMoney(held)} was disbursed and not yet refunded.`, { extra: { refundable: formatMoney(held) } });
+    }
+    const round = await roundOr404(tx, application.round_id);
+    const memoTitle = application.title.slice(0, 100);
+    const foundationMoney = await ledger.accountCodeByRole(tx, application.entity_id, METHOD_ROLES[method]);
+    const expense = await ledger.accountCodeByRole(tx, application.entity_id, 'program_expense');
+    const entry = await ledger.postDraftInTransaction(tx, {
+      entityId: application.entity_id,
+      date: command.date,
+      memo: `资助款退回：${memoTitle}`,
+      kind: 'grant_refund',
+      details: { applicationId: id, roundId: round.id },
+      lines: [
+        { accountCode: foundationMoney, fundCode: round.fund_code, projectId: null, debit: amount, credit: null, memo: null },
+        { accountCode: expense, fundCode: round.fund_code, projectId: application.project_id, debit: null, credit: amount, memo: null },
+      ],
+      authorId: actor.userId,
+      approval: 'exempt',
+    });
+    let stationEntry: Awaited<ReturnType<typeof ledger.postDraftInTransaction>> | null = null;
+    if (application.station_entity_id) {
+      assert(application.station_fund_code, 'an approved grant to a station has its restricted fund');
+      const stationMoney = await ledger.accountCodeByRole(tx, application.station_entity_id, METHOD_ROLES[method]);
+      const income = await ledger.accountCodeByRole(tx, application.station_entity_id, 'donation_income');
+      stationEntry = await ledger.postDraftInTransaction(tx, {
+        entityId: application.station_entity_id,
+        date: command.date,
+        memo: `退回资助款：${memoTitle}`,
+        kind: 'grant_refund',
+        details: { applicationId: id, foundationEntryId: entry.id },
+        lines: [
+          { accountCode: income, fundCode: application.station_fund_code, projectId: null, debit: amount, credit: null, memo: null },
+          { accountCode: stationMoney, fundCode: application.station_fund_code, projectId: null, debit: null, credit: amount, memo: null },
+        ],
+        authorId: actor.userId,
+        approval: 'exempt',
+      });
+    }
+    const row = await queries.insertRefund(tx, {
+      application_id: id,
+      amount: formatMoney(amount),
+      date: command.date,
+      entry_id: entry.id,
+      station_entry_id: stationEntry?.id ?? null,
+      created_by: actor.userId,
+    });
+    await queries.updateApplication(tx, id, { refunded: formatMoney(D(application.refunded).plus(amount)) });
+    return { ...presenters.presentRefund(row), entry, stationEntry };
+  });
+}
+
+// Reports and close
+
+export async function fileReport(db: Knex, actor: Actor, id: string, command: FileReportCommand) {
+  requireOwner(actor, await applicationOr404(db, id));
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    if (command.kind === 'final') assertStatus(application.status, ['active'], 'file a final report for');
+    else assertStatus(application.status, ['approved', 'active'], 'file a progress report for');
+    const lines = command.lines ?? [];
+    const items = new Set(application.budget_lines.map((line) => line.item));
+    const unknown = lines.map((line, index) => ({ line, index })).filter(({ line }) => !items.has(line.item));
+    if (unknown.length > 0) {
+      throw new DomainError('unknown_budget_line', 'Report lines name the budget lines of the application.', {
+        errors: unknown.map(({ index }) => ({ path: `body.lines.${index}.item`, message: 'not a budget line of this application' })),
+      });
+    }
+    if (new Set(lines.map((line) => line.item)).size !== lines.length) {
+      throw new DomainError('invalid_request', 'Each budget line is reported once.', { errors: [{ path: 'body.lines', message: 'duplicate item' }] });
+    }
+    const linesTotal = sumMoney(lines.map((line) => line.spent));
+    if (lines.length > 0 && !linesTotal.eq(command.spent)) {
+      throw new DomainError('report_lines_mismatch', `The lines total ${formatMoney(linesTotal)} but ${formatMoney(command.spent)} is reported spent.`, {
+        errors: [{ path: 'body.lines', message: 'must add up to spent' }],
+      });
+    }
+    const report = await queries.insertReport(tx, {
+      application_id: id,
+      kind: command.kind,
+      narrative: command.narrative,
+      spent: formatMoney(command.spent),
+      lines: lines.map((line) => ({ item: line.item, spent: formatMoney(line.spent) })),
+      created_by: actor.userId,
+    });
+    const row = command.kind === 'final' ? await move(tx, application, 'reporting', actor, 'final report filed') : application;
+    return { ...presenters.presentReport(report, row), applicationStatus: row.status };
+  });
+}
+
+/**
+ * Closes a grant once the money is settled: what the grantee holds (disbursed − refunded)
+ * equals what the final report says was spent. A note overrides the check and is recorded.
+ */
+export async function closeGrant(db: Knex, actor: Actor, id: string, note: string | undefined) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertMove(application.status, 'closed');
+    const final = (await queries.reportsOf(tx, id)).find((report) => report.kind === 'final');
+    assert(final, 'a grant in reporting has a final report');
+    const held: Decimal = D(application.disbursed).minus(application.refunded);
+    if (!held.eq(final.spent) && !note) {
+      throw new DomainError(
+        'grant_not_settled',
+        `The grantee holds ${formatMoney(held)} but reported ${formatMoney(final.spent)} spent; record a refund, or close with a note explaining the difference.`,
+        { extra: { held: formatMoney(held), spent: formatMoney(final.spent) } },
+      );
+    }
+    const row = await move(tx, application, 'closed', actor, note ?? null);
+    return applicationView(tx, actor, row, 'staff');
+  });
+}
+
+// Open data
+
+/** The round's awarded grants in 360Giving's shape (public: it is open grant data). */
+export async function threeSixtyGiving(db: Knex, roundId: string) {
+  const round = await roundOr404(db, roundId);
+  const rows = await queries.listAwardedOfRound(db, roundId, AWARDED);
+  const entityIds = [round.entity_id, ...rows.map((row) => row.station_entity_id).filter((value): value is string => value !== null)];
+  const entities = new Map((await queries.findEntitiesByIds(db, [...new Set(entityIds)])).map((entity) => [entity.id, entity]));
+  const foundation = entities.get(round.entity_id);
+  assert(foundation, 'a round belongs to an entity');
+  return {
+    grants: rows.map((row) =>
+      presenters.present360Grant(row, { round, foundation, station: row.station_entity_id ? (entities.get(row.station_entity_id) ?? null) : null }),
+    ),
+  };
+}

@@ -1,0 +1,149 @@
+/**
+ * The application's status flow and the pure arithmetic of a grant: weighted review scores,
+ * tranche release and the settlement check at close. No database and no HTTP here; the
+ * service asks these functions and throws their answers as DomainErrors.
+ */
+import Decimal from 'decimal.js';
+import { DomainError } from '../shared/errors';
+import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
+import type { TrancheCondition } from './schemas';
+
+export const STATUSES = ['draft', 'submitted', 'under_review', 'approved', 'rejected', 'active', 'reporting', 'closed', 'withdrawn'] as const;
+export type Status = (typeof STATUSES)[number];
+
+/** Every allowed move; anything else is a 409 invalid_state. */
+const TRANSITIONS: Record<Status, readonly Status[]> = {
+  draft: ['submitted', 'withdrawn'],
+  submitted: ['under_review', 'withdrawn'],
+  under_review: ['approved', 'rejected'],
+  approved: ['active'],
+  active: ['reporting'],
+  reporting: ['closed'],
+  rejected: [],
+  closed: [],
+  withdrawn: [],
+};
+
+export function canMove(from: Status, to: Status): boolean {
+  return TRANSITIONS[from].includes(to);
+}
+
+export function assertMove(from: Status, to: Status): void {
+  if (!canMove(from, to)) {
+    throw new DomainError('invalid_state', `An application in status ${from} cannot become ${to}.`, { extra: { currentStatus: from } });
+  }
+}
+
+/** Throws invalid_state unless the application is in one of the statuses. */
+export function assertStatus(status: Status, allowed: readonly Status[], action: string): void {
+  if (!allowed.includes(status)) {
+    throw new DomainError('invalid_state', `Cannot ${action} an application in status ${status} (allowed: ${allowed.join(', ')}).`, { extra: { currentStatus: status } });
+  }
+}
+
+/** Statuses of an application whose award counts against the round's budget. */
+export const AWARDED: readonly Status[] = ['approved', 'active', 'reporting', 'closed'];
+
+export interface Criterion {
+  key: string;
+  label: string;
+  weight: number;
+}
+
+/** One review's score: Σ(weight × score) / Σ weight, unrounded. */
+export function reviewScore(rubric: Criterion[], scores: Record<string, number>): Decimal {
+  let weighted = ZERO;
+  let weights = ZERO;
+  for (const criterion of rubric) {
+    const weight = D(String(criterion.weight));
+    weighted = weighted.plus(weight.times(scores[criterion.key]));
+    weights = weights.plus(weight);
+  }
+  return weighted.div(weights);
+}
+
+/** Mean of the non-recused reviews' scores; null when there is none. */
+export function weightedScore(reviewScores: Decimal.Value[]): Decimal | null {
+  if (reviewScores.length === 0) return null;
+  return sumMoney(reviewScores).div(reviewScores.length);
+}
+
+/** Field errors for scores that miss a rubric key, name an unknown one, or leave 0..5. */
+export function scoreProblems(rubric: Criterion[], scores: Record<string, number>): { path: string; message: string }[] {
+  const keys = new Set(rubric.map((criterion) => criterion.key));
+  const problems: { path: string; message: string }[] = [];
+  for (const key of keys) if (!(key in scores)) problems.push({ path: `body.scores.${key}`, message: 'required: every rubric criterion is scored' });
+  for (const key of Object.keys(scores)) if (!keys.has(key)) problems.push({ path: `body.scores.${key}`, message: 'not a criterion of this round' });
+  return problems;
+}
+
+export interface TrancheState {
+  amount: Decimal.Value;
+  condition: TrancheCondition;
+}
+
+export interface ReportsFiled {
+  progress: boolean;
+  final: boolean;
+}
+
+export function conditionMet(condition: TrancheCondition, filed: ReportsFiled): boolean {
+  switch (condition) {
+    case 'on_signing':
+      return true;
+    case 'after_progress_report':
+      // A final report covers the progress too.
+      return filed.progress || filed.final;
+    case 'after_final_report':
+      return filed.final;
+  }
+}
+
+/**
+ * How much may be paid now: the tranches are paid in order, and payment stops at the first
+ * tranche whose condition is not met. Returns the releasable total (cumulative, before
+ * subtracting what was already paid).
+ */
+export function releasableTotal(tranches: TrancheState[], filed: ReportsFiled): Decimal {
+  let total = ZERO;
+  for (const tranche of tranches) {
+    if (!conditionMet(tranche.condition, filed)) break;
+    total = total.plus(tranche.amount);
+  }
+  return total;
+}
+
+/** Checks a disbursement against the award and the tranche conditions. */
+export function checkDisbursement(input: { amount: Decimal; awarded: Decimal; disbursed: Decimal; tranches: TrancheState[]; filed: ReportsFiled }): void {
+  const left = input.awarded.minus(input.disbursed);
+  if (input.amount.gt(left)) {
+    throw new DomainError('disbursement_exceeds_award', `Only ${formatMoney(left)} of the ${formatMoney(input.awarded)} award is left to disburse.`, {
+      extra: { remaining: formatMoney(left) },
+    });
+  }
+  const releasable = releasableTotal(input.tranches, input.filed).minus(input.disbursed);
+  if (input.amount.gt(releasable)) {
+    const waiting = input.tranches.find((tranche) => !conditionMet(tranche.condition, input.filed));
+    throw new DomainError(
+      'tranche_condition_unmet',
+      `Only ${formatMoney(releasable.isNegative() ? ZERO : releasable)} is released now; the next tranche waits for ${waiting ? describeCondition(waiting.condition) : 'its condition'}.`,
+      { extra: { releasable: formatMoney(releasable.isNegative() ? ZERO : releasable) } },
+    );
+  }
+}
+
+export function describeCondition(condition: TrancheCondition): string {
+  switch (condition) {
+    case 'on_signing':
+      return 'signing';
+    case 'after_progress_report':
+      return 'a progress report';
+    case 'after_final_report':
+      return 'the final report';
+  }
+}
+
+/** Money held by the grantee: paid out minus refunded. */
+export function netDisbursed(disbursed: Decimal.Value, refunded: Decimal.Value): Decimal {
+  return D(disbursed).minus(refunded);
+}

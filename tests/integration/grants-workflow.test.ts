@@ -1,0 +1,504 @@
+/**
+ * Grant rounds through the HTTP API: one application walked through every state, then one
+ * test per rule. Each test makes its own foundation, station and users.
+ */
+import { useTestContext } from '../support/context';
+import { createUser, foundationWithStaff, receive, stationWithStaff, TestUser } from '../factories';
+import type { Clock } from '../../src/shared/clock';
+
+let now = new Date('2026-03-10T10:00:00+08:00');
+const clock: Clock = { now: () => now };
+
+const RUBRIC = [
+  { key: 'impact', label: '社区影响', weight: 2 },
+  { key: 'feasibility', label: '可行性', weight: 1 },
+];
+
+describe('grants workflow', () => {
+  const ctx = useTestContext({ clock });
+
+  beforeEach(() => {
+    now = new Date('2026-03-10T10:00:00+08:00');
+  });
+
+  async function setup(options: { budget?: string; minReviews?: number; fund?: string; opensAt?: string } = {}) {
+    const foundation = await foundationWithStaff(ctx);
+    await receive(ctx, foundation.treasurer, foundation.entity.id, options.fund ?? '100000.00', { method: 'bank', kind: 'donation' });
+    const station = await stationWithStaff(ctx);
+    const applicant = await createUser(ctx, [{ role: 'applicant' }], { displayName: '申请人赵丽' });
+    const round = await ctx
+      .request()
+      .post('/api/rounds')
+      .set(foundation.grantManager.auth)
+      .send({
+        entityId: foundation.entity.id,
+        title: '2026年社区公益创投',
+        description: '支持社区居民自组织的公益项目',
+        budget: options.budget ?? '50000.00',
+        opensAt: options.opensAt ?? '2026-03-01T00:00:00+08:00',
+        closesAt: '2026-04-01T00:00:00+08:00',
+        rubric: RUBRIC,
+        minReviews: options.minReviews ?? 2,
+      });
+    expect(round.status).toBe(201);
+    return { foundation, station, applicant, round: round.body, gm: foundation.grantManager, reviewers: foundation.reviewers };
+  }
+
+  type Setup = Awaited<ReturnType<typeof setup>>;
+
+  async function draft(s: Setup, overrides: Record<string, unknown> = {}) {
+    const res = await ctx
+      .request()
+      .post(`/api/rounds/${s.round.id}/applications`)
+      .set(s.applicant.auth)
+      .send({
+        title: '楼栋互助花园',
+        organization: '邻里互助会',
+        contact: '赵丽 138****0000',
+        summary: '把闲置空地改造成居民共建的花园',
+        requestedAmount: '1000.00',
+        budgetLines: [
+          { item: '苗木', amount: '600.00' },
+          { item: '工具', amount: '400.00' },
+        ],
+        stationEntityId: s.station.entity.id,
+        ...overrides,
+      });
+    expect(res.status).toBe(201);
+    return res.body;
+  }
+
+  async function underReview(s: Setup, overrides: Record<string, unknown> = {}) {
+    const app = await draft(s, overrides);
+    expect((await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth)).status).toBe(200);
+    const assigned = await ctx.request().post(`/api/applications/${app.id}/reviewers`).set(s.gm.auth).send({ userIds: s.reviewers.map((r) => r.id) });
+    expect(assigned.status).toBe(200);
+    return app;
+  }
+
+  async function review(app: { id: string }, reviewer: TestUser, scores: Record<string, number> | null, comment = '很好') {
+    return ctx
+      .request()
+      .post(`/api/applications/${app.id}/reviews`)
+      .set(reviewer.auth)
+      .send(scores ? { conflictOfInterest: false, scores, comment } : { conflictOfInterest: true, comment: '申请人是我的亲属' });
+  }
+
+  async function reviewed(s: Setup, overrides: Record<string, unknown> = {}) {
+    const app = await underReview(s, overrides);
+    expect((await review(app, s.reviewers[0], { impact: 5, feasibility: 2 }, '影响大，执行有难度')).status).toBe(201);
+    expect((await review(app, s.reviewers[1], { impact: 3, feasibility: 5 })).status).toBe(201);
+    return app;
+  }
+
+  async function approved(s: Setup, decision: Record<string, unknown> = {}, overrides: Record<string, unknown> = {}) {
+    const app = await reviewed(s, overrides);
+    const res = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'approved', reason: '评审通过', ...decision });
+    expect(res.status).toBe(200);
+    return res.body;
+  }
+
+  const get = (app: { id: string }, user: TestUser) => ctx.request().get(`/api/applications/${app.id}`).set(user.auth);
+  const disburse = (app: { id: string }, s: Setup, amount: string, date = '2026-03-15') =>
+    ctx.request().post(`/api/applications/${app.id}/disbursements`).set(s.gm.auth).send({ amount, date, method: 'bank' });
+
+  it('walks one application through every state, with the money in both books', async () => {
+    const s = await setup();
+    const app = await draft(s);
+    expect(app.status).toBe('draft');
+
+    const patched = await ctx.request().patch(`/api/applications/${app.id}`).set(s.applicant.auth).send({ title: '楼栋互助花园（一期）' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.title).toBe('楼栋互助花园（一期）');
+
+    const submitted = await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth);
+    expect(submitted.body.status).toBe('submitted');
+    const assigned = await ctx.request().post(`/api/applications/${app.id}/reviewers`).set(s.gm.auth).send({ userIds: s.reviewers.map((r) => r.id) });
+    expect(assigned.body.status).toBe('under_review');
+    await review(app, s.reviewers[0], { impact: 5, feasibility: 2 });
+    await review(app, s.reviewers[1], { impact: 3, feasibility: 5 });
+
+    const decided = await ctx
+      .request()
+      .post(`/api/applications/${app.id}/decision`)
+      .set(s.gm.auth)
+      .send({
+        decision: 'approved',
+        amount: '1000.00',
+        tranches: [
+          { amount: '600.00', condition: 'on_signing', label: '签约后拨付60%' },
+          { amount: '400.00', condition: 'after_final_report', label: '结项报告后拨付40%' },
+        ],
+        reason: '评审通过',
+      });
+    expect(decided.status).toBe(200);
+    expect(decided.body.status).toBe('approved');
+    expect(decided.body.decision.amount).toBe('1000.00');
+    // Weighted: (2×5+1×2)/3 = 4 and (2×3+1×5)/3 = 3.6667; mean 3.8333.
+    expect(decided.body.weightedScore).toBe('3.83');
+    const fundCode = decided.body.stationFundCode;
+    expect(fundCode).toMatch(/^GRANT-[0-9A-F]{12}$/);
+
+    const first = await disburse(app, s, '600.00');
+    expect(first.status).toBe(201);
+    expect(first.body.amount).toBe('600.00');
+    expect(first.body.entry.kind).toBe('grant_disbursement');
+    expect(first.body.entry.lines).toEqual([
+      expect.objectContaining({ accountCode: '5101', fundCode: 'GENERAL', projectId: decided.body.projectId, debit: '600.00', credit: null }),
+      expect.objectContaining({ accountCode: '1002', fundCode: 'GENERAL', debit: null, credit: '600.00' }),
+    ]);
+    expect(first.body.stationEntry.entityId).toBe(s.station.entity.id);
+    expect(first.body.stationEntry.kind).toBe('grant_receipt');
+    expect(first.body.stationEntry.lines).toEqual([
+      expect.objectContaining({ accountCode: '1002', fundCode, debit: '600.00' }),
+      expect.objectContaining({ accountCode: '4101', fundCode, credit: '600.00' }),
+    ]);
+    const funds = await ctx.request().get(`/api/entities/${s.station.entity.id}/funds`).set(s.station.treasurer.auth);
+    expect(funds.body.items).toContainEqual(expect.objectContaining({ code: fundCode, restricted: true, purpose: '楼栋互助花园（一期）' }));
+    expect((await get(app, s.gm)).body.status).toBe('active');
+
+    const progress = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'progress', narrative: '完成场地清理', spent: '300.00' });
+    expect(progress.status).toBe(201);
+    const final = await ctx
+      .request()
+      .post(`/api/applications/${app.id}/reports`)
+      .set(s.applicant.auth)
+      .send({ kind: 'final', narrative: '花园建成', spent: '900.00', lines: [{ item: '苗木', spent: '550.00' }, { item: '工具', spent: '350.00' }] });
+    expect(final.status).toBe(201);
+    expect(final.body.applicationStatus).toBe('reporting');
+    expect(final.body.lines).toEqual([
+      { item: '苗木', budget: '600.00', spent: '550.00', remaining: '50.00' },
+      { item: '工具', budget: '400.00', spent: '350.00', remaining: '50.00' },
+    ]);
+
+    expect((await disburse(app, s, '400.00', '2026-03-25')).status).toBe(201);
+    const unsettled = await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({});
+    expect(unsettled.status).toBe(409);
+    expect(unsettled.body.code).toBe('grant_not_settled');
+
+    const refund = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '100.00', date: '2026-03-28' });
+    expect(refund.status).toBe(201);
+    expect(refund.body.entry.lines).toEqual([
+      expect.objectContaining({ accountCode: '1002', debit: '100.00' }),
+      expect.objectContaining({ accountCode: '5101', credit: '100.00', projectId: decided.body.projectId }),
+    ]);
+    expect(refund.body.stationEntry.lines).toEqual([
+      expect.objectContaining({ accountCode: '4101', fundCode, debit: '100.00' }),
+      expect.objectContaining({ accountCode: '1002', fundCode, credit: '100.00' }),
+    ]);
+
+    const closed = await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({});
+    expect(closed.status).toBe(200);
+    expect(closed.body.status).toBe('closed');
+    expect(closed.body.history.map((h: { from: string | null; to: string }) => `${h.from}→${h.to}`)).toEqual([
+      'null→draft',
+      'draft→submitted',
+      'submitted→under_review',
+      'under_review→approved',
+      'approved→active',
+      'active→reporting',
+      'reporting→closed',
+    ]);
+    expect(closed.body.history[0].by).toBe(s.applicant.id);
+    expect(closed.body.history[3].by).toBe(s.gm.id);
+    expect(closed.body.disbursed).toBe('1000.00');
+    expect(closed.body.refunded).toBe('100.00');
+
+    const round = await ctx.request().get(`/api/rounds/${s.round.id}`);
+    expect(round.body).toMatchObject({ budget: '50000.00', committed: '1000.00', disbursed: '1000.00', refunded: '100.00', remaining: '49000.00' });
+
+    const foundationTb = await ctx.request().get(`/api/entities/${s.foundation.entity.id}/trial-balance?asOf=2026-03-31`).set(s.foundation.treasurer.auth);
+    expect(foundationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '5101', balance: '900.00' }));
+    expect(foundationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '1002', balance: '99100.00' }));
+    const stationTb = await ctx.request().get(`/api/entities/${s.station.entity.id}/trial-balance?asOf=2026-03-31`).set(s.station.treasurer.auth);
+    expect(stationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '1002', balance: '900.00' }));
+    expect(stationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '4101', balance: '900.00' }));
+    expect(stationTb.body.totals.debit).toBe(stationTb.body.totals.credit);
+  });
+
+  it('refuses a round or a decision to a caller without the role (403)', async () => {
+    const s = await setup();
+    const asApplicant = await ctx
+      .request()
+      .post('/api/rounds')
+      .set(s.applicant.auth)
+      .send({ entityId: s.foundation.entity.id, title: 't', description: 'd', budget: '10.00', opensAt: '2026-03-01T00:00:00+08:00', closesAt: '2026-04-01T00:00:00+08:00', rubric: RUBRIC, minReviews: 1 });
+    expect(asApplicant.status).toBe(403);
+    const app = await reviewed(s);
+    const asReviewer = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.reviewers[0].auth).send({ decision: 'approved', reason: 'x' });
+    expect(asReviewer.status).toBe(403);
+    const asTreasurer = await disburse(app, { ...s, gm: s.foundation.treasurer }, '1.00');
+    expect(asTreasurer.status).toBe(403);
+    expect((await get(app, s.gm)).body.status).toBe('under_review');
+  });
+
+  it("hides an application from another foundation's grant manager (404)", async () => {
+    const s = await setup();
+    const other = await foundationWithStaff(ctx);
+    const app = await reviewed(s);
+    expect((await get(app, other.grantManager)).status).toBe(404);
+    const decision = await ctx.request().post(`/api/applications/${app.id}/decision`).set(other.grantManager.auth).send({ decision: 'approved', reason: 'x' });
+    expect(decision.status).toBe(404);
+    expect((await ctx.request().get(`/api/rounds/${s.round.id}/applications`).set(other.grantManager.auth)).status).toBe(404);
+    const stranger = await createUser(ctx, [{ role: 'applicant' }]);
+    expect((await get(app, stranger)).status).toBe(404);
+  });
+
+  it('answers 409 invalid_state for an action in the wrong state', async () => {
+    const s = await setup();
+    const app = await draft(s);
+    const early = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'approved', reason: 'x' });
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('invalid_state');
+    await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth);
+    const edit = await ctx.request().patch(`/api/applications/${app.id}`).set(s.applicant.auth).send({ title: '改名' });
+    expect(edit.status).toBe(409);
+    expect((await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth)).status).toBe(409);
+    expect((await disburse(app, s, '1.00')).body.code).toBe('invalid_state');
+    const withdrawn = await ctx.request().post(`/api/applications/${app.id}/withdraw`).set(s.applicant.auth).send({ note: '项目取消' });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.status).toBe('withdrawn');
+    expect((await ctx.request().post(`/api/applications/${app.id}/withdraw`).set(s.applicant.auth).send({})).status).toBe(409);
+    expect((await get(app, s.applicant)).body.title).toBe('楼栋互助花园');
+  });
+
+  it('accepts submissions only while the round is open, by the injected clock', async () => {
+    const s = await setup({ opensAt: '2026-03-20T00:00:00+08:00' });
+    const app = await draft(s);
+    const early = await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('round_not_open');
+    now = new Date('2026-03-20T00:00:00+08:00');
+    expect((await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth)).status).toBe(200);
+    now = new Date('2026-04-01T00:00:00+08:00');
+    const late = await ctx.request().post(`/api/rounds/${s.round.id}/applications`).set(s.applicant.auth).send({ title: 't', organization: 'o', contact: 'c', summary: 's', requestedAmount: '1.00', budgetLines: [{ item: 'x', amount: '1.00' }] });
+    expect(late.body.code).toBe('round_not_open');
+    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.open).toBe(false);
+  });
+
+  it('refuses a decision that passes the round budget (409) and leaves committed as it was', async () => {
+    const s = await setup({ budget: '1500.00' });
+    await approved(s, { amount: '800.00' });
+    const app = await reviewed(s);
+    const over = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'approved', amount: '800.00', reason: '通过' });
+    expect(over.status).toBe(409);
+    expect(over.body.code).toBe('round_budget_exceeded');
+    expect((await get(app, s.gm)).body.status).toBe('under_review');
+    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body).toMatchObject({ committed: '800.00', remaining: '700.00' });
+  });
+
+  it('refuses an award above the request (422) and tranches that do not sum to the award (422)', async () => {
+    const s = await setup();
+    const app = await reviewed(s);
+    const decide = (body: Record<string, unknown>) => ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'approved', reason: '通过', ...body });
+    const above = await decide({ amount: '1000.01' });
+    expect(above.status).toBe(422);
+    expect(above.body.code).toBe('award_exceeds_request');
+    const mismatch = await decide({ amount: '900.00', tranches: [{ amount: '500.00', condition: 'on_signing' }, { amount: '300.00', condition: 'after_final_report' }] });
+    expect(mismatch.status).toBe(422);
+    expect(mismatch.body.code).toBe('tranches_mismatch');
+    const badCondition = await decide({ amount: '900.00', tranches: [{ amount: '900.00', condition: 'whenever' }] });
+    expect(badCondition.status).toBe(400);
+    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.committed).toBe('0.00');
+  });
+
+  it('needs a reason to reject (400) and records it in the history', async () => {
+    const s = await setup();
+    const app = await reviewed(s);
+    const bare = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'rejected' });
+    expect(bare.status).toBe(400);
+    expect(bare.body.errors).toContainEqual(expect.objectContaining({ path: 'body.reason' }));
+    const rejected = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'rejected', reason: '与本轮主题不符' });
+    expect(rejected.status).toBe(200);
+    expect(rejected.body.status).toBe('rejected');
+    expect(rejected.body.history.at(-1)).toMatchObject({ from: 'under_review', to: 'rejected', by: s.gm.id, note: '与本轮主题不符' });
+    expect((await get(app, s.applicant)).body.decision.reason).toBe('与本轮主题不符');
+  });
+
+  it('needs minReviews non-recused reviews before a decision (409)', async () => {
+    const s = await setup({ minReviews: 2 });
+    const app = await underReview(s);
+    await review(app, s.reviewers[0], { impact: 4, feasibility: 4 });
+    await review(app, s.reviewers[1], null);
+    const res = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'approved', reason: 'x' });
+    expect(res.status).toBe(409);
+    expect(res.body.code).toBe('not_enough_reviews');
+  });
+
+  it('lets a reviewer review once, with every rubric key scored 0..5', async () => {
+    const s = await setup();
+    const app = await underReview(s);
+    expect((await review(app, s.reviewers[0], { impact: 4 })).status).toBe(400);
+    expect((await review(app, s.reviewers[0], { impact: 4, feasibility: 6 })).status).toBe(400);
+    expect((await review(app, s.reviewers[0], { impact: 4, feasibility: 3, budget: 2 })).status).toBe(400);
+    expect((await review(app, s.reviewers[0], { impact: 4, feasibility: 3 })).status).toBe(201);
+    const twice = await review(app, s.reviewers[0], { impact: 1, feasibility: 1 });
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe('already_reviewed');
+    const outsider = await createUser(ctx, [{ role: 'reviewer', entityId: s.foundation.entity.id }]);
+    expect((await review(app, outsider, { impact: 1, feasibility: 1 })).status).toBe(403);
+    const notReviewer = await ctx.request().post(`/api/applications/${app.id}/reviewers`).set(s.gm.auth).send({ userIds: [s.station.treasurer.id] });
+    expect(notReviewer.status).toBe(422);
+  });
+
+  it('lets a reviewer with a conflict of interest recuse, never score, and no longer see the application', async () => {
+    const s = await setup();
+    const app = await underReview(s);
+    const withScores = await ctx.request().post(`/api/applications/${app.id}/reviews`).set(s.reviewers[1].auth).send({ conflictOfInterest: true, scores: { impact: 5, feasibility: 5 } });
+    expect(withScores.status).toBe(400);
+    expect((await get(app, s.reviewers[1])).status).toBe(200);
+    const recusal = await review(app, s.reviewers[1], null);
+    expect(recusal.status).toBe(201);
+    expect(recusal.body).toMatchObject({ conflictOfInterest: true, scores: null, score: null });
+    const later = await review(app, s.reviewers[1], { impact: 5, feasibility: 5 });
+    expect(later.status).toBe(409);
+    expect((await get(app, s.reviewers[1])).status).toBe(404);
+    const own = await ctx.request().get(`/api/applications/${app.id}/reviews/mine`).set(s.reviewers[1].auth);
+    expect(own.status).toBe(200);
+    expect(own.body.conflictOfInterest).toBe(true);
+    const list = await ctx.request().get(`/api/rounds/${s.round.id}/applications`).set(s.reviewers[1].auth);
+    expect(list.body.items.map((item: { id: string }) => item.id)).not.toContain(app.id);
+    const listOther = await ctx.request().get(`/api/rounds/${s.round.id}/applications`).set(s.reviewers[0].auth);
+    expect(listOther.body.items.map((item: { id: string }) => item.id)).toContain(app.id);
+  });
+
+  it('never shows the applicant scores, comments or reviewer names', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    const staff = await get(app, s.gm);
+    expect(staff.body.weightedScore).toBe('3.83');
+    expect(staff.body.reviews).toHaveLength(2);
+    expect(staff.body.reviews[0]).toHaveProperty('reviewerName');
+    const mine = await get(app, s.applicant);
+    expect(mine.status).toBe(200);
+    expect(mine.body.weightedScore).toBeNull();
+    expect(mine.body.reviewers).toBeNull();
+    expect(mine.body.reviews).toHaveLength(2);
+    for (const review of mine.body.reviews) expect(Object.keys(review).sort()).toEqual(['id', 'submittedAt']);
+    const text = JSON.stringify(mine.body);
+    for (const reviewer of s.reviewers) {
+      expect(text).not.toContain(reviewer.id);
+      expect(text).not.toContain(reviewer.actor.displayName);
+    }
+    expect(text).not.toContain('影响大，执行有难度');
+    const asReviewer = await get(app, s.reviewers[0]);
+    expect(asReviewer.body.reviews).toHaveLength(1);
+    expect(asReviewer.body.reviews[0].reviewerId).toBe(s.reviewers[0].id);
+  });
+
+  it('refuses a disbursement past the award (409) and replays an Idempotency-Key', async () => {
+    const s = await setup();
+    const app = await approved(s, { amount: '1000.00' });
+    const key = `disb-${app.id}`;
+    const send = () => ctx.request().post(`/api/applications/${app.id}/disbursements`).set(s.gm.auth).set('Idempotency-Key', key).send({ amount: '700.00', date: '2026-03-15', method: 'bank' });
+    const first = await send();
+    const again = await send();
+    expect(first.status).toBe(201);
+    expect(again.status).toBe(201);
+    expect(again.body.id).toBe(first.body.id);
+    const over = await disburse(app, s, '300.01');
+    expect(over.status).toBe(409);
+    expect(over.body.code).toBe('disbursement_exceeds_award');
+    expect((await get(app, s.gm)).body.disbursed).toBe('700.00');
+  });
+
+  it('holds a tranche conditioned on a report until the report is filed', async () => {
+    const s = await setup();
+    const app = await approved(s, {
+      amount: '1000.00',
+      tranches: [
+        { amount: '500.00', condition: 'on_signing' },
+        { amount: '500.00', condition: 'after_progress_report' },
+      ],
+    });
+    expect((await disburse(app, s, '500.00')).status).toBe(201);
+    const waiting = await disburse(app, s, '500.00');
+    expect(waiting.status).toBe(409);
+    expect(waiting.body.code).toBe('tranche_condition_unmet');
+    const report = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'progress', narrative: '进展顺利', spent: '450.00' });
+    expect(report.status).toBe(201);
+    expect((await disburse(app, s, '500.00')).status).toBe(201);
+  });
+
+  it('accepts reports only from the owner, with lines that name budget lines', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    await disburse(app, s, '1000.00');
+    const bySomeoneElse = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.gm.auth).send({ kind: 'progress', narrative: 'x', spent: '1.00' });
+    expect(bySomeoneElse.status).toBe(403);
+    const unknownLine = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'progress', narrative: 'x', spent: '1.00', lines: [{ item: '差旅', spent: '1.00' }] });
+    expect(unknownLine.status).toBe(422);
+    const mismatch = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'progress', narrative: 'x', spent: '2.00', lines: [{ item: '苗木', spent: '1.00' }] });
+    expect(mismatch.status).toBe(422);
+    expect((await get(app, s.applicant)).body.reports).toHaveLength(0);
+  });
+
+  it('refunds at most what is held, in both books', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    await disburse(app, s, '1000.00');
+    const tooMuch = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '1000.01', date: '2026-03-20' });
+    expect(tooMuch.status).toBe(409);
+    expect(tooMuch.body.code).toBe('refund_exceeds_disbursed');
+    expect((await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '250.00', date: '2026-03-20' })).status).toBe(201);
+    const stationTb = await ctx.request().get(`/api/entities/${s.station.entity.id}/trial-balance?asOf=2026-03-31`).set(s.station.treasurer.auth);
+    expect(stationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '1002', balance: '750.00' }));
+    expect((await get(app, s.gm)).body.refunded).toBe('250.00');
+  });
+
+  it('closes an unsettled grant only with a note, which the history keeps', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    expect((await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({})).body.code).toBe('invalid_state');
+    await disburse(app, s, '1000.00');
+    await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '980.00' });
+    expect((await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({})).status).toBe(409);
+    expect((await ctx.request().post(`/api/applications/${app.id}/close`).set(s.applicant.auth).send({ note: 'x' })).status).toBe(403);
+    const closed = await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({ note: '余额20元经理事会同意转入下期项目' });
+    expect(closed.status).toBe(200);
+    expect(closed.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '余额20元经理事会同意转入下期项目' });
+  });
+
+  it('refuses a disbursement the foundation cannot pay (422) and writes nothing', async () => {
+    const s = await setup({ fund: '100.00' });
+    const app = await approved(s);
+    const res = await disburse(app, s, '500.00');
+    expect(res.status).toBe(422);
+    expect(res.body.code).toBe('insufficient_funds');
+    const view = (await get(app, s.gm)).body;
+    expect(view).toMatchObject({ status: 'approved', disbursed: '0.00', disbursements: [] });
+  });
+
+  it('exports the awarded grants as 360Giving JSON with the required fields typed', async () => {
+    const s = await setup();
+    const awarded = await approved(s, { amount: '800.00' });
+    await disburse(awarded, s, '800.00');
+    const external = await approved(s, {}, { stationEntityId: null, organization: '河畔读书会' });
+    const rejected = await reviewed(s);
+    await ctx.request().post(`/api/applications/${rejected.id}/decision`).set(s.gm.auth).send({ decision: 'rejected', reason: '不符合' });
+
+    const res = await ctx.request().get(`/api/rounds/${s.round.id}/360giving.json`);
+    expect(res.status).toBe(200);
+    expect(res.body.grants).toHaveLength(2);
+    for (const grant of res.body.grants) {
+      expect(typeof grant.id).toBe('string');
+      expect(grant.id).toMatch(new RegExp(`^360G-${s.foundation.entity.code}-`));
+      expect(typeof grant.title).toBe('string');
+      expect(typeof grant.description).toBe('string');
+      expect(grant.currency).toBe('CNY');
+      expect(grant.amountAwarded).toMatch(/^\d+\.\d{2}$/);
+      expect(grant.awardDate).toBe('2026-03-10');
+      expect(grant.recipientOrganization).toEqual({ id: expect.any(String), name: expect.any(String) });
+      expect(grant.fundingOrganization).toEqual([{ id: `CN-${s.foundation.entity.code}`, name: s.foundation.entity.name }]);
+      expect(grant.amountAppliedFor).toBe('1000.00');
+      expect(grant.grantProgramme).toEqual([{ code: s.round.id, title: '2026年社区公益创投' }]);
+    }
+    const byId = new Map(res.body.grants.map((grant: { id: string }) => [grant.id, grant]));
+    expect(byId.get(`360G-${s.foundation.entity.code}-${awarded.id}`)).toMatchObject({
+      amountAwarded: '800.00',
+      amountDisbursed: '800.00',
+      recipientOrganization: { id: `CN-${s.station.entity.code}`, name: '邻里互助会' },
+    });
+    expect(byId.get(`360G-${s.foundation.entity.code}-${external.id}`)).toMatchObject({ amountDisbursed: '0.00', recipientOrganization: { name: '河畔读书会' } });
+  });
+});

@@ -16,6 +16,7 @@ import { createRegistry, openApiDocument } from './http/openapi';
 import { errorHandler, problemOf, sendProblem } from './http/problem';
 import type { RouteTarget } from './http/route';
 import { authRoutes } from './auth/routes';
+import { disclosureRoutes } from './disclosure/routes';
 import { grantsRoutes } from './grants/routes';
 import { approvalFlagRoutes, ledgerRoutes } from './ledger/routes';
 import { webRouter } from './web/routes';
@@ -59,6 +60,7 @@ export function buildApp(deps: AppDeps): Express {
   const target: RouteTarget = { router, registry };
   authRoutes(target, { db, jwtSecret: config.jwtSecret, loginRateLimit: config.loginRateLimit });
   ledgerRoutes(target, { db, clock });
+  disclosureRoutes(target, { db, clock, publicUrl: config.publicUrl });
   grantsRoutes(target, { db, clock });
   approvalFlagRoutes(target, { db });
   app.use(router);

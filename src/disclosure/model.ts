@@ -18,6 +18,7 @@ export type EntryKind =
   | 'journal'
   | 'reversal'
   | 'grant_disbursement'
+  | 'grant_receipt'
   | 'grant_refund'
   | 'year_end_close';
 export type ReceiptKind = 'donation' | 'parking' | 'recycling' | 'subsidy' | 'other';
@@ -335,6 +336,7 @@ const ENTRY_KIND_LABELS: Record<EntryKind, string> = {
   journal: '记账',
   reversal: '冲销',
   grant_disbursement: '资助拨付',
+  grant_receipt: '资助收款',
   grant_refund: '资助退回',
   year_end_close: '年终结转',
 };
@@ -743,16 +745,7 @@ export function buildReport(input: ReportInput): ReportModel {
       }),
     },
     corrections: { title: SECTION_TITLES.corrections, rows: corrections },
-    review: {
-      title: SECTION_TITLES.review,
-      label: '监委会审核',
-      countersigned: input.countersignature !== null,
-      statusText: input.countersignature === null ? '尚未审核' : '已审核',
-      name: input.countersignature?.name ?? null,
-      at: input.countersignature?.at ?? null,
-      date: input.countersignature ? shanghaiDate(input.countersignature.at) : null,
-      note: input.countersignature?.note ?? null,
-    },
+    review: reviewSection(input.countersignature),
     verification: {
       title: SECTION_TITLES.verification,
       dataSha256: input.verification.dataSha256,
@@ -787,6 +780,29 @@ export function buildReport(input: ReportInput): ReportModel {
     model.grants = buildGrants(input.grants ?? []);
   }
   return model;
+}
+
+function reviewSection(countersignature: ReportInput['countersignature']): ReviewSection {
+  return {
+    title: SECTION_TITLES.review,
+    label: '监委会审核',
+    countersigned: countersignature !== null,
+    statusText: countersignature === null ? '尚未审核' : '已审核',
+    name: countersignature?.name ?? null,
+    at: countersignature?.at ?? null,
+    date: countersignature ? shanghaiDate(countersignature.at) : null,
+    note: countersignature?.note ?? null,
+  };
+}
+
+/**
+ * The frozen model with the supervisor's countersignature (监委会审核) filled in. Only the
+ * review section changes; every figure and the verification block stay as published, so the
+ * countersigned rendering shows the same data whose hash the original carries.
+ */
+export function withCountersignature(model: ReportModel, countersignature: NonNullable<ReportInput['countersignature']>): ReportModel {
+  assert(!model.review.countersigned, 'a report is countersigned once');
+  return { ...model, review: reviewSection(countersignature) };
 }
 
 function buildTitle(input: ReportInput): TitleBlock {

@@ -25,6 +25,8 @@ export const STATUS_BY_CODE: Record<string, number> = {
   period_already_closed: 409,
   pending_entries_in_period: 409,
   already_reversed: 409,
+  period_not_closed: 409,
+  already_countersigned: 409,
   not_pending: 409,
   idempotency_key_reused: 409,
   append_only: 409,

@@ -1,0 +1,170 @@
+/**
+ * Disclosure periods and the disclosure calendar, as pure functions of dates: what a period
+ * label (YYYY-MM, YYYY-Qn, YYYY) covers, and which reports an entity owes by when. No
+ * database and no clock here; the service passes "today" in.
+ *
+ * The rules (DOMAIN.md, 《慈善组织信息公开办法》), with the due dates this module decides:
+ * - every entity publishes each quarter by the last day of the month after the quarter
+ *   (2026-Q1 by 2026-04-30);
+ * - every entity publishes its year by 31 May of the following year;
+ * - a project lasting over 6 months publishes every 3 months from its start, each window due
+ *   one month after it ends (like a quarter); a project without an end date counts as lasting
+ *   until today;
+ * - every project with an end date is published in full within 3 months of its end.
+ * Entity reports list project spending, so a project window counts as published once every
+ * month it touches is inside a published disclosure; a quarter likewise when its months are
+ * published one by one, or inside a published year.
+ */
+import { addDays, addMonths, lastDayOfMonth, monthsBetween } from '../shared/dates';
+
+export type PeriodKind = 'month' | 'quarter' | 'year';
+
+export interface Period {
+  /** The wire form: YYYY-MM, YYYY-Qn or YYYY. */
+  code: string;
+  kind: PeriodKind;
+  /** How the report names it, e.g. 2026年第1季度. */
+  label: string;
+  from: string;
+  to: string;
+  months: string[];
+}
+
+export function periodOf(code: string): Period {
+  const quarter = /^(\d{4})-Q([1-4])$/.exec(code);
+  if (quarter) {
+    const year = quarter[1];
+    const n = parseInt(quarter[2], 10);
+    const first = `${year}-${String(3 * n - 2).padStart(2, '0')}`;
+    const last = addMonths(first, 2);
+    return { code, kind: 'quarter', label: `${year}年第${n}季度`, from: `${first}-01`, to: lastDayOfMonth(last), months: monthsBetween(first, last) };
+  }
+  if (/^\d{4}$/.test(code)) {
+    return { code, kind: 'year', label: `${code}年度`, from: `${code}-01-01`, to: `${code}-12-31`, months: monthsBetween(`${code}-01`, `${code}-12`) };
+  }
+  const [year, month] = code.split('-');
+  return { code, kind: 'month', label: `${year}年${parseInt(month, 10)}月`, from: `${code}-01`, to: lastDayOfMonth(code), months: [code] };
+}
+
+export function quarterOf(date: string): string {
+  const month = parseInt(date.slice(5, 7), 10);
+  return `${date.slice(0, 4)}-Q${Math.ceil(month / 3)}`;
+}
+
+export type CalendarStatus = 'done' | 'due' | 'overdue';
+
+export interface CalendarItem {
+  kind: 'quarterly' | 'annual' | 'project_progress' | 'project_final';
+  /** YYYY-Qn or YYYY for entity reports; from..to (YYYY-MM-DD..YYYY-MM-DD) for project windows. */
+  period: string;
+  from: string;
+  to: string;
+  dueDate: string;
+  status: CalendarStatus;
+  disclosureId?: string;
+  project?: { id: string; name: string };
+}
+
+export interface CalendarInput {
+  today: string;
+  /** The first day the entity has books for: its first entry, or its creation. */
+  since: string;
+  projects: { id: string; name: string; startsOn: string | null; endsOn: string | null }[];
+  /** The latest version of every published disclosure. */
+  published: { id: string; period: string }[];
+}
+
+export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
+  const { today } = input;
+  const coverage = coverageOf(input.published);
+  const status = (from: string, to: string, dueDate: string): { status: CalendarStatus; disclosureId?: string } => {
+    const disclosureId = coveringDisclosure(coverage, from, to);
+    if (disclosureId) return { status: 'done', disclosureId };
+    return { status: today > dueDate ? 'overdue' : 'due' };
+  };
+  const items: CalendarItem[] = [];
+
+  // Quarters from the one the books start in; the first quarter not yet over is the next due.
+  for (let code = quarterOf(input.since); ; code = nextQuarter(code)) {
+    const period = periodOf(code);
+    const dueDate = lastDayOfMonth(addMonths(period.to.slice(0, 7), 1));
+    items.push({ kind: 'quarterly', period: code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate), ...exact(coverage, code) });
+    if (period.to >= today) break;
+  }
+  for (let year = parseInt(input.since.slice(0, 4), 10); ; year += 1) {
+    const period = periodOf(String(year));
+    const dueDate = `${year + 1}-05-31`;
+    items.push({ kind: 'annual', period: period.code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate), ...exact(coverage, period.code) });
+    if (period.to >= today) break;
+  }
+
+  for (const project of input.projects) {
+    if (!project.startsOn) continue;
+    const ref = { id: project.id, name: project.name };
+    const lastsUntil = project.endsOn ?? today;
+    if (addDays(addMonthsToDate(project.startsOn, 6), -1) < lastsUntil) {
+      for (let from = project.startsOn; from <= lastsUntil; from = addMonthsToDate(from, 3)) {
+        const to = addDays(addMonthsToDate(from, 3), -1);
+        // The window that holds the end is covered by the final report.
+        if (project.endsOn && to >= project.endsOn) break;
+        const dueDate = lastDayOfMonth(addMonths(to.slice(0, 7), 1));
+        items.push({ kind: 'project_progress', period: `${from}..${to}`, from, to, dueDate, ...status(from, to, dueDate), project: ref });
+        if (to >= today) break;
+      }
+    }
+    if (project.endsOn) {
+      const dueDate = addMonthsToDate(project.endsOn, 3);
+      const from = project.startsOn;
+      items.push({ kind: 'project_final', period: `${from}..${project.endsOn}`, from, to: project.endsOn, dueDate, ...status(from, project.endsOn, dueDate), project: ref });
+    }
+  }
+  return items.sort((a, b) => (a.dueDate === b.dueDate ? a.period.localeCompare(b.period) : a.dueDate.localeCompare(b.dueDate)));
+}
+
+function nextQuarter(code: string): string {
+  const year = parseInt(code.slice(0, 4), 10);
+  const n = parseInt(code.slice(6), 10);
+  return n === 4 ? `${year + 1}-Q1` : `${year}-Q${n + 1}`;
+}
+
+/** The same day n months later, clamped to the month's last day (2026-08-31 + 6 → 2027-02-28). */
+function addMonthsToDate(date: string, months: number): string {
+  const month = addMonths(date.slice(0, 7), months);
+  const last = lastDayOfMonth(month);
+  const day = `${month}-${date.slice(8, 10)}`;
+  return day > last ? last : day;
+}
+
+interface Coverage {
+  /** month → the disclosure that covers it (the narrowest, latest published). */
+  byMonth: Map<string, string>;
+  byPeriod: Map<string, string>;
+}
+
+function coverageOf(published: CalendarInput['published']): Coverage {
+  const byMonth = new Map<string, string>();
+  const byPeriod = new Map<string, string>();
+  // Wider periods first, so a month's own report wins over the quarter or year holding it.
+  const rank = { year: 0, quarter: 1, month: 2 } as const;
+  const ordered = [...published].sort((a, b) => rank[periodOf(a.period).kind] - rank[periodOf(b.period).kind]);
+  for (const disclosure of ordered) {
+    byPeriod.set(disclosure.period, disclosure.id);
+    for (const month of periodOf(disclosure.period).months) byMonth.set(month, disclosure.id);
+  }
+  return { byMonth, byPeriod };
+}
+
+function coveringDisclosure(coverage: Coverage, from: string, to: string): string | undefined {
+  let last: string | undefined;
+  for (const month of monthsBetween(from.slice(0, 7), to.slice(0, 7))) {
+    last = coverage.byMonth.get(month);
+    if (!last) return undefined;
+  }
+  return last;
+}
+
+/** When a report for exactly this period exists, point at it rather than at a covering one. */
+function exact(coverage: Coverage, code: string): { disclosureId?: string } {
+  const id = coverage.byPeriod.get(code);
+  return id ? { disclosureId: id } : {};
+}

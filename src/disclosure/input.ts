@@ -1,0 +1,97 @@
+/**
+ * Gathers a ReportInput from the ledger for one entity and period: the chart, funds and
+ * projects, opening sums before the period and before its fiscal year, every posted entry of
+ * the period with its lines in voucher order, and the period's reconciliations. Publishing and
+ * verification both call it, so the figures a report froze can be rebuilt from the journal
+ * and compared. It reads only; the caller supplies the publication fields (version, time,
+ * verification block), and it decides no figure — `buildReport` does.
+ *
+ * Grants: the foundation's grants list is empty until the grants module lands in git; the
+ * report then shows an empty 资助项目 section.
+ */
+import type { Queryable } from '../db/knex';
+import type { EntityRow } from '../ledger/queries';
+import * as ledgerQueries from '../ledger/queries';
+import { formatMoney } from '../shared/money';
+import type { Period } from './calendar';
+import type { AccountType, EntryInput, EntryKind, ReceiptKind, ReportInput } from './model';
+import * as queries from './queries';
+
+export type PublicationFields = Pick<ReportInput, 'version' | 'supersedes' | 'publishedAt' | 'countersignature' | 'verification'>;
+
+const ENTRY_KINDS: readonly EntryKind[] = ['receipt', 'payment', 'journal', 'reversal', 'grant_disbursement', 'grant_receipt', 'grant_refund', 'year_end_close'];
+const RECEIPT_KINDS: readonly ReceiptKind[] = ['donation', 'parking', 'recycling', 'subsidy', 'other'];
+
+export async function gatherReportInput(db: Queryable, entity: EntityRow, period: Period, publication: PublicationFields): Promise<ReportInput> {
+  const range = { from: period.from, to: period.to };
+  // Sequential on purpose: `db` may be a transaction, which is one connection.
+  const accounts = await ledgerQueries.listAccounts(db, entity.id);
+  const funds = await ledgerQueries.listFunds(db, entity.id);
+  const projects = await ledgerQueries.listProjects(db, entity.id);
+  const opening = await queries.sumsBefore(db, entity.id, period.from);
+  const yearStart = `${period.from.slice(0, 4)}-01-01`;
+  const yearOpening = yearStart === period.from ? opening : await queries.sumsBefore(db, entity.id, yearStart);
+  const entryRows = await queries.postedEntriesBetween(db, entity.id, range);
+  const lineRows = await queries.linesBetween(db, entity.id, range);
+  const reconciliations = await ledgerQueries.listReconciliations(db, entity.id, range);
+
+  const linesByEntry = new Map<string, EntryInput['lines']>();
+  for (const line of lineRows) {
+    const list = linesByEntry.get(line.entry_id) ?? [];
+    list.push({ accountCode: line.account_code, fundCode: line.fund_code, projectId: line.project_id, debit: line.debit, credit: line.credit });
+    linesByEntry.set(line.entry_id, list);
+  }
+
+  return {
+    entity: { id: entity.id, code: entity.code, name: entity.name, kind: entity.kind },
+    period: { label: period.label, kind: period.kind, from: period.from, to: period.to },
+    ...publication,
+    accounts: accounts.map((a) => ({ code: a.code, name: a.name, type: a.type as AccountType, parentCode: a.parent_code })),
+    funds: funds.map((f) => ({ code: f.code, name: f.name, restricted: f.restricted, purpose: f.purpose })),
+    projects: projects.map((p) => ({ id: p.id, name: p.name })),
+    opening: opening.map(sumInput),
+    yearOpening: yearOpening.map(sumInput),
+    entries: entryRows.map((row) => ({
+      id: row.id,
+      number: row.number,
+      date: row.date,
+      memo: row.memo,
+      kind: ENTRY_KINDS.includes(row.kind as EntryKind) ? (row.kind as EntryKind) : 'journal',
+      receiptKind: receiptKindOf(row.details),
+      counterparty: counterpartyOf(row.kind, row.details),
+      reversal: row.reversal_of ? { ofId: row.reversal_of, ofNumber: row.reversed_number ?? '', reason: row.reversal_reason ?? '' } : null,
+      lines: linesByEntry.get(row.id) ?? [],
+    })),
+    reconciliations: reconciliations.map((r: Record<string, string | null>) => ({
+      date: r.date as string,
+      cashCounted: formatMoney(r.cash_counted as string),
+      bankStatementBalance: formatMoney(r.bank_statement_balance as string),
+      cashBook: formatMoney(r.cash_book as string),
+      bankBook: formatMoney(r.bank_book as string),
+      note: r.note,
+    })),
+    grants: entity.kind === 'foundation' && period.kind === 'year' ? [] : undefined,
+  };
+}
+
+function sumInput(row: queries.SumRow) {
+  return { accountCode: row.account_code, fundCode: row.fund_code, debit: formatMoney(row.debit), credit: formatMoney(row.credit) };
+}
+
+function receiptKindOf(details: Record<string, unknown>): ReceiptKind | undefined {
+  const kind = details.receiptKind;
+  return typeof kind === 'string' && RECEIPT_KINDS.includes(kind as ReceiptKind) ? (kind as ReceiptKind) : undefined;
+}
+
+/**
+ * The payer or payee as the entry recorded it; anything malformed counts as no counterparty.
+ * A payment's payee never gave consent to be named: the payment command has no such field and
+ * the ledger stores `nameConsent: true` for every payee, so for payments the flag is ignored
+ * and a person is masked like a donor (organisations still show in full, see mask.ts).
+ */
+function counterpartyOf(kind: string, details: Record<string, unknown>): EntryInput['counterparty'] {
+  const value = details.counterparty as { name?: unknown; anonymous?: unknown; nameConsent?: unknown } | null | undefined;
+  if (!value || typeof value !== 'object' || typeof value.name !== 'string') return null;
+  const consentAsked = kind !== 'payment';
+  return { name: value.name, anonymous: value.anonymous === true, nameConsent: consentAsked && value.nameConsent === true };
+}

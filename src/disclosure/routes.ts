@@ -1,0 +1,82 @@
+/**
+ * HTTP routes of public disclosure: publish and countersign for staff, and the public reads
+ * (list, report JSON, frozen PDF bytes, verification, calendar) that need no login. Parse,
+ * call the service, answer; no knex, no arithmetic.
+ */
+import type { Knex } from 'knex';
+import type { Response } from 'express';
+import { defineRoute, RouteTarget } from '../http/route';
+import type { Clock } from '../shared/clock';
+import { EntityParams } from '../shared/schemas';
+import * as service from './service';
+import { CountersignCommand, DisclosureParams, PublicListQuery, PublishCommand } from './schemas';
+
+/** A snapshot's bytes never change, so caches may keep them for a year without asking again. */
+const IMMUTABLE = 'public, max-age=31536000, immutable';
+
+export function disclosureRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock; publicUrl: string }): void {
+  const { db } = deps;
+  const tags = ['disclosure'];
+  const publicTags = ['public'];
+
+  defineRoute(
+    target,
+    { method: 'post', path: '/api/entities/:entityId/disclosures', summary: 'Publish a closed period as a frozen report (new version if published before)', tags, auth: true, params: EntityParams, body: PublishCommand, status: 201 },
+    ({ actor, params, body }) => service.publish(deps, actor, params.entityId, body),
+  );
+  defineRoute(
+    target,
+    { method: 'post', path: '/api/disclosures/:id/countersign', summary: 'Countersign a published report (监委会审核)', tags, auth: true, params: DisclosureParams, body: CountersignCommand },
+    ({ actor, params, body }) => service.countersign(deps, actor, params.id, body),
+  );
+
+  defineRoute(
+    target,
+    { method: 'get', path: '/api/public/entities/:entityId/calendar', summary: 'Disclosure calendar: what is due, done or overdue', tags: publicTags, auth: false, params: EntityParams },
+    ({ params }) => service.calendar(deps, params.entityId),
+  );
+  defineRoute(
+    target,
+    { method: 'get', path: '/api/public/disclosures', summary: "An entity's published reports, every version", tags: publicTags, auth: false, query: PublicListQuery },
+    ({ query }) => service.listPublic(db, query.entityId),
+  );
+  defineRoute(
+    target,
+    { method: 'get', path: '/api/public/disclosures/:id', summary: 'A published report as JSON (frozen figures, countersignature merged in)', tags: publicTags, auth: false, params: DisclosureParams },
+    async ({ res, params }) => {
+      const body = await service.publicReportJson(db, params.id);
+      res.status(200).type('application/json; charset=utf-8').send(body);
+    },
+  );
+  defineRoute(
+    target,
+    { method: 'get', path: '/api/public/disclosures/:id/pdf', summary: 'The PDF exactly as frozen at publication', tags: publicTags, auth: false, params: DisclosureParams, responseDescription: 'application/pdf' },
+    async ({ req, res, params }) => sendPdf(req.get('If-None-Match'), res, await service.publicPdf(db, params.id, 'original')),
+  );
+  defineRoute(
+    target,
+    { method: 'get', path: '/api/public/disclosures/:id/pdf/countersigned', summary: 'The countersigned rendering (404 until countersigned)', tags: publicTags, auth: false, params: DisclosureParams, responseDescription: 'application/pdf' },
+    async ({ req, res, params }) => sendPdf(req.get('If-None-Match'), res, await service.publicPdf(db, params.id, 'countersigned')),
+  );
+  defineRoute(
+    target,
+    { method: 'get', path: '/api/public/disclosures/:id/verify', summary: 'Recompute the report from the ledger and check the snapshot, PDF bytes and hash chain', tags: publicTags, auth: false, params: DisclosureParams },
+    ({ params }) => service.verify(db, params.id),
+  );
+}
+
+function sendPdf(ifNoneMatch: string | undefined, res: Response, pdf: { bytes: Buffer; sha256: string; filename: string }): void {
+  const etag = `"${pdf.sha256}"`;
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', IMMUTABLE);
+  if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim().replace(/^W\//, '') === etag)) {
+    res.status(304).end();
+    return;
+  }
+  const ascii = pdf.filename.replace(/[^\x20-\x7e]/g, '_').replace(/["\\]/g, '_');
+  res.setHeader('Content-Type', 'application/pdf');
+  res.setHeader('Content-Disposition', `inline; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(pdf.filename)}`);
+  res.setHeader('Content-Length', String(pdf.bytes.length));
+  res.status(200).end(pdf.bytes);
+}
+

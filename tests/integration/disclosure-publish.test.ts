@@ -1,0 +1,215 @@
+import { execFileSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { SECTION_TITLES } from '../../src/disclosure/model';
+import { useTestContext } from '../support/context';
+import { stationWithStaff, TestUser } from '../factories';
+
+const ctx = useTestContext();
+
+const sha256 = (bytes: Buffer): string => crypto.createHash('sha256').update(bytes).digest('hex');
+
+/** supertest collects a binary body when told how. */
+function binary(res: NodeJS.ReadableStream & { setEncoding: (e: string) => void; on: (event: string, cb: (chunk?: string) => void) => void }, callback: (error: Error | null, body: Buffer) => void): void {
+  const chunks: Buffer[] = [];
+  res.setEncoding('binary');
+  res.on('data', (chunk?: string) => chunks.push(Buffer.from(chunk as string, 'binary')));
+  res.on('end', () => callback(null, Buffer.concat(chunks)));
+}
+
+async function fetchPdf(url: string): Promise<{ status: number; headers: Record<string, string>; bytes: Buffer }> {
+  const res = await ctx.request().get(url).buffer(true).parse(binary as never);
+  return { status: res.status, headers: res.headers, bytes: res.body as Buffer };
+}
+
+function pdfText(bytes: Buffer): { text: string; file: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'disclosure-it-'));
+  const file = path.join(dir, 'report.pdf');
+  fs.writeFileSync(file, bytes);
+  return { text: execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).replace(/[ \t]+/g, ' '), file };
+}
+
+/** A realistic first quarter: parking, recycling, masked, anonymous, consenting and company donors, a restricted gift partly spent, a reversal. */
+async function stationQuarter(name: string) {
+  const staff = await stationWithStaff(ctx, { name });
+  const { entity, treasurer } = staff;
+  const as = (user: TestUser) => ({ post: (url: string, body: object) => ctx.request().post(`/api/entities/${entity.id}${url}`).set(user.auth).send(body) });
+  const t = as(treasurer);
+  const ok = async (promise: PromiseLike<{ status: number; body: { id: string; number: string } }>) => {
+    const res = await promise;
+    expect([200, 201]).toContain(res.status);
+    return res.body;
+  };
+  await ok(t.post('/funds', { code: 'LIGHTS', name: '路灯维修专项捐赠', restricted: true, purpose: '物业公司定向捐赠，用于小区路灯维修' }));
+  const project = await ok(t.post('/projects', { code: 'STREETLIGHT', name: '路灯维修' }));
+  await ok(t.post('/receipts', { kind: 'parking', date: '2026-01-05', amount: '1200.00', method: 'cash' }));
+  await ok(t.post('/receipts', { kind: 'donation', date: '2026-01-10', amount: '500.00', method: 'cash', payer: '张三丰' }));
+  await ok(t.post('/receipts', { kind: 'donation', date: '2026-01-12', amount: '200.00', method: 'bank', payer: '李四海', anonymous: true }));
+  await ok(t.post('/receipts', { kind: 'donation', date: '2026-01-20', amount: '3000.00', method: 'bank', payer: '重庆渝南物业有限公司', fundCode: 'LIGHTS' }));
+  const repair = await ok(t.post('/payments', { date: '2026-02-03', amount: '1800.00', method: 'bank', payee: '刘建华', purpose: '更换路灯灯泡', category: 'program', projectId: project.id, fundCode: 'LIGHTS' }));
+  await ok(t.post('/payments', { date: '2026-02-08', amount: '150.50', method: 'cash', payee: '社区文具店', purpose: '购买记账本', category: 'admin' }));
+  await ok(t.post('/receipts', { kind: 'recycling', date: '2026-02-15', amount: '86.00', method: 'cash' }));
+  await ok(t.post('/receipts', { kind: 'donation', date: '2026-03-02', amount: '100.00', method: 'cash', payer: '王五', nameConsent: true }));
+  const duplicate = await ok(t.post('/receipts', { kind: 'parking', date: '2026-03-05', amount: '50.00', method: 'cash' }));
+  await ok(t.post(`/entries/${duplicate.id}/reverse`, { date: '2026-03-06', reason: '重复登记，冲销' }));
+  await ok(t.post('/reconciliations', { date: '2026-03-31', cashCounted: '1735.50', bankStatementBalance: '1400.00', note: '账实相符' }));
+  return { ...staff, repair };
+}
+
+async function closeMonths(entityId: string, treasurer: TestUser, months: string[]) {
+  for (const month of months) {
+    const res = await ctx.request().post(`/api/entities/${entityId}/periods/${month}/close`).set(treasurer.auth);
+    expect(res.status).toBe(200);
+  }
+}
+
+describe('POST /api/entities/:entityId/disclosures', () => {
+  it('refuses while a month is open, then publishes a frozen PDF with the exact figures and masked donors', async () => {
+    const { entity, treasurer } = await stationQuarter('阳光测试公益站');
+    await closeMonths(entity.id, treasurer, ['2026-01']);
+    const refused = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-Q1' });
+    expect(refused.status).toBe(409);
+    expect(refused.body).toMatchObject({ code: 'period_not_closed', openMonths: ['2026-02', '2026-03'] });
+    const nothing = await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`);
+    expect(nothing.body.items).toEqual([]);
+
+    await closeMonths(entity.id, treasurer, ['2026-02', '2026-03']);
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-Q1' });
+    expect([published.status, published.body.detail]).toEqual([201, undefined]);
+    expect(published.body).toMatchObject({ entityId: entity.id, period: '2026-Q1', periodKind: 'quarter', version: 1, supersedesId: null, countersigned: false, latest: true });
+    const { id, pdfSha256, dataSha256 } = published.body;
+
+    const pdf = await fetchPdf(`/api/public/disclosures/${id}/pdf`);
+    expect(pdf.status).toBe(200);
+    expect(pdf.headers['content-type']).toBe('application/pdf');
+    expect(pdf.headers.etag).toBe(`"${pdfSha256}"`);
+    expect(pdf.headers['cache-control']).toContain('immutable');
+    expect(pdf.headers['content-disposition']).toContain(`filename*=UTF-8''${encodeURIComponent('阳光测试公益站')}`);
+    expect(sha256(pdf.bytes)).toBe(pdfSha256);
+    const notModified = await ctx.request().get(`/api/public/disclosures/${id}/pdf`).set('If-None-Match', `"${pdfSha256}"`);
+    expect(notModified.status).toBe(304);
+
+    const { text, file } = pdfText(pdf.bytes);
+    const squashed = text.replace(/\s+/g, '');
+    for (const expected of ['阳光测试公益站', '2026年第1季度财务公开报告', ...Object.values(SECTION_TITLES).filter((t) => !['资产负债表', '业务活动表', '资助项目'].includes(t)), dataSha256]) {
+      expect(squashed).toContain(expected);
+    }
+    // Hand-computed: income 1200 + 500 + 200 + 3000 + 86 + 100 + 50 − 50 = 5086.00, of which
+    // 3000.00 restricted; expense 1800.00 + 150.50 = 1950.50; money 0.00 → 3135.50.
+    expect(text).toMatch(/收入合计 2086\.00 3000\.00 5086\.00/);
+    expect(text).toMatch(/支出合计 1950\.50/);
+    expect(text).toMatch(/货币资金合计 0\.00 3135\.50/);
+    expect(squashed).toContain('限定性净资产转为非限定性净资产：1800.00');
+    expect(squashed).toContain('重复登记，冲销');
+    expect(text).toContain('张*');
+    expect(text).toContain('匿名');
+    expect(text).toContain('王五');
+    expect(text).toContain('刘*');
+    for (const hidden of ['张三丰', '李四海', '刘建华']) expect(text).not.toContain(hidden);
+
+    const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
+    expect(fonts.some((row) => /^[A-Z]{6}\+NotoSansSC/.test(row) && /\byes\s+yes\b/.test(row))).toBe(true);
+
+    const json = await ctx.request().get(`/api/public/disclosures/${id}`);
+    expect(json.status).toBe(200);
+    expect(json.body.summary).toMatchObject({ openingBalance: '0.00', income: '5086.00', expense: '1950.50', closingBalance: '3135.50' });
+    expect(json.body.verification.dataSha256).toBe(dataSha256);
+    expect(json.body.disclosure).toMatchObject({ id, version: 1, latest: true, pdfSha256 });
+    for (const hidden of ['张三丰', '李四海', '刘建华']) expect(JSON.stringify(json.body)).not.toContain(hidden);
+
+    const verified = await ctx.request().get(`/api/public/disclosures/${id}/verify`);
+    expect(verified.body).toMatchObject({ ok: true, dataMatches: true, pdfSha256Matches: true, chainOk: true, chainCoversSnapshot: true, firstBad: null });
+  });
+
+  it('republishing makes version 2 naming version 1, and leaves version 1 byte for byte', async () => {
+    const { entity, treasurer } = await stationQuarter('republish station');
+    await closeMonths(entity.id, treasurer, ['2026-01', '2026-02', '2026-03']);
+    const first = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03' });
+    expect([first.status, first.body.detail]).toEqual([201, undefined]);
+    const before = await fetchPdf(`/api/public/disclosures/${first.body.id}/pdf`);
+
+    const second = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03', reason: '补充对账说明' });
+    expect(second.status).toBe(201);
+    expect(second.body).toMatchObject({ version: 2, supersedesId: first.body.id, supersedeReason: '补充对账说明', latest: true });
+    const report = await ctx.request().get(`/api/public/disclosures/${second.body.id}`);
+    expect(report.body.title.supersedesNote).toBe('本版本替代第 1 版，原因：补充对账说明');
+    expect(pdfText((await fetchPdf(`/api/public/disclosures/${second.body.id}/pdf`)).bytes).text.replace(/\s+/g, '')).toContain('本版本替代第1版，原因：补充对账说明');
+
+    const list = await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`);
+    expect(list.body.items.map((d: { version: number; latest: boolean }) => [d.version, d.latest])).toEqual([[2, true], [1, false]]);
+    const old = await fetchPdf(`/api/public/disclosures/${first.body.id}/pdf`);
+    expect(sha256(old.bytes)).toBe(first.body.pdfSha256);
+    expect(old.bytes.equals(before.bytes)).toBe(true);
+    expect((await ctx.request().get(`/api/public/disclosures/${first.body.id}`)).body.disclosure.latest).toBe(false);
+  });
+
+  it('refuses a period in a malformed form with 400 and a reason on a first publication', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    for (const period of ['2026-Q5', '2026-13', '26', 2026]) {
+      const res = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period });
+      expect(res.status).toBe(400);
+    }
+  });
+
+  it('lets only the treasurer publish', async () => {
+    const { entity, supervisor } = await stationWithStaff(ctx);
+    const res = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(supervisor.auth).send({ period: '2026-01' });
+    expect(res.status).toBe(403);
+  });
+});
+
+describe('POST /api/disclosures/:id/countersign', () => {
+  it('lets the supervisor countersign once; the countersigned PDF shows it and the original stays', async () => {
+    const { entity, treasurer, supervisor } = await stationQuarter('countersign station');
+    await closeMonths(entity.id, treasurer, ['2026-01']);
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-01' });
+    const { id, pdfSha256 } = published.body;
+
+    const byTreasurer = await ctx.request().post(`/api/disclosures/${id}/countersign`).set(treasurer.auth).send({});
+    expect(byTreasurer.status).toBe(403);
+    const signed = await ctx.request().post(`/api/disclosures/${id}/countersign`).set(supervisor.auth).send({ note: '已核对凭证' });
+    expect(signed.status).toBe(200);
+    expect(signed.body).toMatchObject({ countersigned: true, countersignature: { note: '已核对凭证' }, pdfSha256 });
+    const twice = await ctx.request().post(`/api/disclosures/${id}/countersign`).set(supervisor.auth).send({});
+    expect(twice.status).toBe(409);
+    expect(twice.body.code).toBe('already_countersigned');
+
+    const json = await ctx.request().get(`/api/public/disclosures/${id}`);
+    expect(json.body.review).toMatchObject({ countersigned: true, statusText: '已审核', note: '已核对凭证' });
+    const original = await fetchPdf(`/api/public/disclosures/${id}/pdf`);
+    expect(sha256(original.bytes)).toBe(pdfSha256);
+    const countersigned = await fetchPdf(`/api/public/disclosures/${id}/pdf/countersigned`);
+    expect(countersigned.status).toBe(200);
+    expect(sha256(countersigned.bytes)).toBe(signed.body.countersignature.pdfSha256);
+    const text = pdfText(countersigned.bytes).text.replace(/\s+/g, '');
+    expect(text).toContain(`监委会审核：${supervisor.actor.displayName}`);
+    expect(text).toContain('已核对凭证');
+    expect((await ctx.request().get(`/api/public/disclosures/${id}/verify`)).body).toMatchObject({ ok: true, countersignedPdfSha256Matches: true });
+  });
+});
+
+describe('GET /api/public/disclosures/:id/verify', () => {
+  it('finds a ledger row changed behind the service and names the entry that breaks the chain', async () => {
+    const { entity, treasurer, repair } = await stationQuarter('tamper station');
+    await closeMonths(entity.id, treasurer, ['2026-01', '2026-02', '2026-03']);
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-Q1' });
+    expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`)).body.ok).toBe(true);
+
+    // Someone with database access shrinks the repair payment on both of its lines, so the
+    // entry still balances and only the hashes can tell.
+    await ctx.db.transaction(async (tx) => {
+      await tx.raw('set local session_replication_role = replica');
+      await tx.raw(`update entry_lines set debit = case when debit is null then null else 800.00 end, credit = case when credit is null then null else 800.00 end where entry_id = ?`, [repair.id]);
+    });
+
+    const res = await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`);
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: false, dataMatches: false, pdfSha256Matches: true, snapshotIntact: true, chainOk: false });
+    expect(res.body.firstBad).toMatchObject({ id: repair.id, number: repair.number });
+    expect(res.body.differingSections).toEqual(expect.arrayContaining(['summary', 'expenses']));
+    // The snapshot itself still says what was published.
+    expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}`)).body.summary.expense).toBe('1950.50');
+  });
+});

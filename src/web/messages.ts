@@ -4,6 +4,7 @@
  * only words errors: it never decides whether something is an error.
  */
 import { DomainError } from '../shared/errors';
+import { STATUS_BY_CODE } from '../http/problem';
 
 const ACCOUNT_NAMES: Record<string, string> = { '1001': '现金', '1002': '银行存款', '1009': '其他货币资金' };
 
@@ -65,16 +66,9 @@ export function sentenceFor(error: DomainError): string {
   }
 }
 
-/** The HTTP status a web page answers for an error code (same families as the API). */
+/** The HTTP status a web page answers for an error code: the API's table, so both agree. */
 export function webStatusOf(code: string): number {
-  if (code === 'unauthenticated' || code === 'invalid_credentials') return 401;
-  if (code === 'forbidden' || code === 'self_approval' || code === 'csrf') return 403;
-  if (code === 'not_found') return 404;
-  if (code === 'payload_too_large') return 413;
-  if (code === 'unsupported_media_type') return 415;
-  if (code === 'too_many_requests') return 429;
-  if (code === 'invalid_request') return 400;
-  return 409;
+  return STATUS_BY_CODE[code] ?? 409;
 }
 
 /** What each form field asks for, said as the fix when the value was not accepted. */

@@ -44,7 +44,7 @@ function baseOf(entity: EntityRow): string {
 
 export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
   const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
-  const upload = multer({ storage: multer.memoryStorage(), limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 30 } });
+  const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 30 } });
 
   const funds = async (req: Request, entity: EntityRow) => (await ledger.listFunds(web.db, actorOf(req), entity.id)).items;
   const projects = async (req: Request, entity: EntityRow) => (await ledger.listProjects(web.db, actorOf(req), entity.id)).items;

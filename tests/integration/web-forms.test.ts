@@ -1,0 +1,307 @@
+import { useTestContext } from '../support/context';
+import { fixedClock } from '../../src/shared/clock';
+import { createUser, receive, stationWithStaff } from '../factories';
+import { csrfOf, formToken, webLogin } from './web-support';
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+
+describe('treasurer forms', () => {
+  const ctx = useTestContext({ clock: fixedClock('2026-03-15T10:00:00+08:00') });
+
+  async function treasurerAgent(options: { approvalThreshold?: string } = {}) {
+    const staff = await stationWithStaff(ctx, options);
+    const agent = ctx.request();
+    await webLogin(agent, staff.treasurer);
+    return { ...staff, agent, base: `/app/e/${staff.entity.code}` };
+  }
+
+  async function entriesOf(entityId: string, auth: { Authorization: string }) {
+    return (await ctx.request().get(`/api/entities/${entityId}/entries`).set(auth).expect(200)).body.items;
+  }
+
+  describe('POST /app/e/:code/receipt', () => {
+    it('defaults the date to today in Shanghai', async () => {
+      const { agent, base } = await treasurerAgent();
+      const page = await agent.get(`${base}/receipt`).expect(200);
+      expect(page.text).toContain('value="2026-03-15"');
+      expect(page.text).toContain('lang="zh-CN"');
+      expect(page.text).toMatch(/<label for="f-amount">金额/);
+    });
+
+    it.each([
+      ['１５０', '150.00'],
+      ['¥150', '150.00'],
+      ['150元', '150.00'],
+      ['1,500.00', '1500.00'],
+      ['150.5', '150.50'],
+    ])('reads the amount %p as %p and posts a parking receipt', async (typed, posted) => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const token = await formToken(agent, `${base}/receipt`);
+      const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'parking', method: 'cash', amount: typed, date: '2026/3/5' }).expect(303);
+      expect(response.headers.location).toMatch(new RegExp(`^${base}\\?ok=receipt`));
+      const [entry] = await entriesOf(entity.id, treasurer.auth);
+      expect(entry.date).toBe('2026-03-05');
+      expect(entry.details.receiptKind).toBe('parking');
+      expect(entry.lines.find((line: { accountCode: string }) => line.accountCode === '1001').debit).toBe(posted);
+      expect(entry.lines.find((line: { accountCode: string }) => line.accountCode === '490101').credit).toBe(posted);
+    });
+
+    it('keeps what was typed and says in Chinese what to fix, writing nothing', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const token = await formToken(agent, `${base}/receipt`);
+      const response = await agent
+        .post(`${base}/receipt`)
+        .type('form')
+        .send({ _csrf: token, kind: 'donation', method: 'bank', amount: '一百五', date: '2026-03-05', payer: '张三丰', nameConsent: '1', memo: '春节慰问' })
+        .expect(400);
+      expect(response.text).toContain('请填写大于零的金额');
+      expect(response.text).toContain('value="一百五"');
+      expect(response.text).toContain('value="张三丰"');
+      expect(response.text).toContain('value="春节慰问"');
+      expect(response.text).toMatch(/value="donation" checked/);
+      expect(response.text).toMatch(/value="bank" checked/);
+      expect(response.text).toMatch(/id="f-nameConsent" name="nameConsent" value="1" checked/);
+      expect(response.text).toContain('aria-invalid="true"');
+      expect(await entriesOf(entity.id, treasurer.auth)).toEqual([]);
+    });
+
+    it('asks for the kind and a positive amount when they are missing or zero', async () => {
+      const { agent, base } = await treasurerAgent();
+      const token = await formToken(agent, `${base}/receipt`);
+      const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, method: 'cash', amount: '0', date: '2026-03-05' }).expect(400);
+      expect(response.text).toContain('请选择收入类型');
+      expect(response.text).toContain('请填写大于零的金额');
+    });
+
+    it('refuses a date in a closed month with the plain sentence and keeps the form', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      const token = await formToken(agent, `${base}/receipt`);
+      const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'recycling', method: 'cash', amount: '35', date: '2026-02-20' }).expect(409);
+      expect(response.text).toContain('该月份已结账，不能再记账');
+      expect(response.text).toContain('value="2026-02-20"');
+      expect(await entriesOf(entity.id, treasurer.auth)).toEqual([]);
+    });
+
+    it('posts a double-tapped form once (the form key is the idempotency key)', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const page = await agent.get(`${base}/receipt`).expect(200);
+      const formKey = /name="formKey" value="([0-9a-f]{32})"/.exec(page.text)?.[1];
+      const form = { _csrf: csrfOf(page.text), formKey, kind: 'parking', method: 'cash', amount: '20', date: '2026-03-05' };
+      await agent.post(`${base}/receipt`).type('form').send(form).expect(303);
+      await agent.post(`${base}/receipt`).type('form').send(form).expect(303);
+      expect(await entriesOf(entity.id, treasurer.auth)).toHaveLength(1);
+    });
+  });
+
+  describe('POST /app/e/:code/payment', () => {
+    it('posts a payment with its receipt photo, checked by content', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      await receive(ctx, treasurer, entity.id, '500.00');
+      const token = await formToken(agent, `${base}/payment`);
+      await agent
+        .post(`${base}/payment`)
+        .field('_csrf', token)
+        .field('amount', '８０')
+        .field('payee', '李师傅')
+        .field('purpose', '路灯维修')
+        .field('category', 'program')
+        .field('method', 'cash')
+        .field('date', '2026-03-10')
+        .field('fundCode', 'GENERAL')
+        .attach('file', PNG, { filename: '收据.png', contentType: 'image/png' })
+        .expect(303);
+      const payment = (await entriesOf(entity.id, treasurer.auth)).find((entry: { kind: string }) => entry.kind === 'payment');
+      expect(payment.lines.find((line: { accountCode: string }) => line.accountCode === '5101').debit).toBe('80.00');
+      expect(payment.attachments).toHaveLength(1);
+      expect(payment.attachments[0]).toMatchObject({ filename: '收据.png', contentType: 'image/png' });
+    });
+
+    it('refuses a file that is not a picture or PDF by its content, keeps the values and posts nothing', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      await receive(ctx, treasurer, entity.id, '500.00');
+      const token = await formToken(agent, `${base}/payment`);
+      const response = await agent
+        .post(`${base}/payment`)
+        .field('_csrf', token)
+        .field('amount', '80')
+        .field('payee', '李师傅')
+        .field('purpose', '路灯维修')
+        .field('category', 'admin')
+        .field('method', 'cash')
+        .field('date', '2026-03-10')
+        .attach('file', Buffer.from('MZ this is not an image'), { filename: 'photo.jpg', contentType: 'image/jpeg' })
+        .expect(400);
+      expect(response.text).toContain('这个文件不是 JPEG、PNG 照片或 PDF');
+      expect(response.text).toContain('value="李师傅"');
+      expect(response.text).toMatch(/value="admin" checked/);
+      expect((await entriesOf(entity.id, treasurer.auth)).filter((entry: { kind: string }) => entry.kind === 'payment')).toEqual([]);
+    });
+
+    it('refuses a file over 5 MB with a Chinese hint', async () => {
+      const { agent, base } = await treasurerAgent();
+      const token = await formToken(agent, `${base}/payment`);
+      const big = Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)]);
+      const response = await agent
+        .post(`${base}/payment`)
+        .field('_csrf', token)
+        .field('amount', '80')
+        .field('payee', '李师傅')
+        .field('purpose', '路灯维修')
+        .field('category', 'program')
+        .field('method', 'cash')
+        .field('date', '2026-03-10')
+        .attach('file', big, { filename: 'big.png', contentType: 'image/png' });
+      expect(response.status).toBe(413);
+      expect(response.text).toContain('照片太大了');
+    });
+
+    it('says the cash is not enough, in Chinese, with the amount available', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      await receive(ctx, treasurer, entity.id, '50.00');
+      const token = await formToken(agent, `${base}/payment`);
+      const response = await agent
+        .post(`${base}/payment`)
+        .field('_csrf', token)
+        .field('amount', '80')
+        .field('payee', '李师傅')
+        .field('purpose', '买菜')
+        .field('category', 'program')
+        .field('method', 'cash')
+        .field('date', '2026-03-10')
+        .expect(422);
+      expect(response.text).toContain('现金余额不足：目前只有 ¥50.00');
+      expect(response.text).toContain('value="买菜"');
+    });
+
+    it('asks for payee and purpose in Chinese', async () => {
+      const { agent, base } = await treasurerAgent();
+      const token = await formToken(agent, `${base}/payment`);
+      const response = await agent.post(`${base}/payment`).field('_csrf', token).field('amount', '80').field('category', 'program').field('method', 'cash').field('date', '2026-03-10').expect(400);
+      expect(response.text).toContain('请填写收款人');
+      expect(response.text).toContain('请写明这笔钱的用途');
+    });
+  });
+
+  describe('reversal, close, reconciliation, approval', () => {
+    it('needs a reason to reverse, then reverses once', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const receipt = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-05' });
+      const list = await agent.get(`${base}/entries`).expect(200);
+      expect(list.text).toContain(`${base}/entries/${receipt.id}/reverse`);
+      const token = await formToken(agent, `${base}/entries/${receipt.id}/reverse`);
+      const missing = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: token, reason: '  ', date: '2026-03-15' }).expect(400);
+      expect(missing.text).toContain('请写明冲销的原因');
+      await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: token, reason: '金额记错', date: '2026-03-15' }).expect(303);
+      const entry = (await ctx.request().get(`/api/entities/${entity.id}/entries/${receipt.id}`).set(treasurer.auth).expect(200)).body;
+      expect(entry.reversedBy).not.toBeNull();
+      const again = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: token, reason: '再冲一次', date: '2026-03-15' }).expect(409);
+      expect(again.text).toContain('这笔账已经冲销过了');
+    });
+
+    it('closes a month only after the confirmation box is ticked', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const page = await agent.get(`${base}/close`).expect(200);
+      expect(page.text).toMatch(/<option value="2026-02" selected>2026年2月<\/option>/);
+      const token = csrfOf(page.text);
+      const unconfirmed = await agent.post(`${base}/close`).type('form').send({ _csrf: token, period: '2026-02' }).expect(400);
+      expect(unconfirmed.text).toContain('请勾选确认后再结账');
+      let periods = (await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth).expect(200)).body.items;
+      expect(periods).toEqual([]);
+      await agent.post(`${base}/close`).type('form').send({ _csrf: token, period: '2026-02', confirm: '1' }).expect(303);
+      periods = (await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth).expect(200)).body.items;
+      expect(periods.map((row: { period: string }) => row.period)).toEqual(['2026-02']);
+      const twice = await agent.post(`${base}/close`).type('form').send({ _csrf: token, period: '2026-02', confirm: '1' }).expect(409);
+      expect(twice.text).toContain('已经结过账了');
+    });
+
+    it('shows the differences between counted money and the books', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent();
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-05' });
+      const token = await formToken(agent, `${base}/reconcile`);
+      const response = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '０' }).expect(200);
+      expect(response.text).toContain('¥1,150.00');
+      expect(response.text).toContain('¥1,200.00');
+      expect(response.text).toContain('-¥50.00');
+      expect(response.text).toContain('账实不符');
+    });
+
+    it('lets a supervisor approve a large payment, but not the one they wrote', async () => {
+      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent({ approvalThreshold: '100.00' });
+      await receive(ctx, treasurer, entity.id, '1000.00');
+      const token = await formToken(agent, `${base}/payment`);
+      const posted = await agent
+        .post(`${base}/payment`)
+        .field('_csrf', token)
+        .field('amount', '300')
+        .field('payee', '某某物业公司')
+        .field('purpose', '百家宴场地')
+        .field('category', 'program')
+        .field('method', 'cash')
+        .field('date', '2026-03-10')
+        .expect(303);
+      expect(posted.headers.location).toContain('ok=payment_pending');
+      const pending = (await entriesOf(entity.id, treasurer.auth)).find((entry: { status: string }) => entry.status === 'pending_approval');
+
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      const list = await boss.get(`${base}/approvals`).expect(200);
+      expect(list.text).toContain('百家宴场地');
+      await boss.post(`${base}/entries/${pending.id}/approve`).type('form').send({ _csrf: csrfOf(list.text) }).expect(303);
+      const approved = (await ctx.request().get(`/api/entities/${entity.id}/entries/${pending.id}`).set(treasurer.auth).expect(200)).body;
+      expect(approved.status).toBe('posted');
+
+      const both = await createUser(ctx, [
+        { role: 'treasurer', entityId: entity.id },
+        { role: 'supervisor', entityId: entity.id },
+      ]);
+      const own = ctx.request();
+      await webLogin(own, both);
+      const ownToken = await formToken(own, `${base}/payment`);
+      await own.post(`${base}/payment`).field('_csrf', ownToken).field('amount', '200').field('payee', '张三').field('purpose', '路灯').field('category', 'program').field('method', 'cash').field('date', '2026-03-11').expect(303);
+      const mine = (await entriesOf(entity.id, treasurer.auth)).find((entry: { status: string }) => entry.status === 'pending_approval');
+      const refused = await own.post(`${base}/entries/${mine.id}/approve`).type('form').send({ _csrf: ownToken }).expect(403);
+      expect(refused.text).toContain('不能审批自己记的账');
+    });
+
+    it('shows a Chinese 404 page for another station, and 403 for the wrong role', async () => {
+      const { agent } = await treasurerAgent();
+      const other = await stationWithStaff(ctx);
+      const notFound = await agent.get(`/app/e/${other.entity.code}/receipt`).expect(404);
+      expect(notFound.text).toContain('没有找到');
+      const supervisorAgent = ctx.request();
+      await webLogin(supervisorAgent, other.supervisor);
+      const forbidden = await supervisorAgent.get(`/app/e/${other.entity.code}/receipt`).expect(403);
+      expect(forbidden.text).toContain('您没有做这件事的权限');
+    });
+  });
+});
+
+describe('public pages', () => {
+  const ctx = useTestContext({ clock: fixedClock('2026-03-15T10:00:00+08:00') });
+
+  it('lists entities and shows an entity’s balances and charts without login, never a donor’s name', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { name: '南岸社区公益站' });
+    await receive(ctx, treasurer, entity.id, '1200.00', { kind: 'parking', date: '2026-03-02' });
+    await receive(ctx, treasurer, entity.id, '300.00', { kind: 'donation', date: '2026-03-03', payer: '张三丰' });
+    await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth).send({ date: '2026-03-04', amount: '80.00', method: 'cash', payee: '王五', purpose: '买菜', category: 'program' }).expect(201);
+
+    const home = await ctx.request().get('/').expect(200);
+    expect(home.text).toContain('南岸社区公益站');
+    expect(home.text).toContain(`/e/${entity.code}`);
+
+    const page = await ctx.request().get(`/e/${entity.code}`).expect(200);
+    expect(page.text).toContain('¥1,420.00');
+    expect(page.text).toContain('停车场公共收益');
+    expect(page.text).toContain('<svg class="chart"');
+    expect(page.text).toContain('未归属项目');
+    expect(page.text).not.toContain('张三丰');
+    expect(page.text).not.toContain('王五');
+  });
+
+  it('answers an unknown entity with a Chinese 404 page', async () => {
+    const response = await ctx.request().get('/e/NO-SUCH').expect(404);
+    expect(response.headers['content-type']).toMatch(/text\/html/);
+    expect(response.text).toContain('没有找到');
+  });
+});

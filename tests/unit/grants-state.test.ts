@@ -1,0 +1,77 @@
+/**
+ * The pure rules of a grant: the status flow, weighted scores, tranche release.
+ */
+import { D } from '../../src/shared/money';
+import { assertMove, canMove, checkDisbursement, releasableTotal, reviewScore, scoreProblems, STATUSES, weightedScore } from '../../src/grants/state';
+
+const rubric = [
+  { key: 'impact', label: '影响', weight: 3 },
+  { key: 'feasibility', label: '可行性', weight: 1 },
+];
+
+describe('status flow', () => {
+  it('allows exactly the moves of the contract', () => {
+    const allowed = STATUSES.flatMap((from) => STATUSES.filter((to) => canMove(from, to)).map((to) => `${from}→${to}`));
+    expect(allowed.sort()).toEqual(
+      [
+        'draft→submitted',
+        'draft→withdrawn',
+        'submitted→under_review',
+        'submitted→withdrawn',
+        'under_review→approved',
+        'under_review→rejected',
+        'approved→active',
+        'active→reporting',
+        'reporting→closed',
+      ].sort(),
+    );
+  });
+
+  it('throws invalid_state for any other move', () => {
+    expect(() => assertMove('under_review', 'withdrawn')).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+    expect(() => assertMove('closed', 'active')).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+  });
+});
+
+describe('scores', () => {
+  it('weights each criterion and averages reviews without rounding in between', () => {
+    // (3×5 + 1×2)/4 = 4.25 and (3×2 + 1×3)/4 = 2.25; (3×4 + 1×4)/4 = 4 → mean 3.5
+    const scores = [reviewScore(rubric, { impact: 5, feasibility: 2 }), reviewScore(rubric, { impact: 2, feasibility: 3 }), reviewScore(rubric, { impact: 4, feasibility: 4 })];
+    expect(scores.map((score) => score.toFixed(2))).toEqual(['4.25', '2.25', '4.00']);
+    expect(weightedScore(scores)?.toFixed(4)).toBe('3.5000');
+    expect(weightedScore([])).toBeNull();
+  });
+
+  it('keeps thirds exact until presentation', () => {
+    const thirds = [reviewScore([{ key: 'a', label: 'a', weight: 1 }, { key: 'b', label: 'b', weight: 2 }], { a: 1, b: 0 })];
+    expect(weightedScore(thirds)?.toDecimalPlaces(2).toFixed(2)).toBe('0.33');
+  });
+
+  it('names missing and unknown criteria', () => {
+    expect(scoreProblems(rubric, { impact: 3, extra: 1 })).toEqual([
+      { path: 'body.scores.feasibility', message: expect.any(String) },
+      { path: 'body.scores.extra', message: expect.any(String) },
+    ]);
+  });
+});
+
+describe('tranches', () => {
+  const tranches = [
+    { amount: '500.00', condition: 'on_signing' as const },
+    { amount: '300.00', condition: 'after_progress_report' as const },
+    { amount: '200.00', condition: 'after_final_report' as const },
+  ];
+
+  it('releases tranches in order, stopping at the first unmet condition', () => {
+    expect(releasableTotal(tranches, { progress: false, final: false }).toFixed(2)).toBe('500.00');
+    expect(releasableTotal(tranches, { progress: true, final: false }).toFixed(2)).toBe('800.00');
+    expect(releasableTotal(tranches, { progress: false, final: true }).toFixed(2)).toBe('1000.00');
+  });
+
+  it('refuses more than the award before more than the released tranches', () => {
+    const base = { awarded: D('1000.00'), tranches, filed: { progress: false, final: false } };
+    expect(() => checkDisbursement({ ...base, amount: D('600.01'), disbursed: D('400.00') })).toThrow(expect.objectContaining({ code: 'disbursement_exceeds_award' }));
+    expect(() => checkDisbursement({ ...base, amount: D('100.01'), disbursed: D('400.00') })).toThrow(expect.objectContaining({ code: 'tranche_condition_unmet' }));
+    expect(() => checkDisbursement({ ...base, amount: D('100.00'), disbursed: D('400.00') })).not.toThrow();
+  });
+});

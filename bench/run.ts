@@ -1,0 +1,234 @@
+/**
+ * `npm run bench [-- --quick] [-- --profile]`: starts the service as a child process on its own
+ * embedded Postgres (or on fresh databases in DATABASE_URL's server), loads data through the
+ * API and the bench loader, drives HTTP load with wrk, and prints one table: measure, value,
+ * unit, target, PASS/FAIL and, for ratios, the reference measured in the same run.
+ * It only reports (exit code 0 even when a target is missed) and is never part of `npm test`.
+ */
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { startEmbeddedPostgres, EmbeddedDatabase } from '../src/db/embedded';
+import { startService, peakRssMb, ROOT, Service } from './lib/service';
+import { runLoad, hasWrk, LoadTarget, LoadResult } from './lib/load';
+import { prepareReference, runReference } from './lib/reference';
+import { loadBigLedger, dailyBalanceMismatches } from './lib/big-ledger';
+
+const quick = process.argv.includes('--quick');
+const profile = process.argv.includes('--profile');
+const ADMIN_PASSWORD = 'bench-admin-password';
+const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef';
+const STATIONS = 50;
+const POST_SECONDS = quick ? 5 : 20;
+const READ_SECONDS = quick ? 3 : 5;
+const PUBLIC_SECONDS = quick ? 4 : 10;
+const BIG_LINES = quick ? 100_000 : 1_000_000;
+
+interface Row {
+  measure: string;
+  value: string;
+  unit: string;
+  target: string;
+  result: 'PASS' | 'FAIL' | '—';
+  note: string;
+}
+const rows: Row[] = [];
+function record(measure: string, value: number | string, unit: string, target: string, pass: boolean | null, note = ''): void {
+  const shown = typeof value === 'number' ? (Math.abs(value) >= 100 ? value.toFixed(0) : value.toFixed(value >= 10 ? 1 : 2)) : value;
+  rows.push({ measure, value: shown, unit, target, result: pass === null ? '—' : pass ? 'PASS' : 'FAIL', note });
+  process.stderr.write(`  ${measure}: ${shown} ${unit} ${pass === null ? '' : pass ? 'PASS' : 'FAIL'} ${note}\n`);
+}
+
+function step(text: string): void {
+  process.stderr.write(`[bench] ${text}\n`);
+}
+
+async function api<T = any>(service: Service, method: string, url: string, token: string | null, body?: unknown): Promise<T> {
+  const response = await fetch(`${service.url}${url}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await response.text();
+  if (!response.ok) throw new Error(`${method} ${url} → ${response.status}: ${text.slice(0, 500)}`);
+  return (text ? JSON.parse(text) : null) as T;
+}
+
+async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(work))));
+  return out;
+}
+
+/** A fresh database in DATABASE_URL's server (the bench never writes into the given database itself). */
+async function freshDatabase(baseUrl: string, name: string): Promise<string> {
+  const admin = new pg.Client({ connectionString: baseUrl });
+  await admin.connect();
+  await admin.query(`create database "${name}"`);
+  await admin.end();
+  const url = new URL(baseUrl);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+
+async function main(): Promise<void> {
+  const stamp = new Date().toISOString().replace(/[-:.TZ]/g, '').slice(0, 14);
+  const benchDir = path.join(ROOT, '.bench-data', stamp);
+  fs.mkdirSync(benchDir, { recursive: true });
+  const external = process.env.DATABASE_URL;
+  const profDir = profile ? path.join(benchDir, 'cpu-profiles') : undefined;
+  step(`${quick ? 'quick' : 'full'} run in ${benchDir}; ${os.cpus().length} cpus, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB; load client: ${hasWrk() ? 'wrk' : 'autocannon (client-bound)'}`);
+
+  // Cold and warm start: the service alone, with demo data, as `npm start` on a new machine.
+  {
+    step('cold start (init + migrate + seed demo data)');
+    const coldUrl = external ? await freshDatabase(external, `bench_cold_${stamp}`) : undefined;
+    const common = { dataDir: path.join(benchDir, 'cold'), databaseUrl: coldUrl, demoData: true, adminPassword: ADMIN_PASSWORD, jwtSecret: JWT_SECRET };
+    const cold = await startService(common);
+    await cold.stop();
+    record('cold start: fresh DATA_DIR → /healthz 200', cold.startMs / 1000, 's', '≤ 15', cold.startMs <= 15_000, external ? 'DATABASE_URL: migrate + seed only, no initdb' : 'initdb + migrate + demo seed');
+    const warm = await startService(common);
+    await warm.stop();
+    record('warm restart → /healthz 200', warm.startMs / 1000, 's', '≤ 5', warm.startMs <= 5_000);
+  }
+
+  let embedded: EmbeddedDatabase | undefined;
+  let databaseUrl: string;
+  if (external) {
+    databaseUrl = await freshDatabase(external, `bench_main_${stamp}`);
+  } else {
+    step('starting the benchmark Postgres (same settings as the service uses)');
+    embedded = await startEmbeddedPostgres({ dataDir: path.join(benchDir, 'main') });
+    databaseUrl = embedded.url;
+  }
+  const service = await startService({ dataDir: path.join(benchDir, 'main'), databaseUrl, demoData: false, adminPassword: ADMIN_PASSWORD, jwtSecret: JWT_SECRET, cpuProfDir: profDir });
+  try {
+    step('creating entities and treasurers through the API');
+    const admin = (await api(service, 'POST', '/api/auth/login', null, { username: 'admin', password: ADMIN_PASSWORD })).token as string;
+    const entity = (code: string, name: string, kind = 'station') => api(service, 'POST', '/api/entities', admin, { code, name, kind });
+    const stationCodes = Array.from({ length: STATIONS }, (_, i) => `BS${String(i + 1).padStart(2, '0')}`);
+    const stations = await inBatches(stationCodes, 4, (code) => entity(code, `压测公益站 ${code}`));
+    const hot = await entity('HOT', '压测热点公益站');
+    await inBatches(Array.from({ length: STATIONS }, (_, i) => `REF${i + 1}`), 4, (code) => entity(code, `参照 ${code}`));
+    const big = await entity('BIG', '百万行公益站');
+    const treasurer = async (entityId: string, username: string): Promise<{ id: string; token: string }> => {
+      const user = await api(service, 'POST', '/api/users', admin, { username, password: 'bench-password', displayName: username, roles: [{ role: 'treasurer', entityId }] });
+      const login = await api(service, 'POST', '/api/auth/login', null, { username, password: 'bench-password' });
+      return { id: user.id, token: login.token };
+    };
+    const stationUsers = await inBatches(stations, 4, (station: { id: string; code: string }) => treasurer(station.id, `t_${station.code.toLowerCase()}`));
+    const hotUser = await treasurer(hot.id, 't_hot');
+    const bigUser = await treasurer(big.id, 't_big');
+    const manyTargets: LoadTarget[] = stations.map((station: { id: string }, i: number) => ({ path: `/api/entities/${station.id}`, token: stationUsers[i].token }));
+
+    // Posting throughput: the plain-SQL reference first, then the service, same duration and connections.
+    step(`reference: plain SQL, one transaction per entry, 16 connections, ${POST_SECONDS} s`);
+    await prepareReference(databaseUrl);
+    const reference = await runReference(databaseUrl, POST_SECONDS);
+    step(`posting: 16 wrk connections over ${STATIONS} stations, ${POST_SECONDS} s`);
+    const many = await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: POST_SECONDS });
+    step(`posting: 16 wrk connections into one station, ${POST_SECONDS} s`);
+    const hotRun = await runLoad({ baseUrl: service.url, targets: [{ path: `/api/entities/${hot.id}`, token: hotUser.token }], mode: 'receipt', connections: 16, seconds: POST_SECONDS });
+    const postingPeak = peakRssMb(service.pid);
+    const errors = (r: LoadResult) => `${r.requests} requests, ${r.non2xx} non-2xx, ${r.socketErrors} socket errors; ${r.client}`;
+    record('posting, 50 stations (16 clients)', many.perSecond, 'entries/s', '≥ 1500', many.perSecond >= 1500 && many.non2xx === 0, errors(many));
+    record('  ratio to plain-SQL reference', many.perSecond / reference.perSecond, '×', '≥ 1.0', many.perSecond >= reference.perSecond, `reference ${reference.perSecond.toFixed(0)} entries/s (${reference.client}, 16 conns, same run)`);
+    record('posting, one hot station (16 clients)', hotRun.perSecond, 'entries/s', '≥ 900', hotRun.perSecond >= 900 && hotRun.non2xx === 0, errors(hotRun));
+    record('latency p50 / p99, 50 stations', `${many.p50Ms.toFixed(1)} / ${many.p99Ms.toFixed(1)}`, 'ms', 'p99 ≤ 50', many.p99Ms <= 50);
+    record('latency p50 / p99, hot station', `${hotRun.p50Ms.toFixed(1)} / ${hotRun.p99Ms.toFixed(1)}`, 'ms', 'p99 ≤ 50', hotRun.p99Ms <= 50);
+
+    // The chains written under load must verify (after in-flight requests wrk abandoned have finished).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const checks = await Promise.all(
+      [...stations.slice(0, 3).map((s: { id: string }, i: number) => ({ id: s.id, token: stationUsers[i].token })), { id: hot.id, token: hotUser.token }].map((t) =>
+        api(service, 'GET', `/api/entities/${t.id}/verify`, t.token),
+      ),
+    );
+    const verified = checks.every((c) => c.ok);
+    record('hash chains verify after the load', verified ? 'ok' : 'BROKEN', '', 'ok', verified, `${checks.map((c) => c.entries).join(' + ')} entries checked${checks.filter((c) => !c.ok).map((c) => `; ${c.firstBad?.reason}`).join('')}`);
+
+    // The big ledger.
+    step(`loading ${BIG_LINES.toLocaleString('en')} posted lines into one station`);
+    const loaded = await loadBigLedger({ databaseUrl, entityId: big.id, authorId: bigUser.id, lines: BIG_LINES, from: '2019-01-01', to: '2026-10-31' });
+    record('bulk loader (validated, all DB guards on)', loaded.lines / loaded.seconds, 'lines/s', '—', null, `${loaded.lines.toLocaleString('en')} lines, ${loaded.entries.toLocaleString('en')} entries, ${loaded.firstDate}..${loaded.lastDate} in ${loaded.seconds.toFixed(1)} s`);
+    const verifyStarted = performance.now();
+    const bigVerify = await api(service, 'GET', `/api/entities/${big.id}/verify`, bigUser.token);
+    const verifyMs = performance.now() - verifyStarted;
+    const tb = await api(service, 'GET', `/api/entities/${big.id}/trial-balance?asOf=2026-12-31`, bigUser.token);
+    const mismatches = await dailyBalanceMismatches(databaseUrl, big.id);
+    const valid = bigVerify.ok && bigVerify.entries === loaded.entries && tb.totals.debit === tb.totals.credit && mismatches === 0;
+    record('big ledger valid (/verify, trial balance, daily balances)', valid ? 'ok' : 'INVALID', '', 'ok', valid, `verify ok=${bigVerify.ok} over ${bigVerify.entries} entries in ${(verifyMs / 1000).toFixed(1)} s; totals ${tb.totals.debit} = ${tb.totals.credit}; ${mismatches} daily-balance mismatches`);
+
+    const bigTarget = [{ path: `/api/entities/${big.id}`, token: bigUser.token }];
+    const years = { BENCH_FROM_YEAR: '2019', BENCH_TO_YEAR: '2026' };
+    step('trial balance as of random dates (1 client)');
+    const tbRun = await runLoad({ baseUrl: service.url, targets: bigTarget, mode: 'tb', connections: 1, seconds: READ_SECONDS, env: years });
+    record(`trial balance as of a random date (${BIG_LINES / 1e6}M lines)`, tbRun.p50Ms, 'ms p50', '≤ 20', tbRun.p50Ms <= 20 && tbRun.non2xx === 0, `p99 ${tbRun.p99Ms.toFixed(1)} ms; ${tbRun.requests} requests, ${tbRun.non2xx} non-2xx`);
+    step('account statement for random months (1 client)');
+    const stRun = await runLoad({ baseUrl: service.url, targets: bigTarget, mode: 'statement', connections: 1, seconds: READ_SECONDS, env: years });
+    record('account statement 1001, one month', stRun.p50Ms, 'ms p50', '≤ 20', stRun.p50Ms <= 20 && stRun.non2xx === 0, `p99 ${stRun.p99Ms.toFixed(1)} ms; ~${Math.round(loaded.lines / 2 / 94 / 2)} lines/month; ${stRun.requests} requests, ${stRun.non2xx} non-2xx`);
+
+    // Disclosure PDF, in its own process (cold, as the first PDF of a started service).
+    step('disclosure PDF of a 10,000-entry year');
+    const pdf = await new Promise<any>((resolve) => {
+      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'pdf-measure.ts'), '10000'], { cwd: ROOT });
+      let out = '';
+      child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+      child.on('exit', () => {
+        const line = out.trim().split('\n').pop() ?? '';
+        try {
+          resolve(JSON.parse(line));
+        } catch {
+          resolve({ landed: false, error: out });
+        }
+      });
+    });
+    if (pdf.landed) {
+      record('disclosure PDF, 10,000 entries: time', pdf.ms / 1000, 's', '≤ 1.5', pdf.ms <= 1500, 'cold, buildReport + renderReportPdf');
+      record('disclosure PDF, 10,000 entries: size', pdf.bytes / 1024, 'KB', '≤ 600', pdf.bytes <= 600 * 1024);
+    } else {
+      record('disclosure PDF', 'not measured', '', '≤ 1.5 s, ≤ 600 KB', null, 'disclosure PDF not landed');
+    }
+
+    // Public report from a published snapshot.
+    const probe = await fetch(`${service.url}/api/public/disclosures/00000000-0000-0000-0000-000000000000`);
+    const probeBody = await probe.text();
+    if (probe.status === 404 && probeBody.includes('No route')) {
+      record('public report JSON/PDF (16 clients)', 'not measured', '', '≥ 2000 req/s', null, 'GET /api/public/disclosures/:id not landed');
+    } else {
+      record('public report JSON/PDF (16 clients)', 'not measured', '', '≥ 2000 req/s', null, 'endpoint exists; publishing a snapshot from the bench is not wired yet');
+    }
+
+    const rss = postingPeak ?? NaN;
+    const pdfRss = pdf.landed ? pdf.peakRssMb : null;
+    record('peak RSS of the service (posting runs)', rss, 'MB', '≤ 300', rss <= 300, 'VmHWM of the node process since start');
+    if (pdfRss !== null) record('peak RSS rendering the PDF', pdfRss, 'MB', '≤ 300', pdfRss <= 300, 'VmHWM of a node process rendering it alone');
+  } finally {
+    await service.stop();
+    if (embedded) await embedded.stop();
+  }
+  if (profDir) step(`CPU profiles of the service: ${profDir}`);
+  printTable(quick);
+}
+
+function printTable(quickRun: boolean): void {
+  const header: Row = { measure: 'measure', value: 'value', unit: 'unit', target: 'target', result: 'result' as never, note: 'reference / notes' };
+  const all = [header, ...rows];
+  const width = (key: keyof Row) => Math.max(...all.map((row) => [...row[key]].length));
+  const widths = { measure: width('measure'), value: width('value'), unit: width('unit'), target: width('target'), result: 6 };
+  const pad = (text: string, n: number) => text + ' '.repeat(Math.max(0, n - [...text].length));
+  const lines = all.map((row) => `| ${pad(row.measure, widths.measure)} | ${pad(row.value, widths.value)} | ${pad(row.unit, widths.unit)} | ${pad(row.target, widths.target)} | ${pad(row.result, widths.result)} | ${row.note} |`);
+  lines.splice(1, 0, `|${'-'.repeat(widths.measure + 2)}|${'-'.repeat(widths.value + 2)}|${'-'.repeat(widths.unit + 2)}|${'-'.repeat(widths.target + 2)}|${'-'.repeat(widths.result + 2)}|---|`);
+  const machine = `${quickRun ? 'quick' : 'full'} run, ${new Date().toISOString().slice(0, 16)}Z, ${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, node ${process.version}`;
+  const text = `${machine}\n\n${lines.join('\n')}\n`;
+  process.stdout.write(`\n${text}`);
+  fs.writeFileSync(path.join(ROOT, '.bench-data', 'last-results.md'), text);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  process.exitCode = 1;
+});

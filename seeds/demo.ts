@@ -10,6 +10,7 @@ import { loadActor } from '../src/auth/queries';
 import * as auth from '../src/auth/service';
 import type { Actor } from '../src/auth/actor';
 import * as ledger from '../src/ledger/service';
+import * as grants from '../src/grants/service';
 import { Clock, today } from '../src/shared/clock';
 import { addMonths, lastDayOfMonth } from '../src/shared/dates';
 
@@ -54,10 +55,10 @@ export async function seedDemo(db: Knex, clock: Clock): Promise<DemoSummary> {
   const treasurer = await make('treasurer', '王秀英', [{ role: 'treasurer', entityId: station.id }]);
   const supervisor = await make('supervisor', '李建国', [{ role: 'supervisor', entityId: station.id }]);
   const foundationTreasurer = await make('ftreasurer', '孙会计', [{ role: 'treasurer', entityId: foundation.id }]);
-  await make('grants', '陈敏', [{ role: 'grant_manager', entityId: foundation.id }]);
-  await make('reviewer1', '周立', [{ role: 'reviewer', entityId: foundation.id }]);
-  await make('reviewer2', '吴芳', [{ role: 'reviewer', entityId: foundation.id }]);
-  await make('applicant', '赵丽', [{ role: 'applicant', entityId: null }]);
+  const grantManager = await make('grants', '陈敏', [{ role: 'grant_manager', entityId: foundation.id }]);
+  const reviewer1 = await make('reviewer1', '周立', [{ role: 'reviewer', entityId: foundation.id }]);
+  const reviewer2 = await make('reviewer2', '吴芳', [{ role: 'reviewer', entityId: foundation.id }]);
+  const applicant = await make('applicant', '赵丽', [{ role: 'applicant', entityId: null }]);
   void supervisor;
 
   const thisMonth = today(clock).slice(0, 7);
@@ -94,6 +95,8 @@ export async function seedDemo(db: Knex, clock: Clock): Promise<DemoSummary> {
   await ledger.recordReceipt(db, foundationTreasurer, foundation.id, { kind: 'donation', date: day(m1, 10), amount: '1200000.00', method: 'bank', payer: '南岸区爱心企业联合会', nameConsent: true, memo: '年度捐赠' });
   await ledger.recordReceipt(db, foundationTreasurer, foundation.id, { kind: 'subsidy', date: day(m2, 15), amount: '300000.00', method: 'bank', payer: '南岸区民政局', nameConsent: true, memo: '社区治理专项补助' });
 
+  await seedGrantRound(db, clock, { foundationId: foundation.id, stationId: station.id, grantManager, reviewers: [reviewer1, reviewer2], applicant });
+
   return { created: true, password: DEMO_PASSWORD, users: USERS, stationId: station.id, foundationId: foundation.id };
 }
 
@@ -101,4 +104,101 @@ async function ensureAdmin(db: Knex): Promise<Actor> {
   await auth.bootstrapAdmin(db, DEMO_PASSWORD);
   const row = await db('user_roles as r').join('users as u', 'u.id', 'r.user_id').where('r.role', 'admin').whereNull('u.deleted_at').first('u.id');
   return (await loadActor(db, row.id)) as Actor;
+}
+
+/**
+ * A 公益创投 round open around today, with two applications at different stages: the
+ * station's (reviewed, approved in two tranches, first tranche paid into its books) and a
+ * reading club's (submitted and under review, one review in).
+ */
+async function seedGrantRound(
+  db: Knex,
+  clock: Clock,
+  people: { foundationId: string; stationId: string; grantManager: Actor; reviewers: Actor[]; applicant: Actor },
+) {
+  const { foundationId, stationId, grantManager, reviewers, applicant } = people;
+  const day = 24 * 60 * 60 * 1000;
+  const round = await grants.createRound(
+    db,
+    grantManager,
+    {
+      entityId: foundationId,
+      title: '2026年南岸区社区公益创投',
+      description: '支持社区居民自组织开展为老、儿童、环境和邻里互助项目，单个项目资助不超过3万元。',
+      budget: '200000.00',
+      opensAt: new Date(clock.now().getTime() - 30 * day).toISOString(),
+      closesAt: new Date(clock.now().getTime() + 30 * day).toISOString(),
+      rubric: [
+        { key: 'need', label: '社区需求', weight: 3 },
+        { key: 'feasibility', label: '可行性', weight: 2 },
+        { key: 'participation', label: '居民参与', weight: 2 },
+        { key: 'budget', label: '预算合理性', weight: 1 },
+      ],
+      minReviews: 2,
+    },
+    clock,
+  );
+
+  const canteen = await grants.createApplication(
+    db,
+    applicant,
+    round.id,
+    {
+      title: '阳光社区长者爱心午餐',
+      organization: '南坪街道阳光社区公益站',
+      contact: '赵丽 138****2046',
+      summary: '为社区70岁以上独居老人每周提供三次午餐，由居民志愿者配送。',
+      requestedAmount: '24000.00',
+      budgetLines: [
+        { item: '食材', amount: '18000.00' },
+        { item: '餐盒及配送', amount: '4000.00' },
+        { item: '志愿者保险', amount: '2000.00' },
+      ],
+      beneficiaries: '独居老人约40人',
+      stationEntityId: stationId,
+    },
+    clock,
+  );
+  await grants.submitApplication(db, applicant, canteen.id, clock);
+  await grants.assignReviewers(db, grantManager, canteen.id, { userIds: reviewers.map((reviewer) => reviewer.userId) });
+  await grants.submitReview(db, reviewers[0], canteen.id, { conflictOfInterest: false, scores: { need: 5, feasibility: 4, participation: 4, budget: 3 }, comment: '需求明确，志愿者队伍稳定。' });
+  await grants.submitReview(db, reviewers[1], canteen.id, { conflictOfInterest: false, scores: { need: 4, feasibility: 4, participation: 5, budget: 4 }, comment: '建议细化配送路线。' });
+  await grants.decide(
+    db,
+    grantManager,
+    canteen.id,
+    {
+      decision: 'approved',
+      amount: '20000.00',
+      tranches: [
+        { amount: '10000.00', condition: 'on_signing', label: '签约后拨付50%' },
+        { amount: '10000.00', condition: 'after_final_report', label: '结项报告后拨付50%' },
+      ],
+      reason: '评审通过；志愿者保险由街道统一购买，核减4000元。',
+    },
+    clock,
+  );
+  await grants.disburse(db, grantManager, canteen.id, { amount: '10000.00', date: today(clock), method: 'bank' });
+
+  const library = await grants.createApplication(
+    db,
+    applicant,
+    round.id,
+    {
+      title: '邻里共享图书角',
+      organization: '河畔读书会',
+      contact: '赵丽 138****2046',
+      summary: '在小区架空层设置共享书架，每月组织一次亲子共读。',
+      requestedAmount: '8000.00',
+      budgetLines: [
+        { item: '书架及图书', amount: '6000.00' },
+        { item: '活动物料', amount: '2000.00' },
+      ],
+      beneficiaries: '小区儿童及家长约120人',
+    },
+    clock,
+  );
+  await grants.submitApplication(db, applicant, library.id, clock);
+  await grants.assignReviewers(db, grantManager, library.id, { userIds: reviewers.map((reviewer) => reviewer.userId) });
+  await grants.submitReview(db, reviewers[0], library.id, { conflictOfInterest: false, scores: { need: 4, feasibility: 5, participation: 4, budget: 4 }, comment: '成本低，可持续。' });
 }

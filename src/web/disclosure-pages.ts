@@ -1,21 +1,218 @@
 /**
- * The disclosure parts of the web: published reports and the disclosure calendar on an
- * entity's public page. Until the disclosure service exists these sections stay absent (the
- * page shows no reports rather than invented ones).
+ * The disclosure parts of the web: published reports and the calendar on an entity's public
+ * page, a report page drawn from the frozen snapshot (never recomputed here), the verify page
+ * a report's QR code points to, and the treasurer's publish and the supervisor's countersign
+ * forms. Everything goes through the disclosure service; figures come from its frozen model.
  */
+import type { Request, Response, Router } from 'express';
+import * as disclosure from '../disclosure/service';
+import { periodOf } from '../disclosure/calendar';
+import type { ReportModel } from '../disclosure/model';
+import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
-import type { Web } from './context';
+import * as ledger from '../ledger/service';
+import { shanghaiDate, today } from '../shared/clock';
+import { addMonths, monthOf } from '../shared/dates';
+import { DomainError } from '../shared/errors';
+import { barChart } from './charts';
+import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
+import { textOf } from './forms';
+import { hintFor } from './messages';
+import { findDisclosureIdByHash } from './queries';
+import { requireCsrf } from './session';
 
-export interface DisclosureSections {
-  reports?: unknown[];
-  calendar?: unknown[];
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const SHA256 = /^[0-9a-f]{64}$/i;
+
+export interface ReportListItem {
+  id: string;
+  period: string;
+  periodLabel: string;
+  version: number;
+  publishedDate: string;
+  superseded: boolean;
+  countersigned: boolean;
+  pdfUrl: string;
 }
 
-export async function disclosureSections(_web: Web, _entity: EntityRow): Promise<DisclosureSections> {
-  return {};
+function deps(web: Web): disclosure.DisclosureDeps {
+  return { db: web.db, clock: web.clock, publicUrl: web.config.publicUrl };
 }
 
-/** Whether the publish and countersign pages exist yet (they need the disclosure service). */
-export function canPublishHere(): boolean {
-  return false;
+async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> {
+  const { items } = await disclosure.listPublic(web.db, entityId);
+  return items
+    .map((item) => ({
+      id: item.id,
+      period: item.period,
+      periodLabel: periodOf(item.period).label,
+      version: item.version,
+      publishedDate: shanghaiDate(new Date(item.publishedAt)),
+      superseded: !item.latest,
+      countersigned: item.countersigned,
+      pdfUrl: item.countersignedPdfUrl ?? item.pdfUrl,
+    }))
+    .sort((a, b) => (a.period === b.period ? b.version - a.version : a.period < b.period ? 1 : -1));
+}
+
+function calendarLabel(item: { kind: string; period: string; from: string; to: string; project?: { name: string } }): string {
+  switch (item.kind) {
+    case 'quarterly':
+      return `${periodOf(item.period).label}财务公开`;
+    case 'annual':
+      return `${item.period}年度报告`;
+    case 'project_progress':
+      return `项目「${item.project?.name ?? ''}」进展公开（${item.from} 至 ${item.to}）`;
+    case 'project_final':
+      return `项目「${item.project?.name ?? ''}」结项公开`;
+    default:
+      return item.period;
+  }
+}
+
+/** Reports and calendar for an entity's public page. */
+export async function disclosureSections(web: Web, entity: EntityRow) {
+  const reports = await reportsOf(web, entity.id);
+  const { items } = await disclosure.calendar(deps(web), entity.id);
+  const calendar = items
+    .filter((item) => item.status !== 'done' || item.disclosureId)
+    .slice(-12)
+    .reverse()
+    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status }));
+  return { reports, calendar };
+}
+
+export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
+  const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
+
+  router.get(
+    '/reports/:id',
+    page(async (req, res) => {
+      const id = String(req.params.id);
+      if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
+      const model = JSON.parse(await disclosure.publicReportJson(web.db, id)) as ReportModel;
+      const meta = (await disclosure.listPublic(web.db, model.title.entity.id)).items.find((item) => item.id === id);
+      web.render(req, res, 'report', model.title.reportTitle, {
+        id,
+        model,
+        meta,
+        incomeChart: barChart('收入来源', model.income.rows.map((row) => ({ label: row.label, amount: row.total }))),
+        expenseChart: barChart('支出（按项目）', model.expenses.byProject.map((row) => ({ label: row.name, amount: row.amount }))),
+      });
+    }),
+  );
+
+  router.get(
+    '/verify',
+    page(async (req, res) => {
+      const query = textOf(req.query.q).toLowerCase();
+      if (!query) return web.render(req, res, 'verify', '验证报告', { values: {}, errors: {}, result: null });
+      const id = UUID.test(query) ? query : SHA256.test(query) ? await findDisclosureIdByHash(web.db, query) : null;
+      if (!id) {
+        return web.render(req, res, 'verify', '验证报告', { values: { q: query }, errors: { q: UUID.test(query) || SHA256.test(query) ? '没有找到这份报告，请核对编号或校验码。' : hintFor('hash') }, result: null }, { status: 404 });
+      }
+      res.redirect(303, `/verify/${id}`);
+    }),
+  );
+
+  router.get(
+    '/verify/:id',
+    page(async (req, res) => {
+      const id = String(req.params.id);
+      if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
+      const result = await disclosure.verify(web.db, id);
+      const model = JSON.parse(await disclosure.publicReportJson(web.db, id)) as ReportModel;
+      web.render(req, res, 'verify', '验证报告', { values: { q: id }, errors: {}, result, model });
+    }),
+  );
+
+  // Treasurer: publish a closed period.
+
+  async function showPublish(req: Request, res: Response, entity: EntityRow, values: Record<string, string>, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const closed = new Set((await ledger.listPeriods(web.db, actorOf(req), entity.id)).items.map((row) => row.period));
+    const current = monthOf(today(web.clock));
+    const candidates: { value: string; label: string }[] = [];
+    for (let back = 1; back <= 24; back += 1) {
+      const month = addMonths(current, -back);
+      if (closed.has(month)) candidates.push({ value: month, label: periodOf(month).label });
+      if (month.endsWith('-03') || month.endsWith('-06') || month.endsWith('-09') || month.endsWith('-12')) {
+        const quarter = periodOf(`${month.slice(0, 4)}-Q${Number.parseInt(month.slice(5, 7), 10) / 3}`);
+        if (quarter.months.every((m) => closed.has(m))) candidates.push({ value: quarter.code, label: quarter.label });
+      }
+      if (month.endsWith('-12')) {
+        const year = periodOf(month.slice(0, 4));
+        if (year.months.every((m) => closed.has(m))) candidates.push({ value: year.code, label: year.label });
+      }
+    }
+    const reports = await reportsOf(web, entity.id);
+    const selected = values.period ?? candidates[0]?.value ?? '';
+    web.render(req, res, 'publish', '发布公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, candidates, reports, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/e/:code/publish',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      await showPublish(req, res, entity, {});
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/publish',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      const values = { period: textOf(req.body?.period), reason: textOf(req.body?.reason) };
+      const parsed = PublishCommand.safeParse({ period: values.period, reason: values.reason || undefined });
+      if (!parsed.success) return showPublish(req, res, entity, values, { message: '请选择要公开的期间。', errors: { period: hintFor('period') }, status: 400 });
+      try {
+        const published = await disclosure.publish(deps(web), actorOf(req), entity.id, parsed.data);
+        res.redirect(303, `/reports/${published.id}?ok=published`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure) throw error;
+        if (error instanceof DomainError && error.code === 'period_not_closed') failure.message = '这个期间还有月份没有结账，请先结账再发布。';
+        await showPublish(req, res, entity, values, failure);
+      }
+    }),
+  );
+
+  // Supervisor: countersign.
+
+  async function showCountersign(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}) {
+    const reports = (await reportsOf(web, entity.id)).filter((report) => !report.superseded);
+    web.render(req, res, 'countersign', '会签公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, reports, message: failure.message ?? null, errors: {} }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/e/:code/countersign',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['supervisor']);
+      await showCountersign(req, res, entity);
+    }),
+  );
+
+  router.post(
+    '/app/e/:code/reports/:id/countersign',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['supervisor']);
+      const id = String(req.params.id);
+      if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
+      const note = textOf(req.body?.note);
+      try {
+        await disclosure.countersign(deps(web), actorOf(req), id, { note: note || undefined });
+        res.redirect(303, `/app/e/${encodeURIComponent(entity.code)}/countersign?ok=countersigned`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure || failure.status === 404) throw error;
+        if (error instanceof DomainError && error.code === 'already_countersigned') failure.message = '这份报告已经会签过了。';
+        await showCountersign(req, res, entity, failure);
+      }
+    }),
+  );
 }

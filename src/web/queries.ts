@@ -51,3 +51,14 @@ export async function expenseByProject(db: Knex, entityId: string, range: { from
   );
   return result.rows;
 }
+
+/** A published report by the SHA-256 of its snapshot or of either PDF (what a QR or paper shows). */
+export async function findDisclosureIdByHash(db: Knex, sha256: string): Promise<string | null> {
+  const row = await db('disclosures')
+    .where('data_sha256', sha256)
+    .orWhere('pdf_sha256', sha256)
+    .orWhere('pdf_countersigned_sha256', sha256)
+    .orderBy('published_at', 'desc')
+    .first('id');
+  return row?.id ?? null;
+}

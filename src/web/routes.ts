@@ -16,6 +16,7 @@ import { hintFor, sentenceFor, webStatusOf } from './messages';
 import { publicPages } from './public-pages';
 import { endSession, requireCsrf, startSession } from './session';
 import { treasurerPages } from './treasurer-pages';
+import { disclosurePages } from './disclosure-pages';
 import { ROLE_LABELS } from './views';
 
 export const STATIC_DIR = path.resolve(__dirname, 'static');
@@ -55,6 +56,7 @@ export function webRouter(deps: WebDeps): Router {
     }),
   );
   treasurerPages(router, web, refuseCsrf);
+  disclosurePages(router, web, refuseCsrf);
 
   router.use(webErrorHandler(web));
   return router;

@@ -11,6 +11,8 @@ import * as auth from '../src/auth/service';
 import type { Actor } from '../src/auth/actor';
 import * as ledger from '../src/ledger/service';
 import * as grants from '../src/grants/service';
+import * as disclosure from '../src/disclosure/service';
+import { periodOf, quarterOf } from '../src/disclosure/calendar';
 import { Clock, today } from '../src/shared/clock';
 import { addMonths, lastDayOfMonth } from '../src/shared/dates';
 
@@ -96,6 +98,15 @@ export async function seedDemo(db: Knex, clock: Clock): Promise<DemoSummary> {
   await ledger.recordReceipt(db, foundationTreasurer, foundation.id, { kind: 'subsidy', date: day(m2, 15), amount: '300000.00', method: 'bank', payer: '南岸区民政局', nameConsent: true, memo: '社区治理专项补助' });
 
   await seedGrantRound(db, clock, { foundationId: foundation.id, stationId: station.id, grantManager, reviewers: [reviewer1, reviewer2], applicant });
+
+  // 财务公开: the closed months as a quarter when they make one, else month by month, so the
+  // public pages have reports; the supervisor countersigns the latest.
+  const disclosureDeps = { db, clock, publicUrl: process.env.PUBLIC_URL ?? `http://localhost:${process.env.PORT ?? 3000}` };
+  const quarter = periodOf(quarterOf(day(m1, 1)));
+  const periods = quarter.months.join() === [m1, m2, m3].join() ? [quarter.code] : [m1, m2, m3];
+  let latestDisclosure: { id: string } | null = null;
+  for (const period of periods) latestDisclosure = await disclosure.publish(disclosureDeps, treasurer, station.id, { period });
+  if (latestDisclosure) await disclosure.countersign(disclosureDeps, supervisor, latestDisclosure.id, { note: '已逐笔核对凭证与银行对账单，账实相符。' });
 
   return { created: true, password: DEMO_PASSWORD, users: USERS, stationId: station.id, foundationId: foundation.id };
 }

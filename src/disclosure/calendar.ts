@@ -11,6 +11,7 @@
  *   one month after it ends (like a quarter); a project without an end date counts as lasting
  *   until today;
  * - every project with an end date is published in full within 3 months of its end.
+ * Months before the books start (the first entry, or the entity's creation) owe nothing.
  * Entity reports list project spending, so a project window counts as published once every
  * month it touches is inside a published disclosure; a quarter likewise when its months are
  * published one by one, or inside a published year.
@@ -76,9 +77,11 @@ export interface CalendarInput {
 
 export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
   const { today } = input;
-  const coverage = coverageOf(input.published);
+  // Months before the books start have nothing to disclose, so they count as covered.
+  const coverage = coverageOf(input.published, input.since.slice(0, 7));
   const status = (from: string, to: string, dueDate: string): { status: CalendarStatus; disclosureId?: string } => {
     const disclosureId = coveringDisclosure(coverage, from, to);
+    if (disclosureId === null) return { status: 'done' };
     if (disclosureId) return { status: 'done', disclosureId };
     return { status: today > dueDate ? 'overdue' : 'due' };
   };
@@ -139,9 +142,10 @@ interface Coverage {
   /** month → the disclosure that covers it (the narrowest, latest published). */
   byMonth: Map<string, string>;
   byPeriod: Map<string, string>;
+  firstMonth: string;
 }
 
-function coverageOf(published: CalendarInput['published']): Coverage {
+function coverageOf(published: CalendarInput['published'], firstMonth: string): Coverage {
   const byMonth = new Map<string, string>();
   const byPeriod = new Map<string, string>();
   // Wider periods first, so a month's own report wins over the quarter or year holding it.
@@ -151,12 +155,14 @@ function coverageOf(published: CalendarInput['published']): Coverage {
     byPeriod.set(disclosure.period, disclosure.id);
     for (const month of periodOf(disclosure.period).months) byMonth.set(month, disclosure.id);
   }
-  return { byMonth, byPeriod };
+  return { byMonth, byPeriod, firstMonth };
 }
 
-function coveringDisclosure(coverage: Coverage, from: string, to: string): string | undefined {
-  let last: string | undefined;
+/** The disclosure covering the range's last owed month; null when no month of it is owed; undefined when a month is not covered. */
+function coveringDisclosure(coverage: Coverage, from: string, to: string): string | null | undefined {
+  let last: string | null | undefined = null;
   for (const month of monthsBetween(from.slice(0, 7), to.slice(0, 7))) {
+    if (month < coverage.firstMonth) continue;
     last = coverage.byMonth.get(month);
     if (!last) return undefined;
   }

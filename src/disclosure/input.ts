@@ -6,13 +6,19 @@
  * and compared. It reads only; the caller supplies the publication fields (version, time,
  * verification block), and it decides no figure — `buildReport` does.
  *
- * Grants: the foundation's grants list is empty until the grants module lands in git; the
- * report then shows an empty 资助项目 section.
+ * Grants (a foundation's year): every grant awarded in the year or with money moving in it,
+ * read through the grants module's queries, with the amount disbursed as of the period's last
+ * day (disbursements minus refunds dated up to it) and the status as of that day (已批准 until
+ * money moved, then 执行中) — never today's figures, so the year can be rebuilt and verified
+ * later without drifting.
  */
+import Decimal from 'decimal.js';
 import type { Queryable } from '../db/knex';
+import * as grantQueries from '../grants/queries';
+import { shanghaiDate } from '../shared/clock';
 import type { EntityRow } from '../ledger/queries';
 import * as ledgerQueries from '../ledger/queries';
-import { formatMoney } from '../shared/money';
+import { D, formatMoney, ZERO } from '../shared/money';
 import type { Period } from './calendar';
 import type { AccountType, EntryInput, EntryKind, ReceiptKind, ReportInput } from './model';
 import * as queries from './queries';
@@ -70,8 +76,40 @@ export async function gatherReportInput(db: Queryable, entity: EntityRow, period
       bankBook: formatMoney(r.bank_book as string),
       note: r.note,
     })),
-    grants: entity.kind === 'foundation' && period.kind === 'year' ? [] : undefined,
+    grants: entity.kind === 'foundation' && period.kind === 'year' ? await grantsOfYear(db, entity.id, range) : undefined,
   };
+}
+
+/** Enough for any foundation's year; the grants queries page by a limit. */
+const GRANT_PAGE = 100_000;
+
+async function grantsOfYear(db: Queryable, entityId: string, range: { from: string; to: string }): Promise<NonNullable<ReportInput['grants']>> {
+  const grants: NonNullable<ReportInput['grants']> = [];
+  const rounds = await grantQueries.listRounds(db, { entityId, limit: GRANT_PAGE });
+  for (const round of rounds) {
+    const applications = await grantQueries.listApplicationsOfRound(db, round.id, { limit: GRANT_PAGE });
+    for (const application of applications) {
+      if (application.amount_awarded === null || application.decided_at === null) continue;
+      const awardedOn = shanghaiDate(new Date(application.decided_at));
+      if (awardedOn > range.to) continue;
+      const disbursements = await grantQueries.disbursementsOf(db, application.id);
+      const refunds = await grantQueries.refundsOf(db, application.id);
+      const movedInYear = [...disbursements, ...refunds].some((m) => m.date >= range.from && m.date <= range.to);
+      if (awardedOn < range.from && !movedInYear) continue;
+      const upTo = (rows: { date: string; amount: string }[]): Decimal =>
+        rows.filter((r) => r.date <= range.to).reduce((total, r) => total.plus(D(r.amount)), ZERO);
+      const disbursed = upTo(disbursements).minus(upTo(refunds));
+      grants.push({
+        id: application.id,
+        title: application.title,
+        recipient: application.organization,
+        amountAwarded: formatMoney(application.amount_awarded),
+        amountDisbursed: formatMoney(disbursed.isNegative() ? ZERO : disbursed),
+        status: disbursements.some((d) => d.date <= range.to) ? 'active' : 'approved',
+      });
+    }
+  }
+  return grants;
 }
 
 function sumInput(row: queries.SumRow) {

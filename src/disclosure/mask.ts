@@ -38,6 +38,21 @@ export const ORGANISATION_MARKERS: readonly string[] = [
   '学校',
   '医院',
   '银行',
+  // Small businesses and groups that pay or get paid in a station's books (个体工商户 names end
+  // in 服务部, 经营部, 门市部; residents' working groups in 筹备组, 小组).
+  '服务部',
+  '经营部',
+  '门市部',
+  '工作室',
+  '餐厅',
+  '饭店',
+  '诊所',
+  '药房',
+  '筹备组',
+  '小组',
+  '办事处',
+  '街道',
+  '社区',
 ];
 
 export function isOrganisationName(name: string): boolean {

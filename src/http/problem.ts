@@ -124,6 +124,7 @@ function classifyPostgres(e: { code?: string; hint?: string; constraint?: string
     case '22007':
     case '22008':
     case '22P02':
+    case '22P05':
     case '22021':
       return problemOf('invalid_request', 'A value in the request is out of range or malformed.');
     default:

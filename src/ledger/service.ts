@@ -264,7 +264,7 @@ export async function recordPayment(db: Knex, actor: Actor, entityId: string, co
     date: command.date,
     memo: command.purpose,
     kind: 'payment',
-    details: { method: command.method, category: command.category, purpose: command.purpose, counterparty: { name: command.payee, anonymous: false, nameConsent: true } },
+    details: { method: command.method, category: command.category, purpose: command.purpose, counterparty: { name: command.payee, anonymous: false, nameConsent: false } },
     lines: [
       { accountCode: expenseAccount, fundCode, projectId: command.projectId ?? null, debit: amount, credit: null, memo: null },
       { accountCode: moneyAccount, fundCode, projectId: null, debit: null, credit: amount, memo: null },

@@ -132,7 +132,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     const closed = new Set((await ledger.listPeriods(web.db, actorOf(req), entity.id)).items.map((row) => row.period));
     const current = monthOf(today(web.clock));
     const candidates: { value: string; label: string }[] = [];
-    for (let back = 1; back <= 24; back += 1) {
+    for (let back = 0; back <= 24; back += 1) {
       const month = addMonths(current, -back);
       if (closed.has(month)) candidates.push({ value: month, label: periodOf(month).label });
       if (month.endsWith('-03') || month.endsWith('-06') || month.endsWith('-09') || month.endsWith('-12')) {

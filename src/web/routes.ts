@@ -21,6 +21,12 @@ import { ROLE_LABELS } from './views';
 
 export const STATIC_DIR = path.resolve(__dirname, 'static');
 
+/**
+ * The regular Noto Sans SC face, served for devices with no Chinese font of their own. It is
+ * the last family in the stylesheet, so a browser that already has a CJK font never fetches it.
+ */
+const FONT_DIR = path.join(path.dirname(require.resolve('@expo-google-fonts/noto-sans-sc/package.json')), '400Regular');
+
 /** A relative path on this site to return to after login; anything else goes to /app. */
 function safeNext(value: string): string {
   return /^\/(?![/\\])[^\s]*$/.test(value) && !value.startsWith('/login') ? value : '/app';
@@ -29,6 +35,7 @@ function safeNext(value: string): string {
 export function webRouter(deps: WebDeps): Router {
   const web = webOf(deps);
   const router = Router();
+  router.use('/static/fonts', express.static(FONT_DIR, { maxAge: '30d', immutable: true, index: false }));
   router.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
 
   const refuseCsrf = (req: Request, res: Response) => {

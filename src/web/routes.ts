@@ -17,6 +17,7 @@ import { publicPages } from './public-pages';
 import { endSession, requireCsrf, startSession } from './session';
 import { treasurerPages } from './treasurer-pages';
 import { disclosurePages } from './disclosure-pages';
+import { grantsPages } from './grants-pages';
 import { ROLE_LABELS } from './views';
 
 export const STATIC_DIR = path.resolve(__dirname, 'static');
@@ -64,6 +65,7 @@ export function webRouter(deps: WebDeps): Router {
   );
   treasurerPages(router, web, refuseCsrf);
   disclosurePages(router, web, refuseCsrf);
+  grantsPages(router, web, refuseCsrf);
 
   router.use(webErrorHandler(web));
   return router;

@@ -6,6 +6,7 @@
 import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { Server } from 'node:http';
+import supertest from 'supertest';
 import { chromium, type Browser, type BrowserContext } from 'playwright-core';
 import { buildApp } from '../../src/app';
 import { loadConfig } from '../../src/config';
@@ -38,7 +39,7 @@ export function useBrowserApp(options: { clock?: Clock } = {}): BrowserApp {
       const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
     });
     harness.baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    Object.assign(harness.ctx, { db: database.db, app, config, clock, url: database.url });
+    Object.assign(harness.ctx, { db: database.db, app, config, clock, url: database.url, request: () => supertest.agent(app) });
     fs.mkdirSync(SHOTS_DIR, { recursive: true });
     harness.browser = await chromium.launch({
       executablePath: CHROMIUM,

@@ -1,0 +1,87 @@
+/**
+ * HTTP hardening: security headers, body size limit, closed CORS, error bodies without stack
+ * traces or SQL, and attachments checked by content and size.
+ */
+import { useTestContext } from '../support/context';
+import { receive, stationWithStaff } from '../factories';
+
+const ctx = useTestContext();
+
+function expectCleanProblem(response: { status: number; headers: Record<string, string>; text: string }, status: number) {
+  expect(response.status).toBe(status);
+  expect(response.headers['content-type']).toContain('application/problem+json');
+  expect(response.text).not.toMatch(/at \S+ \(|node_modules|\.ts:\d+|select |insert into|update |SQLSTATE|relation "|violates/i);
+}
+
+describe('HTTP hardening', () => {
+  test('security headers are set on API answers and pages', async () => {
+    for (const path of ['/healthz', '/api/public/entities', '/api/nothing-here']) {
+      const response = await ctx.request().get(path);
+      expect(response.headers['x-content-type-options']).toBe('nosniff');
+      expect(response.headers['content-security-policy']).toMatch(/default-src 'self'/);
+      expect(response.headers['content-security-policy']).toMatch(/script-src 'self'/);
+      expect(response.headers['x-frame-options']).toBe('SAMEORIGIN');
+      expect(response.headers['referrer-policy']).toBe('no-referrer');
+      expect(response.headers['x-powered-by']).toBeUndefined();
+    }
+  });
+
+  test('a body over the limit is a 413 problem', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const response = await ctx
+      .request()
+      .post(`/api/entities/${entity.id}/receipts`)
+      .set(treasurer.auth)
+      .set('Content-Type', 'application/json')
+      .send(JSON.stringify({ kind: 'donation', date: '2026-03-01', amount: '1.00', method: 'cash', memo: 'x'.repeat(2 * 1024 * 1024) }));
+    expectCleanProblem(response, 413);
+    expect(response.body.code).toBe('payload_too_large');
+  });
+
+  test('CORS is closed: a cross-origin request and a preflight get no Access-Control-Allow-Origin', async () => {
+    const { treasurer } = await stationWithStaff(ctx);
+    const simple = await ctx.request().get('/api/me').set(treasurer.auth).set('Origin', 'https://evil.example');
+    expect(simple.headers['access-control-allow-origin']).toBeUndefined();
+    expect(simple.headers['access-control-allow-credentials']).toBeUndefined();
+    const preflight = await ctx
+      .request()
+      .options('/api/auth/login')
+      .set('Origin', 'https://evil.example')
+      .set('Access-Control-Request-Method', 'POST')
+      .set('Access-Control-Request-Headers', 'content-type,authorization');
+    expect(preflight.headers['access-control-allow-origin']).toBeUndefined();
+    expect(preflight.headers['access-control-allow-methods']).toBeUndefined();
+  });
+
+  test('error answers carry no stack trace or SQL', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const base = `/api/entities/${entity.id}`;
+    expectCleanProblem(await ctx.request().post(`${base}/receipts`).set(treasurer.auth).set('Content-Type', 'application/json').send('{"kind":'), 400);
+    expectCleanProblem(await ctx.request().get('/api/entities/not-a-uuid').set(treasurer.auth), 400);
+    expectCleanProblem(await ctx.request().get(`${base}/entries/00000000-0000-4000-8000-000000000000`).set(treasurer.auth), 404);
+    expectCleanProblem(await ctx.request().post(`${base}/entries`).set(treasurer.auth).send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '1001', debit: '1.00' }, { accountCode: '9999', credit: '1.00' }] }), 422);
+    expectCleanProblem(await ctx.request().post(`${base}/payments`).set(treasurer.auth).send({ date: '2026-03-01', amount: '99999.00', method: 'cash', payee: 'x', purpose: 'x', category: 'admin' }), 422);
+    expectCleanProblem(await ctx.request().post(`${base}/receipts`).set(treasurer.auth).send({ kind: 'donation', date: '2026-03-01', amount: '1.00', method: 'cash', payer: 'a\u0000b' }), 400);
+    await ctx.request().post(`${base}/periods/2026-02/close`).set(treasurer.auth);
+    expectCleanProblem(await ctx.request().post(`${base}/periods/2026-02/close`).set(treasurer.auth), 409);
+    expectCleanProblem(await ctx.request().get('/api/me').set('Authorization', 'Bearer x.y.z'), 401);
+  });
+
+  test('uploads are checked by content type (a .jpg name with text content is a 415) and size (over 5 MB is a 413)', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const entry = await receive(ctx, treasurer, entity.id, '20.00');
+    const url = `/api/entities/${entity.id}/entries/${entry.id}/attachments`;
+    const text = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.from('just some text, not a photo'), { filename: 'receipt.jpg', contentType: 'image/jpeg' });
+    expectCleanProblem(text, 415);
+    const html = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.from('<html><script>alert(1)</script></html>'), { filename: 'scan.pdf', contentType: 'application/pdf' });
+    expectCleanProblem(html, 415);
+    const big = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(5 * 1024 * 1024 + 1)]);
+    const oversized = await ctx.request().post(url).set(treasurer.auth).attach('file', big, { filename: 'big.jpg', contentType: 'image/jpeg' });
+    expectCleanProblem(oversized, 413);
+    const jpeg = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100)]), { filename: 'ok.txt', contentType: 'text/plain' });
+    expect(jpeg.status).toBe(201);
+    expect(jpeg.body.contentType).toBe('image/jpeg');
+    const listed = await ctx.request().get(`/api/entities/${entity.id}/entries/${entry.id}`).set(treasurer.auth);
+    expect(listed.body.attachments).toHaveLength(1);
+  });
+});

@@ -5,6 +5,7 @@
  * assigns the next gapless voucher number, links the entry into the hash chain and folds it
  * into the daily balances — all inside the caller's database transaction. It never commits.
  */
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import Decimal from 'decimal.js';
 import { assert } from '../shared/assert';
@@ -96,9 +97,14 @@ async function resolveReferences(tx: Knex.Transaction, entityId: string, lines: 
   const accountRows = await queries.findAccounts(tx, entityId, accountCodes);
   const fundRows = await queries.findFunds(tx, entityId, fundCodes);
   const projectRows = projectIds.length > 0 ? await queries.findProjects(tx, entityId, projectIds) : [];
+  return checkReferences(lines, accountRows, fundRows, projectRows.map((row) => row.id));
+}
+
+/** Every line names a leaf account, a fund and (if any) a project of these books. */
+function checkReferences(lines: LineDraft[], accountRows: AccountRow[], fundRows: FundRow[], projectIds: string[]): Resolved {
   const accounts = new Map(accountRows.map((row) => [row.code, row]));
   const funds = new Map(fundRows.map((row) => [row.code, row]));
-  const projects = new Set(projectRows.map((row) => row.id));
+  const projects = new Set(projectIds);
   lines.forEach((line, index) => {
     const account = accounts.get(line.accountCode);
     if (!account) throw new DomainError('unknown_account', `Account ${line.accountCode} does not exist.`, { errors: [{ path: `body.lines.${index}.accountCode`, message: 'unknown account' }] });
@@ -205,21 +211,43 @@ async function assignNumberAndHash(
   return { year, voucherSeq, number: `${year}-${String(voucherSeq).padStart(6, '0')}`, chainIndex, prevHash: head.chain_head };
 }
 
-/** Posts (or files for approval) one entry inside the caller's transaction. */
+/** Sums of an entry's lines per account and fund: what it adds to the day's balances. */
+function dailyEffect(lines: LineRow[]): { account_code: string; fund_code: string; debit: string; credit: string }[] {
+  const sums = new Map<string, { account_code: string; fund_code: string; debit: Decimal; credit: Decimal }>();
+  for (const line of lines) {
+    const key = `${line.account_code}\u0000${line.fund_code}`;
+    const sum = sums.get(key) ?? { account_code: line.account_code, fund_code: line.fund_code, debit: ZERO, credit: ZERO };
+    if (line.debit !== null) sum.debit = sum.debit.plus(line.debit);
+    if (line.credit !== null) sum.credit = sum.credit.plus(line.credit);
+    sums.set(key, sum);
+  }
+  return [...sums.values()].map((sum) => ({ ...sum, debit: formatMoney(sum.debit), credit: formatMoney(sum.credit) }));
+}
+
+/**
+ * Posts (or files for approval) one entry inside the caller's transaction. The posting lock is
+ * held for two round trips only: one that takes it and reads what the rules need, one that
+ * writes the entry, its lines, balances, voucher counter and chain head.
+ */
 export async function postEntryInTransaction(tx: Knex.Transaction, draft: EntryDraft): Promise<{ row: EntryRow; lines: LineRow[] }> {
   checkDraftShape(draft.lines);
-  const entity = await queries.findEntity(tx, draft.entityId);
-  if (!entity) throw new DomainError('not_found', 'Entity not found.');
-  const resolved = await resolveReferences(tx, draft.entityId, draft.lines);
-
-  const head = await queries.lockBooks(tx, draft.entityId);
-  if (await queries.isPeriodClosed(tx, draft.entityId, monthOf(draft.date))) {
+  const year = yearOf(draft.date);
+  const context = await queries.lockForPosting(tx, draft.entityId, {
+    accountCodes: [...new Set(draft.lines.map((line) => line.accountCode))],
+    fundCodes: [...new Set(draft.lines.map((line) => line.fundCode))],
+    projectIds: [...new Set(draft.lines.map((line) => line.projectId).filter((id): id is string => id !== null))],
+    month: monthOf(draft.date),
+    year,
+  });
+  if (!context) throw new DomainError('not_found', 'Entity not found.');
+  const resolved = checkReferences(draft.lines, context.accounts, context.funds, context.projects);
+  if (context.closed) {
     throw new DomainError('period_closed', `The period ${monthOf(draft.date)} is closed; date the entry in an open month.`, {
       errors: [{ path: 'body.date', message: 'in a closed period' }],
     });
   }
 
-  const threshold = entity.approval_threshold === null ? null : D(entity.approval_threshold);
+  const threshold = context.approval_threshold === null ? null : D(context.approval_threshold);
   const needsApproval = draft.approval === 'auto' && threshold !== null && payout(draft.lines, resolved.accounts).gt(threshold);
 
   const base: Partial<EntryRow> = {
@@ -248,33 +276,20 @@ export async function postEntryInTransaction(tx: Knex.Transaction, draft: EntryD
   }
 
   if (draft.checkOverdraft !== false) await checkOverdraft(tx, draft.entityId, draft.lines, resolved);
-  const numbering = await assignNumberAndHash(tx, draft, head);
-  const id = (await tx.raw('select gen_random_uuid() as id')).rows[0].id as string;
-  const provisional = {
-    ...base,
-    id,
-    status: 'posted',
-    number: numbering.number,
-    chain_index: numbering.chainIndex,
-    approved_by: null,
-    details: draft.details,
-  } as EntryRow;
+  const voucherSeq = (context.last_seq ?? 0) + 1;
+  const number = `${year}-${String(voucherSeq).padStart(6, '0')}`;
+  const chainIndex = (BigInt(context.chain_length) + 1n).toString();
+  const id = crypto.randomUUID();
+  const provisional = { ...base, id, status: 'posted', number, chain_index: chainIndex, approved_by: null, details: draft.details } as EntryRow;
   const lineRows = toLineRows({ id, entity_id: draft.entityId, date: draft.date }, draft.lines);
-  const hash = chainHash(numbering.prevHash, chainEntryOf(provisional, lineRows));
-  const row = await queries.insertEntry(tx, {
-    ...base,
-    id,
-    status: 'posted',
-    number: numbering.number,
-    voucher_year: numbering.year,
-    voucher_seq: numbering.voucherSeq,
-    chain_index: numbering.chainIndex,
-    prev_hash: numbering.prevHash,
-    hash,
-  } as Partial<EntryRow>);
-  await queries.insertLines(tx, lineRows);
-  await queries.addToDailyBalances(tx, id);
-  await queries.advanceChain(tx, draft.entityId, numbering.chainIndex, hash);
+  const hash = chainHash(context.chain_head, chainEntryOf(provisional, lineRows));
+  const row = await queries.insertPostedEntry(
+    tx,
+    { ...base, id, status: 'posted', number, voucher_year: year, voucher_seq: voucherSeq, chain_index: chainIndex, prev_hash: context.chain_head, hash },
+    lineRows,
+    dailyEffect(lineRows),
+  );
+  assert(row, 'the voucher counter and chain head moved under the posting lock');
   assert(row.hash === hash, 'the stored hash is the computed hash');
   return { row, lines: lineRows };
 }

@@ -500,3 +500,125 @@ export async function splitPayments(db: Queryable, entityId: string, threshold: 
   );
   return result.rows;
 }
+
+/** What a posting checks, read under the entity's posting lock. */
+export interface PostingContext {
+  chain_length: string;
+  chain_head: string;
+  approval_threshold: string | null;
+  closed: boolean;
+  last_seq: number | null;
+  accounts: AccountRow[];
+  funds: FundRow[];
+  projects: string[];
+}
+
+/**
+ * Takes the entity's posting lock and, in the same round trip, reads everything a posting
+ * checks: the approval threshold, whether the month is closed, the year's last voucher number,
+ * and the accounts, funds and projects the lines name. Undefined when the entity does not exist.
+ * Every writer of voucher_counters holds this lock, so the last number read here stays last.
+ * Two statements: a read in the locking statement would use the snapshot taken before it
+ * waited for the lock and miss what the previous holder committed.
+ */
+export async function lockForPosting(
+  tx: Knex.Transaction,
+  entityId: string,
+  refs: { accountCodes: string[]; fundCodes: string[]; projectIds: string[]; month: string; year: number },
+): Promise<PostingContext | undefined> {
+  const head = await lockBooks(tx, entityId);
+  if (!head) return undefined;
+  const result = await tx.raw(
+    `select e.approval_threshold::text as approval_threshold,
+            exists (select 1 from periods p where p.entity_id = b.entity_id and p.period = ?) as closed,
+            (select v.last_seq from voucher_counters v where v.entity_id = b.entity_id and v.year = ?) as last_seq,
+            (select coalesce(json_agg(json_build_object('entity_id', a.entity_id, 'code', a.code, 'name', a.name, 'type', a.type,
+                      'parent_code', a.parent_code, 'role', a.role, 'monetary', a.monetary, 'is_leaf', a.is_leaf)), '[]')
+               from accounts a where a.entity_id = b.entity_id and a.code = any(?::text[])) as accounts,
+            (select coalesce(json_agg(json_build_object('entity_id', f.entity_id, 'code', f.code, 'name', f.name,
+                      'restricted', f.restricted, 'purpose', f.purpose)), '[]')
+               from funds f where f.entity_id = b.entity_id and f.code = any(?::text[])) as funds,
+            (select coalesce(json_agg(p.id), '[]') from projects p where p.entity_id = b.entity_id and p.id = any(?::uuid[])) as projects
+       from entity_books b join entities e on e.id = b.entity_id
+      where b.entity_id = ?`,
+    [refs.month, refs.year, refs.accountCodes, refs.fundCodes, refs.projectIds, entityId],
+  );
+  return { ...result.rows[0], chain_length: head.chain_length, chain_head: head.chain_head };
+}
+
+/**
+ * Writes a posted entry in one statement: the entry, its lines, their daily balances, the
+ * voucher counter and the chain head. The caller holds the posting lock (lockForPosting) and
+ * has computed number and hash. Returns the entry row, or undefined when the voucher counter
+ * was not where the caller read it (which the lock rules out).
+ */
+export async function insertPostedEntry(
+  tx: Knex.Transaction,
+  entry: Partial<EntryRow> & { voucher_year: number; voucher_seq: number },
+  lines: LineRow[],
+  daily: { account_code: string; fund_code: string; debit: string; credit: string }[],
+): Promise<EntryRow | undefined> {
+  const lineValues = lines.map(() => '(?, ?, ?::date, ?, ?, ?, ?::uuid, ?::numeric, ?::numeric, ?)').join(', ');
+  const dailyValues = daily.map(() => '(?, ?, ?, ?::date, ?::numeric, ?::numeric)').join(', ');
+  const bindings = [
+    ...[entry.id, entry.entity_id, entry.number, entry.voucher_year, entry.voucher_seq, entry.date, entry.memo, entry.status, entry.kind].map((v) => v ?? null),
+    JSON.stringify(entry.details ?? {}),
+    ...[entry.created_by, entry.reversal_of, entry.reversal_reason, entry.chain_index, entry.prev_hash, entry.hash].map((v) => v ?? null),
+    ...lines.flatMap((l) => [l.entry_id, l.entity_id, l.date, l.line_no, l.account_code, l.fund_code, l.project_id, l.debit, l.credit, l.memo]),
+    ...daily.flatMap((d) => [entry.entity_id, d.account_code, d.fund_code, entry.date, d.debit, d.credit]),
+    ...[entry.entity_id, entry.voucher_year, entry.voucher_seq, entry.chain_index, entry.hash, entry.entity_id].map((v) => v ?? null),
+  ];
+  const result = await tx.raw(
+    `with e as (
+       insert into entries (id, entity_id, number, voucher_year, voucher_seq, date, memo, status, kind, details, created_by,
+                            reversal_of, reversal_reason, chain_index, prev_hash, hash)
+       values (?, ?, ?, ?, ?, ?::date, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)
+       returning *),
+     l as (
+       insert into entry_lines (entry_id, entity_id, date, line_no, account_code, fund_code, project_id, debit, credit, memo)
+       values ${lineValues}
+       returning 1),
+     d as (
+       insert into daily_balances (entity_id, account_code, fund_code, day, debit, credit)
+       values ${dailyValues}
+       on conflict (entity_id, account_code, fund_code, day) do update
+         set debit = daily_balances.debit + excluded.debit, credit = daily_balances.credit + excluded.credit
+       returning 1),
+     v as (
+       insert into voucher_counters (entity_id, year, last_seq) values (?, ?, ?)
+       on conflict (entity_id, year) do update set last_seq = excluded.last_seq
+         where voucher_counters.last_seq = excluded.last_seq - 1
+       returning 1),
+     b as (
+       update entity_books set chain_length = ?, chain_head = ? where entity_id = ?
+       returning 1)
+     select e.*, (select count(*) from v)::int as counter_moved, (select count(*) from l)::int as lines_written,
+            (select count(*) from d)::int as balances_written, (select count(*) from b)::int as head_moved
+       from e`,
+    bindings as Knex.Value[],
+  );
+  const row = result.rows[0];
+  if (!row || row.counter_moved !== 1 || row.head_moved !== 1 || row.lines_written !== lines.length) return undefined;
+  delete row.counter_moved;
+  delete row.lines_written;
+  delete row.balances_written;
+  delete row.head_moved;
+  return row as EntryRow;
+}
+
+/** The account code for each role and whether the fund exists; undefined when the entity does not. */
+export async function movementContext(
+  db: Queryable,
+  entityId: string,
+  roles: string[],
+  fundCode: string,
+): Promise<{ codes: Record<string, string>; fundExists: boolean } | undefined> {
+  const result = await db.raw(
+    `select coalesce((select json_object_agg(a.role, a.code) from accounts a where a.entity_id = e.id and a.role = any(?::text[])), '{}') as codes,
+            exists (select 1 from funds f where f.entity_id = e.id and f.code = ?) as fund_exists
+       from entities e where e.id = ?`,
+    [roles, fundCode, entityId],
+  );
+  const row = result.rows[0];
+  return row ? { codes: row.codes, fundExists: row.fund_exists } : undefined;
+}

@@ -169,8 +169,9 @@ interface WriteOptions {
 
 /** Post a draft inside the caller's transaction and present it (for other domains' services). */
 export async function postDraftInTransaction(tx: Knex.Transaction, draft: EntryDraft) {
-  const { row } = await postEntryInTransaction(tx, draft);
-  return entryView(tx, row);
+  const { row, lines } = await postEntryInTransaction(tx, draft);
+  // Just written: its lines are the ones posted, and nothing is attached to or reverses it yet.
+  return presenters.presentEntry(row, { lines, attachments: [], reversedBy: null });
 }
 
 async function postIdempotently(db: Knex, actor: Actor, draft: EntryDraft, options: WriteOptions) {
@@ -201,21 +202,27 @@ async function accountCodeByRole(db: Knex | Knex.Transaction, entityId: string, 
   return account.code;
 }
 
-async function fundForMovement(db: Knex | Knex.Transaction, entityId: string, fundCode: string | null | undefined): Promise<string> {
-  const code = fundCode ?? GENERAL_FUND;
-  const [fund] = await queries.findFunds(db, entityId, [code]);
-  if (!fund) throw new DomainError('unknown_fund', `Fund ${code} does not exist.`, { errors: [{ path: 'body.fundCode', message: 'unknown fund' }] });
-  return code;
+/**
+ * For the treasurer shortcuts, in one round trip: the entity (404), the treasurer role (403),
+ * the account code for each role (unknown_account) and the fund (unknown_fund), checked in
+ * that order.
+ */
+async function movementReferences(db: Knex, actor: Actor, entityId: string, roles: [string, string], fundCode: string | null | undefined): Promise<[string, string, string]> {
+  const fund = fundCode ?? GENERAL_FUND;
+  const context = await queries.movementContext(db, entityId, roles, fund);
+  if (!context) throw new DomainError('not_found', 'Entity not found.');
+  requireEntityRole(actor, entityId, ['treasurer']);
+  const [money, counter] = roles.map((role) => {
+    const code = context.codes[role];
+    if (!code) throw new DomainError('unknown_account', `These books have no account for ${role}.`);
+    return code;
+  });
+  if (!context.fundExists) throw new DomainError('unknown_fund', `Fund ${fund} does not exist.`, { errors: [{ path: 'body.fundCode', message: 'unknown fund' }] });
+  return [money, counter, fund];
 }
 
 export async function recordReceipt(db: Knex, actor: Actor, entityId: string, command: RecordReceiptCommand, options: WriteOptions = {}) {
-  await entityOr404(db, entityId);
-  requireEntityRole(actor, entityId, ['treasurer']);
-  const [moneyAccount, incomeAccount, fundCode] = await Promise.all([
-    accountCodeByRole(db, entityId, METHOD_ROLES[command.method]),
-    accountCodeByRole(db, entityId, RECEIPT_ROLES[command.kind]),
-    fundForMovement(db, entityId, command.fundCode),
-  ]);
+  const [moneyAccount, incomeAccount, fundCode] = await movementReferences(db, actor, entityId, [METHOD_ROLES[command.method], RECEIPT_ROLES[command.kind]], command.fundCode);
   const amount = D(command.amount);
   const payer = command.payer?.trim() || null;
   const draft: EntryDraft = {
@@ -251,13 +258,7 @@ function defaultReceiptMemo(kind: string, payer: string | null): string {
 }
 
 export async function recordPayment(db: Knex, actor: Actor, entityId: string, command: RecordPaymentCommand, options: WriteOptions = {}) {
-  await entityOr404(db, entityId);
-  requireEntityRole(actor, entityId, ['treasurer']);
-  const [moneyAccount, expenseAccount, fundCode] = await Promise.all([
-    accountCodeByRole(db, entityId, METHOD_ROLES[command.method]),
-    accountCodeByRole(db, entityId, PAYMENT_ROLES[command.category]),
-    fundForMovement(db, entityId, command.fundCode),
-  ]);
+  const [moneyAccount, expenseAccount, fundCode] = await movementReferences(db, actor, entityId, [METHOD_ROLES[command.method], PAYMENT_ROLES[command.category]], command.fundCode);
   const amount = D(command.amount);
   const draft: EntryDraft = {
     entityId,

@@ -39,6 +39,15 @@ export { checkDraftShape } from './posting';
 
 const GENERAL_FUND = 'GENERAL';
 
+/** Roles the shortcuts and the year-end close post to by name. */
+const SHORTCUT_ROLES = new Set<string>([
+  ...Object.values(RECEIPT_ROLES),
+  ...Object.values(PAYMENT_ROLES),
+  ...Object.values(METHOD_ROLES),
+  'unrestricted_net_assets',
+  'restricted_net_assets',
+]);
+
 async function entityOr404(db: Knex | Knex.Transaction, entityId: string): Promise<EntityRow> {
   const entity = await queries.findEntity(db, entityId);
   if (!entity) throw new DomainError('not_found', 'Entity not found.');
@@ -96,6 +105,13 @@ export async function createAccount(db: Knex, actor: Actor, entityId: string, co
     }
     const [existing] = await queries.findAccounts(tx, entityId, [command.code]);
     if (existing) throw new DomainError('duplicate', `Account ${command.code} exists.`, { errors: [{ path: 'body.code', message: 'taken' }] });
+    // Shortcuts (receipts, payments, year-end close) post to accounts by role; a role account
+    // that became a header would make them fail. Projects and funds split those instead.
+    if (parent.role && SHORTCUT_ROLES.has(parent.role)) {
+      throw new DomainError('account_in_use', `Account ${parent.code} ${parent.name} is used by receipts and payments; tell its uses apart with projects or funds instead of sub-accounts.`, {
+        errors: [{ path: 'body.parentCode', message: 'used by the shortcuts' }],
+      });
+    }
     if (parent.is_leaf && (await queries.accountHasPostings(tx, entityId, parent.code))) {
       throw new DomainError('account_has_postings', `Account ${parent.code} already has postings; it cannot become a header.`);
     }

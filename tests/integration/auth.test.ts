@@ -83,14 +83,22 @@ describe('POST /api/users and POST /api/entities (admin)', () => {
     expect(publicList.body.items).toContainEqual({ id: res.body.id, code: 'NP-TEST-1', name: '南坪测试公益站', kind: 'station' });
   });
 
-  it('adds sub-accounts under a parent without postings only', async () => {
+  it('adds sub-accounts under a parent without postings, never under an account the shortcuts use', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
-    const sub = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '510101', name: '业务活动成本-百家宴', parentCode: '5101' });
+    const sub = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '490103', name: '其他收入-场地租金', parentCode: '4901' });
     expect(sub.status).toBe(201);
+    expect(sub.body).toMatchObject({ code: '490103', type: 'revenue', parentCode: '4901', isLeaf: true });
+    const deposit = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '112201', name: '其他应收款-押金', parentCode: '1122' });
+    expect(deposit.status).toBe(201);
     const headerPosting = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
-      .send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '5101', debit: '1' }, { accountCode: '1001', credit: '1' }] });
+      .send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '1122', debit: '1' }, { accountCode: '490103', credit: '1' }] });
     expect(headerPosting.body.code).toBe('header_account');
-    const badCode = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '520101', name: 'x', parentCode: '5101' });
+    const shortcutAccount = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '510101', name: '业务活动成本-百家宴', parentCode: '5101' });
+    expect(shortcutAccount.status).toBe(409);
+    expect(shortcutAccount.body.code).toBe('account_in_use');
+    const payment = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: '2026-03-01', amount: '5.00', method: 'cash' });
+    expect(payment.status).toBe(201);
+    const badCode = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '520101', name: 'x', parentCode: '1122' });
     expect(badCode.status).toBe(400);
   });
 });

@@ -1,14 +1,43 @@
 /**
- * The reviewer's page of a grant application: first the conflict-of-interest declaration,
- * and only without a conflict the scores (0–5 per criterion of the round's rubric). A
- * declared conflict is a recusal: the page then offers no scores, and the grants service
- * refuses any. Rules live in the grants service; this page only asks and shows.
+ * The grant pages (公益创投): the public rounds of a foundation and a round's awarded grants;
+ * the grant manager's rounds, applications, reviewer assignment, decision with tranches,
+ * disbursement, refund and close; the reviewer's list of assignments and review page
+ * (conflict-of-interest declaration first, scores only without a conflict); the applicant's
+ * applications, draft form, submit, withdraw and reports. Every form posts to the grants
+ * service the API uses; rules and who may see what live there (an applicant's view carries
+ * no scores or reviewer names). A rejected form comes back with what was typed and a
+ * plain-Chinese hint next to the field.
  */
+import crypto from 'node:crypto';
 import type { Request, Response, Router } from 'express';
+import { hasRole } from '../auth/actor';
 import * as grants from '../grants/service';
+import * as ledger from '../ledger/service';
+import { CreateApplicationCommand, CreateRoundCommand, DecisionCommand, DisburseCommand, FileReportCommand, RefundCommand, UpdateApplicationCommand, TRANCHE_CONDITIONS } from '../grants/schemas';
+import type { EntityRow } from '../ledger/queries';
+import { today } from '../shared/clock';
+import { D, formatMoney, sumMoney } from '../shared/money';
 import { DomainError, isDomainError } from '../shared/errors';
-import { actorOf, FieldErrors, formFailure, page, requireLogin, Web } from './context';
-import { textOf } from './forms';
+import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
+import { isChecked, normaliseAmount, normaliseDate, textOf } from './forms';
+import {
+  CONDITION_LABELS,
+  fieldErrorsOf,
+  firstDayOf,
+  lastDayOf,
+  listOf,
+  nextPayable,
+  REPORT_KIND_LABELS,
+  roundState,
+  rowsOf,
+  shanghaiDateTime,
+  STATUS_LABELS,
+  windowOf,
+} from './grants-forms';
+import { assignmentsOf, reviewersOfFoundation } from './grants-queries';
+import { hintFor } from './messages';
+import { findEntityByCode } from './queries';
+import { METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -102,6 +131,726 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
         if (isDomainError(error) && error.code === 'already_reviewed') failure.message = '您已经提交过评审（或已声明回避），不能再评分。';
         else if (isDomainError(error) && error.code === 'invalid_request') failure.message = '每一项评分标准都要打分（0 到 5 分）。';
         await showReview(req, res, id, 'scores', values, failure);
+      }
+    }),
+  );
+
+  publicGrantPages(router, web);
+  managerPages(router, web, csrf);
+  reviewerListPage(router, web);
+  applicantPages(router, web, csrf);
+}
+
+type Csrf = ReturnType<typeof requireCsrf>;
+type Values = Record<string, unknown>;
+type RoundView = Awaited<ReturnType<typeof grants.getRound>>;
+type ApplicationView = Awaited<ReturnType<typeof grants.getApplication>>;
+
+interface Failure {
+  message?: string;
+  errors?: FieldErrors;
+  status?: number;
+}
+
+const INVALID = '有几处需要修改，请看下面标红的地方。';
+
+/** One-shot notices of the grant pages (?ok=…), in the page frame's flash slot. */
+const GRANT_FLASHES: Record<string, string> = {
+  round_created: '资助轮次已创建。',
+  reviewers_assigned: '评审已指派。',
+  decided: '决定已保存。',
+  disbursed: '已拨付，记账凭证已生成。',
+  refunded: '退款已登记。',
+  grant_closed: '已结项。',
+  saved: '草稿已保存。',
+  submitted: '申请已提交，请等待基金会评审。',
+  withdrawn: '申请已撤回。',
+  reported: '报告已提交。',
+};
+
+function flashOf(req: Request): string | null {
+  return GRANT_FLASHES[typeof req.query.ok === 'string' ? req.query.ok : ''] ?? null;
+}
+
+function uuidOr404(value: unknown, what = 'Record'): string {
+  const id = String(value ?? '');
+  if (!UUID.test(id)) throw new DomainError('not_found', `${what} not found.`);
+  return id;
+}
+
+const FORM_KEY = /^[0-9a-f]{32}$/;
+
+function newFormKey(): string {
+  return crypto.randomBytes(16).toString('hex');
+}
+
+/** A double-tapped disbursement posts once: the form's key becomes the Idempotency-Key. */
+function idempotencyKeyOf(value: unknown): string | undefined {
+  const key = textOf(value);
+  return FORM_KEY.test(key) ? `web-grant-${key}` : undefined;
+}
+
+/** Field hints keyed by the command's field names, renamed to the form's inputs. */
+function renamed(errors: FieldErrors, names: Record<string, string>): FieldErrors {
+  const result: FieldErrors = {};
+  for (const [field, hint] of Object.entries(errors)) {
+    const name = names[field] ?? field;
+    result[name] ??= names[field] ? hintFor(name) : hint;
+  }
+  return result;
+}
+
+/** A whole-number field typed perhaps in full-width digits; anything else stays text for the schema to refuse. */
+function wholeNumberOf(text: string): number | string {
+  const ascii = text.normalize('NFKC').trim();
+  return /^\d{1,4}$/.test(ascii) ? Number.parseInt(ascii, 10) : ascii;
+}
+
+function weightOf(text: string): number | string {
+  const ascii = text.normalize('NFKC').trim();
+  return /^\d{1,4}(?:\.\d{1,2})?$/.test(ascii) ? Number.parseFloat(ascii) : ascii;
+}
+
+function roundRow(round: RoundView, now: Date) {
+  return {
+    ...round,
+    state: roundState(round, now),
+    firstDay: round.opensAt ? firstDayOf(round.opensAt) : '',
+    lastDay: round.closesAt ? lastDayOf(round.closesAt) : '',
+  };
+}
+
+async function foundationByCode(web: Web, code: unknown): Promise<EntityRow> {
+  const text = String(code ?? '');
+  const entity = /^[A-Za-z0-9_-]{1,40}$/.test(text) ? await findEntityByCode(web.db, text) : undefined;
+  if (!entity || entity.kind !== 'foundation') throw new DomainError('not_found', 'Foundation not found.');
+  return entity;
+}
+
+/** The service records a few notes of its own in English; people read them in Chinese. */
+const NOTE_LABELS: Record<string, string> = { 'first disbursement': '首笔拨款', 'final report filed': '已交结项报告' };
+
+function historyNote(note: string | null): string | null {
+  return note === null ? null : (NOTE_LABELS[note] ?? note);
+}
+
+const labels = { status: STATUS_LABELS, condition: CONDITION_LABELS, reportKind: REPORT_KIND_LABELS, method: METHOD_LABELS };
+
+// Public: where the foundation's money goes
+
+function publicGrantPages(router: Router, web: Web): void {
+  router.get(
+    '/e/:code/rounds',
+    page(async (req, res) => {
+      const entity = await foundationByCode(web, req.params.code);
+      const { items } = await grants.listRounds(web.db, { entityId: entity.id, limit: 500 }, web.clock);
+      const now = web.clock.now();
+      web.render(req, res, 'grants-public-rounds', `${entity.name} · 公益创投`, { entity, rounds: items.slice().reverse().map((round) => roundRow(round, now)) });
+    }),
+  );
+
+  router.get(
+    '/e/:code/rounds/:id',
+    page(async (req, res) => {
+      const entity = await foundationByCode(web, req.params.code);
+      const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
+      if (round.entityId !== entity.id) throw new DomainError('not_found', 'Round not found.');
+      const { grants: awarded } = await grants.threeSixtyGiving(web.db, round.id);
+      web.render(req, res, 'grants-public-round', round.title, { entity, round: roundRow(round, web.clock.now()), awarded });
+    }),
+  );
+}
+
+// Grant manager (项目部)
+
+function managerPages(router: Router, web: Web, csrf: Csrf): void {
+  const baseOf = (entity: EntityRow) => `/app/g/${encodeURIComponent(entity.code)}`;
+
+  router.get(
+    '/app/g/:code',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['grant_manager']);
+      const { items } = await grants.listRounds(web.db, { entityId: entity.id, limit: 500 }, web.clock);
+      const now = web.clock.now();
+      web.render(req, res, 'grants-manager-rounds', `${entity.name} · 资助轮次`, { entity, base: baseOf(entity), rounds: items.slice().reverse().map((round) => roundRow(round, now)) }, { flash: flashOf(req) });
+    }),
+  );
+
+  // Create a round
+
+  const RUBRIC_FIELDS = ['rubricKey', 'rubricLabel', 'rubricWeight'];
+
+  async function showRoundForm(req: Request, res: Response, entity: EntityRow, values: Values, failure: Failure = {}) {
+    const funds = (await ledger.listFunds(web.db, actorOf(req), entity.id)).items;
+    web.render(req, res, 'grants-round-form', '新建资助轮次', { entity, base: baseOf(entity), funds, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/g/:code/rounds/new',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['grant_manager']);
+      const day = today(web.clock);
+      await showRoundForm(req, res, entity, {
+        opensOn: day,
+        closesOn: '',
+        minReviews: '2',
+        fundCode: 'GENERAL',
+        rubric: [
+          { rubricKey: 'impact', rubricLabel: '社区影响', rubricWeight: '2' },
+          { rubricKey: 'feasibility', rubricLabel: '可行性', rubricWeight: '1' },
+          { rubricKey: 'budget_fit', rubricLabel: '预算合理', rubricWeight: '1' },
+        ],
+      });
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/rounds/new',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['grant_manager']);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const rubric = rowsOf(body, RUBRIC_FIELDS);
+      const values: Values = {
+        title: textOf(body.title),
+        description: textOf(body.description),
+        budget: textOf(body.budget),
+        fundCode: textOf(body.fundCode) || 'GENERAL',
+        opensOn: textOf(body.opensOn),
+        closesOn: textOf(body.closesOn),
+        minReviews: textOf(body.minReviews),
+        rubric,
+      };
+      if (isChecked(body.addRow)) return showRoundForm(req, res, entity, { ...values, rubric: [...rubric, { rubricKey: '', rubricLabel: '', rubricWeight: '1' }] });
+      const window = windowOf(normaliseDate(values.opensOn as string), normaliseDate(values.closesOn as string));
+      const parsed = CreateRoundCommand.safeParse({
+        entityId: entity.id,
+        title: values.title,
+        description: values.description,
+        budget: normaliseAmount(values.budget as string) ?? values.budget,
+        fundCode: values.fundCode,
+        opensAt: window.opensAt ?? values.opensOn,
+        closesAt: window.closesAt ?? values.closesOn,
+        // A blank key gets a plain one: the key only names the criterion inside the round.
+        rubric: rubric.map((row, index) => ({ key: row.rubricKey || `c${index + 1}`, label: row.rubricLabel, weight: weightOf(row.rubricWeight) })),
+        minReviews: wholeNumberOf(values.minReviews as string),
+      });
+      if (!parsed.success) {
+        const errors = fieldErrorsOf(parsed.error, { opensAt: 'opensOn', closesAt: 'closesOn' });
+        // The schema checks the order of the days only once every field reads; say it now too.
+        if (window.opensAt && window.closesAt && window.closesAt <= window.opensAt) errors.closesOn ??= hintFor('closesOn');
+        return showRoundForm(req, res, entity, values, { message: INVALID, errors, status: 400 });
+      }
+      try {
+        const round = await grants.createRound(web.db, actorOf(req), parsed.data, web.clock);
+        res.redirect(303, `${baseOf(entity)}/rounds/${round.id}?ok=round_created`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure) throw error;
+        await showRoundForm(req, res, entity, values, failure);
+      }
+    }),
+  );
+
+  // A round's applications
+
+  router.get(
+    '/app/g/:code/rounds/:id',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['grant_manager']);
+      const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
+      if (round.entityId !== entity.id) throw new DomainError('not_found', 'Round not found.');
+      const { items } = await grants.listRoundApplications(web.db, actorOf(req), round.id, { limit: 500 });
+      web.render(req, res, 'grants-manager-round', round.title, { entity, base: baseOf(entity), round: roundRow(round, web.clock.now()), applications: items, labels }, { flash: flashOf(req) });
+    }),
+  );
+
+  // One application: reviewers, decision, money, close
+
+  type FormName = 'reviewers' | 'decision' | 'disburse' | 'refund' | 'close';
+
+  async function showApplication(req: Request, res: Response, entity: EntityRow, id: string, typed: { form?: FormName; values?: Values } & Failure = {}) {
+    const actor = actorOf(req);
+    const application = await grants.getApplication(web.db, actor, id);
+    if (application.entityId !== entity.id) throw new DomainError('not_found', 'Application not found.');
+    const round = await grants.getRound(web.db, application.roundId, web.clock);
+    const reviewers = await reviewersOfFoundation(web.db, entity.id);
+    const assigned = new Set((application.reviewers ?? []).map((reviewer) => reviewer.userId));
+    const payable = nextPayable(application.tranches, application.disbursed, application.reports);
+    const day = today(web.clock);
+    const forms: Record<FormName, { values: Values; errors: FieldErrors; message: string | null }> = {
+      reviewers: { values: { userIds: [...assigned] }, errors: {}, message: null },
+      decision: {
+        values: { decision: 'approved', awardAmount: application.requestedAmount, tranches: [{ trancheAmount: application.requestedAmount, trancheCondition: 'on_signing' }], rejectReason: '' },
+        errors: {},
+        message: null,
+      },
+      disburse: { values: { disburseAmount: payable?.amount ?? '', disburseDate: day, method: 'bank', formKey: newFormKey() }, errors: {}, message: null },
+      refund: { values: { refundAmount: '', refundDate: day, formKey: newFormKey() }, errors: {}, message: null },
+      close: { values: { note: '' }, errors: {}, message: null },
+    };
+    if (typed.form) forms[typed.form] = { values: { ...forms[typed.form].values, ...typed.values }, errors: typed.errors ?? {}, message: typed.message ?? null };
+    const held = D(application.disbursed).minus(application.refunded);
+    const finalReport = application.reports.find((report) => report.kind === 'final') ?? null;
+    web.render(
+      req,
+      res,
+      'grants-manager-application',
+      application.title,
+      {
+        entity,
+        base: baseOf(entity),
+        application: { ...application, history: application.history.map((step) => ({ ...step, note: historyNote(step.note) })) },
+        round,
+        reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
+        counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,
+        payable,
+        held: formatMoney(held),
+        settled: finalReport ? held.eq(finalReport.spent) : false,
+        finalReport,
+        forms,
+        openForm: typed.form ?? null,
+        conditions: TRANCHE_CONDITIONS.map((value) => ({ value, label: CONDITION_LABELS[value] })),
+        labels,
+        when: shanghaiDateTime,
+      },
+      { status: typed.status, flash: flashOf(req) },
+    );
+  }
+
+  /** The manager's entity and the application id, checked before any form is read. */
+  async function target(req: Request) {
+    return { entity: await entityFor(web, req, ['grant_manager']), id: uuidOr404(req.params.id, 'Application') };
+  }
+
+  /** Runs a command; on a refusal the page comes back with the form as typed and the reason. */
+  async function attempt(req: Request, res: Response, entity: EntityRow, id: string, form: FormName, values: Values, names: Record<string, string>, run: () => Promise<string>) {
+    try {
+      const ok = await run();
+      res.redirect(303, `${baseOf(entity)}/applications/${id}?ok=${ok}`);
+    } catch (error) {
+      const failure = formFailure(error);
+      if (!failure || failure.status === 404) throw error;
+      await showApplication(req, res, entity, id, { form, values, message: failure.message, errors: renamed(failure.errors, names), status: failure.status });
+    }
+  }
+
+  router.get(
+    '/app/g/:code/applications/:id',
+    requireLogin,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      await showApplication(req, res, entity, id);
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/applications/:id/reviewers',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      const userIds = listOf(req.body?.userIds).filter((value) => value !== '');
+      const values = { userIds };
+      if (userIds.length === 0 || userIds.some((value) => !UUID.test(value))) {
+        return showApplication(req, res, entity, id, { form: 'reviewers', values, message: '请至少勾选一位评审。', errors: { userIds: hintFor('userIds') }, status: 400 });
+      }
+      await attempt(req, res, entity, id, 'reviewers', values, {}, async () => {
+        await grants.assignReviewers(web.db, actorOf(req), id, { userIds });
+        return 'reviewers_assigned';
+      });
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/applications/:id/decision',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const tranches = rowsOf(body, ['trancheAmount', 'trancheCondition']).filter((row) => row.trancheAmount !== '');
+      const values: Values = { decision: textOf(body.decision), awardAmount: textOf(body.awardAmount), tranches, rejectReason: textOf(body.rejectReason) };
+      if (isChecked(body.addRow)) {
+        return showApplication(req, res, entity, id, { form: 'decision', values: { ...values, tranches: [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report' }] } });
+      }
+      const parsed = DecisionCommand.safeParse(
+        values.decision === 'rejected'
+          ? { decision: 'rejected', reason: values.rejectReason || undefined }
+          : {
+              decision: values.decision || undefined,
+              amount: values.awardAmount ? (normaliseAmount(values.awardAmount as string) ?? values.awardAmount) : undefined,
+              tranches: tranches.length > 0 ? tranches.map((row) => ({ amount: normaliseAmount(row.trancheAmount) ?? row.trancheAmount, condition: row.trancheCondition || undefined })) : undefined,
+              reason: values.rejectReason || undefined,
+            },
+      );
+      const names = { amount: 'awardAmount', reason: 'rejectReason' };
+      if (!parsed.success) {
+        return showApplication(req, res, entity, id, { form: 'decision', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
+      }
+      await attempt(req, res, entity, id, 'decision', values, names, async () => {
+        await grants.decide(web.db, actorOf(req), id, parsed.data, web.clock);
+        return 'decided';
+      });
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/applications/:id/disburse',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const values: Values = { disburseAmount: textOf(body.disburseAmount), disburseDate: textOf(body.disburseDate), method: textOf(body.method), formKey: textOf(body.formKey) || newFormKey() };
+      const names = { amount: 'disburseAmount', date: 'disburseDate' };
+      const parsed = DisburseCommand.safeParse({
+        amount: normaliseAmount(values.disburseAmount as string) ?? values.disburseAmount,
+        date: normaliseDate(values.disburseDate as string) ?? values.disburseDate,
+        method: values.method || undefined,
+      });
+      if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
+      await attempt(req, res, entity, id, 'disburse', values, names, async () => {
+        await grants.disburse(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
+        return 'disbursed';
+      });
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/applications/:id/refund',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const values: Values = { refundAmount: textOf(body.refundAmount), refundDate: textOf(body.refundDate), formKey: textOf(body.formKey) || newFormKey() };
+      const names = { amount: 'refundAmount', date: 'refundDate' };
+      const parsed = RefundCommand.safeParse({
+        amount: normaliseAmount(values.refundAmount as string) ?? values.refundAmount,
+        date: normaliseDate(values.refundDate as string) ?? values.refundDate,
+      });
+      if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
+      await attempt(req, res, entity, id, 'refund', values, names, async () => {
+        await grants.refund(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
+        return 'refunded';
+      });
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/applications/:id/close',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      const note = textOf(req.body?.note);
+      if (note.length > 1000) return showApplication(req, res, entity, id, { form: 'close', values: { note }, message: INVALID, errors: { note: hintFor('note') }, status: 400 });
+      await attempt(req, res, entity, id, 'close', { note }, {}, async () => {
+        await grants.closeGrant(web.db, actorOf(req), id, note || undefined);
+        return 'grant_closed';
+      });
+    }),
+  );
+}
+
+// Reviewer (评审)
+
+function reviewerListPage(router: Router, web: Web): void {
+  router.get(
+    '/app/reviews',
+    requireLogin,
+    page(async (req, res) => {
+      const rows = await assignmentsOf(web.db, actorOf(req).userId);
+      const items = rows.map((row) => ({
+        id: row.application_id,
+        title: row.title,
+        organization: row.organization,
+        roundTitle: row.round_title,
+        entityName: row.entity_name,
+        recused: row.conflict_of_interest === true,
+        reviewed: row.reviewed_at !== null,
+        // Once the decision is made an unanswered assignment can no longer be reviewed.
+        open: row.status === 'under_review',
+      }));
+      web.render(req, res, 'grants-reviews', '我的评审任务', { pending: items.filter((item) => !item.reviewed && item.open), done: items.filter((item) => item.reviewed || !item.open) });
+    }),
+  );
+}
+
+// Applicant (申请人)
+
+const BUDGET_FIELDS = ['budgetItem', 'budgetAmount'];
+const APPLICATION_FIELDS = ['title', 'organization', 'contact', 'summary', 'requestedAmount', 'beneficiaries', 'stationEntityId'];
+
+function applicantPages(router: Router, web: Web, csrf: Csrf): void {
+  const stations = async () => (await ledger.listPublicEntities(web.db)).items.filter((entity) => entity.kind === 'station');
+
+  router.get(
+    '/app/applications',
+    requireLogin,
+    page(async (req, res) => {
+      const actor = actorOf(req);
+      const { items } = await grants.listMyApplications(web.db, actor, { limit: 500 });
+      const entities = new Map((await ledger.listPublicEntities(web.db)).items.map((entity) => [entity.id, entity.name]));
+      const { items: rounds } = await grants.listRounds(web.db, { limit: 500 }, web.clock);
+      const now = web.clock.now();
+      web.render(
+        req,
+        res,
+        'grants-my-applications',
+        '我的申请',
+        {
+          applications: items.slice().reverse(),
+          openRounds: rounds.filter((round) => round.open).map((round) => ({ ...roundRow(round, now), foundation: entities.get(round.entityId) ?? '' })),
+          canApply: hasRole(actor, 'applicant'),
+          labels,
+        },
+        { flash: flashOf(req) },
+      );
+    }),
+  );
+
+  async function showForm(req: Request, res: Response, target: { round: RoundView; applicationId: string | null }, values: Values, failure: Failure = {}) {
+    web.render(
+      req,
+      res,
+      'grants-application-form',
+      target.applicationId ? '修改申请' : '填写申请',
+      { round: roundRow(target.round, web.clock.now()), applicationId: target.applicationId, stations: await stations(), values, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { status: failure.status },
+    );
+  }
+
+  function typedApplication(body: Record<string, unknown>): Values {
+    const values: Values = {};
+    for (const field of APPLICATION_FIELDS) values[field] = textOf(body[field]);
+    values.budgetLines = rowsOf(body, BUDGET_FIELDS);
+    return values;
+  }
+
+  function commandOf(values: Values) {
+    const lines = values.budgetLines as Record<string, string>[];
+    return {
+      title: values.title,
+      organization: values.organization,
+      contact: values.contact,
+      summary: values.summary,
+      requestedAmount: normaliseAmount(values.requestedAmount as string) ?? values.requestedAmount,
+      budgetLines: lines.map((row) => ({ item: row.budgetItem, amount: normaliseAmount(row.budgetAmount) ?? row.budgetAmount })),
+      beneficiaries: values.beneficiaries || null,
+      stationEntityId: values.stationEntityId || null,
+    };
+  }
+
+  const withBlankRow = (values: Values): Values => ({ ...values, budgetLines: [...(values.budgetLines as unknown[]), { budgetItem: '', budgetAmount: '' }] });
+
+  /**
+   * Saves (creating the draft first when there is none) and, when asked, submits. A refused
+   * submit shows the saved draft's form again with the reason, so nothing typed is lost.
+   */
+  async function save(req: Request, res: Response, round: RoundView, applicationId: string | null) {
+    const body = (req.body ?? {}) as Record<string, unknown>;
+    const values = typedApplication(body);
+    if (isChecked(body.addRow)) return showForm(req, res, { round, applicationId }, withBlankRow(values));
+    const actor = actorOf(req);
+    const parsed = (applicationId ? UpdateApplicationCommand : CreateApplicationCommand).safeParse(commandOf(values));
+    if (!parsed.success) {
+      return showForm(req, res, { round, applicationId }, values, { message: INVALID, errors: fieldErrorsOf(parsed.error, { budgetLines: 'budgetLines' }), status: 400 });
+    }
+    let id = applicationId;
+    try {
+      if (id) await grants.updateApplication(web.db, actor, id, parsed.data);
+      else id = (await grants.createApplication(web.db, actor, round.id, parsed.data as CreateApplicationCommand, web.clock)).id;
+    } catch (error) {
+      const failure = formFailure(error);
+      if (!failure || failure.status === 404) throw error;
+      return showForm(req, res, { round, applicationId }, values, failure);
+    }
+    if (textOf(body.then) !== 'submit') return res.redirect(303, `/app/applications/${id}?ok=saved`);
+    try {
+      await grants.submitApplication(web.db, actor, id, web.clock);
+      res.redirect(303, `/app/applications/${id}?ok=submitted`);
+    } catch (error) {
+      const failure = formFailure(error);
+      if (!failure || failure.status === 404) throw error;
+      const errors = renamed(failure.errors, {});
+      await showForm(req, res, { round, applicationId: id }, values, { ...failure, message: `草稿已保存，但还没有提交：${failure.message}`, errors });
+    }
+  }
+
+  router.get(
+    '/app/rounds/:id/apply',
+    requireLogin,
+    page(async (req, res) => {
+      const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
+      await showForm(req, res, { round, applicationId: null }, { budgetLines: [{ budgetItem: '', budgetAmount: '' }, { budgetItem: '', budgetAmount: '' }] });
+    }),
+  );
+
+  router.post(
+    '/app/rounds/:id/apply',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
+      await save(req, res, round, null);
+    }),
+  );
+
+  /** The caller's own application; staff who open the applicant's address go to their own page. */
+  async function own(req: Request, res: Response): Promise<ApplicationView | null> {
+    const actor = actorOf(req);
+    const application = await grants.getApplication(web.db, actor, uuidOr404(req.params.id, 'Application'));
+    if (application.applicantId === actor.userId) return application;
+    if (hasRole(actor, 'grant_manager', application.entityId)) {
+      const entity = await ledger.getEntity(web.db, application.entityId);
+      res.redirect(303, `/app/g/${encodeURIComponent(entity.code)}/applications/${application.id}`);
+      return null;
+    }
+    throw new DomainError('not_found', 'Application not found.');
+  }
+
+  async function showOwn(req: Request, res: Response, application: ApplicationView, failure: Failure = {}) {
+    const actor = actorOf(req);
+    const round = await grants.getRound(web.db, application.roundId, web.clock);
+    web.render(
+      req,
+      res,
+      'grants-my-application',
+      application.title,
+      {
+        application,
+        round: roundRow(round, web.clock.now()),
+        // The applicant sees who acted only as "you" or "the foundation": reviewers stay anonymous.
+        history: application.history.map((step) => ({ ...step, note: historyNote(step.note), who: step.by === actor.userId ? '您' : '基金会' })),
+        reviewsArrived: application.reviews.length,
+        labels,
+        when: shanghaiDateTime,
+        message: failure.message ?? null,
+        errors: failure.errors ?? {},
+      },
+      { status: failure.status, flash: flashOf(req) },
+    );
+  }
+
+  router.get(
+    '/app/applications/:id',
+    requireLogin,
+    page(async (req, res) => {
+      const application = await own(req, res);
+      if (application) await showOwn(req, res, application);
+    }),
+  );
+
+  function draftValues(application: ApplicationView): Values {
+    return {
+      title: application.title,
+      organization: application.organization,
+      contact: application.contact,
+      summary: application.summary,
+      requestedAmount: application.requestedAmount,
+      beneficiaries: application.beneficiaries ?? '',
+      stationEntityId: application.stationEntityId ?? '',
+      budgetLines: application.budgetLines.map((line) => ({ budgetItem: line.item, budgetAmount: line.amount })),
+    };
+  }
+
+  router.get(
+    '/app/applications/:id/edit',
+    requireLogin,
+    page(async (req, res) => {
+      const application = await own(req, res);
+      if (!application) return;
+      if (application.status !== 'draft') return res.redirect(303, `/app/applications/${application.id}`);
+      const round = await grants.getRound(web.db, application.roundId, web.clock);
+      await showForm(req, res, { round, applicationId: application.id }, draftValues(application));
+    }),
+  );
+
+  router.post(
+    '/app/applications/:id/edit',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const application = await own(req, res);
+      if (!application) return;
+      const round = await grants.getRound(web.db, application.roundId, web.clock);
+      await save(req, res, round, application.id);
+    }),
+  );
+
+  const workflow = (action: 'submit' | 'withdraw') =>
+    page(async (req, res) => {
+      const application = await own(req, res);
+      if (!application) return;
+      const actor = actorOf(req);
+      try {
+        if (action === 'submit') await grants.submitApplication(web.db, actor, application.id, web.clock);
+        else await grants.withdrawApplication(web.db, actor, application.id, textOf(req.body?.note).slice(0, 1000) || undefined);
+        res.redirect(303, `/app/applications/${application.id}?ok=${action === 'submit' ? 'submitted' : 'withdrawn'}`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure || failure.status === 404) throw error;
+        await showOwn(req, res, application, failure);
+      }
+    });
+
+  router.post('/app/applications/:id/submit', requireLogin, csrf, workflow('submit'));
+  router.post('/app/applications/:id/withdraw', requireLogin, csrf, workflow('withdraw'));
+
+  // Reports
+
+  async function showReport(req: Request, res: Response, application: ApplicationView, values: Values, failure: Failure = {}) {
+    web.render(req, res, 'grants-report-form', '提交项目报告', { application, values, errors: failure.errors ?? {}, message: failure.message ?? null, labels }, { status: failure.status });
+  }
+
+  router.get(
+    '/app/applications/:id/report',
+    requireLogin,
+    page(async (req, res) => {
+      const application = await own(req, res);
+      if (!application) return;
+      const kind = application.status === 'active' && req.query.kind === 'final' ? 'final' : 'progress';
+      await showReport(req, res, application, { kind, narrative: '', spent: '', lines: application.budgetLines.map((line) => ({ item: line.item, budget: line.amount, spent: '' })) });
+    }),
+  );
+
+  router.post(
+    '/app/applications/:id/report',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const application = await own(req, res);
+      if (!application) return;
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      const typedSpent = listOf(body.lineSpent);
+      const lines = application.budgetLines.map((line, index) => ({ item: line.item, budget: line.amount, spent: typedSpent[index] ?? '' }));
+      const values: Values = { kind: textOf(body.kind), narrative: textOf(body.narrative), spent: textOf(body.spent), lines };
+      const filled = lines.filter((line) => line.spent !== '').map((line) => ({ item: line.item, spent: normaliseAmount(line.spent) ?? line.spent }));
+      const readable = filled.every((line) => normaliseAmount(line.spent) !== null);
+      // With the lines filled in and the total left blank, the total is their sum: it is what was typed.
+      const spent = values.spent ? (normaliseAmount(values.spent as string) ?? values.spent) : filled.length > 0 && readable ? formatMoney(sumMoney(filled.map((line) => line.spent))) : '';
+      const parsed = FileReportCommand.safeParse({ kind: values.kind || undefined, narrative: values.narrative, spent, lines: filled.length > 0 ? filled : undefined });
+      if (!parsed.success) {
+        const errors = fieldErrorsOf(parsed.error);
+        for (const key of Object.keys(errors)) {
+          const match = /^lines_(\d+)_spent$/.exec(key);
+          if (match) errors[`lineSpent_${lines.findIndex((line) => line.item === filled[Number.parseInt(match[1], 10)]?.item)}`] = hintFor('spent');
+        }
+        return showReport(req, res, application, values, { message: INVALID, errors, status: 400 });
+      }
+      try {
+        await grants.fileReport(web.db, actorOf(req), application.id, parsed.data);
+        res.redirect(303, `/app/applications/${application.id}?ok=reported`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure || failure.status === 404) throw error;
+        await showReport(req, res, application, values, failure);
       }
     }),
   );

@@ -61,6 +61,46 @@ export function sentenceFor(error: DomainError): string {
       return '已经有一条相同的记录了。';
     case 'invalid_request':
       return '有几处需要修改，请看下面标红的地方。';
+    case 'round_budget_exceeded': {
+      const remaining = typeof error.extra.remaining === 'string' ? `：只剩 ¥${error.extra.remaining}` : '';
+      return `这一轮的预算不够了${remaining}。请减少批准金额，或先调整其他项目。`;
+    }
+    case 'disbursement_exceeds_award': {
+      const remaining = typeof error.extra.remaining === 'string' ? `还可拨付 ¥${error.extra.remaining}，` : '';
+      return `拨付总额不能超过批准金额：${remaining}请核对金额。`;
+    }
+    case 'tranche_condition_unmet': {
+      const releasable = typeof error.extra.releasable === 'string' ? `现在只能拨付 ¥${error.extra.releasable}；` : '';
+      return `${releasable}下一笔款要等申请方交了相应的报告才能拨付。`;
+    }
+    case 'refund_exceeds_disbursed': {
+      const refundable = typeof error.extra.refundable === 'string' ? `最多只能退回 ¥${error.extra.refundable}` : '退回金额太多了';
+      return `${refundable}（已拨付减去已退回的部分）。`;
+    }
+    case 'not_enough_reviews':
+      return '评审意见还不够（回避的不算），暂时不能作出决定。请等评审完成。';
+    case 'already_reviewed':
+      return '您已经提交过评审（或已声明回避），不能再次提交。';
+    case 'award_exceeds_request':
+      return '批准金额不能超过申请金额。';
+    case 'tranches_mismatch':
+      return '各期拨款加起来要等于批准金额，请核对每一期的金额。';
+    case 'budget_lines_mismatch':
+      return '预算明细加起来要等于申请金额，请核对预算明细或申请金额。';
+    case 'round_not_open':
+      return '这一轮不在申报时间内，现在不能提交申请。';
+    case 'grant_not_settled':
+      return '账还没有对上：申请方手上的资助款和结项报告里的支出不一样。请先登记退款，或填写说明后再结项。';
+    case 'not_a_reviewer':
+      return '只能指派本基金会的评审，且不能是申请人本人。';
+    case 'not_a_foundation':
+      return '只有社区基金会可以发起资助轮次。';
+    case 'unknown_station':
+      return '找不到所选的公益站，请重新选择。';
+    case 'unknown_budget_line':
+      return '报告里的支出要对应申请时的预算明细。';
+    case 'report_lines_mismatch':
+      return '各预算明细的支出加起来要等于总支出，请核对。';
     default:
       return '操作没有成功，请稍后再试。';
   }
@@ -94,6 +134,39 @@ export const FIELD_HINTS: Record<string, string> = {
   password: '请填写密码。',
   file: '只能上传 JPEG、PNG 照片或 PDF 文件，且不超过 5 MB。',
   hash: '请粘贴报告的编号或 SHA-256 校验码。',
+  title: '请填写名称（最多 200 字）。',
+  description: '请写一段说明（最多 5000 字）。',
+  budget: '请填写大于零的预算金额，例如 50000。',
+  opensOn: '请选择开始申报的日期，例如 2026-03-01。',
+  closesOn: '请选择申报截止日期，要晚于开始日期。',
+  rubric: '请至少填一项评分标准；每项的代码不能重复。',
+  'rubric.key': '代码用小写英文字母开头，可含数字和下划线，例如 impact。',
+  'rubric.label': '请填写这项标准的名称。',
+  'rubric.weight': '权重请填大于零的数字，例如 1 或 2。',
+  minReviews: '请填写 1 到 20 之间的整数。',
+  organization: '请填写申请单位或团队名称。',
+  contact: '请填写联系人和联系方式。',
+  summary: '请简要说明项目内容（最多 5000 字）。',
+  beneficiaries: '受益人群说明太长了（最多 2000 字）。',
+  requestedAmount: '请填写大于零的申请金额，例如 1000。',
+  budgetLines: '请至少填一行预算明细，每行写明用途和金额，用途不能重复。',
+  'budgetLines.item': '请写明这一行的用途。',
+  'budgetLines.amount': '请填写大于零的金额，例如 600。',
+  stationEntityId: '请重新选择公益站。',
+  userIds: '请至少勾选一位评审。',
+  decision: '请选择批准还是不批准。',
+  awardAmount: '请填写大于零的批准金额，例如 1000。',
+  tranches: '请填写每期拨款的金额和条件，加起来等于批准金额。',
+  'tranches.amount': '请填写大于零的金额。',
+  'tranches.condition': '请选择拨付条件。',
+  rejectReason: '不批准时请写明原因。',
+  disburseAmount: '请填写大于零的拨付金额，例如 500。',
+  disburseDate: '请填写拨付日期，例如 2026-03-05。',
+  refundAmount: '请填写大于零的退回金额。',
+  refundDate: '请填写退款日期，例如 2026-03-05。',
+  narrative: '请写一写项目做了什么（最多 10000 字）。',
+  spent: '请填写已花的金额，例如 800（没花可填 0）。',
+  lines: '各预算明细的支出加起来要等于总支出。',
 };
 
 export function hintFor(field: string): string {

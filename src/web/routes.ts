@@ -57,8 +57,14 @@ export function webRouter(deps: WebDeps): Router {
         const entity = await ledger.getEntity(deps.db, entityId);
         const roles = actor.roles.filter((grant) => grant.entityId === entityId).map((grant) => grant.role);
         const bookRole = roles.includes('treasurer') || roles.includes('supervisor');
-        places.push({ name: entity.name, roles: roles.map((role) => ROLE_LABELS[role]).join('、'), href: bookRole ? `/app/e/${encodeURIComponent(entity.code)}` : `/e/${encodeURIComponent(entity.code)}` });
+        const code = encodeURIComponent(entity.code);
+        // Each kind of work gets its own tile: the books, the grant rounds, the reviews.
+        if (bookRole) places.push({ name: entity.name, roles: roles.filter((role) => role === 'treasurer' || role === 'supervisor').map((role) => ROLE_LABELS[role]).join('、'), href: `/app/e/${code}` });
+        if (roles.includes('grant_manager')) places.push({ name: `${entity.name} · 资助项目`, roles: ROLE_LABELS.grant_manager, href: `/app/g/${code}` });
+        if (roles.includes('reviewer')) places.push({ name: `${entity.name} · 评审任务`, roles: ROLE_LABELS.reviewer, href: '/app/reviews' });
+        if (!bookRole && !roles.includes('grant_manager') && !roles.includes('reviewer')) places.push({ name: entity.name, roles: roles.map((role) => ROLE_LABELS[role]).join('、'), href: `/e/${code}` });
       }
+      if (actor.roles.some((grant) => grant.role === 'applicant')) places.push({ name: '我的资助申请', roles: ROLE_LABELS.applicant, href: '/app/applications' });
       if (places.length === 1) return res.redirect(303, places[0].href);
       web.render(req, res, 'app-home', '我的工作', { places });
     }),

@@ -1,0 +1,139 @@
+/**
+ * Form reading and wording for the grant pages: repeated rows (rubric criteria, budget lines,
+ * tranches) read from parallel form fields, a round's window from two calendar days in
+ * Asia/Shanghai, the next payable tranche as a suggestion, and the Chinese labels of states
+ * and conditions. It normalises and suggests only; the grants service decides every rule.
+ */
+import type { ZodError } from 'zod';
+import { addDays } from '../shared/dates';
+import { shanghaiDate } from '../shared/clock';
+import { D, formatMoney, ZERO } from '../shared/money';
+import { conditionMet } from '../grants/state';
+import type { TrancheCondition } from '../grants/schemas';
+import { textOf } from './forms';
+import { hintFor } from './messages';
+import type { FieldErrors } from './context';
+
+export const STATUS_LABELS: Record<string, string> = {
+  draft: '草稿',
+  submitted: '已提交',
+  under_review: '评审中',
+  approved: '已批准',
+  rejected: '未获批',
+  active: '执行中',
+  reporting: '结项报告中',
+  closed: '已结项',
+  withdrawn: '已撤回',
+};
+
+export const CONDITION_LABELS: Record<TrancheCondition, string> = {
+  on_signing: '签约后拨付',
+  after_progress_report: '中期报告后拨付',
+  after_final_report: '结项报告后拨付',
+};
+
+export const REPORT_KIND_LABELS: Record<string, string> = { progress: '中期报告', final: '结项报告' };
+
+/** A repeated form field as a list of trimmed texts (one value is a list of one). */
+export function listOf(value: unknown): string[] {
+  if (Array.isArray(value)) return value.map((item) => textOf(item));
+  if (value === undefined || value === null) return [];
+  return [textOf(value)];
+}
+
+/** Rows from parallel fields (`budgetItem`, `budgetAmount`…), fully blank rows left out. */
+export function rowsOf(body: Record<string, unknown>, fields: string[]): Record<string, string>[] {
+  const columns = fields.map((field) => listOf(body[field]));
+  const count = Math.max(0, ...columns.map((column) => column.length));
+  const rows: Record<string, string>[] = [];
+  for (let index = 0; index < count; index += 1) {
+    const row: Record<string, string> = {};
+    fields.forEach((field, column) => {
+      row[field] = columns[column][index] ?? '';
+    });
+    if (fields.some((field) => row[field] !== '')) rows.push(row);
+  }
+  return rows;
+}
+
+/**
+ * A round's window from the days a manager picks: it opens at the start of the first day and
+ * closes at the end of the last (the next day's 00:00), both in Shanghai time, so "申报截止
+ * 3月31日" means the whole of the 31st.
+ */
+export function windowOf(opensOn: string | null, closesOn: string | null): { opensAt: string | null; closesAt: string | null } {
+  return {
+    opensAt: opensOn ? `${opensOn}T00:00:00+08:00` : null,
+    closesAt: closesOn ? `${addDays(closesOn, 1)}T00:00:00+08:00` : null,
+  };
+}
+
+/** The last day a window includes (its end is exclusive). */
+export function lastDayOf(closesAt: string): string {
+  return shanghaiDate(new Date(new Date(closesAt).getTime() - 1));
+}
+
+export function firstDayOf(opensAt: string): string {
+  return shanghaiDate(new Date(opensAt));
+}
+
+const shanghaiMinute = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
+
+/** 2026/3/10 10:00 in Shanghai time, for history lines. */
+export function shanghaiDateTime(iso: string | null): string {
+  return iso ? shanghaiMinute.format(new Date(iso)) : '';
+}
+
+/** Where the round stands now, as a manager or resident would say it. */
+export function roundState(round: { opensAt: string | null; closesAt: string | null; open: boolean }, now: Date): string {
+  if (round.open) return '申报中';
+  return round.opensAt && now.getTime() < new Date(round.opensAt).getTime() ? '未开始' : '已截止';
+}
+
+export interface PayableTranche {
+  position: number;
+  amount: string;
+  condition: TrancheCondition;
+  ready: boolean;
+}
+
+/**
+ * The next tranche not yet fully paid and what is left of it, with whether its condition is
+ * met now — the disbursement form's suggestion. The service checks the same rule again.
+ */
+export function nextPayable(
+  tranches: { position: number; amount: string; condition: TrancheCondition }[],
+  disbursed: string,
+  reports: { kind: string }[],
+): PayableTranche | null {
+  const filed = { progress: reports.some((report) => report.kind === 'progress'), final: reports.some((report) => report.kind === 'final') };
+  let before = ZERO;
+  for (const tranche of tranches) {
+    const through = before.plus(tranche.amount);
+    if (through.gt(disbursed)) {
+      const left = D(tranche.amount).minus(D(disbursed).gt(before) ? D(disbursed).minus(before) : ZERO);
+      return { position: tranche.position, amount: formatMoney(left), condition: tranche.condition, ready: conditionMet(tranche.condition, filed) };
+    }
+    before = through;
+  }
+  return null;
+}
+
+/**
+ * Field hints from a zod error, with row fields named `<prefix>_<row>_<column>` so the
+ * hint lands next to the input that needs fixing. `rename` maps command fields to inputs.
+ */
+export function fieldErrorsOf(error: ZodError, rename: Record<string, string> = {}): FieldErrors {
+  const errors: FieldErrors = {};
+  for (const issue of error.issues) {
+    const [head, row, column] = issue.path;
+    const field = rename[String(head)] ?? String(head ?? '');
+    if (!field) continue;
+    if (typeof row === 'number' && column !== undefined) {
+      const name = `${field}_${row}_${String(column)}`;
+      errors[name] ??= hintFor(`${field}.${String(column)}`);
+    }
+    errors[field] ??= hintFor(field);
+  }
+  return errors;
+}

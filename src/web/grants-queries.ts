@@ -1,0 +1,63 @@
+/**
+ * Read-only lookups the grants pages need and the grants service does not offer as use
+ * cases: the reviewers a grant manager may pick from, and a reviewer's own assignments with
+ * whether they have answered. Who may see what is still decided by the page's role check
+ * before these run; nothing here writes or decides a rule.
+ */
+import type { Knex } from 'knex';
+
+export interface ReviewerChoice {
+  id: string;
+  display_name: string;
+}
+
+/** Users holding the reviewer role on the foundation (deleted users left out), by name. */
+export async function reviewersOfFoundation(db: Knex, entityId: string): Promise<ReviewerChoice[]> {
+  return db('user_roles as r')
+    .join('users as u', 'u.id', 'r.user_id')
+    .whereNull('u.deleted_at')
+    .where({ 'r.role': 'reviewer', 'r.entity_id': entityId })
+    .orderBy('u.display_name')
+    .select('u.id', 'u.display_name');
+}
+
+export interface AssignmentRow {
+  application_id: string;
+  title: string;
+  organization: string;
+  status: string;
+  round_title: string;
+  entity_name: string;
+  assigned_at: Date;
+  reviewed_at: Date | null;
+  conflict_of_interest: boolean | null;
+}
+
+/** Applications assigned to a reviewer, newest first, with their own review if they gave one. */
+export async function assignmentsOf(db: Knex, reviewerId: string): Promise<AssignmentRow[]> {
+  return db('grant_reviewers as r')
+    .join('grant_applications as a', 'a.id', 'r.application_id')
+    .join('grant_rounds as g', 'g.id', 'a.round_id')
+    .join('entities as e', 'e.id', 'a.entity_id')
+    .leftJoin('grant_reviews as v', function ownReview() {
+      this.on('v.application_id', '=', 'r.application_id').andOn('v.reviewer_id', '=', 'r.reviewer_id');
+    })
+    .where('r.reviewer_id', reviewerId)
+    // A reviewer who no longer holds the role on the foundation no longer sees its applications.
+    .whereExists(function stillReviewer() {
+      this.select(db.raw('1')).from('user_roles as u').whereRaw('u.user_id = r.reviewer_id and u.entity_id = a.entity_id').andWhere('u.role', 'reviewer');
+    })
+    .orderBy('r.assigned_at', 'desc')
+    .limit(500)
+    .select(
+      'a.id as application_id',
+      'a.title',
+      'a.organization',
+      'a.status',
+      'g.title as round_title',
+      'e.name as entity_name',
+      'r.assigned_at',
+      'v.created_at as reviewed_at',
+      'v.conflict_of_interest',
+    );
+}

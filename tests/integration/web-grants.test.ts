@@ -1,0 +1,255 @@
+/**
+ * The grant pages through real forms: a grant manager opens a round, an applicant drafts and
+ * submits, the manager assigns reviewers, decides with tranches and disburses — and the
+ * journal entry shows up in the foundation's books. Also: CSRF refusal, forms that keep what
+ * was typed, and an applicant page that names no reviewer and shows no score.
+ */
+import { useTestContext } from '../support/context';
+import { fixedClock } from '../../src/shared/clock';
+import { createUser, foundationWithStaff, receive, stationWithStaff } from '../factories';
+import { csrfOf, formToken, webLogin } from './web-support';
+
+/** Form body as a browser sends it: repeated fields repeat the name (no `name[0]`). */
+function form(fields: Record<string, string | string[]>): string {
+  const body = new URLSearchParams();
+  for (const [name, value] of Object.entries(fields)) for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
+  return body.toString();
+}
+
+describe('grant pages', () => {
+  const ctx = useTestContext({ clock: fixedClock('2026-03-10T10:00:00+08:00') });
+
+  async function setup() {
+    const foundation = await foundationWithStaff(ctx);
+    await receive(ctx, foundation.treasurer, foundation.entity.id, '100000.00', { method: 'bank', kind: 'donation' });
+    const reviewers = [
+      await createUser(ctx, [{ role: 'reviewer', entityId: foundation.entity.id }], { displayName: '评审王老师' }),
+      await createUser(ctx, [{ role: 'reviewer', entityId: foundation.entity.id }], { displayName: '评审李老师' }),
+    ];
+    const station = await stationWithStaff(ctx, { name: '南岸公益站' });
+    const applicant = await createUser(ctx, [{ role: 'applicant' }], { displayName: '申请人赵丽' });
+    const manager = ctx.request();
+    await webLogin(manager, foundation.grantManager);
+    const base = `/app/g/${foundation.entity.code}`;
+    return { foundation, reviewers, station, applicant, manager, base };
+  }
+
+  type Setup = Awaited<ReturnType<typeof setup>>;
+
+  async function createRound(s: Setup) {
+    const token = await formToken(s.manager, `${s.base}/rounds/new`);
+    const response = await s.manager
+      .post(`${s.base}/rounds/new`)
+      .type('form')
+      .send(
+        form({
+          _csrf: token,
+          title: '2026年社区公益创投',
+          description: '支持居民自组织的公益项目',
+          budget: '50,000.00',
+          fundCode: 'GENERAL',
+          opensOn: '2026-03-01',
+          closesOn: '2026/3/31',
+          rubricLabel: ['社区影响', '可行性', ''],
+          rubricWeight: ['2', '１', ''],
+          rubricKey: ['impact', '', ''],
+          minReviews: '２',
+        }),
+      )
+      .expect(303);
+    const match = new RegExp(`^${s.base}/rounds/([0-9a-f-]{36})\\?ok=round_created$`).exec(response.headers.location);
+    expect(match).not.toBeNull();
+    return (match as RegExpExecArray)[1];
+  }
+
+  async function draftAndSubmit(s: Setup, roundId: string) {
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const token = await formToken(agent, `/app/rounds/${roundId}/apply`);
+    const saved = await agent
+      .post(`/app/rounds/${roundId}/apply`)
+      .type('form')
+      .send(
+        form({
+          _csrf: token,
+          title: '楼栋互助花园',
+          organization: '邻里互助会',
+          contact: '赵丽 138****0000',
+          summary: '把闲置空地改造成居民共建的花园',
+          beneficiaries: '',
+          requestedAmount: '¥1,000',
+          budgetItem: ['苗木', '工具', ''],
+          budgetAmount: ['600元', '４００', ''],
+          stationEntityId: s.station.entity.id,
+          then: 'save',
+        }),
+      )
+      .expect(303);
+    const id = /^\/app\/applications\/([0-9a-f-]{36})\?ok=saved$/.exec(saved.headers.location)?.[1] as string;
+    expect(id).toBeDefined();
+    const draftPage = await agent.get(`/app/applications/${id}`).expect(200);
+    expect(draftPage.text).toContain('草稿');
+    await agent.post(`/app/applications/${id}/submit`).type('form').send(form({ _csrf: csrfOf(draftPage.text) })).expect(303);
+    return { agent, id };
+  }
+
+  async function apiApplication(s: Setup, id: string) {
+    return (await ctx.request().get(`/api/applications/${id}`).set(s.foundation.grantManager.auth).expect(200)).body;
+  }
+
+  it('walks a round from the forms: create, apply, assign, decide with tranches, disburse into the books', async () => {
+    const s = await setup();
+    // The grant manager's home is the rounds list.
+    const home = await s.manager.get('/app').expect(303);
+    expect(home.headers.location).toBe(s.base);
+
+    const roundId = await createRound(s);
+    const round = (await ctx.request().get(`/api/rounds/${roundId}`).expect(200)).body;
+    expect(round).toMatchObject({ budget: '50000.00', minReviews: 2, fundCode: 'GENERAL', opensAt: '2026-02-28T16:00:00.000Z', closesAt: '2026-03-31T16:00:00.000Z' });
+    expect(round.rubric).toEqual([
+      { key: 'impact', label: '社区影响', weight: 2 },
+      { key: 'c2', label: '可行性', weight: 1 },
+    ]);
+
+    const { agent: applicantAgent, id } = await draftAndSubmit(s, roundId);
+    let application = await apiApplication(s, id);
+    expect(application).toMatchObject({ status: 'submitted', requestedAmount: '1000.00', stationEntityId: s.station.entity.id });
+    expect(application.budgetLines).toEqual([
+      { item: '苗木', amount: '600.00' },
+      { item: '工具', amount: '400.00' },
+    ]);
+
+    const appPath = `${s.base}/applications/${id}`;
+    let pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    expect(pageHtml).toContain('评审王老师');
+    await s.manager
+      .post(`${appPath}/reviewers`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), userIds: s.reviewers.map((reviewer) => reviewer.id) }))
+      .expect(303);
+    expect((await apiApplication(s, id)).status).toBe('under_review');
+
+    for (const [reviewer, impact] of [[s.reviewers[0], 5], [s.reviewers[1], 3]] as const) {
+      await ctx.request().post(`/api/applications/${id}/reviews`).set(reviewer.auth).send({ conflictOfInterest: false, scores: { impact, c2: 4 }, comment: '值得支持' }).expect(201);
+    }
+    pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    // (2×5+1×4)/3 = 4.67 and (2×3+1×4)/3 = 3.33: the mean is 4.00.
+    expect(pageHtml).toMatch(/id="weighted-score">4\.00</);
+
+    // Tranches that do not add up to the award come back with the typed rows and the reason.
+    const mismatch = await s.manager
+      .post(`${appPath}/decision`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), decision: 'approved', awardAmount: '1000', trancheAmount: ['600', '300'], trancheCondition: ['on_signing', 'after_final_report'], rejectReason: '' }))
+      .expect(422);
+    expect(mismatch.text).toContain('各期拨款加起来要等于批准金额');
+    expect(mismatch.text).toContain('value="300"');
+    expect((await apiApplication(s, id)).status).toBe('under_review');
+
+    await s.manager
+      .post(`${appPath}/decision`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), decision: 'approved', awardAmount: '１,０００元', trancheAmount: ['600', '400'], trancheCondition: ['on_signing', 'after_final_report'], rejectReason: '' }))
+      .expect(303);
+    application = await apiApplication(s, id);
+    expect(application).toMatchObject({ status: 'approved', amountAwarded: '1000.00' });
+    expect(application.tranches.map((t: { amount: string; condition: string }) => [t.amount, t.condition])).toEqual([
+      ['600.00', 'on_signing'],
+      ['400.00', 'after_final_report'],
+    ]);
+
+    // The disbursement form suggests the first tranche.
+    pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    expect(pageHtml).toMatch(/name="disburseAmount" type="text" inputmode="decimal" autocomplete="off" value="600.00"/);
+    await s.manager
+      .post(`${appPath}/disburse`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), formKey: /name="formKey" value="([0-9a-f]{32})"/.exec(pageHtml)?.[1] ?? '', disburseAmount: '600.00', disburseDate: '2026/3/12', method: 'bank' }))
+      .expect(303);
+    application = await apiApplication(s, id);
+    expect(application).toMatchObject({ status: 'active', disbursed: '600.00' });
+
+    const entries = (await ctx.request().get(`/api/entities/${s.foundation.entity.id}/entries`).set(s.foundation.treasurer.auth).expect(200)).body.items;
+    const entry = entries.find((item: { kind: string }) => item.kind === 'grant_disbursement');
+    expect(entry).toMatchObject({ date: '2026-03-12', status: 'posted' });
+    expect(entry.lines.map((line: { accountCode: string; debit: string | null; credit: string | null }) => [line.accountCode, line.debit, line.credit])).toEqual([
+      ['5101', '600.00', null],
+      ['1002', null, '600.00'],
+    ]);
+    expect(application.disbursements[0].entryId).toBe(entry.id);
+    const stationEntries = (await ctx.request().get(`/api/entities/${s.station.entity.id}/entries`).set(s.station.treasurer.auth).expect(200)).body.items;
+    expect(stationEntries.find((item: { kind: string }) => item.kind === 'grant_receipt')?.lines.find((line: { accountCode: string }) => line.accountCode === '1002').debit).toBe('600.00');
+
+    // The second tranche waits for the final report: refused in Chinese, amount kept, nothing posted.
+    const early = await s.manager
+      .post(`${appPath}/disburse`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), disburseAmount: '400', disburseDate: '2026-03-12', method: 'bank' }))
+      .expect(409);
+    expect(early.text).toContain('下一笔款要等申请方交了相应的报告才能拨付');
+    expect(early.text).toContain('value="400"');
+    expect((await apiApplication(s, id)).disbursed).toBe('600.00');
+
+    // The applicant sees the award and the money, never a reviewer's name or a score.
+    const mine = (await applicantAgent.get(`/app/applications/${id}`).expect(200)).text;
+    expect(mine).toContain('执行中');
+    expect(mine).toContain('¥1,000.00');
+    expect(mine).toContain('签约后拨付');
+    for (const secret of ['评审王老师', '评审李老师', '4.00', '加权', '值得支持', '社区影响']) expect(mine).not.toContain(secret);
+
+    // Residents see where the money went.
+    const publicRound = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds/${roundId}`).expect(200)).text;
+    expect(publicRound).toMatch(/id="round-committed">¥1,000.00</);
+    expect(publicRound).toMatch(/id="round-disbursed">¥600.00</);
+    expect(publicRound).toContain('楼栋互助花园');
+    const publicList = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds`).expect(200)).text;
+    expect(publicList).toContain('2026年社区公益创投');
+    expect(publicList).toContain('申报时间');
+  });
+
+  it('refuses a grants form without the CSRF token and creates nothing', async () => {
+    const s = await setup();
+    const response = await s.manager
+      .post(`${s.base}/rounds/new`)
+      .type('form')
+      .send(form({ title: '没有令牌的轮次', description: '—', budget: '100', opensOn: '2026-03-01', closesOn: '2026-03-31', rubricLabel: '影响', rubricWeight: '1', rubricKey: '', minReviews: '1' }))
+      .expect(403);
+    expect(response.text).toContain('请刷新页面');
+    const rounds = (await ctx.request().get(`/api/rounds?entityId=${s.foundation.entity.id}`).expect(200)).body.items;
+    expect(rounds.map((round: { title: string }) => round.title)).not.toContain('没有令牌的轮次');
+  });
+
+  it('keeps what was typed in the round form and says in Chinese what to fix', async () => {
+    const s = await setup();
+    const token = await formToken(s.manager, `${s.base}/rounds/new`);
+    const response = await s.manager
+      .post(`${s.base}/rounds/new`)
+      .type('form')
+      .send(form({ _csrf: token, title: '秋季创投', description: '说明', budget: '一万', opensOn: '2026-03-31', closesOn: '2026-03-01', rubricLabel: ['影响'], rubricWeight: ['很重要'], rubricKey: [''], minReviews: '1' }))
+      .expect(400);
+    expect(response.text).toContain('请填写大于零的预算金额');
+    expect(response.text).toContain('请选择申报截止日期，要晚于开始日期');
+    expect(response.text).toContain('权重请填大于零的数字');
+    expect(response.text).toContain('value="一万"');
+    expect(response.text).toContain('value="很重要"');
+    expect(response.text).toContain('value="秋季创投"');
+  });
+
+  it('shows the applicant why a submit was refused and keeps the draft as typed', async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const token = await formToken(agent, `/app/rounds/${roundId}/apply`);
+    const response = await agent
+      .post(`/app/rounds/${roundId}/apply`)
+      .type('form')
+      .send(form({ _csrf: token, title: '社区书屋', organization: '读书会', contact: '钱伟', summary: '楼道里的小书屋', requestedAmount: '900', budgetItem: ['书架', '图书'], budgetAmount: ['300', '500'], stationEntityId: '', then: 'submit' }))
+      .expect(422);
+    expect(response.text).toContain('草稿已保存，但还没有提交');
+    expect(response.text).toContain('预算明细加起来要等于申请金额');
+    expect(response.text).toContain('value="书架"');
+    const mine = (await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items;
+    expect(mine.find((item: { title: string }) => item.title === '社区书屋')?.status).toBe('draft');
+  });
+});

@@ -197,11 +197,35 @@ describe('grant pages', () => {
     expect(mine).toContain('签约后拨付');
     for (const secret of ['评审王老师', '评审李老师', '4.00', '加权', '值得支持', '社区影响']) expect(mine).not.toContain(secret);
 
+    // The applicant files the final report by budget line; the total is their sum.
+    const reportForm = (await applicantAgent.get(`/app/applications/${id}/report?kind=final`).expect(200)).text;
+    await applicantAgent
+      .post(`/app/applications/${id}/report`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(reportForm), kind: 'final', narrative: '花园建成，30户居民参与', lineSpent: ['５００', '100元'], spent: '' }))
+      .expect(303);
+    application = await apiApplication(s, id);
+    expect(application.status).toBe('reporting');
+    expect(application.reports[0]).toMatchObject({ kind: 'final', spent: '600.00' });
+
+    // Now the second tranche is released; paying it leaves the grantee holding more than was spent.
+    pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    await s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount: '400.00', disburseDate: '2026-03-20', method: 'bank' })).expect(303);
+    const unsettled = await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(409);
+    expect(unsettled.text).toContain('账还没有对上');
+    await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(303);
+    await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
+    application = await apiApplication(s, id);
+    expect(application).toMatchObject({ status: 'closed', disbursed: '1000.00', refunded: '400.00' });
+
     // Residents see where the money went.
     const publicRound = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds/${roundId}`).expect(200)).text;
     expect(publicRound).toMatch(/id="round-committed">¥1,000.00</);
-    expect(publicRound).toMatch(/id="round-disbursed">¥600.00</);
+    expect(publicRound).toMatch(/id="round-disbursed">¥1,000.00</);
+    expect(publicRound).toContain('其中已退回 ¥400.00');
     expect(publicRound).toContain('楼栋互助花园');
+    const foundationPage = (await ctx.request().get(`/e/${s.foundation.entity.code}`).expect(200)).text;
+    expect(foundationPage).toContain(`href="/e/${s.foundation.entity.code}/rounds"`);
     const publicList = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds`).expect(200)).text;
     expect(publicList).toContain('2026年社区公益创投');
     expect(publicList).toContain('申报时间');

@@ -129,9 +129,18 @@ describe('grant pages', () => {
       .expect(303);
     expect((await apiApplication(s, id)).status).toBe('under_review');
 
+    // A reviewer's home is the task list, linking to the existing review page.
+    const reviewerAgent = ctx.request();
+    await webLogin(reviewerAgent, s.reviewers[0]);
+    expect((await reviewerAgent.get('/app').expect(303)).headers.location).toBe('/app/reviews');
+    const tasks = (await reviewerAgent.get('/app/reviews').expect(200)).text;
+    expect(tasks).toMatch(/待评审（1）/);
+    expect(tasks).toContain(`href="/app/review/${id}"`);
+
     for (const [reviewer, impact] of [[s.reviewers[0], 5], [s.reviewers[1], 3]] as const) {
       await ctx.request().post(`/api/applications/${id}/reviews`).set(reviewer.auth).send({ conflictOfInterest: false, scores: { impact, c2: 4 }, comment: '值得支持' }).expect(201);
     }
+    expect((await reviewerAgent.get('/app/reviews').expect(200)).text).toMatch(/已完成（1）[\s\S]*已评分/);
     pageHtml = (await s.manager.get(appPath).expect(200)).text;
     // (2×5+1×4)/3 = 4.67 and (2×3+1×4)/3 = 3.33: the mean is 4.00.
     expect(pageHtml).toMatch(/id="weighted-score">4\.00</);

@@ -518,32 +518,24 @@ export interface PostingContext {
  * checks: the approval threshold, whether the month is closed, the year's last voucher number,
  * and the accounts, funds and projects the lines name. Undefined when the entity does not exist.
  * Every writer of voucher_counters holds this lock, so the last number read here stays last.
- * Two statements: a read in the locking statement would use the snapshot taken before it
- * waited for the lock and miss what the previous holder committed.
+ * One call of ledger_lock_for_posting (migration 20261122000300): a plain SELECT … FOR UPDATE
+ * with the reads beside it would read with the snapshot taken before it waited for the lock
+ * and miss what the previous holder committed; the function's statements each take a fresh one.
  */
 export async function lockForPosting(
   tx: Knex.Transaction,
   entityId: string,
   refs: { accountCodes: string[]; fundCodes: string[]; projectIds: string[]; month: string; year: number },
 ): Promise<PostingContext | undefined> {
-  const head = await lockBooks(tx, entityId);
-  if (!head) return undefined;
-  const result = await tx.raw(
-    `select e.approval_threshold::text as approval_threshold,
-            exists (select 1 from periods p where p.entity_id = b.entity_id and p.period = ?) as closed,
-            (select v.last_seq from voucher_counters v where v.entity_id = b.entity_id and v.year = ?) as last_seq,
-            (select coalesce(json_agg(json_build_object('entity_id', a.entity_id, 'code', a.code, 'name', a.name, 'type', a.type,
-                      'parent_code', a.parent_code, 'role', a.role, 'monetary', a.monetary, 'is_leaf', a.is_leaf)), '[]')
-               from accounts a where a.entity_id = b.entity_id and a.code = any(?::text[])) as accounts,
-            (select coalesce(json_agg(json_build_object('entity_id', f.entity_id, 'code', f.code, 'name', f.name,
-                      'restricted', f.restricted, 'purpose', f.purpose)), '[]')
-               from funds f where f.entity_id = b.entity_id and f.code = any(?::text[])) as funds,
-            (select coalesce(json_agg(p.id), '[]') from projects p where p.entity_id = b.entity_id and p.id = any(?::uuid[])) as projects
-       from entity_books b join entities e on e.id = b.entity_id
-      where b.entity_id = ?`,
-    [refs.month, refs.year, refs.accountCodes, refs.fundCodes, refs.projectIds, entityId],
-  );
-  return { ...result.rows[0], chain_length: head.chain_length, chain_head: head.chain_head };
+  const result = await tx.raw('select ledger_lock_for_posting(?, ?, ?, ?::text[], ?::text[], ?::uuid[]) as context', [
+    entityId,
+    refs.month,
+    refs.year,
+    refs.accountCodes,
+    refs.fundCodes,
+    refs.projectIds,
+  ]);
+  return result.rows[0].context ?? undefined;
 }
 
 /**

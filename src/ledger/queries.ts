@@ -381,9 +381,9 @@ export async function statementLines(
   entityId: string,
   codes: string[],
   range: { from: string; to: string },
-): Promise<(LineRow & { number: string; entry_memo: string; seq: string })[]> {
+): Promise<(Omit<LineRow, 'id' | 'entity_id' | 'line_no'> & { number: string; entry_memo: string })[]> {
   const result = await db.raw(
-    `select l.*, e.number, e.memo as entry_memo, e.seq
+    `select l.entry_id, l.date, l.account_code, l.fund_code, l.project_id, l.debit, l.credit, l.memo, e.number, e.memo as entry_memo
        from entry_lines l join entries e on e.id = l.entry_id
       where l.entity_id = ? and l.account_code = any(?) and l.date between ? and ?
       order by l.date, e.seq, l.line_no`,

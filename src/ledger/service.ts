@@ -434,10 +434,15 @@ export async function accountStatement(db: Knex, actor: Actor, entityId: string,
   let running = opening;
   let debitTotal = ZERO;
   let creditTotal = ZERO;
+  const debitNormal = DEBIT_NORMAL.has(account.type);
+  // Each amount is parsed once: a month of a busy account is thousands of lines.
   const items = lines.map((line) => {
-    running = running.plus(normalBalance(account.type, line.debit ?? 0, line.credit ?? 0));
-    debitTotal = debitTotal.plus(line.debit ?? 0);
-    creditTotal = creditTotal.plus(line.credit ?? 0);
+    const debit = line.debit === null ? null : D(line.debit);
+    const credit = line.credit === null ? null : D(line.credit);
+    if (debit) debitTotal = debitTotal.plus(debit);
+    if (credit) creditTotal = creditTotal.plus(credit);
+    const signed = debit ? debit : (credit as Decimal).neg();
+    running = running.plus(debitNormal ? signed : signed.neg());
     return {
       date: line.date,
       entryId: line.entry_id,
@@ -446,8 +451,8 @@ export async function accountStatement(db: Knex, actor: Actor, entityId: string,
       accountCode: line.account_code,
       fundCode: line.fund_code,
       projectId: line.project_id,
-      debit: line.debit === null ? null : formatMoney(line.debit),
-      credit: line.credit === null ? null : formatMoney(line.credit),
+      debit: debit === null ? null : formatMoney(debit),
+      credit: credit === null ? null : formatMoney(credit),
       balance: formatMoney(running),
     };
   });

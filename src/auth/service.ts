@@ -12,6 +12,31 @@ import { presentUser, UserView } from './presenters';
 import type { AssignRolesCommand, CreateUserCommand, LoginCommand } from './schemas';
 import { signToken } from './tokens';
 
+/**
+ * The live user and roles behind a token, kept for a second per database handle: a request
+ * then costs no extra round trip for who is asking. Deleting a user or granting roles through
+ * this service forgets the entry at once; a change made behind the service (or in another
+ * process) takes effect within ACTOR_TTL_MS.
+ */
+const ACTOR_TTL_MS = 1000;
+const actorCache = new WeakMap<object, Map<string, { actor: Actor | undefined; until: number }>>();
+
+export async function currentActor(db: Knex, userId: string): Promise<Actor | undefined> {
+  let perDb = actorCache.get(db);
+  if (!perDb) actorCache.set(db, (perDb = new Map()));
+  const cached = perDb.get(userId);
+  const now = Date.now();
+  if (cached && cached.until > now) return cached.actor;
+  const actor = await queries.loadActor(db, userId);
+  if (perDb.size > 10_000) perDb.clear();
+  perDb.set(userId, { actor, until: now + ACTOR_TTL_MS });
+  return actor;
+}
+
+function forgetActor(db: Knex, userId: string): void {
+  actorCache.get(db)?.delete(userId);
+}
+
 export async function login(db: Knex, secret: string, command: LoginCommand): Promise<{ token: string; user: UserView }> {
   const user = await queries.findUserByUsername(db, command.username);
   const ok = user ? await verifyPassword(user.password_hash, command.password) : await verifyAgainstDummy(command.password);
@@ -84,18 +109,22 @@ export async function createUser(db: Knex, actor: Actor, command: CreateUserComm
 
 export async function assignRoles(db: Knex, actor: Actor, userId: string, command: AssignRolesCommand): Promise<UserView> {
   requireAdmin(actor);
-  return withTransaction(db, 'read committed', async (tx) => {
+  const view = await withTransaction(db, 'read committed', async (tx) => {
     const user = await queries.findUserById(tx, userId);
     if (!user) throw new DomainError('not_found', 'User not found.');
     await queries.insertRoles(tx, user.id, await checkGrants(tx, command.roles));
     return presentUser(user, await queries.listRoles(tx, user.id));
   });
+  // After the commit, so no request can cache the roles as they were before it.
+  forgetActor(db, userId);
+  return view;
 }
 
 export async function deleteUser(db: Knex, actor: Actor, userId: string): Promise<void> {
   requireAdmin(actor);
   if (userId === actor.userId) throw new DomainError('invalid_state', 'An admin cannot delete their own account.');
   const deleted = await queries.markUserDeleted(db, userId);
+  forgetActor(db, userId);
   if (!deleted) throw new DomainError('not_found', 'User not found.');
 }
 

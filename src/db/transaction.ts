@@ -14,12 +14,19 @@ export async function withTransaction<T>(
   isolation: Isolation,
   work: (tx: Knex.Transaction) => Promise<T>,
 ): Promise<T> {
+  return withRetry(() =>
+    db.transaction(async (tx) => {
+      if (isolation !== 'read committed') await tx.raw(`set transaction isolation level ${isolation}`);
+      return work(tx);
+    }),
+  );
+}
+
+/** Runs a command that is one statement (its own transaction), retrying as withTransaction does. */
+export async function withRetry<T>(command: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     try {
-      return await db.transaction(async (tx) => {
-        if (isolation !== 'read committed') await tx.raw(`set transaction isolation level ${isolation}`);
-        return work(tx);
-      });
+      return await command();
     } catch (error) {
       const code = (error as { code?: string }).code;
       if (!code || !RETRYABLE.has(code) || attempt >= MAX_ATTEMPTS) throw error;

@@ -5,7 +5,7 @@
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
-import { loadActor } from '../auth/queries';
+import { currentActor } from '../auth/service';
 import { verifyToken } from '../auth/tokens';
 import { problemOf, sendProblem } from './problem';
 
@@ -29,7 +29,7 @@ export function authenticate(deps: { db: Knex; jwtSecret: string }) {
       return sendProblem(res, problemOf('unauthenticated', 'The token is invalid or expired.'));
     }
     try {
-      const actor = await loadActor(deps.db, userId);
+      const actor = await currentActor(deps.db, userId);
       if (!actor) {
         if (header === undefined) return next();
         return sendProblem(res, problemOf('unauthenticated', 'The token belongs to a user that no longer exists.'));

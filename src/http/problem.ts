@@ -8,6 +8,7 @@ import type { ErrorRequestHandler, Request, Response } from 'express';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { DomainError, FieldError } from '../shared/errors';
+import { domainErrorFrom } from '../db/pg-errors';
 
 export const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
@@ -111,8 +112,12 @@ export function classify(error: unknown): Problem | null {
   return null;
 }
 
-function classifyPostgres(e: { code?: string; hint?: string; constraint?: string }): Problem | null {
-  if (e.hint && STATUS_BY_CODE[e.hint]) return problemOf(e.hint, describeHint(e.hint));
+function classifyPostgres(e: { code?: string; hint?: string; constraint?: string; message?: string; detail?: string }): Problem | null {
+  if (e.hint && STATUS_BY_CODE[e.hint]) {
+    const domain = domainErrorFrom(e);
+    if (domain) return problemOf(domain.code, domain.message, domain.errors, domain.extra);
+    return problemOf(e.hint, describeHint(e.hint));
+  }
   switch (e.code) {
     case '23505':
       return problemOf('duplicate', 'A record with the same key already exists.');

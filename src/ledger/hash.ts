@@ -44,11 +44,14 @@ export function canonicalJson(value: unknown): string {
   return `{${keys.map((key) => `${JSON.stringify(key)}:${canonicalJson(object[key])}`).join(',')}}`;
 }
 
+/**
+ * The entry's content in canonical form: everything written when the entry is made. The
+ * voucher number, chain index and approver are assigned later, under the posting lock, and are
+ * covered by the chain link instead.
+ */
 export function canonicalEntry(entry: ChainEntry): string {
   return canonicalJson([
     entry.entityId,
-    entry.chainIndex,
-    entry.number,
     entry.date,
     entry.memo,
     entry.kind,
@@ -56,7 +59,6 @@ export function canonicalEntry(entry: ChainEntry): string {
     entry.reversalReason,
     entry.details ?? {},
     entry.createdBy,
-    entry.approvedBy,
     [...entry.lines]
       .sort((a, b) => a.lineNo - b.lineNo)
       .map((line) => [
@@ -71,6 +73,22 @@ export function canonicalEntry(entry: ChainEntry): string {
   ]);
 }
 
+export function contentHash(entry: ChainEntry): string {
+  return crypto.createHash('sha256').update(canonicalEntry(entry)).digest('hex');
+}
+
+/**
+ * One link of the chain: the previous hash, the entry's place, number and approver, and its
+ * content hash. The database computes the same formula when it posts (ledger_chain_link in
+ * migrations/20261122000500_post_in_one_statement.ts).
+ */
+export function chainLink(previousHash: string, link: { chainIndex: string; number: string; approvedBy: string | null; contentHash: string }): string {
+  return crypto
+    .createHash('sha256')
+    .update(`${previousHash}|${link.chainIndex}|${link.number}|${link.approvedBy ?? ''}|${link.contentHash}`, 'utf8')
+    .digest('hex');
+}
+
 export function chainHash(previousHash: string, entry: ChainEntry): string {
-  return crypto.createHash('sha256').update(previousHash).update('\n').update(canonicalEntry(entry)).digest('hex');
+  return chainLink(previousHash, { chainIndex: entry.chainIndex, number: entry.number, approvedBy: entry.approvedBy, contentHash: contentHash(entry) });
 }

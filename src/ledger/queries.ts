@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { Queryable } from '../db/knex';
+import { withDomainErrors } from '../db/pg-errors';
 
 export interface EntityRow {
   id: string;
@@ -501,101 +502,45 @@ export async function splitPayments(db: Queryable, entityId: string, threshold: 
   return result.rows;
 }
 
-/** What a posting checks, read under the entity's posting lock. */
-export interface PostingContext {
-  chain_length: string;
-  chain_head: string;
-  approval_threshold: string | null;
-  closed: boolean;
-  last_seq: number | null;
-  accounts: AccountRow[];
-  funds: FundRow[];
-  projects: string[];
+export interface PostPayload {
+  id: string;
+  entityId: string;
+  date: string;
+  memo: string;
+  kind: string;
+  details: Record<string, unknown>;
+  createdBy: string | null;
+  reversalOf: string | null;
+  reversalReason: string | null;
+  approval: 'auto' | 'exempt';
+  checkOverdraft: boolean;
+  contentHash: string;
+  lines: PendingLine[];
 }
 
-/**
- * Takes the entity's posting lock and, in the same round trip, reads everything a posting
- * checks: the approval threshold, whether the month is closed, the year's last voucher number,
- * and the accounts, funds and projects the lines name. Undefined when the entity does not exist.
- * Every writer of voucher_counters holds this lock, so the last number read here stays last.
- * One call of ledger_lock_for_posting (migration 20261122000300): a plain SELECT … FOR UPDATE
- * with the reads beside it would read with the snapshot taken before it waited for the lock
- * and miss what the previous holder committed; the function's statements each take a fresh one.
- */
-export async function lockForPosting(
-  tx: Knex.Transaction,
-  entityId: string,
-  refs: { accountCodes: string[]; fundCodes: string[]; projectIds: string[]; month: string; year: number },
-): Promise<PostingContext | undefined> {
-  const result = await tx.raw('select ledger_lock_for_posting(?, ?, ?, ?::text[], ?::text[], ?::uuid[]) as context', [
-    entityId,
-    refs.month,
-    refs.year,
-    refs.accountCodes,
-    refs.fundCodes,
-    refs.projectIds,
-  ]);
-  return result.rows[0].context ?? undefined;
+export interface PostResult {
+  id: string;
+  seq: string;
+  status: 'posted' | 'pending_approval';
+  createdAt: string;
+  number?: string;
+  chainIndex?: string;
+  prevHash?: string;
+  hash?: string;
 }
 
-/**
- * Writes a posted entry in one statement: the entry, its lines, their daily balances, the
- * voucher counter and the chain head. The caller holds the posting lock (lockForPosting) and
- * has computed number and hash. Returns the entry row, or undefined when the voucher counter
- * was not where the caller read it (which the lock rules out).
- */
-export async function insertPostedEntry(
-  tx: Knex.Transaction,
-  entry: Partial<EntryRow> & { voucher_year: number; voucher_seq: number },
-  lines: LineRow[],
-  daily: { account_code: string; fund_code: string; debit: string; credit: string }[],
-): Promise<EntryRow | undefined> {
-  const lineValues = lines.map(() => '(?, ?, ?::date, ?, ?, ?, ?::uuid, ?::numeric, ?::numeric, ?)').join(', ');
-  const dailyValues = daily.map(() => '(?, ?, ?, ?::date, ?::numeric, ?::numeric)').join(', ');
-  const bindings = [
-    ...[entry.id, entry.entity_id, entry.number, entry.voucher_year, entry.voucher_seq, entry.date, entry.memo, entry.status, entry.kind].map((v) => v ?? null),
-    JSON.stringify(entry.details ?? {}),
-    ...[entry.created_by, entry.reversal_of, entry.reversal_reason, entry.chain_index, entry.prev_hash, entry.hash].map((v) => v ?? null),
-    ...lines.flatMap((l) => [l.entry_id, l.entity_id, l.date, l.line_no, l.account_code, l.fund_code, l.project_id, l.debit, l.credit, l.memo]),
-    ...daily.flatMap((d) => [entry.entity_id, d.account_code, d.fund_code, entry.date, d.debit, d.credit]),
-    ...[entry.entity_id, entry.voucher_year, entry.voucher_seq, entry.chain_index, entry.hash, entry.entity_id].map((v) => v ?? null),
-  ];
-  const result = await tx.raw(
-    `with e as (
-       insert into entries (id, entity_id, number, voucher_year, voucher_seq, date, memo, status, kind, details, created_by,
-                            reversal_of, reversal_reason, chain_index, prev_hash, hash)
-       values (?, ?, ?, ?, ?, ?::date, ?, ?, ?, ?::jsonb, ?, ?, ?, ?, ?, ?)
-       returning *),
-     l as (
-       insert into entry_lines (entry_id, entity_id, date, line_no, account_code, fund_code, project_id, debit, credit, memo)
-       values ${lineValues}
-       returning 1),
-     d as (
-       insert into daily_balances (entity_id, account_code, fund_code, day, debit, credit)
-       values ${dailyValues}
-       on conflict (entity_id, account_code, fund_code, day) do update
-         set debit = daily_balances.debit + excluded.debit, credit = daily_balances.credit + excluded.credit
-       returning 1),
-     v as (
-       insert into voucher_counters (entity_id, year, last_seq) values (?, ?, ?)
-       on conflict (entity_id, year) do update set last_seq = excluded.last_seq
-         where voucher_counters.last_seq = excluded.last_seq - 1
-       returning 1),
-     b as (
-       update entity_books set chain_length = ?, chain_head = ? where entity_id = ?
-       returning 1)
-     select e.*, (select count(*) from v)::int as counter_moved, (select count(*) from l)::int as lines_written,
-            (select count(*) from d)::int as balances_written, (select count(*) from b)::int as head_moved
-       from e`,
-    bindings as Knex.Value[],
-  );
-  const row = result.rows[0];
-  if (!row || row.counter_moved !== 1 || row.head_moved !== 1 || row.lines_written !== lines.length) return undefined;
-  delete row.counter_moved;
-  delete row.lines_written;
-  delete row.balances_written;
-  delete row.head_moved;
-  return row as EntryRow;
+/** One statement: ledger_post checks, numbers, links and writes the entry (see its migration). */
+export async function callPost(db: Queryable, payload: PostPayload): Promise<PostResult> {
+  const result = await withDomainErrors(db.raw('select ledger_post(?::jsonb) as posted', [JSON.stringify(payload)]));
+  return result.rows[0].posted as PostResult;
+}
+
+export async function checkReferences(db: Queryable, entityId: string, lines: PendingLine[]): Promise<void> {
+  await withDomainErrors(db.raw('select ledger_check_references(?, ?::jsonb)', [entityId, JSON.stringify(lines)]));
+}
+
+export async function checkOverdraft(db: Queryable, entityId: string, lines: PendingLine[]): Promise<void> {
+  await withDomainErrors(db.raw('select ledger_check_overdraft(?, ?::jsonb)', [entityId, JSON.stringify(lines)]));
 }
 
 /** The account code for each role and whether the fund exists; undefined when the entity does not. */

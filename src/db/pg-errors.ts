@@ -6,9 +6,9 @@
 import { DomainError, FieldError } from '../shared/errors';
 
 export function domainErrorFrom(error: unknown): DomainError | null {
-  const e = error as { code?: string; hint?: string; message?: string; detail?: string } | null;
+  const e = error as { code?: string; hint?: string | null; message?: string; detail?: string | null } | null;
   if (!e || e.code !== 'P0001' || !e.hint || !/^[a-z_]+$/.test(e.hint) || !e.message) return null;
-  const detail = parseDetail(e.detail);
+  const detail = parseDetail(e.detail ?? undefined);
   return new DomainError(e.hint, withoutQuery(e.message), detail);
 }
 

@@ -15,6 +15,7 @@ import { formatMoney, ZERO } from '../shared/money';
 import { monthOf, yearOf } from '../shared/dates';
 import { chainHash, ChainEntry, contentHash } from './hash';
 import * as queries from './queries';
+import { postBatched } from './batcher';
 import type { EntryRow, LineRow, PendingLine } from './queries';
 import type { Queryable } from '../db/knex';
 
@@ -128,6 +129,10 @@ function chainEntryOf(row: EntryRow, lines: LineRow[]): ChainEntry {
 
 export { chainEntryOf };
 
+function isTransaction(db: Queryable): db is Knex.Transaction {
+  return (db as Knex.Transaction).isTransaction === true;
+}
+
 function pendingLinesOf(lines: LineDraft[]): PendingLine[] {
   return lines.map((line, index) => ({
     lineNo: index + 1,
@@ -164,7 +169,7 @@ export async function postEntryInTransaction(db: Queryable, draft: EntryDraft): 
     approvedBy: null,
     lines,
   });
-  const posted = await queries.callPost(db, {
+  const payload: queries.PostPayload = {
     id,
     entityId: draft.entityId,
     date: draft.date,
@@ -178,7 +183,10 @@ export async function postEntryInTransaction(db: Queryable, draft: EntryDraft): 
     checkOverdraft: draft.checkOverdraft !== false,
     contentHash: content,
     lines,
-  });
+  };
+  // A posting that is its own command joins a group commit; inside a caller's transaction it
+  // is one statement of that transaction.
+  const posted = isTransaction(db) ? await queries.callPost(db, payload) : await postBatched(db as Knex, payload);
   const isPosted = posted.status === 'posted';
   const row: EntryRow = {
     id,

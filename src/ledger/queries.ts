@@ -535,6 +535,17 @@ export async function callPost(db: Queryable, payload: PostPayload): Promise<Pos
   return result.rows[0].posted as PostResult;
 }
 
+export interface BatchResult {
+  ok?: PostResult;
+  error?: { code: string; message: string; hint: string | null; detail: string | null };
+}
+
+/** Many postings in one statement and one transaction (ledger_post_batch), answered one by one. */
+export async function callPostBatch(db: Queryable, payloads: PostPayload[]): Promise<BatchResult[]> {
+  const result = await db.raw('select ledger_post_batch(?::jsonb) as results', [JSON.stringify(payloads)]);
+  return result.rows[0].results as BatchResult[];
+}
+
 export async function checkReferences(db: Queryable, entityId: string, lines: PendingLine[]): Promise<void> {
   await withDomainErrors(db.raw('select ledger_check_references(?, ?::jsonb)', [entityId, JSON.stringify(lines)]));
 }

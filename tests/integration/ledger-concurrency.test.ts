@@ -43,6 +43,40 @@ describe('concurrent postings', () => {
   });
 });
 
+describe('group commit', () => {
+  it('concurrent postings across stations that share a batch are answered one by one: refused ones fail alone', async () => {
+    const stations = [await stationWithStaff(ctx), await stationWithStaff(ctx), await stationWithStaff(ctx)];
+    for (const { entity, treasurer } of stations) {
+      await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: '2026-02-01', amount: '1.00', method: 'cash' }).expect(201);
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+    }
+    const requests = Array.from({ length: 60 }, (_, index) => {
+      const { entity, treasurer } = stations[index % 3];
+      const kind = index % 10 === 0 ? 'closed' : index % 10 === 5 ? 'overdraw' : 'ok';
+      const request = ctx.request();
+      const call =
+        kind === 'overdraw'
+          ? request.post(`/api/entities/${entity.id}/payments`).set(treasurer.auth).send({ date: '2026-03-02', amount: '99999.00', method: 'bank', payee: 'X', purpose: 'p', category: 'program' })
+          : request.post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: kind === 'closed' ? '2026-02-15' : '2026-03-02', amount: '2.50', method: 'cash' });
+      return call.then((res) => ({ kind, res, entityId: entity.id }));
+    });
+    const answers = await Promise.all(requests);
+    for (const { kind, res } of answers) {
+      if (kind === 'ok') expect(res.status).toBe(201);
+      if (kind === 'closed') expect([res.status, res.body.code]).toEqual([409, 'period_closed']);
+      if (kind === 'overdraw') expect([res.status, res.body.code]).toEqual([422, 'insufficient_funds']);
+    }
+    for (const { entity, treasurer } of stations) {
+      const posted = answers.filter((answer) => answer.entityId === entity.id && answer.kind === 'ok').map((answer) => answer.res.body.number as string).sort();
+      expect(posted).toEqual(Array.from({ length: posted.length }, (_, index) => `2026-${String(index + 2).padStart(6, '0')}`));
+      const verify = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth);
+      expect(verify.body).toMatchObject({ ok: true, entries: posted.length + 1 });
+      const tb = await ctx.request().get(`/api/entities/${entity.id}/trial-balance?asOf=2026-03-31`).set(treasurer.auth);
+      expect(tb.body.rows.find((row: { accountCode: string }) => row.accountCode === '1001').balance).toBe(new Decimal('2.50').times(posted.length).plus(1).toFixed(2));
+    }
+  });
+});
+
 describe('property: accepted entries keep the books balanced and match a model', () => {
   const accounts = ['1001', '1002', '490101', '490102', '4101', '5101', '5201'];
   const cents = fc.integer({ min: 1, max: 5_000_00 }).map((value) => new Decimal(value).div(100).toFixed(2));

@@ -377,20 +377,55 @@ export async function balancesBetween(
   return result.rows;
 }
 
+export interface StatementRow {
+  entry_id: string;
+  date: string;
+  account_code: string;
+  fund_code: string;
+  project_id: string | null;
+  debit: string | null;
+  credit: string | null;
+  memo: string;
+  number: string;
+  balance: string;
+}
+
+/**
+ * The lines of some accounts in a date range, in posting order, each with the running balance
+ * (opening balance plus every line so far, in the account's normal direction: sign 1 for
+ * debit-normal, -1 for credit-normal) computed by the database. Lines enter a day in posting
+ * order, which is voucher order, so ordering by the line's id needs no sort on the entry.
+ */
 export async function statementLines(
   db: Queryable,
   entityId: string,
   codes: string[],
   range: { from: string; to: string },
-): Promise<(Omit<LineRow, 'id' | 'entity_id' | 'line_no'> & { number: string; entry_memo: string })[]> {
+  sign: 1 | -1,
+): Promise<StatementRow[]> {
   const result = await db.raw(
-    `select l.entry_id, l.date, l.account_code, l.fund_code, l.project_id, l.debit, l.credit, l.memo, e.number, e.memo as entry_memo
+    `with opening as (
+       select coalesce(sum(debit), 0) - coalesce(sum(credit), 0) as net
+         from daily_balances where entity_id = ? and account_code = any(?) and day < ?)
+     select l.entry_id, l.date, l.account_code, l.fund_code, l.project_id, l.debit::text as debit, l.credit::text as credit,
+            coalesce(l.memo, e.memo) as memo, e.number,
+            (((select net from opening) + sum(coalesce(l.debit, 0) - coalesce(l.credit, 0)) over (order by l.date, l.id)) * ?)::text as balance
        from entry_lines l join entries e on e.id = l.entry_id
       where l.entity_id = ? and l.account_code = any(?) and l.date between ? and ?
-      order by l.date, e.seq, l.line_no`,
-    [entityId, codes, range.from, range.to],
+      order by l.date, l.id`,
+    [entityId, codes, range.from, sign, entityId, codes, range.from, range.to],
   );
   return result.rows;
+}
+
+/** Sums of posted lines of some accounts over a date range. */
+export async function sumBetween(db: Queryable, entityId: string, codes: string[], range: { from: string; to: string }): Promise<{ debit: string | null; credit: string | null }> {
+  const result = await db.raw(
+    `select sum(debit) as debit, sum(credit) as credit from daily_balances
+      where entity_id = ? and account_code = any(?) and day between ? and ?`,
+    [entityId, codes, range.from, range.to],
+  );
+  return result.rows[0];
 }
 
 export async function sumBefore(db: Queryable, entityId: string, codes: string[], before: string): Promise<{ debit: string | null; credit: string | null }> {

@@ -456,41 +456,37 @@ export async function accountStatement(db: Knex, actor: Actor, entityId: string,
   const from = range.from ?? `${to.slice(0, 7)}-01`;
   if (from > to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
   const codes = accounts.filter((row) => row.is_leaf && row.code.startsWith(code)).map((row) => row.code);
-  const [before, lines] = await Promise.all([queries.sumBefore(db, entityId, codes, from), queries.statementLines(db, entityId, codes, { from, to })]);
-  const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
-  let running = opening;
-  let debitTotal = ZERO;
-  let creditTotal = ZERO;
   const debitNormal = DEBIT_NORMAL.has(account.type);
-  // Each amount is parsed once: a month of a busy account is thousands of lines.
-  const items = lines.map((line) => {
-    const debit = line.debit === null ? null : D(line.debit);
-    const credit = line.credit === null ? null : D(line.credit);
-    if (debit) debitTotal = debitTotal.plus(debit);
-    if (credit) creditTotal = creditTotal.plus(credit);
-    const signed = debit ? debit : (credit as Decimal).neg();
-    running = running.plus(debitNormal ? signed : signed.neg());
-    return {
-      date: line.date,
-      entryId: line.entry_id,
-      number: line.number,
-      memo: line.memo ?? line.entry_memo,
-      accountCode: line.account_code,
-      fundCode: line.fund_code,
-      projectId: line.project_id,
-      debit: debit === null ? null : formatMoney(debit),
-      credit: credit === null ? null : formatMoney(credit),
-      balance: formatMoney(running),
-    };
-  });
+  // The running balance is summed by the database: a month of a busy account is thousands of
+  // lines, and the service then only copies strings.
+  const [before, movement, lines] = await Promise.all([
+    queries.sumBefore(db, entityId, codes, from),
+    queries.sumBetween(db, entityId, codes, { from, to }),
+    queries.statementLines(db, entityId, codes, { from, to }, debitNormal ? 1 : -1),
+  ]);
+  const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
+  const closing = opening.plus(normalBalance(account.type, movement.debit ?? 0, movement.credit ?? 0));
+  const items = lines.map((line) => ({
+    date: line.date,
+    entryId: line.entry_id,
+    number: line.number,
+    memo: line.memo,
+    accountCode: line.account_code,
+    fundCode: line.fund_code,
+    projectId: line.project_id,
+    debit: line.debit,
+    credit: line.credit,
+    balance: line.balance,
+  }));
+  assert(items.length === 0 || items[items.length - 1].balance === formatMoney(closing), 'the running balance ends at the closing balance');
   return {
     account: presenters.presentAccount(account),
     from,
     to,
     openingBalance: formatMoney(opening),
     lines: items,
-    totals: { debit: formatMoney(debitTotal), credit: formatMoney(creditTotal) },
-    closingBalance: formatMoney(running),
+    totals: { debit: formatMoney(movement.debit ?? 0), credit: formatMoney(movement.credit ?? 0) },
+    closingBalance: formatMoney(closing),
   };
 }
 

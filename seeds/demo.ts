@@ -171,7 +171,7 @@ async function seedGrantRound(
     clock,
   );
   await grants.submitApplication(db, applicant, canteen.id, clock);
-  await grants.assignReviewers(db, grantManager, canteen.id, { userIds: reviewers.map((reviewer) => reviewer.userId) });
+  await grants.assignReviewers(db, grantManager, canteen.id, { userIds: reviewers.map((reviewer) => reviewer.userId) }, clock);
   await grants.submitReview(db, reviewers[0], canteen.id, { conflictOfInterest: false, scores: { need: 5, feasibility: 4, participation: 4, budget: 3 }, comment: '需求明确，志愿者队伍稳定。' });
   await grants.submitReview(db, reviewers[1], canteen.id, { conflictOfInterest: false, scores: { need: 4, feasibility: 4, participation: 5, budget: 4 }, comment: '建议细化配送路线。' });
   await grants.decide(
@@ -189,7 +189,7 @@ async function seedGrantRound(
     },
     clock,
   );
-  await grants.disburse(db, grantManager, canteen.id, { amount: '10000.00', date: today(clock), method: 'bank' });
+  await grants.disburse(db, grantManager, canteen.id, { amount: '10000.00', date: today(clock), method: 'bank' }, clock);
 
   const library = await grants.createApplication(
     db,
@@ -210,6 +210,6 @@ async function seedGrantRound(
     clock,
   );
   await grants.submitApplication(db, applicant, library.id, clock);
-  await grants.assignReviewers(db, grantManager, library.id, { userIds: reviewers.map((reviewer) => reviewer.userId) });
+  await grants.assignReviewers(db, grantManager, library.id, { userIds: reviewers.map((reviewer) => reviewer.userId) }, clock);
   await grants.submitReview(db, reviewers[0], library.id, { conflictOfInterest: false, scores: { need: 4, feasibility: 5, participation: 4, budget: 4 }, comment: '成本低，可持续。' });
 }

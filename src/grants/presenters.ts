@@ -5,7 +5,7 @@
  */
 import { D, formatMoney, sumMoney } from '../shared/money';
 import { shanghaiDate } from '../shared/clock';
-import type { ApplicationRow, DisbursementRow, HistoryRow, RefundRow, ReportRow, ReviewerRow, ReviewRow, RoundRow, TrancheRow } from './queries';
+import type { AmendmentRow, ApplicationRow, DisbursementRow, HistoryRow, RefundRow, ReportRow, ReviewerRow, ReviewRow, RoundRow, TrancheRow } from './queries';
 import Decimal from 'decimal.js';
 import { Criterion, reviewScore, weightedScore } from './state';
 
@@ -63,6 +63,7 @@ export interface ApplicationParts {
   reports: ReportRow[];
   refunds: RefundRow[];
   history: HistoryRow[];
+  amendments: AmendmentRow[];
 }
 
 export function presentApplication(row: ApplicationRow, parts: ApplicationParts, audience: Audience, rubric: Criterion[]) {
@@ -110,7 +111,30 @@ export function presentApplication(row: ApplicationRow, parts: ApplicationParts,
       byName: entry.actor_name,
       at: iso(entry.at),
       note: entry.note,
+      kind: entry.kind,
     })),
+    amendments: parts.amendments.map((amendment) => presentAmendment(amendment, row)),
+  };
+}
+
+/**
+ * An amendment with the tranches before and after it. `amountAwarded` is the grant's award,
+ * the same before and after (an amendment never changes it); `endsOn` is null when the
+ * amendment left the project's end date as it was.
+ */
+export function presentAmendment(row: AmendmentRow, application: ApplicationRow) {
+  const terms = (tranches: AmendmentRow['tranches']) => tranches.map((tranche, index) => ({ position: index + 1, amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label }));
+  return {
+    id: row.id,
+    note: row.note,
+    amountAwarded: money(application.amount_awarded),
+    previousTranches: terms(row.previous_tranches),
+    tranches: terms(row.tranches),
+    previousEndsOn: row.previous_ends_on,
+    endsOn: row.ends_on,
+    by: row.created_by,
+    byName: row.actor_name,
+    at: iso(row.at),
   };
 }
 

@@ -69,6 +69,28 @@ export interface HistoryRow {
   actor_name: string;
   at: Date;
   note: string | null;
+  kind: 'transition' | 'amendment';
+}
+
+/** A tranche as kept in an amendment's before/after lists (jsonb, money as strings). */
+export interface TrancheTerms {
+  amount: string;
+  condition: TrancheCondition;
+  label: string | null;
+}
+
+export interface AmendmentRow {
+  id: string;
+  seq: string;
+  application_id: string;
+  note: string;
+  previous_tranches: TrancheTerms[];
+  tranches: TrancheTerms[];
+  previous_ends_on: string | null;
+  ends_on: string | null;
+  created_by: string;
+  actor_name: string;
+  at: Date;
 }
 
 export interface ReviewerRow {
@@ -222,11 +244,20 @@ export async function listAwardedOfRound(db: Queryable, roundId: string, statuse
 
 // History
 
+/** `at` comes from the service's clock, not the database's, so a fixed clock gives fixed history. */
 export async function insertHistory(
   tx: Knex.Transaction,
-  row: { applicationId: string; from: Status | null; to: Status; actorId: string; note: string | null },
+  row: { applicationId: string; from: Status | null; to: Status; actorId: string; at: Date; note: string | null; kind?: 'transition' | 'amendment' },
 ): Promise<void> {
-  await tx('grant_history').insert({ application_id: row.applicationId, from_status: row.from, to_status: row.to, actor_id: row.actorId, note: row.note });
+  await tx('grant_history').insert({
+    application_id: row.applicationId,
+    from_status: row.from,
+    to_status: row.to,
+    actor_id: row.actorId,
+    at: row.at,
+    note: row.note,
+    kind: row.kind ?? 'transition',
+  });
 }
 
 export async function historyOf(db: Queryable, applicationId: string): Promise<HistoryRow[]> {
@@ -300,6 +331,26 @@ export async function insertTranches(tx: Knex.Transaction, applicationId: string
 
 export async function tranchesOf(db: Queryable, applicationId: string): Promise<TrancheRow[]> {
   return db<TrancheRow>('grant_tranches').where({ application_id: applicationId }).orderBy('position');
+}
+
+/** Replaces the tranches after the first `keep` positions (the paid ones) with `tranches`. */
+export async function replaceTranchesAfter(tx: Knex.Transaction, applicationId: string, keep: number, tranches: TrancheTerms[]): Promise<void> {
+  await tx('grant_tranches').where({ application_id: applicationId }).andWhere('position', '>', keep).delete();
+  if (tranches.length === 0) return;
+  await tx('grant_tranches').insert(tranches.map((tranche, index) => ({ application_id: applicationId, position: keep + index + 1, ...tranche })));
+}
+
+// Amendments
+
+export async function insertAmendment(
+  tx: Knex.Transaction,
+  row: Omit<AmendmentRow, 'id' | 'seq' | 'actor_name'>,
+): Promise<void> {
+  await tx('grant_amendments').insert({ ...row, previous_tranches: JSON.stringify(row.previous_tranches), tranches: JSON.stringify(row.tranches) });
+}
+
+export async function amendmentsOf(db: Queryable, applicationId: string): Promise<AmendmentRow[]> {
+  return db('grant_amendments as m').join('users as u', 'u.id', 'm.created_by').where('m.application_id', applicationId).orderBy('m.seq').select('m.*', 'u.display_name as actor_name');
 }
 
 export async function insertDisbursement(tx: Knex.Transaction, row: Omit<DisbursementRow, 'id' | 'created_at'>): Promise<DisbursementRow> {

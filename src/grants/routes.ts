@@ -8,6 +8,7 @@ import { defineRoute, RouteTarget } from '../http/route';
 import type { Clock } from '../shared/clock';
 import * as service from './service';
 import {
+  AmendGrantCommand,
   ApplicationParams,
   AssignReviewersCommand,
   CreateApplicationCommand,
@@ -61,10 +62,10 @@ export function grantsRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
     service.submitApplication(db, actor, params.id, clock),
   );
   defineRoute(target, { method: 'post', path: `${app}/withdraw`, summary: 'Withdraw from draft or submitted (owner)', tags, auth: true, params: ApplicationParams, body: NoteCommand }, ({ actor, params, body }) =>
-    service.withdrawApplication(db, actor, params.id, body.note),
+    service.withdrawApplication(db, actor, params.id, body.note, clock),
   );
   defineRoute(target, { method: 'post', path: `${app}/reviewers`, summary: 'Assign reviewers (grant manager) → under_review', tags, auth: true, params: ApplicationParams, body: AssignReviewersCommand }, ({ actor, params, body }) =>
-    service.assignReviewers(db, actor, params.id, body),
+    service.assignReviewers(db, actor, params.id, body, clock),
   );
   defineRoute(target, { method: 'post', path: `${app}/reviews`, summary: 'Review once (assigned reviewer); a conflict of interest is a recusal', tags, auth: true, params: ApplicationParams, body: SubmitReviewCommand, status: 201 }, ({ actor, params, body }) =>
     service.submitReview(db, actor, params.id, body),
@@ -77,11 +78,25 @@ export function grantsRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   );
   defineRoute(
     target,
+    {
+      method: 'post',
+      path: `${app}/amendments`,
+      summary: 'Amend an awarded grant (grant manager): re-split unpaid tranches, move the project end; the award stays',
+      tags,
+      auth: true,
+      params: ApplicationParams,
+      body: AmendGrantCommand,
+      status: 201,
+    },
+    ({ actor, params, body }) => service.amendGrant(db, actor, params.id, body, clock),
+  );
+  defineRoute(
+    target,
     { method: 'post', path: `${app}/disbursements`, summary: "Disburse: posts in the foundation's books (and the station's, when in the system)", tags, auth: true, params: ApplicationParams, body: DisburseCommand, status: 201, idempotent: true },
-    ({ actor, params, body, idempotencyKey }) => service.disburse(db, actor, params.id, body, { idempotencyKey }),
+    ({ actor, params, body, idempotencyKey }) => service.disburse(db, actor, params.id, body, clock, { idempotencyKey }),
   );
   defineRoute(target, { method: 'post', path: `${app}/reports`, summary: 'File a progress or final report (owner)', tags, auth: true, params: ApplicationParams, body: FileReportCommand, status: 201 }, ({ actor, params, body }) =>
-    service.fileReport(db, actor, params.id, body),
+    service.fileReport(db, actor, params.id, body, clock),
   );
   defineRoute(
     target,
@@ -89,6 +104,6 @@ export function grantsRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
     ({ actor, params, body, idempotencyKey }) => service.refund(db, actor, params.id, body, { idempotencyKey }),
   );
   defineRoute(target, { method: 'post', path: `${app}/close`, summary: 'Close a settled grant, or with a note', tags, auth: true, params: ApplicationParams, body: NoteCommand }, ({ actor, params, body }) =>
-    service.closeGrant(db, actor, params.id, body.note),
+    service.closeGrant(db, actor, params.id, body.note, clock),
   );
 }

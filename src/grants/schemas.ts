@@ -132,6 +132,21 @@ export const DecisionCommand = z
   .openapi('DecisionCommand');
 export type DecisionCommand = z.infer<typeof DecisionCommand>;
 
+/**
+ * An amendment of an awarded grant: always a note; optionally the whole new tranche list (paid
+ * tranches repeated as they were, the rest re-split, summing to the unchanged award) and a new
+ * end date of the grant's project.
+ */
+export const AmendGrantCommand = z
+  .object({
+    note: Text(1000),
+    tranches: z.array(Tranche).min(1).max(12).optional(),
+    endsOn: DateString.optional(),
+  })
+  .strict()
+  .openapi('AmendGrantCommand');
+export type AmendGrantCommand = z.infer<typeof AmendGrantCommand>;
+
 export const DisburseCommand = z
   .object({ amount: PositiveMoney, date: DateString, method: z.enum(['cash', 'bank']) })
   .strict()

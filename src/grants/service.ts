@@ -19,8 +19,9 @@ import { DomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney } from '../shared/money';
 import * as presenters from './presenters';
 import * as queries from './queries';
-import type { ApplicationRow, RoundRow } from './queries';
+import type { ApplicationRow, RoundRow, TrancheTerms } from './queries';
 import type {
+  AmendGrantCommand,
   AssignReviewersCommand,
   CreateApplicationCommand,
   CreateRoundCommand,
@@ -31,9 +32,10 @@ import type {
   RefundCommand,
   RoundQuery,
   SubmitReviewCommand,
+  TrancheCondition,
   UpdateApplicationCommand,
 } from './schemas';
-import { assertMove, assertStatus, AWARDED, checkDisbursement, reviewScore, scoreProblems, Status } from './state';
+import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, reviewScore, scoreProblems, Status } from './state';
 
 type Queryable = Knex | Knex.Transaction;
 
@@ -96,14 +98,16 @@ async function applicationView(db: Queryable, actor: Actor, application: Applica
   const reports = await queries.reportsOf(db, application.id);
   const refunds = await queries.refundsOf(db, application.id);
   const history = await queries.historyOf(db, application.id);
+  const amendments = await queries.amendmentsOf(db, application.id);
   const reviews = seenAs === 'reviewer' ? allReviews.filter((review) => review.reviewer_id === actor.userId) : allReviews;
-  return presenters.presentApplication(application, { reviewers, reviews, tranches, disbursements, reports, refunds, history }, seenAs, round.rubric);
+  return presenters.presentApplication(application, { reviewers, reviews, tranches, disbursements, reports, refunds, history, amendments }, seenAs, round.rubric);
 }
 
-async function move(tx: Knex.Transaction, application: ApplicationRow, to: Status, actor: Actor, note: string | null, changes: Partial<ApplicationRow> = {}) {
+/** A status transition and its history row, stamped by the injected clock. */
+async function move(tx: Knex.Transaction, application: ApplicationRow, to: Status, by: { actor: Actor; clock: Clock }, note: string | null, changes: Partial<ApplicationRow> = {}) {
   assertMove(application.status, to);
   const updated = await queries.updateApplication(tx, application.id, { ...changes, status: to });
-  await queries.insertHistory(tx, { applicationId: application.id, from: application.status, to, actorId: actor.userId, note });
+  await queries.insertHistory(tx, { applicationId: application.id, from: application.status, to, actorId: by.actor.userId, at: by.clock.now(), note });
   return updated;
 }
 
@@ -206,7 +210,7 @@ export async function createApplication(db: Knex, actor: Actor, roundId: string,
       budget_lines: budgetLinesOf(command.budgetLines),
       station_entity_id: command.stationEntityId ?? null,
     });
-    await queries.insertHistory(tx, { applicationId: row.id, from: null, to: 'draft', actorId: actor.userId, note: null });
+    await queries.insertHistory(tx, { applicationId: row.id, from: null, to: 'draft', actorId: actor.userId, at: clock.now(), note: null });
     return applicationView(tx, actor, row, 'applicant');
   });
 }
@@ -246,16 +250,16 @@ export async function submitApplication(db: Knex, actor: Actor, id: string, cloc
         errors: [{ path: 'body.budgetLines', message: 'must add up to requestedAmount' }],
       });
     }
-    const row = await move(tx, application, 'submitted', actor, null);
+    const row = await move(tx, application, 'submitted', { actor, clock }, null);
     return applicationView(tx, actor, row, 'applicant');
   });
 }
 
-export async function withdrawApplication(db: Knex, actor: Actor, id: string, note: string | undefined) {
+export async function withdrawApplication(db: Knex, actor: Actor, id: string, note: string | undefined, clock: Clock) {
   requireOwner(actor, await applicationOr404(db, id));
   return withTransaction(db, 'read committed', async (tx) => {
     const application = await lockedApplication(tx, id);
-    const row = await move(tx, application, 'withdrawn', actor, note ?? null);
+    const row = await move(tx, application, 'withdrawn', { actor, clock }, note ?? null);
     return applicationView(tx, actor, row, 'applicant');
   });
 }
@@ -290,7 +294,7 @@ export async function listMyApplications(db: Knex, actor: Actor, query: ListQuer
 
 // Review
 
-export async function assignReviewers(db: Knex, actor: Actor, id: string, command: AssignReviewersCommand) {
+export async function assignReviewers(db: Knex, actor: Actor, id: string, command: AssignReviewersCommand, clock: Clock) {
   const found = await applicationOr404(db, id);
   requireEntityRole(actor, found.entity_id, ['grant_manager']);
   const userIds = [...new Set(command.userIds)];
@@ -305,7 +309,7 @@ export async function assignReviewers(db: Knex, actor: Actor, id: string, comman
       });
     }
     await queries.insertReviewers(tx, id, userIds, actor.userId);
-    const row = application.status === 'submitted' ? await move(tx, application, 'under_review', actor, null) : application;
+    const row = application.status === 'submitted' ? await move(tx, application, 'under_review', { actor, clock }, null) : application;
     return applicationView(tx, actor, row, 'staff');
   });
 }
@@ -358,7 +362,7 @@ export async function decide(db: Knex, actor: Actor, id: string, command: Decisi
     }
     const decided = { decision: command.decision, decision_reason: command.reason ?? null, decided_by: actor.userId, decided_at: clock.now() } as Partial<ApplicationRow>;
     if (command.decision === 'rejected') {
-      const row = await move(tx, application, 'rejected', actor, command.reason ?? null, decided);
+      const row = await move(tx, application, 'rejected', { actor, clock }, command.reason ?? null, decided);
       return applicationView(tx, actor, row, 'staff');
     }
 
@@ -400,12 +404,62 @@ export async function decide(db: Knex, actor: Actor, id: string, command: Decisi
       id,
       tranches.map((tranche) => ({ amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label ?? null })),
     );
-    const row = await move(tx, application, 'approved', actor, command.reason ?? null, {
+    const row = await move(tx, application, 'approved', { actor, clock }, command.reason ?? null, {
       ...decided,
       amount_awarded: formatMoney(amount),
       project_id: project.id,
       station_fund_code: stationFundCode,
     });
+    return applicationView(tx, actor, row, 'staff');
+  });
+}
+
+// Amendment
+
+function termsOf(tranche: { amount: string; condition: TrancheCondition; label?: string | null }): TrancheTerms {
+  return { amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label ?? null };
+}
+
+/**
+ * Amends an awarded grant and keeps its award: the unpaid tranches may be re-split or
+ * re-conditioned (the paid ones stay exactly as they were, and the list still adds up to the
+ * award), and the grant's project may get a new end date in the foundation's books. The
+ * application row lock orders amendments against disbursements, so "paid" cannot change
+ * underneath. The status does not move; the history records the amendment with from = to.
+ */
+export async function amendGrant(db: Knex, actor: Actor, id: string, command: AmendGrantCommand, clock: Clock) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertStatus(application.status, ['approved', 'active', 'reporting'], 'amend');
+    assert(application.amount_awarded !== null && application.project_id !== null, 'an awarded grant has its amount and project');
+    const previous = (await queries.tranchesOf(tx, id)).map(termsOf);
+    let tranches = previous;
+    if (command.tranches) {
+      const proposed = command.tranches.map(termsOf);
+      const paid = checkAmendedTranches({ current: previous, proposed, awarded: D(application.amount_awarded), disbursed: application.disbursed });
+      await queries.replaceTranchesAfter(tx, id, paid, proposed.slice(paid));
+      tranches = proposed;
+    }
+    let previousEndsOn: string | null = null;
+    if (command.endsOn) {
+      ({ previousEndsOn } = await ledger.setProjectEndInTransaction(tx, application.entity_id, application.project_id, command.endsOn));
+    }
+    const at = clock.now();
+    await queries.insertAmendment(tx, {
+      application_id: id,
+      note: command.note,
+      previous_tranches: previous,
+      tranches,
+      previous_ends_on: previousEndsOn,
+      ends_on: command.endsOn ?? null,
+      created_by: actor.userId,
+      at,
+    });
+    await queries.insertHistory(tx, { applicationId: id, from: application.status, to: application.status, actorId: actor.userId, at, note: `amendment: ${command.note}`, kind: 'amendment' });
+    const row = await queries.updateApplication(tx, id, {});
+    assert(row.amount_awarded !== null && D(row.amount_awarded).eq(application.amount_awarded), 'an amendment keeps the award');
     return applicationView(tx, actor, row, 'staff');
   });
 }
@@ -423,7 +477,7 @@ async function reportsFiled(tx: Knex.Transaction, id: string) {
  * cash / Cr 4101 into the grant's restricted fund in the station's books — in one database
  * transaction. The grant decision is the approval, so the entries skip the approval threshold.
  */
-export async function disburse(db: Knex, actor: Actor, id: string, command: DisburseCommand, options: WriteOptions = {}) {
+export async function disburse(db: Knex, actor: Actor, id: string, command: DisburseCommand, clock: Clock, options: WriteOptions = {}) {
   const found = await applicationOr404(db, id);
   requireEntityRole(actor, found.entity_id, ['grant_manager']);
   return runIdempotent(db, { key: options.idempotencyKey, userId: actor.userId, request: { route: 'grant_disbursement', id, command }, status: 201 }, async (tx) => {
@@ -482,7 +536,7 @@ export async function disburse(db: Knex, actor: Actor, id: string, command: Disb
       created_by: actor.userId,
     });
     const disbursed = formatMoney(D(application.disbursed).plus(amount));
-    if (application.status === 'approved') await move(tx, application, 'active', actor, 'first disbursement', { disbursed });
+    if (application.status === 'approved') await move(tx, application, 'active', { actor, clock }, 'first disbursement', { disbursed });
     else await queries.updateApplication(tx, id, { disbursed });
     return { ...presenters.presentDisbursement(disbursement), entry, stationEntry };
   });
@@ -552,7 +606,7 @@ export async function refund(db: Knex, actor: Actor, id: string, command: Refund
 
 // Reports and close
 
-export async function fileReport(db: Knex, actor: Actor, id: string, command: FileReportCommand) {
+export async function fileReport(db: Knex, actor: Actor, id: string, command: FileReportCommand, clock: Clock) {
   requireOwner(actor, await applicationOr404(db, id));
   return withTransaction(db, 'read committed', async (tx) => {
     const application = await lockedApplication(tx, id);
@@ -583,7 +637,7 @@ export async function fileReport(db: Knex, actor: Actor, id: string, command: Fi
       lines: lines.map((line) => ({ item: line.item, spent: formatMoney(line.spent) })),
       created_by: actor.userId,
     });
-    const row = command.kind === 'final' ? await move(tx, application, 'reporting', actor, 'final report filed') : application;
+    const row = command.kind === 'final' ? await move(tx, application, 'reporting', { actor, clock }, 'final report filed') : application;
     return { ...presenters.presentReport(report, row), applicationStatus: row.status };
   });
 }
@@ -592,7 +646,7 @@ export async function fileReport(db: Knex, actor: Actor, id: string, command: Fi
  * Closes a grant once the money is settled: what the grantee holds (disbursed − refunded)
  * equals what the final report says was spent. A note overrides the check and is recorded.
  */
-export async function closeGrant(db: Knex, actor: Actor, id: string, note: string | undefined) {
+export async function closeGrant(db: Knex, actor: Actor, id: string, note: string | undefined, clock: Clock) {
   const found = await applicationOr404(db, id);
   requireEntityRole(actor, found.entity_id, ['grant_manager']);
   return withTransaction(db, 'read committed', async (tx) => {
@@ -608,7 +662,7 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
         { extra: { held: formatMoney(held), spent: formatMoney(final.spent) } },
       );
     }
-    const row = await move(tx, application, 'closed', actor, note ?? null);
+    const row = await move(tx, application, 'closed', { actor, clock }, note ?? null);
     return applicationView(tx, actor, row, 'staff');
   });
 }

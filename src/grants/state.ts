@@ -132,6 +132,55 @@ export function checkDisbursement(input: { amount: Decimal; awarded: Decimal; di
   }
 }
 
+export interface LabelledTranche extends TrancheState {
+  label?: string | null;
+}
+
+/**
+ * How many tranches, from the first, have money paid against them. Tranches are paid in order,
+ * so the paid ones are a prefix; a tranche paid in part counts as paid, because its condition
+ * was already met and money went out under it.
+ */
+export function paidTrancheCount(tranches: TrancheState[], disbursed: Decimal.Value): number {
+  let before = ZERO;
+  let count = 0;
+  for (const tranche of tranches) {
+    if (!D(disbursed).gt(before)) break;
+    count += 1;
+    before = before.plus(tranche.amount);
+  }
+  return count;
+}
+
+/**
+ * Checks an amendment's new tranche list: the paid tranches come first, exactly as they were
+ * (409 invalid_state otherwise), and the whole list adds up to the unchanged award (422
+ * tranches_mismatch). Returns how many leading tranches are paid and kept.
+ */
+export function checkAmendedTranches(input: { current: LabelledTranche[]; proposed: LabelledTranche[]; awarded: Decimal; disbursed: Decimal.Value }): number {
+  const paid = paidTrancheCount(input.current, input.disbursed);
+  const changed: { path: string; message: string }[] = [];
+  for (let index = 0; index < paid; index += 1) {
+    const was = input.current[index];
+    const now = input.proposed[index];
+    const same = now !== undefined && D(now.amount).eq(was.amount) && now.condition === was.condition && (now.label ?? null) === (was.label ?? null);
+    if (!same) changed.push({ path: `body.tranches.${index}`, message: `tranche ${index + 1} is paid and stays ${formatMoney(was.amount)} ${was.condition}${was.label ? ` (${was.label})` : ''}` });
+  }
+  if (changed.length > 0) {
+    throw new DomainError('invalid_state', `The first ${paid} tranche(s) are paid and cannot change; an amendment re-splits only the unpaid ones.`, {
+      errors: changed,
+      extra: { paidTranches: paid },
+    });
+  }
+  const total = sumMoney(input.proposed.map((tranche) => tranche.amount));
+  if (!total.eq(input.awarded)) {
+    throw new DomainError('tranches_mismatch', `The tranches total ${formatMoney(total)}, the award is ${formatMoney(input.awarded)} and an amendment keeps it.`, {
+      errors: [{ path: 'body.tranches', message: 'must add up to the award' }],
+    });
+  }
+  return paid;
+}
+
 export function describeCondition(condition: TrancheCondition): string {
   switch (condition) {
     case 'on_signing':

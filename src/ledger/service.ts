@@ -158,6 +158,20 @@ export async function createProjectInTransaction(tx: Knex.Transaction, entityId:
   return presenters.presentProject(row);
 }
 
+/**
+ * Moves a project's end date inside the caller's transaction (a grant amendment does this);
+ * the disclosure calendar follows the new date. Returns the end date it replaced.
+ */
+export async function setProjectEndInTransaction(tx: Knex.Transaction, entityId: string, projectId: string, endsOn: string): Promise<{ previousEndsOn: string | null }> {
+  const project: { starts_on: string | null; ends_on: string | null } | undefined = await tx('projects').where({ id: projectId, entity_id: entityId }).forUpdate().first('starts_on', 'ends_on');
+  if (!project) throw new DomainError('not_found', 'Project not found.');
+  if (project.starts_on && endsOn < project.starts_on) {
+    throw new DomainError('invalid_request', `A project ends after it starts (${project.starts_on}).`, { errors: [{ path: 'body.endsOn', message: 'before the project starts' }] });
+  }
+  await tx('projects').where({ id: projectId }).update({ ends_on: endsOn });
+  return { previousEndsOn: project.ends_on };
+}
+
 // Entries
 
 async function entryView(db: Knex | Knex.Transaction, row: EntryRow) {

@@ -460,7 +460,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         return showApplication(req, res, entity, id, { form: 'reviewers', values, message: '请至少勾选一位评审。', errors: { userIds: hintFor('userIds') }, status: 400 });
       }
       await attempt(req, res, entity, id, 'reviewers', values, {}, async () => {
-        await grants.assignReviewers(web.db, actorOf(req), id, { userIds });
+        await grants.assignReviewers(web.db, actorOf(req), id, { userIds }, web.clock);
         return 'reviewers_assigned';
       });
     }),
@@ -515,7 +515,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
       await attempt(req, res, entity, id, 'disburse', values, names, async () => {
-        await grants.disburse(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
+        await grants.disburse(web.db, actorOf(req), id, parsed.data, web.clock, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'disbursed';
       });
     }),
@@ -551,7 +551,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const note = textOf(req.body?.note);
       if (note.length > 1000) return showApplication(req, res, entity, id, { form: 'close', values: { note }, message: INVALID, errors: { note: hintFor('note') }, status: 400 });
       await attempt(req, res, entity, id, 'close', { note }, {}, async () => {
-        await grants.closeGrant(web.db, actorOf(req), id, note || undefined);
+        await grants.closeGrant(web.db, actorOf(req), id, note || undefined, web.clock);
         return 'grant_closed';
       });
     }),
@@ -791,7 +791,7 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
       const actor = actorOf(req);
       try {
         if (action === 'submit') await grants.submitApplication(web.db, actor, application.id, web.clock);
-        else await grants.withdrawApplication(web.db, actor, application.id, textOf(req.body?.note).slice(0, 1000) || undefined);
+        else await grants.withdrawApplication(web.db, actor, application.id, textOf(req.body?.note).slice(0, 1000) || undefined, web.clock);
         res.redirect(303, `/app/applications/${application.id}?ok=${action === 'submit' ? 'submitted' : 'withdrawn'}`);
       } catch (error) {
         const failure = formFailure(error);
@@ -845,7 +845,7 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
         return showReport(req, res, application, values, { message: INVALID, errors, status: 400 });
       }
       try {
-        await grants.fileReport(web.db, actorOf(req), application.id, parsed.data);
+        await grants.fileReport(web.db, actorOf(req), application.id, parsed.data, web.clock);
         res.redirect(303, `/app/applications/${application.id}?ok=reported`);
       } catch (error) {
         const failure = formFailure(error);

@@ -64,7 +64,7 @@ describe('a grant from application to disbursement, in Chromium', () => {
     expect(applicationId).toBeDefined();
 
     // Reviewers are assigned and review through the service.
-    await grants.assignReviewers(e2e.ctx.db, gm.actor, applicationId, { userIds: foundation.reviewers.map((reviewer) => reviewer.id) });
+    await grants.assignReviewers(e2e.ctx.db, gm.actor, applicationId, { userIds: foundation.reviewers.map((reviewer) => reviewer.id) }, e2e.ctx.clock);
     await grants.submitReview(e2e.ctx.db, foundation.reviewers[0].actor, applicationId, { conflictOfInterest: false, scores: { impact: 5, feasibility: 4 }, comment: '贴近居民需要' });
     await grants.submitReview(e2e.ctx.db, foundation.reviewers[1].actor, applicationId, { conflictOfInterest: false, scores: { impact: 4, feasibility: 4 }, comment: null });
 

@@ -315,6 +315,43 @@ describe('grants workflow', () => {
     expect((await get(app, s.applicant)).body.decision.reason).toBe('与本轮主题不符');
   });
 
+  it('stamps every history row with the injected clock, not the database clock', async () => {
+    const s = await setup();
+    const steps = ['2026-03-10T10:00:00+08:00'];
+    const app = await draft(s);
+    const at = (iso: string) => {
+      steps.push(iso);
+      now = new Date(iso);
+    };
+    at('2026-03-11T09:00:00+08:00');
+    expect((await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth)).status).toBe(200);
+    at('2026-03-12T09:30:00+08:00');
+    expect((await ctx.request().post(`/api/applications/${app.id}/reviewers`).set(s.gm.auth).send({ userIds: s.reviewers.map((r) => r.id) })).status).toBe(200);
+    await review(app, s.reviewers[0], { impact: 4, feasibility: 4 });
+    await review(app, s.reviewers[1], { impact: 4, feasibility: 4 });
+    at('2026-03-13T15:00:00+08:00');
+    expect((await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'approved', reason: '通过' })).status).toBe(200);
+    at('2026-03-14T08:00:00+08:00');
+    expect((await disburse(app, s, '1000.00', '2026-03-14')).status).toBe(201);
+    at('2026-03-20T17:45:00+08:00');
+    expect((await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '1000.00' })).status).toBe(201);
+    at('2026-03-21T11:00:00+08:00');
+    expect((await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({})).status).toBe(200);
+
+    const history = (await get(app, s.gm)).body.history;
+    expect(history.map((entry: { to: string }) => entry.to)).toEqual(['draft', 'submitted', 'under_review', 'approved', 'active', 'reporting', 'closed']);
+    expect(history.map((entry: { at: string }) => entry.at)).toEqual(steps.map((iso) => new Date(iso).toISOString()));
+  });
+
+  it('lets an applicant withdraw with the history stamped by the injected clock', async () => {
+    const s = await setup();
+    const app = await draft(s);
+    now = new Date('2026-03-15T12:00:00+08:00');
+    const withdrawn = await ctx.request().post(`/api/applications/${app.id}/withdraw`).set(s.applicant.auth).send({ note: '改下一轮申请' });
+    expect(withdrawn.status).toBe(200);
+    expect(withdrawn.body.history.at(-1)).toEqual(expect.objectContaining({ from: 'draft', to: 'withdrawn', at: '2026-03-15T04:00:00.000Z', note: '改下一轮申请', kind: 'transition' }));
+  });
+
   it('needs minReviews non-recused reviews before a decision (409)', async () => {
     const s = await setup({ minReviews: 2 });
     const app = await underReview(s);

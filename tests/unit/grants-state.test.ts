@@ -1,8 +1,8 @@
 /**
- * The pure rules of a grant: the status flow, weighted scores, tranche release.
+ * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkDisbursement, releasableTotal, reviewScore, scoreProblems, STATUSES, weightedScore } from '../../src/grants/state';
+import { assertMove, canMove, checkAmendedTranches, checkDisbursement, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -73,5 +73,32 @@ describe('tranches', () => {
     expect(() => checkDisbursement({ ...base, amount: D('600.01'), disbursed: D('400.00') })).toThrow(expect.objectContaining({ code: 'disbursement_exceeds_award' }));
     expect(() => checkDisbursement({ ...base, amount: D('100.01'), disbursed: D('400.00') })).toThrow(expect.objectContaining({ code: 'tranche_condition_unmet' }));
     expect(() => checkDisbursement({ ...base, amount: D('100.00'), disbursed: D('400.00') })).not.toThrow();
+  });
+});
+
+describe('amended tranches', () => {
+  const current = [
+    { amount: '400.00', condition: 'on_signing' as const, label: '签约' },
+    { amount: '600.00', condition: 'after_final_report' as const, label: null },
+  ];
+
+  it('counts a tranche as paid once any money went out under it', () => {
+    expect(paidTrancheCount(current, '0.00')).toBe(0);
+    expect(paidTrancheCount(current, '0.01')).toBe(1);
+    expect(paidTrancheCount(current, '400.00')).toBe(1);
+    expect(paidTrancheCount(current, '400.01')).toBe(2);
+    expect(paidTrancheCount(current, '1000.00')).toBe(2);
+  });
+
+  it('keeps the paid tranches exactly and the total at the award', () => {
+    const awarded = D('1000.00');
+    const resplit = [current[0], { amount: '300.00', condition: 'after_progress_report' as const }, { amount: '300.00', condition: 'after_final_report' as const }];
+    expect(checkAmendedTranches({ current, proposed: resplit, awarded, disbursed: '400.00' })).toBe(1);
+    expect(() => checkAmendedTranches({ current, proposed: [{ ...current[0], label: '首笔' }, current[1]], awarded, disbursed: '400.00' })).toThrow(expect.objectContaining({ code: 'invalid_state' }));
+    expect(() => checkAmendedTranches({ current, proposed: [{ ...current[0], amount: '400.0' }, current[1]], awarded, disbursed: '400.00' })).not.toThrow();
+    expect(() => checkAmendedTranches({ current, proposed: [current[0], { amount: '600.01', condition: 'after_final_report' }], awarded, disbursed: '400.00' })).toThrow(
+      expect.objectContaining({ code: 'tranches_mismatch' }),
+    );
+    expect(checkAmendedTranches({ current, proposed: [{ amount: '1000.00', condition: 'on_signing' }], awarded, disbursed: '0.00' })).toBe(0);
   });
 });

@@ -595,7 +595,19 @@ export async function listPeriods(db: Knex, actor: Actor, entityId: string) {
 
 // Hash chain
 
+/**
+ * Recomputes an entity's hash chain. The head and the entries are read in one snapshot (a
+ * repeatable-read transaction, unless the caller already holds one), so postings made while it
+ * runs never look like a broken chain.
+ */
 export async function verifyChain(db: Knex | Knex.Transaction, entityId: string) {
+  if (!(db as Knex.Transaction).isTransaction) {
+    return withTransaction(db as Knex, 'repeatable read', (tx) => verifyChainIn(tx, entityId));
+  }
+  return verifyChainIn(db as Knex.Transaction, entityId);
+}
+
+async function verifyChainIn(db: Knex.Transaction, entityId: string) {
   const head = await queries.bookHead(db, entityId);
   if (!head) throw new DomainError('not_found', 'Entity not found.');
   let previous = GENESIS_HASH;

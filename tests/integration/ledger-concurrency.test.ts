@@ -43,6 +43,19 @@ describe('concurrent postings', () => {
   });
 });
 
+describe('GET …/verify under load', () => {
+  it('never reports a healthy chain as broken while entries are being posted', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const posts = Array.from({ length: 120 }, (_, index) =>
+      ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'recycling', date: '2026-04-03', amount: `${index + 1}.00`, method: 'cash' }),
+    );
+    const verifies = Array.from({ length: 15 }, () => ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth));
+    const [posted, verified] = await Promise.all([Promise.all(posts), Promise.all(verifies)]);
+    expect(posted.every((res) => res.status === 201)).toBe(true);
+    expect(verified.map((res) => [res.status, res.body.ok, res.body.firstBad])).toEqual(verified.map(() => [200, true, null]));
+  });
+});
+
 describe('group commit', () => {
   it('concurrent postings across stations that share a batch are answered one by one: refused ones fail alone', async () => {
     const stations = [await stationWithStaff(ctx), await stationWithStaff(ctx), await stationWithStaff(ctx)];

@@ -183,9 +183,6 @@ export async function listProjects(db: Queryable, entityId: string): Promise<Pro
   return db<ProjectRow>('projects').where({ entity_id: entityId }).orderBy('code');
 }
 
-export async function findProjects(db: Queryable, entityId: string, ids: string[]): Promise<ProjectRow[]> {
-  return db<ProjectRow>('projects').where({ entity_id: entityId }).whereIn('id', ids);
-}
 
 export async function insertProject(
   db: Queryable,
@@ -248,10 +245,6 @@ export async function fundNetAssets(db: Queryable, entityId: string, fundCodes: 
   return new Map(result.rows.map((row: { fund_code: string; balance: string }) => [row.fund_code, row.balance]));
 }
 
-export async function insertEntry(tx: Knex.Transaction, row: Partial<EntryRow>): Promise<EntryRow> {
-  const [inserted] = await tx<EntryRow>('entries').insert(row as never).returning('*');
-  return inserted;
-}
 
 export async function insertLines(tx: Knex.Transaction, lines: LineRow[]): Promise<void> {
   await tx('entry_lines').insert(lines);

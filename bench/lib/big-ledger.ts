@@ -17,7 +17,7 @@
 import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import pg from 'pg';
-import { checkDraftShape, chainEntryOf, type LineDraft } from '../../src/ledger/posting';
+import { checkDraftShape, chainEntryOf, pendingLinesOf, toLineRows, type LineDraft } from '../../src/ledger/posting';
 import { chainHash, GENESIS_HASH } from '../../src/ledger/hash';
 import { D, formatMoney, ZERO } from '../../src/shared/money';
 import type { EntryRow, LineRow } from '../../src/ledger/queries';
@@ -152,18 +152,7 @@ export async function loadBigLedger(options: {
         const number = `${year}-${String(voucherSeq).padStart(6, '0')}`;
         const chainIndex = String(i + 1);
         const id = crypto.randomUUID();
-        const rows: LineRow[] = lines.map((line, index) => ({
-          entry_id: id,
-          entity_id: options.entityId,
-          date,
-          line_no: index + 1,
-          account_code: line.accountCode,
-          fund_code: line.fundCode,
-          project_id: line.projectId,
-          debit: line.debit === null ? null : formatMoney(line.debit),
-          credit: line.credit === null ? null : formatMoney(line.credit),
-          memo: line.memo,
-        }));
+        const rows: LineRow[] = toLineRows({ id, entity_id: options.entityId, date }, pendingLinesOf(lines));
         const provisional = {
           id,
           entity_id: options.entityId,

@@ -87,17 +87,18 @@ export function checkDraftShape(lines: LineDraft[]): void {
   }
 }
 
-function toLineRows(entry: { id: string; entity_id: string; date: string }, lines: (LineDraft | PendingLine)[]): LineRow[] {
-  return lines.map((line, index) => ({
+/** The entry_lines rows of an entry's lines, as pendingLinesOf writes them. */
+export function toLineRows(entry: { id: string; entity_id: string; date: string }, lines: PendingLine[]): LineRow[] {
+  return lines.map((line) => ({
     entry_id: entry.id,
     entity_id: entry.entity_id,
     date: entry.date,
-    line_no: index + 1,
+    line_no: line.lineNo,
     account_code: line.accountCode,
     fund_code: line.fundCode,
     project_id: line.projectId,
-    debit: line.debit === null ? null : formatMoney(line.debit),
-    credit: line.credit === null ? null : formatMoney(line.credit),
+    debit: line.debit,
+    credit: line.credit,
     memo: line.memo,
   }));
 }
@@ -133,7 +134,8 @@ function isTransaction(db: Queryable): db is Knex.Transaction {
   return (db as Knex.Transaction).isTransaction === true;
 }
 
-function pendingLinesOf(lines: LineDraft[]): PendingLine[] {
+/** An entry's lines numbered and with money printed, as they are hashed, stored and sent to the database. */
+export function pendingLinesOf(lines: LineDraft[]): PendingLine[] {
   return lines.map((line, index) => ({
     lineNo: index + 1,
     accountCode: line.accountCode,

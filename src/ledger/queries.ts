@@ -483,6 +483,18 @@ export async function attachmentsOf(db: Queryable, entryIds: string[]) {
     .select('id', 'entry_id', 'filename', 'content_type', 'size', 'sha256', 'created_at');
 }
 
+/** The first attachment of an entity whose stored bytes no longer hash to its recorded SHA-256. */
+export async function alteredAttachment(db: Queryable, entityId: string) {
+  const result = await db.raw(
+    `select a.id, a.entry_id, a.filename, e.number, e.chain_index, e.date
+       from attachments a join entries e on e.id = a.entry_id
+      where a.entity_id = ? and encode(sha256(a.data), 'hex') <> a.sha256
+      order by a.created_at limit 1`,
+    [entityId],
+  );
+  return result.rows[0] as { id: string; entry_id: string; filename: string; number: string | null; chain_index: string | null; date: string } | undefined;
+}
+
 export async function findAttachment(db: Queryable, entityId: string, entryId: string, attachmentId: string) {
   return db('attachments').where({ entity_id: entityId, entry_id: entryId, id: attachmentId }).first();
 }

@@ -651,6 +651,16 @@ async function verifyChainIn(db: Knex.Transaction, entityId: string) {
   if (String(head.chain_length) !== index || head.chain_head !== previous) {
     return { ok: false, entries: count, head: head.chain_head, firstBad: { id: null, number: null, chainIndex: Number(index) + 1, date: null, reason: 'the chain head does not match the last entry: entries were removed' } };
   }
+  // Receipts attached to entries are evidence: their bytes must still hash to what was recorded.
+  const altered = await queries.alteredAttachment(db, entityId);
+  if (altered) {
+    return {
+      ok: false,
+      entries: count,
+      head: head.chain_head,
+      firstBad: { id: altered.entry_id, number: altered.number, chainIndex: altered.chain_index === null ? null : Number(altered.chain_index), date: altered.date, reason: `attachment ${altered.id} (${altered.filename}) no longer matches its SHA-256`, attachmentId: altered.id },
+    };
+  }
   return { ok: true, entries: count, head: head.chain_head, firstBad: null };
 }
 

@@ -22,6 +22,15 @@ describe('POST /api/entities/:entityId/entries/:id/attachments', () => {
     expect(download.status).toBe(200);
     expect(download.headers['content-type']).toBe('image/png');
     expect(Buffer.compare(download.body as Buffer, PNG)).toBe(0);
+    const verified = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(supervisor.auth);
+    expect(verified.body.ok).toBe(true);
+    await expect(ctx.db('attachments').where({ id: res.body.id }).delete()).rejects.toThrow(/append-only/);
+    await ctx.db.transaction(async (tx) => {
+      await tx.raw('set local session_replication_role = replica');
+      await tx('attachments').where({ id: res.body.id }).update({ data: Buffer.concat([PNG, Buffer.from('edited')]) });
+    });
+    const tampered = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(supervisor.auth);
+    expect(tampered.body).toMatchObject({ ok: false, firstBad: { id: entry.id, number: entry.number, attachmentId: res.body.id } });
     const other = await stationWithStaff(ctx);
     expect((await ctx.request().get(`/api/entities/${entity.id}/entries/${entry.id}/attachments/${res.body.id}`).set(other.treasurer.auth)).status).toBe(404);
   });

@@ -1,15 +1,20 @@
 /**
- * Fuzzing every write endpoint of the books and of identity with generated malformed or
- * hostile requests (fast-check): each case starts from a valid request and carries at least
- * one mutation that makes it invalid (a missing field, an unknown field, a wrong type, a bad
- * amount, a bad path id, bad JSON, an oversized body), decorated with hostile strings (SQL,
- * HTML, unicode) in other fields. Every answer must be a 4xx problem+json, never a 5xx, and
- * the journal of the fuzzed entity must be exactly as it was.
+ * Fuzzing every write endpoint of the books, identity, grants and disclosure with generated
+ * malformed or hostile requests (fast-check): each case starts from a valid request aimed at
+ * a real target in the state that request needs (an entry, a round, an application in each
+ * workflow state, a published report) and carries at least one mutation that makes it invalid
+ * (a missing field, an unknown field, a wrong type, a bad amount, a garbage or unknown path
+ * id, bad JSON, an oversized body), decorated with hostile strings (SQL, HTML, unicode) in
+ * other fields. Every answer must be a 4xx problem+json, never a 5xx, and nothing may be
+ * written: the journals, the grant tables and the disclosures of the fuzzed entities stay
+ * exactly as they were.
  */
+import crypto from 'node:crypto';
 import fc from 'fast-check';
 import { useTestContext } from '../support/context';
 import { call, listenInProcess, Listening } from '../support/child-service';
 import { admin, createUser, receive, stationWithStaff, TestUser } from '../factories';
+import { grantScenario } from '../factories/grants';
 
 jest.setTimeout(110_000);
 
@@ -23,17 +28,43 @@ afterAll(async () => {
   await server?.close();
 });
 
-type Kind = 'money' | 'signedMoney' | 'date' | 'text' | 'code' | 'accountCode' | 'enum' | 'bool' | 'uuid' | 'lines' | 'roles' | 'optionalText';
+type Kind =
+  | 'money'
+  | 'signedMoney'
+  | 'date'
+  | 'instant'
+  | 'int'
+  | 'text'
+  | 'code'
+  | 'accountCode'
+  | 'enum'
+  | 'bool'
+  | 'uuid'
+  | 'uuidList'
+  | 'lines'
+  | 'roles'
+  | 'optionalText'
+  | 'rubric'
+  | 'budgetLines'
+  | 'scores'
+  | 'tranches'
+  | 'reportLines'
+  | 'period';
 interface Field {
   kind: Kind;
   required: boolean;
+  /** The valid value, or how to make it from the targets' ids. */
   valid: unknown;
+  /** Longest valid text, for the text kinds. */
+  max: number;
 }
+type Actor = 'anonymous' | 'admin' | 'treasurer' | 'supervisor' | 'grant_manager' | 'reviewer' | 'applicant';
 interface Endpoint {
   name: string;
-  method: 'POST' | 'DELETE';
+  family: 'ledger' | 'grants' | 'disclosure';
+  method: 'POST' | 'PATCH' | 'DELETE';
   path: (ids: Ids, hostile?: string) => string;
-  actor: 'anonymous' | 'admin' | 'treasurer' | 'supervisor';
+  actor: Actor;
   fields: Record<string, Field>;
   /** The schema refuses unknown fields. */
   strict: boolean;
@@ -46,13 +77,30 @@ interface Ids {
   entityId: string;
   entryId: string;
   userId: string;
+  foundationId: string;
+  stationId: string;
+  reviewerId: string;
+  roundId: string;
+  /** Applications by the state their endpoint needs (see tests/factories/grants.ts). */
+  draftId: string;
+  submittedId: string;
+  /** A second submitted application, so withdrawing and assigning reviewers each have their own. */
+  withdrawableId: string;
+  reviewingId: string;
+  reviewedId: string;
+  activeId: string;
+  reportingId: string;
+  disclosureId: string;
 }
 
-const f = (kind: Kind, valid: unknown, required = true): Field => ({ kind, valid, required });
+const f = (kind: Kind, valid: unknown, required = true, max = 1000): Field => ({ kind, valid, required, max });
+const fromIds = (pick: (ids: Ids) => unknown) => ({ fromIds: pick });
+const isFromIds = (value: unknown): value is ReturnType<typeof fromIds> => typeof value === 'object' && value !== null && 'fromIds' in value;
 
-const ENDPOINTS: Endpoint[] = [
-  { name: 'login', method: 'POST', path: () => '/api/auth/login', actor: 'anonymous', strict: false, fields: { username: f('text', 'nobody'), password: f('text', 'whatever-pw') } },
+const LEDGER_ENDPOINTS: Endpoint[] = [
+  { family: 'ledger', name: 'login', method: 'POST', path: () => '/api/auth/login', actor: 'anonymous', strict: false, fields: { username: f('text', 'nobody'), password: f('text', 'whatever-pw') } },
   {
+    family: 'ledger',
     name: 'create user',
     method: 'POST',
     path: () => '/api/users',
@@ -60,9 +108,10 @@ const ENDPOINTS: Endpoint[] = [
     strict: true,
     fields: { username: f('code', 'fuzz_user'), password: f('text', 'password-123'), displayName: f('text', '测试'), roles: f('roles', [], false) },
   },
-  { name: 'assign roles', method: 'POST', path: (ids, hostile) => `/api/users/${hostile ?? ids.userId}/roles`, actor: 'admin', strict: true, pathParam: true, fields: { roles: f('roles', [{ role: 'applicant' }]) } },
-  { name: 'delete user', method: 'DELETE', path: (_ids, hostile) => `/api/users/${hostile ?? 'x'}`, actor: 'admin', strict: false, pathParam: true, bodiless: true, fields: {} },
+  { family: 'ledger', name: 'assign roles', method: 'POST', path: (ids, hostile) => `/api/users/${hostile ?? ids.userId}/roles`, actor: 'admin', strict: true, pathParam: true, fields: { roles: f('roles', [{ role: 'applicant' }]) } },
+  { family: 'ledger', name: 'delete user', method: 'DELETE', path: (_ids, hostile) => `/api/users/${hostile ?? 'x'}`, actor: 'admin', strict: false, pathParam: true, bodiless: true, fields: {} },
   {
+    family: 'ledger',
     name: 'create entity',
     method: 'POST',
     path: () => '/api/entities',
@@ -70,10 +119,11 @@ const ENDPOINTS: Endpoint[] = [
     strict: true,
     fields: { code: f('code', 'FUZZ-1'), name: f('text', '公益站'), kind: f('enum', 'station'), approvalThreshold: f('money', '100.00', false) },
   },
-  { name: 'create account', method: 'POST', path: (ids, h) => `/api/entities/${h ?? ids.entityId}/accounts`, actor: 'treasurer', strict: true, pathParam: true, fields: { code: f('accountCode', '100101'), name: f('text', '零钱'), parentCode: f('accountCode', '1001') } },
-  { name: 'create fund', method: 'POST', path: (ids, h) => `/api/entities/${h ?? ids.entityId}/funds`, actor: 'treasurer', strict: true, pathParam: true, fields: { code: f('code', 'LAMP'), name: f('text', '路灯基金'), restricted: f('bool', true), purpose: f('optionalText', '路灯', false) } },
-  { name: 'create project', method: 'POST', path: (ids, h) => `/api/entities/${h ?? ids.entityId}/projects`, actor: 'treasurer', strict: true, pathParam: true, fields: { code: f('code', 'P1'), name: f('text', '百家宴'), startsOn: f('date', '2026-01-01', false), endsOn: f('date', '2026-12-31', false) } },
+  { family: 'ledger', name: 'create account', method: 'POST', path: (ids, h) => `/api/entities/${h ?? ids.entityId}/accounts`, actor: 'treasurer', strict: true, pathParam: true, fields: { code: f('accountCode', '100101'), name: f('text', '零钱'), parentCode: f('accountCode', '1001') } },
+  { family: 'ledger', name: 'create fund', method: 'POST', path: (ids, h) => `/api/entities/${h ?? ids.entityId}/funds`, actor: 'treasurer', strict: true, pathParam: true, fields: { code: f('code', 'LAMP'), name: f('text', '路灯基金'), restricted: f('bool', true), purpose: f('optionalText', '路灯', false) } },
+  { family: 'ledger', name: 'create project', method: 'POST', path: (ids, h) => `/api/entities/${h ?? ids.entityId}/projects`, actor: 'treasurer', strict: true, pathParam: true, fields: { code: f('code', 'P1'), name: f('text', '百家宴'), startsOn: f('date', '2026-01-01', false), endsOn: f('date', '2026-12-31', false) } },
   {
+    family: 'ledger',
     name: 'post entry',
     method: 'POST',
     path: (ids, h) => `/api/entities/${h ?? ids.entityId}/entries`,
@@ -89,9 +139,10 @@ const ENDPOINTS: Endpoint[] = [
       ]),
     },
   },
-  { name: 'reverse', method: 'POST', path: (ids, h) => `/api/entities/${ids.entityId}/entries/${h ?? ids.entryId}/reverse`, actor: 'treasurer', strict: true, pathParam: true, fields: { date: f('date', '2026-03-16'), reason: f('text', '录错') } },
-  { name: 'approve', method: 'POST', path: (ids, h) => `/api/entities/${ids.entityId}/entries/${h ?? ids.entryId}/approve`, actor: 'supervisor', strict: false, pathParam: true, bodiless: true, fields: {} },
+  { family: 'ledger', name: 'reverse', method: 'POST', path: (ids, h) => `/api/entities/${ids.entityId}/entries/${h ?? ids.entryId}/reverse`, actor: 'treasurer', strict: true, pathParam: true, fields: { date: f('date', '2026-03-16'), reason: f('text', '录错') } },
+  { family: 'ledger', name: 'approve', method: 'POST', path: (ids, h) => `/api/entities/${ids.entityId}/entries/${h ?? ids.entryId}/approve`, actor: 'supervisor', strict: false, pathParam: true, bodiless: true, fields: {} },
   {
+    family: 'ledger',
     name: 'receipt',
     method: 'POST',
     path: (ids, h) => `/api/entities/${h ?? ids.entityId}/receipts`,
@@ -111,6 +162,7 @@ const ENDPOINTS: Endpoint[] = [
     },
   },
   {
+    family: 'ledger',
     name: 'payment',
     method: 'POST',
     path: (ids, h) => `/api/entities/${h ?? ids.entityId}/payments`,
@@ -128,6 +180,7 @@ const ENDPOINTS: Endpoint[] = [
     },
   },
   {
+    family: 'ledger',
     name: 'reconciliation',
     method: 'POST',
     path: (ids, h) => `/api/entities/${h ?? ids.entityId}/reconciliations`,
@@ -136,8 +189,100 @@ const ENDPOINTS: Endpoint[] = [
     pathParam: true,
     fields: { date: f('date', '2026-03-31'), cashCounted: f('money', '10.00'), bankStatementBalance: f('signedMoney', '0.00'), note: f('optionalText', '月末', false) },
   },
-  { name: 'close period', method: 'POST', path: (ids, h) => `/api/entities/${ids.entityId}/periods/${h ?? 'x'}/close`, actor: 'treasurer', strict: false, pathParam: true, bodiless: true, fields: {} },
+  { family: 'ledger', name: 'close period', method: 'POST', path: (ids, h) => `/api/entities/${ids.entityId}/periods/${h ?? 'x'}/close`, actor: 'treasurer', strict: false, pathParam: true, bodiless: true, fields: {} },
 ];
+
+const application = (state: keyof Ids) => (ids: Ids, h?: string) => `/api/applications/${h ?? ids[state]}`;
+const applicationFields = (required: boolean) => ({
+  title: f('text', '楼栋互助花园', required, 200),
+  organization: f('text', '邻里互助会', required, 200),
+  contact: f('text', '赵丽 138****0000', required, 200),
+  summary: f('text', '把闲置空地改造成居民共建的花园', required, 5000),
+  requestedAmount: f('money', '300.00', required),
+  budgetLines: f('budgetLines', [{ item: '苗木', amount: '200.00' }, { item: '工具', amount: '100.00' }], required),
+  beneficiaries: f('optionalText', '楼栋居民', false, 2000),
+  stationEntityId: f('uuid', fromIds((ids) => ids.stationId), false),
+});
+const THREE_TRANCHES = [{ amount: '100.00', condition: 'on_signing' }, { amount: '100.00', condition: 'on_signing' }, { amount: '100.00', condition: 'on_signing' }];
+
+/** Each aims at an application in the state where the unmutated request would succeed. */
+const GRANT_ENDPOINTS: Endpoint[] = [
+  {
+    family: 'grants',
+    name: 'create round',
+    method: 'POST',
+    path: () => '/api/rounds',
+    actor: 'grant_manager',
+    strict: true,
+    fields: {
+      entityId: f('uuid', fromIds((ids) => ids.foundationId)),
+      title: f('text', '社区公益创投', true, 200),
+      description: f('text', '支持居民自组织的公益项目', true, 5000),
+      budget: f('money', '50000.00'),
+      fundCode: f('code', 'GENERAL', false),
+      opensAt: f('instant', '2026-03-01T00:00:00+08:00'),
+      closesAt: f('instant', '2026-04-01T00:00:00+08:00'),
+      rubric: f('rubric', [{ key: 'impact', label: '社区影响', weight: 2 }]),
+      minReviews: f('int', 1),
+    },
+  },
+  { family: 'grants', name: 'create application', method: 'POST', path: (ids, h) => `/api/rounds/${h ?? ids.roundId}/applications`, actor: 'applicant', strict: true, pathParam: true, fields: applicationFields(true) },
+  { family: 'grants', name: 'edit draft', method: 'PATCH', path: application('draftId'), actor: 'applicant', strict: true, pathParam: true, fields: applicationFields(false) },
+  { family: 'grants', name: 'submit', method: 'POST', path: (ids, h) => `${application('draftId')(ids, h)}/submit`, actor: 'applicant', strict: false, pathParam: true, bodiless: true, fields: {} },
+  { family: 'grants', name: 'withdraw', method: 'POST', path: (ids, h) => `${application('withdrawableId')(ids, h)}/withdraw`, actor: 'applicant', strict: true, pathParam: true, fields: { note: f('optionalText', '不再申请', false) } },
+  { family: 'grants', name: 'assign reviewers', method: 'POST', path: (ids, h) => `${application('submittedId')(ids, h)}/reviewers`, actor: 'grant_manager', strict: true, pathParam: true, fields: { userIds: f('uuidList', fromIds((ids) => [ids.reviewerId])) } },
+  {
+    family: 'grants',
+    name: 'review',
+    method: 'POST',
+    path: (ids, h) => `${application('reviewingId')(ids, h)}/reviews`,
+    actor: 'reviewer',
+    strict: true,
+    pathParam: true,
+    fields: { conflictOfInterest: f('bool', false), scores: f('scores', { impact: 4, feasibility: 3 }, false), comment: f('optionalText', '可行', false, 5000) },
+  },
+  {
+    family: 'grants',
+    name: 'decision',
+    method: 'POST',
+    path: (ids, h) => `${application('reviewedId')(ids, h)}/decision`,
+    actor: 'grant_manager',
+    strict: true,
+    pathParam: true,
+    fields: { decision: f('enum', 'approved'), amount: f('money', '300.00', false), tranches: f('tranches', THREE_TRANCHES, false), reason: f('optionalText', '评审通过', false, 2000) },
+  },
+  { family: 'grants', name: 'disburse', method: 'POST', path: (ids, h) => `${application('activeId')(ids, h)}/disbursements`, actor: 'grant_manager', strict: true, pathParam: true, fields: { amount: f('money', '100.00'), date: f('date', '2026-04-10'), method: f('enum', 'bank') } },
+  {
+    family: 'grants',
+    name: 'report',
+    method: 'POST',
+    path: (ids, h) => `${application('activeId')(ids, h)}/reports`,
+    actor: 'applicant',
+    strict: true,
+    pathParam: true,
+    fields: { kind: f('enum', 'progress'), narrative: f('text', '进展顺利', true, 10000), spent: f('money', '50.00'), lines: f('reportLines', [{ item: '苗木', spent: '50.00' }], false) },
+  },
+  { family: 'grants', name: 'refund', method: 'POST', path: (ids, h) => `${application('activeId')(ids, h)}/refunds`, actor: 'grant_manager', strict: true, pathParam: true, fields: { amount: f('money', '10.00'), date: f('date', '2026-04-11'), method: f('enum', 'bank', false) } },
+  { family: 'grants', name: 'close', method: 'POST', path: (ids, h) => `${application('reportingId')(ids, h)}/close`, actor: 'grant_manager', strict: true, pathParam: true, fields: { note: f('optionalText', '结项', false) } },
+  {
+    family: 'grants',
+    name: 'amend',
+    method: 'POST',
+    path: (ids, h) => `${application('activeId')(ids, h)}/amendments`,
+    actor: 'grant_manager',
+    strict: true,
+    pathParam: true,
+    fields: { note: f('text', '更换联系人'), tranches: f('tranches', THREE_TRANCHES, false), endsOn: f('date', '2026-12-31', false) },
+  },
+];
+
+const DISCLOSURE_ENDPOINTS: Endpoint[] = [
+  // The period is closed and published once, so the unmutated request would publish version 2.
+  { family: 'disclosure', name: 'publish', method: 'POST', path: (ids, h) => `/api/entities/${h ?? ids.entityId}/disclosures`, actor: 'treasurer', strict: true, pathParam: true, fields: { period: f('period', '2026-02'), reason: f('optionalText', '更正', false, 500) } },
+  { family: 'disclosure', name: 'countersign', method: 'POST', path: (ids, h) => `/api/disclosures/${h ?? ids.disclosureId}/countersign`, actor: 'supervisor', strict: true, pathParam: true, fields: { note: f('optionalText', '已审核', false) } },
+];
+
+const ENDPOINTS: Endpoint[] = [...LEDGER_ENDPOINTS, ...GRANT_ENDPOINTS, ...DISCLOSURE_ENDPOINTS];
 
 const RAW_NUMBER = '__raw_number__';
 const HOSTILE_STRINGS = [
@@ -162,7 +307,7 @@ const HOSTILE_STRINGS = [
 ];
 
 /** Values that no field of the given kind accepts. */
-function invalidFor(kind: Kind): fc.Arbitrary<unknown> {
+function invalidFor(kind: Kind, max = 1000): fc.Arbitrary<unknown> {
   const wrongTypes = fc.oneof(fc.constant(null), fc.boolean(), fc.integer(), fc.constant({}), fc.constant([]), fc.constant({ $gt: '' }));
   const hostile = fc.constantFrom(...HOSTILE_STRINGS);
   switch (kind) {
@@ -179,9 +324,9 @@ function invalidFor(kind: Kind): fc.Arbitrary<unknown> {
     case 'date':
       return fc.oneof(wrongTypes, hostile, fc.constantFrom('2026-02-30', '2026-13-01', '2026-00-10', '26-3-1', '2026/03/01', '2026-03-01T00:00:00Z', '', '0000-00-00', '99999-01-01', '2026-3-1'));
     case 'text':
-      return fc.oneof(wrongTypes, fc.constantFrom('', '   ', '\t\n'), fc.nat({ max: 3 }).map((n) => '长'.repeat(1001 + n * 20_000)));
+      return fc.oneof(wrongTypes, fc.constantFrom('', '   ', '\t\n'), fc.nat({ max: 3 }).map((n) => '长'.repeat(max + 1 + n * 20_000)));
     case 'optionalText':
-      return fc.oneof(fc.boolean(), fc.integer(), fc.constant({}), fc.constant([]), fc.nat({ max: 3 }).map((n) => 'x'.repeat(1001 + n * 30_000)));
+      return fc.oneof(fc.boolean(), fc.integer(), fc.constant({}), fc.constant([]), fc.nat({ max: 3 }).map((n) => 'x'.repeat(max + 1 + n * 30_000)));
     case 'code':
     case 'accountCode':
       return fc.oneof(wrongTypes, hostile.filter((value) => !/^[A-Za-z0-9_-]+$/.test(String(value))), fc.constantFrom('', 'a b', 'é', 'x'.repeat(61), '10 01', '1001;', '\u0000'));
@@ -207,6 +352,113 @@ function invalidFor(kind: Kind): fc.Arbitrary<unknown> {
         ]),
         fc.constant(Array.from({ length: 501 }, () => ({ accountCode: '1001', debit: '1.00' }))),
       );
+    case 'instant':
+      return fc.oneof(wrongTypes, hostile, fc.constantFrom('2026-03-01', '2026-03-01T00:00:00', '2026-13-01T00:00:00+08:00', '2026-03-01T25:00:00+08:00', '2026-02-30T00:00:00+08:00', '', 'now', '1772294400000'));
+    case 'int':
+      return fc.oneof(
+        fc.constant(null),
+        fc.boolean(),
+        fc.constant({}),
+        fc.constant([]),
+        hostile,
+        fc.constantFrom(0, -1, 21, 1.5, 1e6, -0.5, '1', '2'),
+        fc.constantFrom(`${RAW_NUMBER}1e309`, `${RAW_NUMBER}-1e309`),
+      );
+    case 'uuidList':
+      return fc.oneof(wrongTypes, hostile, fc.constantFrom([], ['not-a-uuid'], [1], [null], [crypto.randomUUID()], Array.from({ length: 21 }, () => crypto.randomUUID())));
+    case 'rubric': {
+      const criterion = { key: 'impact', label: '社区影响', weight: 2 };
+      return fc.oneof(
+        wrongTypes,
+        hostile,
+        fc.constantFrom(
+          [],
+          [{ ...criterion, key: 'Impact' }],
+          [{ ...criterion, key: '1impact' }],
+          [{ ...criterion, label: '' }],
+          [{ ...criterion, weight: 0 }],
+          [{ ...criterion, weight: -1 }],
+          [{ ...criterion, weight: 1001 }],
+          [{ ...criterion, weight: '2' }],
+          [criterion, criterion],
+          [{ ...criterion, extra: 1 }],
+          [{ key: 'impact', label: '社区影响' }],
+          Array.from({ length: 21 }, (_, index) => ({ ...criterion, key: `c${index}` })),
+        ),
+      );
+    }
+    case 'budgetLines':
+      return fc.oneof(
+        wrongTypes,
+        hostile,
+        fc.constantFrom(
+          [],
+          [{ item: '苗木', amount: '-1.00' }],
+          [{ item: '苗木', amount: '0.00' }],
+          [{ item: '苗木', amount: 300 }],
+          [{ item: '', amount: '300.00' }],
+          [{ item: '苗木', amount: '300.00', extra: 1 }],
+          [{ item: '苗木', amount: '150.00' }, { item: '苗木', amount: '150.00' }],
+          Array.from({ length: 101 }, (_, index) => ({ item: `项${index}`, amount: '1.00' })),
+        ),
+      );
+    case 'scores':
+      return fc.oneof(
+        fc.boolean(),
+        fc.integer(),
+        fc.constant([]),
+        hostile,
+        fc.constantFrom(
+          {},
+          { impact: 6, feasibility: 3 },
+          { impact: -1, feasibility: 3 },
+          { impact: 2.5, feasibility: 3 },
+          { impact: '4', feasibility: 3 },
+          { impact: null, feasibility: 3 },
+          { impact: 4 },
+          { impact: 4, feasibility: 3, 'Bad Key': 3 },
+          { impact: 4, feasibility: 3, constructor: 2 },
+          { constructor: 4, feasibility: 3 },
+          { impact: 4, feasibility: 3, extra: 1 },
+        ),
+      );
+    case 'tranches': {
+      const tranche = { amount: '300.00', condition: 'on_signing' };
+      return fc.oneof(
+        wrongTypes,
+        hostile,
+        fc.constantFrom(
+          [],
+          [{ ...tranche, amount: '-300.00' }],
+          [{ ...tranche, amount: 300 }],
+          [{ ...tranche, amount: '299.99' }],
+          [{ ...tranche, condition: 'later' }],
+          [{ amount: '300.00' }],
+          [{ ...tranche, extra: 1 }],
+          [{ ...tranche, label: 7 }],
+          Array.from({ length: 13 }, () => ({ amount: '1.00', condition: 'on_signing' })),
+        ),
+      );
+    }
+    case 'reportLines':
+      return fc.oneof(
+        fc.boolean(),
+        fc.integer(),
+        fc.constant({}),
+        hostile,
+        fc.constantFrom(
+          [{ item: '', spent: '50.00' }],
+          [{ item: '苗木', spent: '-50.00' }],
+          [{ item: '苗木', spent: 50 }],
+          [{ item: '苗木', spent: '50.00', extra: 1 }],
+          [{ item: '不存在的预算项', spent: '50.00' }],
+          [{ item: '苗木', spent: '49.00' }],
+          [{ item: '苗木', spent: '25.00' }, { item: '苗木', spent: '25.00' }],
+          Array.from({ length: 101 }, () => ({ item: '苗木', spent: '0.50' })),
+        ),
+      );
+    case 'period':
+      return fc.oneof(wrongTypes, hostile, fc.constantFrom('', '2026-13', '2026-00', '2026-Q5', '2026-Q0', '26', '2026-1', '2026-02-01', '2026Q1', ' 2026-02', '2026-q1', '２０２６'));
     case 'roles':
       return fc.oneof(wrongTypes, hostile, fc.constant([{ role: 'root' }]), fc.constant([{ role: 'treasurer', entityId: "' or 1=1" }]), fc.constant(Array.from({ length: 51 }, () => ({ role: 'applicant' }))));
   }
@@ -215,6 +467,8 @@ function invalidFor(kind: Kind): fc.Arbitrary<unknown> {
 /** Path parameters that are not a valid id, month or anything the route accepts. */
 const hostilePathParam = fc.oneof(
   fc.constantFrom(...HOSTILE_STRINGS),
+  // Well-formed ids of nothing.
+  fc.uuid(),
   fc.constantFrom('0', '-1', '2026-13', '2026-1', '202603', '00000000-0000-0000-0000-00000000000g', 'undefined', "1;select pg_sleep(10)"),
   fc.string({ minLength: 1, maxLength: 40, unit: 'grapheme' }).filter((value) => !/^\d{4}-(0[1-9]|1[0-2])$/.test(value)),
 );
@@ -251,7 +505,7 @@ function mutationsFor(endpoint: Endpoint): fc.Arbitrary<Mutation> {
     // Optional fields may be null (web forms send null for an empty field): null is no mutation there.
     options.push(
       fc.constantFrom(...fieldNames).chain((field) =>
-        invalidFor(endpoint.fields[field].kind)
+        invalidFor(endpoint.fields[field].kind, endpoint.fields[field].max)
           .filter((value) => endpoint.fields[field].required || value !== null)
           .map((value) => ({ type: 'replace' as const, field, value })),
       ),
@@ -289,10 +543,15 @@ function encodePathParam(value: string): string {
   }
 }
 
+function validBody(endpoint: Endpoint, ids: Ids): Record<string, unknown> {
+  const body: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(endpoint.fields)) body[name] = isFromIds(field.valid) ? field.valid.fromIds(ids) : field.valid;
+  return body;
+}
+
 function render(endpoint: Endpoint, testCase: Case, ids: Ids): { path: string; raw: string | undefined } {
   const mutation = testCase.mutation;
-  const body: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(endpoint.fields)) body[name] = field.valid;
+  const body = validBody(endpoint, ids);
   for (const [name, value] of Object.entries(testCase.decorations)) body[name] = value;
   let path = endpoint.path(ids);
   if (mutation.type === 'delete') delete body[mutation.field];
@@ -308,24 +567,80 @@ function render(endpoint: Endpoint, testCase: Case, ids: Ids): { path: string; r
   return { path, raw };
 }
 
-async function journalCounts(entityId: string) {
-  const entries = await ctx.db('entries').where({ entity_id: entityId }).count<{ count: string }[]>('* as count');
-  const lines = await ctx.db('entry_lines').where({ entity_id: entityId }).count<{ count: string }[]>('* as count');
-  return { entries: entries[0].count, lines: lines[0].count };
+/**
+ * What a refused request must not have changed, per fuzzed entity: the number of journal
+ * entries and lines, and a digest of every grant row (updates included: a draft edited or a
+ * status moved changes the digest) and of every disclosure's countersignature.
+ */
+async function writtenState(entityIds: string[], foundationId: string) {
+  const digest = async (sql: string, bindings: unknown[]) => {
+    const result = await ctx.db.raw(`select count(*)::text as rows, coalesce(md5(string_agg(t::text, '|' order by t::text)), '') as digest from (${sql}) t`, bindings as never);
+    const [row] = result.rows as { rows: string; digest: string }[];
+    return `${row.rows}:${row.digest}`;
+  };
+  const ofApplications = (table: string) => digest(`select x.* from ${table} x join grant_applications a on a.id = x.application_id where a.entity_id = ?`, [foundationId]);
+  const state: Record<string, string> = {};
+  for (const entityId of entityIds) {
+    state[`entries ${entityId}`] = await digest('select id from entries where entity_id = ?', [entityId]);
+    state[`entry_lines ${entityId}`] = await digest('select id from entry_lines where entity_id = ?', [entityId]);
+    state[`funds ${entityId}`] = await digest('select code from funds where entity_id = ?', [entityId]);
+    state[`projects ${entityId}`] = await digest('select id, ends_on from projects where entity_id = ?', [entityId]);
+    state[`disclosures ${entityId}`] = await digest('select id, version, countersigned_at from disclosures where entity_id = ?', [entityId]);
+    state[`periods ${entityId}`] = await digest('select period from periods where entity_id = ?', [entityId]);
+  }
+  state.grant_rounds = await digest('select * from grant_rounds where entity_id = ?', [foundationId]);
+  state.grant_applications = await digest('select * from grant_applications where entity_id = ?', [foundationId]);
+  for (const table of ['grant_history', 'grant_reviewers', 'grant_reviews', 'grant_tranches', 'grant_disbursements', 'grant_reports', 'grant_refunds', 'grant_amendments']) {
+    state[table] = await ofApplications(table);
+  }
+  return state;
 }
 
 describe('fuzzing the write endpoints', () => {
-  test('10,000 generated malformed or hostile requests all get a 4xx problem+json and write nothing', async () => {
+  test('20,000 generated malformed or hostile requests all get a 4xx problem+json and write nothing', async () => {
     const { entity, treasurer, supervisor } = await stationWithStaff(ctx, { approvalThreshold: '1000.00' });
     const boss = await admin(ctx);
     const victim = await createUser(ctx, [{ role: 'applicant' }]);
     const posted = await receive(ctx, treasurer, entity.id, '50.00');
-    const ids: Ids = { entityId: entity.id, entryId: posted.id, userId: victim.id };
-    const tokens: Record<Endpoint['actor'], string | undefined> = { anonymous: undefined, admin: boss.token, treasurer: treasurer.token, supervisor: (supervisor as TestUser).token };
-    const before = await journalCounts(entity.id);
+    // A published (not countersigned) report of an empty, closed February.
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth)).status).toBe(200);
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-02' });
+    expect(published.status).toBe(201);
+    const grants = await grantScenario(ctx);
+    const targets = async (): Promise<Omit<Ids, 'entityId' | 'entryId' | 'userId' | 'foundationId' | 'stationId' | 'reviewerId' | 'roundId' | 'disclosureId'>> => ({
+      draftId: (await grants.application('draft')).id,
+      submittedId: (await grants.application('submitted')).id,
+      withdrawableId: (await grants.application('submitted')).id,
+      reviewingId: (await grants.application('under_review')).id,
+      reviewedId: (await grants.application('reviewed')).id,
+      activeId: (await grants.application('active')).id,
+      reportingId: (await grants.application('reporting')).id,
+    });
+    const ids: Ids = {
+      entityId: entity.id,
+      entryId: posted.id,
+      userId: victim.id,
+      foundationId: grants.foundationId,
+      stationId: grants.station.entity.id,
+      reviewerId: grants.reviewer.id,
+      roundId: grants.round.id,
+      disclosureId: published.body.id,
+      ...(await targets()),
+    };
+    const tokens: Record<Actor, string | undefined> = {
+      anonymous: undefined,
+      admin: boss.token,
+      treasurer: treasurer.token,
+      supervisor: (supervisor as TestUser).token,
+      grant_manager: grants.gm.token,
+      reviewer: grants.reviewer.token,
+      applicant: grants.applicant.token,
+    };
+    const fuzzedEntities = [entity.id, grants.foundationId, grants.station.entity.id];
+    const before = await writtenState(fuzzedEntities, grants.foundationId);
 
-    const cases = fc.sample(caseArbitrary, { numRuns: 10_000, seed: 7_0707 });
-    const statuses = new Map<number, number>();
+    const cases = fc.sample(caseArbitrary, { numRuns: 20_000, seed: 7_0707 });
+    const families = new Map<string, { cases: number; statuses: Record<number, number> }>();
     const failures: string[] = [];
     let next = 0;
     const started = Date.now();
@@ -337,20 +652,34 @@ describe('fuzzing the write endpoints', () => {
           const endpoint = ENDPOINTS[cases[index].endpoint];
           const { path, raw } = render(endpoint, cases[index], ids);
           const response = await call(server.baseUrl, endpoint.method, path, { token: tokens[endpoint.actor], raw });
-          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+          const family = families.get(endpoint.family) ?? { cases: 0, statuses: {} };
+          family.cases += 1;
+          family.statuses[response.status] = (family.statuses[response.status] ?? 0) + 1;
+          families.set(endpoint.family, family);
           const leaks = /at \S+ \(|node_modules|select |insert into|SQLSTATE|syntax error/i.test(response.text);
           if (response.status < 400 || response.status >= 500 || !response.contentType.startsWith('application/problem+json') || leaks) {
-            if (failures.length < 10) failures.push(`${endpoint.name} ${path} ${raw?.slice(0, 300)} → ${response.status} ${response.contentType} ${response.text.slice(0, 300)}`);
+            if (failures.length < 10) failures.push(`${endpoint.name} ${endpoint.method} ${path} ${raw?.slice(0, 300)} → ${response.status} ${response.contentType} ${response.text.slice(0, 300)}`);
           }
         }
       }),
     );
     const elapsed = Date.now() - started;
-    process.stdout.write(`fuzz: ${cases.length} cases in ${elapsed} ms, statuses ${JSON.stringify(Object.fromEntries([...statuses].sort()))}\n`);
+    process.stdout.write(`fuzz: ${cases.length} cases over ${ENDPOINTS.length} endpoints in ${elapsed} ms\n`);
+    for (const [name, family] of families) process.stdout.write(`fuzz ${name}: ${family.cases} cases, statuses ${JSON.stringify(family.statuses)}\n`);
     expect(failures).toEqual([]);
-    expect(await journalCounts(entity.id)).toEqual(before);
+    expect(await writtenState(fuzzedEntities, grants.foundationId)).toEqual(before);
     const verify = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth);
     expect(verify.body).toMatchObject({ ok: true, entries: 1 });
+
+    // The targets were live: each grant and disclosure request, unmutated, succeeds on a
+    // target in the same state, so a mutation that slipped through would have written.
+    const fresh: Ids = { ...ids, ...(await targets()) };
+    const controls: string[] = [];
+    for (const endpoint of [...GRANT_ENDPOINTS, ...DISCLOSURE_ENDPOINTS]) {
+      const response = await call(server.baseUrl, endpoint.method, endpoint.path(fresh), { token: tokens[endpoint.actor], body: endpoint.bodiless ? undefined : validBody(endpoint, fresh) });
+      controls.push(`${endpoint.name} ${response.status >= 200 && response.status < 300 ? '2xx' : `${response.status} ${response.text.slice(0, 200)}`}`);
+    }
+    expect(controls).toEqual([...GRANT_ENDPOINTS, ...DISCLOSURE_ENDPOINTS].map((endpoint) => `${endpoint.name} 2xx`));
   });
 
   test('hostile but well-formed text is stored verbatim or refused with a 4xx, never a 5xx', async () => {

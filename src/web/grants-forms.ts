@@ -1,14 +1,14 @@
 /**
  * Form reading and wording for the grant pages: repeated rows (rubric criteria, budget lines,
  * tranches) read from parallel form fields, a round's window from two calendar days in
- * Asia/Shanghai, the next payable tranche as a suggestion, and the Chinese labels of states
- * and conditions. It normalises and suggests only; the grants service decides every rule.
+ * Asia/Shanghai, the next payable tranche as a suggestion, the tranche rows of an amendment
+ * form and the amendments list, and the Chinese labels of states and conditions. It normalises and suggests only; the grants service decides every rule.
  */
 import type { ZodError } from 'zod';
 import { addDays } from '../shared/dates';
 import { shanghaiDate } from '../shared/clock';
 import { D, formatMoney, ZERO } from '../shared/money';
-import { conditionMet } from '../grants/state';
+import { conditionMet, paidTrancheCount } from '../grants/state';
 import type { TrancheCondition } from '../grants/schemas';
 import { textOf } from './forms';
 import { hintFor } from './messages';
@@ -117,6 +117,78 @@ export function nextPayable(
     before = through;
   }
   return null;
+}
+
+/** A tranche as the amendment form's row holds it (the form's field names). */
+export interface TrancheRowValues {
+  trancheAmount: string;
+  trancheCondition: string;
+  trancheLabel: string;
+}
+
+export const TRANCHE_ROW_FIELDS = ['trancheAmount', 'trancheCondition', 'trancheLabel'] as const;
+
+interface TrancheTerms {
+  amount: string;
+  condition: TrancheCondition;
+  label: string | null;
+}
+
+export function trancheRowOf(tranche: TrancheTerms): TrancheRowValues {
+  return { trancheAmount: tranche.amount, trancheCondition: tranche.condition, trancheLabel: tranche.label ?? '' };
+}
+
+/**
+ * The amendment form's rows: the paid tranches always as they are now (they cannot change, and
+ * a refused form must not carry a tampered or stale copy into the next try), then the rows as
+ * typed for the rest. Returns how many leading rows are paid, by the service's own rule.
+ */
+export function amendmentRows(current: TrancheTerms[], disbursed: string, typed: TrancheRowValues[]): { rows: TrancheRowValues[]; paid: number } {
+  const paid = paidTrancheCount(current, disbursed);
+  return { rows: [...current.slice(0, paid).map(trancheRowOf), ...typed.slice(paid)], paid };
+}
+
+/** Whether typed rows say the same as the current tranches (amounts compared as money). */
+export function sameTranches(current: TrancheTerms[], typed: { amount: string; condition: string; label: string | null }[]): boolean {
+  return (
+    current.length === typed.length &&
+    current.every((tranche, index) => {
+      const row = typed[index];
+      return D(row.amount).eq(tranche.amount) && row.condition === tranche.condition && (row.label ?? null) === (tranche.label ?? null);
+    })
+  );
+}
+
+interface AmendmentView {
+  note: string;
+  previousTranches: TrancheTerms[];
+  tranches: TrancheTerms[];
+  previousEndsOn: string | null;
+  endsOn: string | null;
+  by: string;
+  byName: string;
+  at: string | null;
+}
+
+/**
+ * The amendments list as the pages show it, newest first: who acted (named by the caller, so
+ * an applicant sees "the foundation"), and whether the tranches changed at all — a note-only
+ * amendment shows no before/after.
+ */
+export function amendmentsListOf(amendments: AmendmentView[], who: (amendment: AmendmentView) => string) {
+  return amendments
+    .slice()
+    .reverse()
+    .map((amendment) => ({
+      at: amendment.at,
+      who: who(amendment),
+      note: amendment.note,
+      previousTranches: amendment.previousTranches,
+      tranches: amendment.tranches,
+      tranchesChanged: !sameTranches(amendment.previousTranches, amendment.tranches),
+      previousEndsOn: amendment.previousEndsOn,
+      endsOn: amendment.endsOn,
+    }));
 }
 
 /**

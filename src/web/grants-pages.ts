@@ -1,7 +1,7 @@
 /**
  * The grant pages (公益创投): the public rounds of a foundation and a round's awarded grants;
  * the grant manager's rounds, applications, reviewer assignment, decision with tranches,
- * disbursement, refund and close; the reviewer's list of assignments and review page
+ * disbursement, refund, close and amendments (re-split unpaid tranches, a new project end); the reviewer's list of assignments and review page
  * (conflict-of-interest declaration first, scores only without a conflict); the applicant's
  * applications, draft form, submit, withdraw and reports. Every form posts to the grants
  * service the API uses; rules and who may see what live there (an applicant's view carries
@@ -13,7 +13,7 @@ import type { Request, Response, Router } from 'express';
 import { hasRole } from '../auth/actor';
 import * as grants from '../grants/service';
 import * as ledger from '../ledger/service';
-import { CreateApplicationCommand, CreateRoundCommand, DecisionCommand, DisburseCommand, FileReportCommand, RefundCommand, UpdateApplicationCommand, TRANCHE_CONDITIONS } from '../grants/schemas';
+import { AmendGrantCommand, CreateApplicationCommand, CreateRoundCommand, DecisionCommand, DisburseCommand, FileReportCommand, RefundCommand, UpdateApplicationCommand, TRANCHE_CONDITIONS } from '../grants/schemas';
 import type { EntityRow } from '../ledger/queries';
 import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney } from '../shared/money';
@@ -21,6 +21,8 @@ import { DomainError, isDomainError } from '../shared/errors';
 import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, textOf } from './forms';
 import {
+  amendmentRows,
+  amendmentsListOf,
   CONDITION_LABELS,
   fieldErrorsOf,
   firstDayOf,
@@ -30,12 +32,16 @@ import {
   REPORT_KIND_LABELS,
   roundState,
   rowsOf,
+  sameTranches,
   shanghaiDateTime,
   STATUS_LABELS,
+  TRANCHE_ROW_FIELDS,
+  TrancheRowValues,
+  trancheRowOf,
   windowOf,
 } from './grants-forms';
 import { assignmentsOf, reviewersOfFoundation } from './grants-queries';
-import { hintFor } from './messages';
+import { amendmentSentenceFor, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
@@ -162,6 +168,7 @@ const GRANT_FLASHES: Record<string, string> = {
   disbursed: '已拨付，记账凭证已生成。',
   refunded: '退款已登记。',
   grant_closed: '已结项。',
+  amended: '修改已保存，申请方能看到这条变更记录。',
   saved: '草稿已保存。',
   submitted: '申请已提交，请等待基金会评审。',
   withdrawn: '申请已撤回。',
@@ -233,6 +240,19 @@ const NOTE_LABELS: Record<string, string> = { 'first disbursement': '首笔拨�
 function historyNote(note: string | null): string | null {
   return note === null ? null : (NOTE_LABELS[note] ?? note);
 }
+
+/**
+ * A history line as the pages show it: a transition is headed by the state it reached; an
+ * amendment keeps the state, so it is headed "协议变更" and shows the manager's note without
+ * the service's English prefix.
+ */
+function historyStep<T extends { to: string; note: string | null; kind: string }>(step: T) {
+  if (step.kind === 'amendment') return { ...step, heading: '协议变更', note: step.note === null ? null : step.note.replace(/^amendment: /, '') };
+  return { ...step, heading: STATUS_LABELS[step.to] ?? step.to, note: historyNote(step.note) };
+}
+
+/** The states in which a grant manager may amend an awarded grant. */
+const AMENDABLE = ['approved', 'active', 'reporting'];
 
 const labels = { status: STATUS_LABELS, condition: CONDITION_LABELS, reportKind: REPORT_KIND_LABELS, method: METHOD_LABELS };
 
@@ -371,7 +391,14 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
 
   // One application: reviewers, decision, money, close
 
-  type FormName = 'reviewers' | 'decision' | 'disburse' | 'refund' | 'close';
+  type FormName = 'reviewers' | 'decision' | 'disburse' | 'refund' | 'close' | 'amend';
+
+  /** The end date of the grant's project in the foundation's books ('' when none is set). */
+  async function projectEndOf(req: Request, entity: EntityRow, projectId: string | null): Promise<string> {
+    if (!projectId) return '';
+    const { items } = await ledger.listProjects(web.db, actorOf(req), entity.id);
+    return items.find((project) => project.id === projectId)?.endsOn ?? '';
+  }
 
   async function showApplication(req: Request, res: Response, entity: EntityRow, id: string, typed: { form?: FormName; values?: Values } & Failure = {}) {
     const actor = actorOf(req);
@@ -392,8 +419,12 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       disburse: { values: { disburseAmount: payable?.amount ?? '', disburseDate: day, method: 'bank', formKey: newFormKey() }, errors: {}, message: null },
       refund: { values: { refundAmount: '', refundDate: day, formKey: newFormKey() }, errors: {}, message: null },
       close: { values: { note: '' }, errors: {}, message: null },
+      amend: { values: { tranches: application.tranches.map(trancheRowOf), endsOn: '', amendNote: '' }, errors: {}, message: null },
     };
     if (typed.form) forms[typed.form] = { values: { ...forms[typed.form].values, ...typed.values }, errors: typed.errors ?? {}, message: typed.message ?? null };
+    const amendment = amendmentRows(application.tranches, application.disbursed, forms.amend.values.tranches as TrancheRowValues[]);
+    forms.amend.values.tranches = amendment.rows;
+    const amendable = AMENDABLE.includes(application.status);
     const held = D(application.disbursed).minus(application.refunded);
     const finalReport = application.reports.find((report) => report.kind === 'final') ?? null;
     web.render(
@@ -404,7 +435,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       {
         entity,
         base: baseOf(entity),
-        application: { ...application, history: application.history.map((step) => ({ ...step, note: historyNote(step.note) })) },
+        application: { ...application, history: application.history.map(historyStep) },
         round,
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
         counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,
@@ -414,6 +445,10 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         finalReport,
         forms,
         openForm: typed.form ?? null,
+        amendable,
+        paidTranches: amendment.paid,
+        projectEndsOn: amendable ? await projectEndOf(req, entity, application.projectId) : '',
+        amendments: amendmentsListOf(application.amendments, (item) => item.byName),
         conditions: TRANCHE_CONDITIONS.map((value) => ({ value, label: CONDITION_LABELS[value] })),
         labels,
         when: shanghaiDateTime,
@@ -554,6 +589,56 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         await grants.closeGrant(web.db, actorOf(req), id, note || undefined, web.clock);
         return 'grant_closed';
       });
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/applications/:id/amend',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      const body = (req.body ?? {}) as Record<string, unknown>;
+      // A row whose amount and label are both cleared is a tranche taken out.
+      const tranches: TrancheRowValues[] = rowsOf(body, [...TRANCHE_ROW_FIELDS])
+        .filter((row) => row.trancheAmount !== '' || row.trancheLabel !== '')
+        .map((row) => ({ trancheAmount: row.trancheAmount, trancheCondition: row.trancheCondition, trancheLabel: row.trancheLabel }));
+      const values: Values = { tranches, endsOn: textOf(body.endsOn), amendNote: textOf(body.amendNote) };
+      if (isChecked(body.addRow)) {
+        return showApplication(req, res, entity, id, { form: 'amend', values: { ...values, tranches: [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report', trancheLabel: '' }] } });
+      }
+      const application = await grants.getApplication(web.db, actorOf(req), id);
+      if (application.entityId !== entity.id) throw new DomainError('not_found', 'Application not found.');
+      const proposed = tranches.map((row) => ({ amount: normaliseAmount(row.trancheAmount) ?? row.trancheAmount, condition: row.trancheCondition, label: row.trancheLabel || null }));
+      // Rows that say what the grant already says are not sent: a note or a new end date alone
+      // must not overwrite a re-split someone else saved since this page was opened.
+      const readable = proposed.every((row) => normaliseAmount(row.amount) !== null);
+      const unchanged = readable && sameTranches(application.tranches, proposed);
+      const names = { note: 'amendNote' };
+      const parsed = AmendGrantCommand.safeParse({
+        note: values.amendNote,
+        tranches: unchanged ? undefined : proposed.map((row) => ({ ...row, condition: row.condition || undefined })),
+        endsOn: values.endsOn ? (normaliseDate(values.endsOn as string) ?? values.endsOn) : undefined,
+      });
+      if (!parsed.success) return showApplication(req, res, entity, id, { form: 'amend', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
+      try {
+        await grants.amendGrant(web.db, actorOf(req), id, parsed.data, web.clock);
+        res.redirect(303, `${baseOf(entity)}/applications/${id}?ok=amended`);
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure || failure.status === 404 || !isDomainError(error)) throw error;
+        const errors: FieldErrors = {};
+        for (const problem of error.errors) {
+          // A paid tranche that was changed is named by its row; the rest by their inputs.
+          const row = /^body\.tranches\.(\d+)$/.exec(problem.path);
+          if (row) errors[`tranches_${row[1]}`] = `第 ${Number.parseInt(row[1], 10) + 1} 期已拨付，不能修改，已按原样填回。`;
+        }
+        for (const [field, hint] of Object.entries(renamed(failure.errors, names))) if (!/^\d+$/.test(field)) errors[field] ??= hint;
+        if (error.code === 'tranches_mismatch' && readable && application.amountAwarded) {
+          errors.tranches = trancheTotalHint(sumMoney(proposed.map((row) => row.amount)), application.amountAwarded);
+        }
+        await showApplication(req, res, entity, id, { form: 'amend', values, message: amendmentSentenceFor(error, application.amountAwarded), errors, status: failure.status });
+      }
     }),
   );
 }
@@ -727,7 +812,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
         application,
         round: roundRow(round, web.clock.now()),
         // The applicant sees who acted only as "you" or "the foundation": reviewers stay anonymous.
-        history: application.history.map((step) => ({ ...step, note: historyNote(step.note), who: step.by === actor.userId ? '您' : '基金会' })),
+        history: application.history.map((step) => ({ ...historyStep(step), who: step.by === actor.userId ? '您' : '基金会' })),
+        amendments: amendmentsListOf(application.amendments, (item) => (item.by === actor.userId ? '您' : '基金会')),
         reviewsArrived: application.reviews.length,
         labels,
         when: shanghaiDateTime,

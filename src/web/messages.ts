@@ -5,6 +5,9 @@
  */
 import { DomainError } from '../shared/errors';
 import { STATUS_BY_CODE } from '../http/problem';
+import type Decimal from 'decimal.js';
+import { D } from '../shared/money';
+import { yuan } from './views';
 
 const ACCOUNT_NAMES: Record<string, string> = { '1001': '现金', '1002': '银行存款', '1009': '其他货币资金' };
 
@@ -106,6 +109,29 @@ export function sentenceFor(error: DomainError): string {
   }
 }
 
+/**
+ * The sentence for a refused grant amendment. The same codes mean something narrower here than
+ * elsewhere: the award stays as it is, so a mismatch names it, and a state conflict that points
+ * at tranches means a paid tranche was changed (a stale page, or a tampered one).
+ */
+export function amendmentSentenceFor(error: DomainError, amountAwarded: string | null): string {
+  if (error.code === 'tranches_mismatch') {
+    return `各期金额之和必须等于批准金额 ${yuan(amountAwarded)}（修改不会改变批准金额），请核对未拨付各期的金额。`;
+  }
+  if (error.code === 'invalid_state') {
+    if (error.errors.some((problem) => problem.path.startsWith('body.tranches'))) return '已拨付的一期不能修改。已拨付的各期已按原样填回，请只调整未拨付的部分。';
+    return '只有已批准、执行中或结项报告中的资助可以修改。';
+  }
+  return sentenceFor(error);
+}
+
+/** Next to tranches that do not add up: how far off the typed total is. */
+export function trancheTotalHint(total: Decimal, amountAwarded: string): string {
+  const difference = D(amountAwarded).minus(total);
+  const gap = difference.isNegative() ? `多了 ${yuan(difference.negated())}` : `还差 ${yuan(difference)}`;
+  return `现在各期合计 ${yuan(total)}，批准金额 ${yuan(amountAwarded)}，${gap}。`;
+}
+
 /** The HTTP status a web page answers for an error code: the API's table, so both agree. */
 export function webStatusOf(code: string): number {
   return STATUS_BY_CODE[code] ?? 409;
@@ -159,6 +185,9 @@ export const FIELD_HINTS: Record<string, string> = {
   tranches: '请填写每期拨款的金额和条件，加起来等于批准金额。',
   'tranches.amount': '请填写大于零的金额。',
   'tranches.condition': '请选择拨付条件。',
+  'tranches.label': '说明太长了（最多 200 字）。',
+  amendNote: '请写明修改说明：改了什么、为什么改（最多 1000 字）。',
+  endsOn: '请填写新的项目结束日期，例如 2026-12-31（不能早于项目开始日期）。',
   rejectReason: '不批准时请写明原因。',
   disburseAmount: '请填写大于零的拨付金额，例如 500。',
   disburseDate: '请填写拨付日期，例如 2026-03-05。',

@@ -2,10 +2,13 @@
  * The grant pages through real forms: a grant manager opens a round, an applicant drafts and
  * submits, the manager assigns reviewers, decides with tranches and disburses — and the
  * journal entry shows up in the foundation's books. Also: CSRF refusal, forms that keep what
- * was typed, and an applicant page that names no reviewer and shows no score.
+ * was typed, an applicant page that names no reviewer and shows no score, and amendments of an
+ * active grant (unpaid tranches re-split, paid ones fixed, the award unchanged).
  */
 import { useTestContext } from '../support/context';
 import { fixedClock } from '../../src/shared/clock';
+import * as grants from '../../src/grants/service';
+import * as ledger from '../../src/ledger/service';
 import { createUser, foundationWithStaff, receive, stationWithStaff } from '../factories';
 import { csrfOf, formToken, webLogin } from './web-support';
 
@@ -284,5 +287,135 @@ describe('grant pages', () => {
     expect(response.text).toContain('value="书架"');
     const mine = (await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items;
     expect(mine.find((item: { title: string }) => item.title === '社区书屋')?.status).toBe('draft');
+  });
+
+  /**
+   * An active grant of 1000.00 (400.00 on signing, labelled 签约, then 600.00 after the final
+   * report) with the first tranche paid, and the manager's application page.
+   */
+  async function activeGrant(s: Setup) {
+    const roundId = await createRound(s);
+    const { agent: applicantAgent, id } = await draftAndSubmit(s, roundId);
+    const gm = s.foundation.grantManager;
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(gm.auth).send({ userIds: s.reviewers.map((reviewer) => reviewer.id) }).expect(200);
+    for (const reviewer of s.reviewers) {
+      await ctx.request().post(`/api/applications/${id}/reviews`).set(reviewer.auth).send({ conflictOfInterest: false, scores: { impact: 4, c2: 4 } }).expect(201);
+    }
+    await ctx
+      .request()
+      .post(`/api/applications/${id}/decision`)
+      .set(gm.auth)
+      .send({ decision: 'approved', amount: '1000.00', tranches: [{ amount: '400.00', condition: 'on_signing', label: '签约' }, { amount: '600.00', condition: 'after_final_report' }] })
+      .expect(200);
+    await ctx.request().post(`/api/applications/${id}/disbursements`).set(gm.auth).send({ amount: '400.00', date: '2026-03-10', method: 'bank' }).expect(201);
+    const appPath = `${s.base}/applications/${id}`;
+    const pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    return { id, appPath, pageHtml, applicantAgent };
+  }
+
+  const tranchesOf = (application: { tranches: { amount: string; condition: string; label: string | null }[] }) => application.tranches.map((t) => [t.amount, t.condition, t.label]);
+
+  it('amends an active grant through the form: the unpaid tranche is re-split, the award and the paid tranche stay', async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml, applicantAgent } = await activeGrant(s);
+    // The paid tranche is shown, not editable; the unpaid one is pre-filled.
+    expect(pageHtml).toContain('id="form-amend"');
+    expect(pageHtml).toMatch(/id="f-tranches_0"[\s\S]*已拨付，不能修改/);
+    expect(pageHtml).not.toContain('id="f-tranches_0_amount"');
+    expect(pageHtml).toMatch(/id="f-tranches_1_amount" name="trancheAmount" value="600.00"/);
+
+    // "＋ 再加一期" comes back with what was typed and one more row.
+    const typed = { _csrf: csrfOf(pageHtml), trancheAmount: ['400.00', '300'], trancheCondition: ['on_signing', 'after_progress_report'], trancheLabel: ['签约', '中期'], endsOn: '2026/12/31', amendNote: '增加中期拨付' };
+    const added = await s.manager.post(`${appPath}/amend`).type('form').send(form({ ...typed, addRow: '1' })).expect(200);
+    expect(added.text).toMatch(/id="f-tranches_1_amount" name="trancheAmount" value="300"/);
+    expect(added.text).toContain('id="f-tranches_2_amount"');
+    expect(added.text).toContain('>增加中期拨付</textarea>');
+    expect(added.text).toContain('value="2026/12/31"');
+
+    await s.manager
+      .post(`${appPath}/amend`)
+      .type('form')
+      .send(form({ ...typed, trancheAmount: ['400.00', '300', '３００元'], trancheCondition: ['on_signing', 'after_progress_report', 'after_final_report'], trancheLabel: ['签约', '中期', ''] }))
+      .expect(303)
+      .expect('Location', `${appPath}?ok=amended`);
+
+    const application = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
+    expect(application).toMatchObject({ status: 'active', amountAwarded: '1000.00', disbursed: '400.00' });
+    expect(tranchesOf(application)).toEqual([
+      ['400.00', 'on_signing', '签约'],
+      ['300.00', 'after_progress_report', '中期'],
+      ['300.00', 'after_final_report', null],
+    ]);
+    expect(application.amendments).toHaveLength(1);
+    expect(application.amendments[0]).toMatchObject({ note: '增加中期拨付', endsOn: '2026-12-31', previousEndsOn: null });
+    const projects = (await ledger.listProjects(ctx.db, s.foundation.grantManager.actor, s.foundation.entity.id)).items;
+    expect(projects.find((project) => project.id === application.projectId)?.endsOn).toBe('2026-12-31');
+
+    // Both pages list the amendment with before and after; the applicant sees "基金会", not the manager.
+    const managerPage = (await s.manager.get(`${appPath}?ok=amended`).expect(200)).text;
+    expect(managerPage).toContain('修改已保存');
+    expect(managerPage).toMatch(/id="amendments"[\s\S]*增加中期拨付[\s\S]*原分期[\s\S]*第 2 期 ¥600.00 结项报告后拨付[\s\S]*改为[\s\S]*第 2 期 ¥300.00 中期报告后拨付（中期）[\s\S]*2026年12月31日/);
+    expect(managerPage).toContain(application.amendments[0].byName);
+    expect(managerPage).toContain('目前：2026年12月31日');
+    const mine = (await applicantAgent.get(`/app/applications/${id}`).expect(200)).text;
+    expect(mine).toMatch(/id="amendments"[\s\S]*增加中期拨付[\s\S]*基金会[\s\S]*第 3 期 ¥300.00 结项报告后拨付/);
+    expect(mine).toMatch(/协议变更<\/strong> · 基金会<br><span class="small">增加中期拨付/);
+    expect(mine).not.toContain(application.amendments[0].byName);
+    expect(mine).not.toContain('amendment:');
+  });
+
+  it('refuses a changed paid tranche or a total off the award in Chinese, keeps what was typed and changes nothing', async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml } = await activeGrant(s);
+    const before = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
+
+    // A stale or tampered form that changes the paid first tranche.
+    const paidChanged = await s.manager
+      .post(`${appPath}/amend`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), trancheAmount: ['500', '500'], trancheCondition: ['on_signing', 'after_final_report'], trancheLabel: ['签约', ''], endsOn: '', amendNote: '改为各半' }))
+      .expect(409);
+    expect(paidChanged.text).toContain('已拨付的一期不能修改');
+    expect(paidChanged.text).toContain('第 1 期已拨付，不能修改');
+    expect(paidChanged.text).toContain('>改为各半</textarea>');
+    expect(paidChanged.text).toMatch(/id="f-tranches_1_amount" name="trancheAmount" value="500"/);
+    // The paid row is put back as it is, so the next try does not carry the change again.
+    expect(paidChanged.text).toContain('<input type="hidden" name="trancheAmount" value="400.00">');
+    expect(paidChanged.text).toMatch(/<details class="card" id="amend" open>/);
+
+    const mismatch = await s.manager
+      .post(`${appPath}/amend`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), trancheAmount: ['400.00', '５００'], trancheCondition: ['on_signing', 'after_final_report'], trancheLabel: ['签约', ''], endsOn: '', amendNote: '少拨一百' }))
+      .expect(422);
+    expect(mismatch.text).toContain('各期金额之和必须等于批准金额 ¥1,000.00');
+    expect(mismatch.text).toContain('现在各期合计 ¥900.00，批准金额 ¥1,000.00，还差 ¥100.00。');
+    expect(mismatch.text).toContain('value="５００"');
+
+    const noNote = await s.manager
+      .post(`${appPath}/amend`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), trancheAmount: ['400.00', '600.00'], trancheCondition: ['on_signing', 'after_final_report'], trancheLabel: ['签约', ''], endsOn: '2026-12-31', amendNote: '' }))
+      .expect(400);
+    expect(noNote.text).toContain('请写明修改说明');
+    expect(noNote.text).toContain('value="2026-12-31"');
+
+    const after = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
+    expect(tranchesOf(after)).toEqual(tranchesOf(before));
+    expect(after.amendments).toEqual([]);
+  });
+
+  it('refuses an amendment without the CSRF token and records nothing', async () => {
+    const s = await setup();
+    const { id, appPath } = await activeGrant(s);
+    const response = await s.manager
+      .post(`${appPath}/amend`)
+      .type('form')
+      .send(form({ trancheAmount: ['400.00', '600.00'], trancheCondition: ['on_signing', 'after_progress_report'], trancheLabel: ['签约', ''], endsOn: '', amendNote: '没有令牌' }))
+      .expect(403);
+    expect(response.text).toContain('请刷新页面');
+    const application = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
+    expect(application.amendments).toEqual([]);
+    expect(application.tranches[1].condition).toBe('after_final_report');
   });
 });

@@ -42,7 +42,7 @@ export function grantsRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   defineRoute(target, { method: 'get', path: '/api/rounds/:id/360giving.json', summary: "The round's awarded grants as 360Giving JSON (public)", tags, auth: false, params: RoundParams }, ({ params }) =>
     service.threeSixtyGiving(db, params.id),
   );
-  defineRoute(target, { method: 'get', path: '/api/rounds/:id/applications', summary: "A round's applications (grant manager: all; reviewer: assigned)", tags, auth: true, params: RoundParams, query: ListQuery }, ({ actor, params, query }) =>
+  defineRoute(target, { method: 'get', path: '/api/rounds/:id/applications', summary: "A round's applications (staff: all; reviewer: assigned)", tags, auth: true, params: RoundParams, query: ListQuery }, ({ actor, params, query }) =>
     service.listRoundApplications(db, actor, params.id, query),
   );
   defineRoute(target, { method: 'post', path: '/api/rounds/:id/applications', summary: 'Start an application (applicant) → draft', tags, auth: true, params: RoundParams, body: CreateApplicationCommand, status: 201 }, ({ actor, params, body }) =>

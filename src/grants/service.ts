@@ -268,18 +268,21 @@ export async function getApplication(db: Knex, actor: Actor, id: string) {
   return applicationView(db, actor, await applicationOr404(db, id));
 }
 
-/** The grant manager sees every application of the round; a reviewer only those assigned and not recused. */
+/**
+ * Staff (grant manager, treasurer, supervisor, admin) see every application of the round, as
+ * they may read each one; a reviewer only those assigned and not recused.
+ */
 export async function listRoundApplications(db: Knex, actor: Actor, roundId: string, query: ListQuery) {
   const round = await roundOr404(db, roundId);
-  requireEntityRole(actor, round.entity_id, ['grant_manager', 'reviewer']);
-  const isManager = hasRole(actor, 'grant_manager', round.entity_id);
-  const rows = await queries.listApplicationsOfRound(db, roundId, { reviewerId: isManager ? undefined : actor.userId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
+  const isStaff = isAdmin(actor) || (['grant_manager', 'treasurer', 'supervisor'] as const).some((role) => hasRole(actor, role, round.entity_id));
+  if (!isStaff) requireEntityRole(actor, round.entity_id, ['grant_manager', 'treasurer', 'supervisor', 'reviewer']);
+  const rows = await queries.listApplicationsOfRound(db, roundId, { reviewerId: isStaff ? undefined : actor.userId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
   const page = rows.slice(0, query.limit);
-  const scores = isManager ? await queries.scoresOf(db, page.map((row) => row.id)) : [];
+  const scores = isStaff ? await queries.scoresOf(db, page.map((row) => row.id)) : [];
   const items = page.map((row) =>
     presenters.presentApplicationSummary(
       row,
-      isManager ? { scores: scores.filter((score) => score.application_id === row.id).map((score) => reviewScore(round.rubric, score.scores)) } : {},
+      isStaff ? { scores: scores.filter((score) => score.application_id === row.id).map((score) => reviewScore(round.rubric, score.scores)) } : {},
     ),
   );
   return { items, nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };

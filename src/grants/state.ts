@@ -72,7 +72,8 @@ export function weightedScore(reviewScores: Decimal.Value[]): Decimal | null {
 export function scoreProblems(rubric: Criterion[], scores: Record<string, number>): { path: string; message: string }[] {
   const keys = new Set(rubric.map((criterion) => criterion.key));
   const problems: { path: string; message: string }[] = [];
-  for (const key of keys) if (!(key in scores)) problems.push({ path: `body.scores.${key}`, message: 'required: every rubric criterion is scored' });
+  // Own keys only: `in` would count a criterion named `constructor` as scored on any object.
+  for (const key of keys) if (!Object.hasOwn(scores, key)) problems.push({ path: `body.scores.${key}`, message: 'required: every rubric criterion is scored' });
   for (const key of Object.keys(scores)) if (!keys.has(key)) problems.push({ path: `body.scores.${key}`, message: 'not a criterion of this round' });
   return problems;
 }

@@ -709,4 +709,27 @@ describe('fuzzing the write endpoints', () => {
     const verify = await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth);
     expect(verify.body.ok).toBe(true);
   });
+
+  test('a rubric criterion named like a built-in property (constructor) still has to be scored', async () => {
+    const grants = await grantScenario(ctx);
+    const rubric = [
+      { key: 'constructor', label: '构造', weight: 1 },
+      { key: 'impact', label: '社区影响', weight: 2 },
+    ];
+    const round = await ctx.request().post('/api/rounds').set(grants.gm.auth).send({ ...grants.roundBody, rubric });
+    expect(round.status).toBe(201);
+    const draft = await ctx.request().post(`/api/rounds/${round.body.id}/applications`).set(grants.applicant.auth).send(grants.applicationBody);
+    const at = `/api/applications/${draft.body.id}`;
+    expect((await ctx.request().post(`${at}/submit`).set(grants.applicant.auth)).status).toBe(200);
+    expect((await ctx.request().post(`${at}/reviewers`).set(grants.gm.auth).send({ userIds: [grants.reviewer.id] })).status).toBe(200);
+
+    const partial = await ctx.request().post(`${at}/reviews`).set(grants.reviewer.auth).send({ conflictOfInterest: false, scores: { impact: 4 } });
+    expect(partial.status).toBe(400);
+    expect(partial.body.errors).toEqual([{ path: 'body.scores.constructor', message: 'required: every rubric criterion is scored' }]);
+    expect((await ctx.request().get(`${at}/reviews/mine`).set(grants.reviewer.auth)).status).toBe(404);
+    const full = await ctx.request().post(`${at}/reviews`).set(grants.reviewer.auth).send({ conflictOfInterest: false, scores: { constructor: 1, impact: 4 } });
+    expect(full.status).toBe(201);
+    // (1×1 + 2×4) / 3 = 3
+    expect((await ctx.request().get(at).set(grants.gm.auth)).body.weightedScore).toBe('3.00');
+  });
 });

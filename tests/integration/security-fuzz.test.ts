@@ -680,6 +680,10 @@ describe('fuzzing the write endpoints', () => {
       controls.push(`${endpoint.name} ${response.status >= 200 && response.status < 300 ? '2xx' : `${response.status} ${response.text.slice(0, 200)}`}`);
     }
     expect(controls).toEqual([...GRANT_ENDPOINTS, ...DISCLOSURE_ENDPOINTS].map((endpoint) => `${endpoint.name} 2xx`));
+    // And the digests see those writes, so the unchanged-state check above could have failed.
+    const after = await writtenState(fuzzedEntities, grants.foundationId);
+    const changed = Object.keys(after).filter((key) => after[key] !== before[key]);
+    expect(changed).toEqual(expect.arrayContaining(['grant_rounds', 'grant_applications', 'grant_history', 'grant_reviewers', 'grant_reviews', 'grant_tranches', 'grant_disbursements', 'grant_reports', 'grant_refunds', 'grant_amendments', `disclosures ${entity.id}`, `entries ${grants.foundationId}`]));
   });
 
   test('hostile but well-formed text is stored verbatim or refused with a 4xx, never a 5xx', async () => {

@@ -13,7 +13,7 @@ import * as queries from './queries';
 import type { PostPayload, PostResult } from './queries';
 
 const MAX_BATCH = 64;
-const MAX_IN_FLIGHT = 2;
+const MAX_IN_FLIGHT = 4;
 const RETRY_ALONE = new Set(['40001', '40P01']);
 
 interface Waiting {

@@ -13,7 +13,7 @@ import { assert } from '../shared/assert';
 import { DomainError, FieldError } from '../shared/errors';
 import { formatMoney, ZERO } from '../shared/money';
 import { monthOf, yearOf } from '../shared/dates';
-import { chainHash, ChainEntry, contentHash } from './hash';
+import { chainHash, chainLink, ChainEntry, contentHash } from './hash';
 import * as queries from './queries';
 import { postBatched } from './batcher';
 import type { EntryRow, LineRow, PendingLine } from './queries';
@@ -155,32 +155,41 @@ export function pendingLinesOf(lines: LineDraft[]): PendingLine[] {
  */
 export async function postEntryInTransaction(db: Queryable, draft: EntryDraft): Promise<{ row: EntryRow; lines: LineRow[] }> {
   checkDraftShape(draft.lines);
-  const id = crypto.randomUUID();
   const lines = pendingLinesOf(draft.lines);
-  const content = contentHash({
-    entityId: draft.entityId,
-    chainIndex: '',
-    number: '',
+  // The entry as it is written; number, chain place and hash come back from the database.
+  const entry: EntryRow = {
+    id: crypto.randomUUID(),
+    entity_id: draft.entityId,
+    seq: '',
+    number: null,
     date: draft.date,
     memo: draft.memo,
+    status: 'pending_approval',
     kind: draft.kind,
-    reversalOf: draft.reversal?.of ?? null,
-    reversalReason: draft.reversal?.reason ?? null,
+    reversal_of: draft.reversal?.of ?? null,
+    reversal_reason: draft.reversal?.reason ?? null,
     details: draft.details,
-    createdBy: draft.authorId,
-    approvedBy: null,
-    lines,
-  });
+    pending_lines: lines,
+    created_by: draft.authorId,
+    created_at: new Date(0),
+    approved_by: null,
+    approved_at: null,
+    chain_index: null,
+    prev_hash: null,
+    hash: null,
+  };
+  const lineRows = toLineRows(entry, lines);
+  const content = contentHash(chainEntryOf(entry, lineRows));
   const payload: queries.PostPayload = {
-    id,
-    entityId: draft.entityId,
-    date: draft.date,
-    memo: draft.memo,
-    kind: draft.kind,
-    details: draft.details,
-    createdBy: draft.authorId,
-    reversalOf: draft.reversal?.of ?? null,
-    reversalReason: draft.reversal?.reason ?? null,
+    id: entry.id,
+    entityId: entry.entity_id,
+    date: entry.date,
+    memo: entry.memo,
+    kind: entry.kind,
+    details: entry.details,
+    createdBy: entry.created_by,
+    reversalOf: entry.reversal_of,
+    reversalReason: entry.reversal_reason,
     approval: draft.approval,
     checkOverdraft: draft.checkOverdraft !== false,
     contentHash: content,
@@ -191,30 +200,21 @@ export async function postEntryInTransaction(db: Queryable, draft: EntryDraft): 
   const posted = isTransaction(db) ? await queries.callPost(db, payload) : await postBatched(db as Knex, payload);
   const isPosted = posted.status === 'posted';
   const row: EntryRow = {
-    id,
-    entity_id: draft.entityId,
+    ...entry,
     seq: posted.seq,
-    number: posted.number ?? null,
-    date: draft.date,
-    memo: draft.memo,
     status: posted.status,
-    kind: draft.kind,
-    reversal_of: draft.reversal?.of ?? null,
-    reversal_reason: draft.reversal?.reason ?? null,
-    details: draft.details,
+    number: posted.number ?? null,
     pending_lines: isPosted ? null : lines,
-    created_by: draft.authorId,
     created_at: new Date(posted.createdAt),
-    approved_by: null,
-    approved_at: null,
     chain_index: posted.chainIndex ?? null,
     prev_hash: posted.prevHash ?? null,
     hash: posted.hash ?? null,
   };
   if (isPosted) {
-    assert(row.hash === chainHash(row.prev_hash as string, chainEntryOf(row, toLineRows(row, lines))), 'the database linked the entry with the content hash we sent');
+    const expected = chainLink(row.prev_hash as string, { chainIndex: row.chain_index as string, number: row.number as string, approvedBy: null, contentHash: content });
+    assert(row.hash === expected, 'the database linked the entry with the content hash we sent');
   }
-  return { row, lines: isPosted ? toLineRows(row, lines) : [] };
+  return { row, lines: isPosted ? lineRows : [] };
 }
 
 /** Posts a pending entry: number, chain and balances are assigned now, as if it were posted today. */

@@ -4,7 +4,12 @@
  * and go together in the next one: one statement, one commit and one WAL flush for many
  * entries. Each entry still gets its own answer: ledger_post_batch runs every entry in its own
  * subtransaction, so a refused entry fails alone. Batches lock entity books in entity order,
- * so two batches in flight never deadlock each other.
+ * so a batch never deadlocks another transaction that does the same.
+ *
+ * One batch in flight at a time: the database posts a batch's plain entries set-based
+ * (migration 000900), so a batch of 16 costs little more than a batch of 2, and a second batch
+ * in flight only halves the batches. Measured over 50 stations with 16 clients: 1 in flight
+ * ~1,600 entries/s, 2 → ~1,370, 3 → ~1,200.
  */
 import type { Knex } from 'knex';
 import { withRetry } from '../db/transaction';
@@ -13,7 +18,7 @@ import * as queries from './queries';
 import type { PostPayload, PostResult } from './queries';
 
 const MAX_BATCH = 64;
-const MAX_IN_FLIGHT = 4;
+const MAX_IN_FLIGHT = 1;
 const RETRY_ALONE = new Set(['40001', '40P01']);
 
 interface Waiting {

@@ -148,15 +148,12 @@ export function pendingLinesOf(lines: LineDraft[]): PendingLine[] {
 }
 
 /**
- * Posts (or files for approval) one entry. With a transaction it joins the caller's; with
- * the pool it is a command of its own, one statement that commits by itself. The entry's
- * shape is checked here; the rules that depend on the books' state run in the database under
- * the posting lock (ledger_post), which also numbers the entry and links it into the chain.
+ * The entry as it is written, its lines, its content hash and the payload ledger_post and
+ * ledger_post_batch take; number, chain place and hash come back from the database.
  */
-export async function postEntryInTransaction(db: Queryable, draft: EntryDraft): Promise<{ row: EntryRow; lines: LineRow[] }> {
+export function preparePosting(draft: EntryDraft) {
   checkDraftShape(draft.lines);
   const lines = pendingLinesOf(draft.lines);
-  // The entry as it is written; number, chain place and hash come back from the database.
   const entry: EntryRow = {
     id: crypto.randomUUID(),
     entity_id: draft.entityId,
@@ -195,6 +192,17 @@ export async function postEntryInTransaction(db: Queryable, draft: EntryDraft): 
     contentHash: content,
     lines,
   };
+  return { entry, lines, lineRows, content, payload };
+}
+
+/**
+ * Posts (or files for approval) one entry. With a transaction it joins the caller's; with
+ * the pool it is a command of its own, one statement that commits by itself. The entry's
+ * shape is checked here; the rules that depend on the books' state run in the database under
+ * the posting lock (ledger_post), which also numbers the entry and links it into the chain.
+ */
+export async function postEntryInTransaction(db: Queryable, draft: EntryDraft): Promise<{ row: EntryRow; lines: LineRow[] }> {
+  const { entry, lines, lineRows, content, payload } = preparePosting(draft);
   // A posting that is its own command joins a group commit; inside a caller's transaction it
   // is one statement of that transaction.
   const posted = isTransaction(db) ? await queries.callPost(db, payload) : await postBatched(db as Knex, payload);

@@ -462,8 +462,7 @@ export async function trialBalanceOf(db: Knex | Knex.Transaction, entityId: stri
 }
 
 export async function accountStatement(db: Knex, actor: Actor, entityId: string, code: string, range: { from?: string; to?: string }, clock: Clock) {
-  await readableEntity(db, actor, entityId);
-  const accounts = await queries.listAccounts(db, entityId);
+  const [, accounts] = await Promise.all([readableEntity(db, actor, entityId), queries.listAccounts(db, entityId)]);
   const account = accounts.find((row) => row.code === code);
   if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
   const to = range.to ?? today(clock);
@@ -472,14 +471,14 @@ export async function accountStatement(db: Knex, actor: Actor, entityId: string,
   const codes = accounts.filter((row) => row.is_leaf && row.code.startsWith(code)).map((row) => row.code);
   const debitNormal = DEBIT_NORMAL.has(account.type);
   // The running balance is summed by the database: a month of a busy account is thousands of
-  // lines, and the service then only copies strings.
-  const [before, movement, lines] = await Promise.all([
-    queries.sumBefore(db, entityId, codes, from),
-    queries.sumBetween(db, entityId, codes, { from, to }),
-    queries.statementLines(db, entityId, codes, { from, to }, debitNormal ? 1 : -1),
-  ]);
+  // lines, and the service then only copies strings. Opening and totals come with the lines
+  // (one snapshot); a range without lines needs only the opening balance.
+  const lines = await queries.statementLines(db, entityId, codes, { from, to }, debitNormal ? 1 : -1);
+  const first = lines[0];
+  const before = first ? { debit: first.opening_net as string, credit: ZERO } : await queries.sumBefore(db, entityId, codes, from);
+  const movement = first ? { debit: first.total_debit as string, credit: first.total_credit as string } : { debit: ZERO, credit: ZERO };
   const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
-  const closing = opening.plus(normalBalance(account.type, movement.debit ?? 0, movement.credit ?? 0));
+  const closing = opening.plus(normalBalance(account.type, movement.debit, movement.credit));
   const items = lines.map((line) => ({
     date: line.date,
     entryId: line.entry_id,
@@ -499,7 +498,7 @@ export async function accountStatement(db: Knex, actor: Actor, entityId: string,
     to,
     openingBalance: formatMoney(opening),
     lines: items,
-    totals: { debit: formatMoney(movement.debit ?? 0), credit: formatMoney(movement.credit ?? 0) },
+    totals: { debit: formatMoney(movement.debit), credit: formatMoney(movement.credit) },
     closingBalance: formatMoney(closing),
   };
 }

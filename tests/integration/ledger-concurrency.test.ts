@@ -56,6 +56,28 @@ describe('GET …/verify under load', () => {
   });
 });
 
+describe('GET …/statement under load', () => {
+  it('always adds up while entries are being posted: opening + debits − credits = closing = the last running balance', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const posts = Array.from({ length: 150 }, (_, index) =>
+      ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: `2026-05-${String(1 + (index % 28)).padStart(2, '0')}`, amount: `${index + 1}.25`, method: 'cash' }),
+    );
+    const statements = Array.from({ length: 40 }, (_, index) =>
+      ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-05-${String(1 + (index % 20)).padStart(2, '0')}&to=2026-05-31`).set(treasurer.auth),
+    );
+    const [posted, read] = await Promise.all([Promise.all(posts), Promise.all(statements)]);
+    expect(posted.every((res) => res.status === 201)).toBe(true);
+    for (const res of read) {
+      expect(res.status).toBe(200);
+      const { openingBalance, totals, closingBalance, lines } = res.body;
+      expect(new Decimal(openingBalance).plus(totals.debit).minus(totals.credit).toFixed(2)).toBe(closingBalance);
+      if (lines.length > 0) expect(lines[lines.length - 1].balance).toBe(closingBalance);
+      const debits = lines.reduce((sum: Decimal, line: { debit: string | null }) => sum.plus(line.debit ?? 0), new Decimal(0));
+      expect(debits.toFixed(2)).toBe(totals.debit);
+    }
+  });
+});
+
 describe('group commit', () => {
   it('concurrent postings across stations that share a batch are answered one by one: refused ones fail alone', async () => {
     const stations = [await stationWithStaff(ctx), await stationWithStaff(ctx), await stationWithStaff(ctx)];

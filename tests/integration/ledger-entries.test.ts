@@ -261,6 +261,15 @@ describe('GET /api/entities/:entityId/trial-balance and statements', () => {
     expect(statement.body.openingBalance).toBe('100.00');
     expect(statement.body.lines.map((line: { balance: string }) => line.balance)).toEqual(['350.25', '300.15']);
     expect(statement.body.closingBalance).toBe('300.15');
+    expect(statement.body.totals).toEqual({ debit: '250.25', credit: '50.10' });
+
+    // A range without lines: the opening carries through.
+    const march = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-03-01&to=2026-03-31`).set(treasurer.auth);
+    expect(march.body).toMatchObject({ openingBalance: '300.15', lines: [], totals: { debit: '0.00', credit: '0.00' }, closingBalance: '300.15' });
+    // A header account covers its leaves (4901 → 490101…), credit-normal.
+    const income = await ctx.request().get(`/api/entities/${entity.id}/accounts/4901/statement?from=2026-02-01&to=2026-02-28`).set(treasurer.auth);
+    expect(income.body).toMatchObject({ openingBalance: '100.00', totals: { debit: '0.00', credit: '250.25' }, closingBalance: '350.25' });
+    expect(income.body.lines.map((line: { accountCode: string; balance: string }) => [line.accountCode, line.balance])).toEqual([['490101', '350.25']]);
   });
 });
 

@@ -178,7 +178,7 @@ async function main(): Promise<void> {
     // Disclosure PDF, in its own process (cold, as the first PDF of a started service).
     step('disclosure PDF of a 10,000-entry year');
     const pdf = await new Promise<any>((resolve) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', path.join(__dirname, 'pdf-measure.ts'), '10000'], { cwd: ROOT });
+      const child = spawn(process.execPath, ['--require', 'tsx/cjs', path.join(__dirname, 'pdf-measure.ts'), '10000'], { cwd: ROOT });
       let out = '';
       child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
       child.on('exit', () => {

@@ -1,5 +1,5 @@
 /**
- * Starts the service as a child process the way an operator would (`node --import tsx
+ * Starts the service as a child process the way `npm start` does (`node --require tsx/cjs
  * src/main.ts`, no tsx wrapper process, so the pid we watch is the service itself), waits for
  * /healthz, samples its peak RSS (VmHWM) and stops it with SIGTERM. Bench-only; never imported
  * by the service.
@@ -45,7 +45,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
   delete env.DATABASE_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
-  const args = ['--import', 'tsx'];
+  const args = ['--require', 'tsx/cjs'];
   if (options.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   args.push('src/main.ts');
   const started = performance.now();

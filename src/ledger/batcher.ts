@@ -9,7 +9,9 @@
  * One batch in flight at a time: the database posts a batch's plain entries set-based
  * (migration 000900), so a batch of 16 costs little more than a batch of 2, and a second batch
  * in flight only halves the batches. Measured over 50 stations with 16 clients: 1 in flight
- * ~1,600 entries/s, 2 → ~1,370, 3 → ~1,200.
+ * ~1,600 entries/s, 2 → ~1,370, 3 → ~1,200 (also with batches kept entity-disjoint).
+ * The next batch is sent as soon as a batch has its results, before its answers are
+ * written (4 alternating 15 s runs: ~1,490 → ~1,840 entries/s).
  */
 import type { Knex } from 'knex';
 import { withRetry } from '../db/transaction';
@@ -44,11 +46,17 @@ class PostingBatcher {
     while (this.inFlight < MAX_IN_FLIGHT && this.queue.length > 0) {
       const batch = this.queue.splice(0, MAX_BATCH).sort((a, b) => (a.payload.entityId < b.payload.entityId ? -1 : a.payload.entityId > b.payload.entityId ? 1 : 0));
       this.inFlight += 1;
-      void this.write(batch).finally(() => {
-        this.inFlight -= 1;
-        this.pump();
-      });
+      void this.write(batch);
     }
+  }
+
+  /**
+   * The next batch goes to the database as soon as this one has its results, before this
+   * one's answers are written: the database then works while the service sends responses.
+   */
+  private next(): void {
+    this.inFlight -= 1;
+    this.pump();
   }
 
   private async write(batch: Waiting[]): Promise<void> {
@@ -58,18 +66,21 @@ class PostingBatcher {
     } catch {
       // The batch as a whole failed (the deferred balance check at commit is the one way):
       // post each entry alone, so only the culprit fails.
+      this.next();
       await Promise.all(batch.map((item) => this.alone(item)));
       return;
     }
-    await Promise.all(
-      batch.map(async (item, index) => {
+    this.next();
+    // Answer once the next batch's statement is on its way (it is sent from promise callbacks).
+    setImmediate(() => {
+      batch.forEach((item, index) => {
         const result = results[index];
         if (result.ok) return item.resolve(result.ok);
         const failure = result.error;
-        if (failure && RETRY_ALONE.has(failure.code)) return this.alone(item);
+        if (failure && RETRY_ALONE.has(failure.code)) return void this.alone(item);
         item.reject(domainErrorFrom(failure) ?? Object.assign(new Error(failure?.message ?? 'posting failed'), { code: failure?.code }));
-      }),
-    );
+      });
+    });
   }
 
   private async alone(item: Waiting): Promise<void> {

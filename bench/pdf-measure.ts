@@ -5,17 +5,12 @@
  * started service would be, and so its memory is measured alone.
  */
 import fs from 'node:fs';
+import { syntheticYear } from './pdf';
+import { buildReport } from '../src/disclosure/model';
+import { renderReportPdf } from '../src/disclosure/pdf';
 
 async function main(): Promise<void> {
   const entries = Number(process.argv[2] ?? 10000);
-  let modules: [typeof import('./pdf'), typeof import('../src/disclosure/model'), typeof import('../src/disclosure/pdf')];
-  try {
-    modules = await Promise.all([import('./pdf'), import('../src/disclosure/model'), import('../src/disclosure/pdf')]);
-  } catch (error) {
-    process.stdout.write(`${JSON.stringify({ landed: false, error: String(error) })}\n`);
-    return;
-  }
-  const [{ syntheticYear }, { buildReport }, { renderReportPdf }] = modules;
   const input = syntheticYear(entries);
   const started = performance.now();
   const model = buildReport(input);

@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import express, { Express, Router } from 'express';
 import helmet from 'helmet';
+import etag from 'etag';
 import cookieParser from 'cookie-parser';
 import type { Knex } from 'knex';
 import type { Config } from './config';
@@ -28,10 +29,18 @@ export interface AppDeps {
   logger: Logger;
 }
 
+const MAX_ETAG_BODY = 64 * 1024;
+
 export function buildApp(deps: AppDeps): Express {
   const { config, db, clock, logger } = deps;
   const app = express();
   app.disable('x-powered-by');
+  // Weak ETags as express makes them, but only for bodies up to 64 KB (pages, most JSON): a
+  // month's statement is ~600 KB of live data, and hashing it on every request cost ~1 ms of
+  // CPU to save a re-download that changing books rarely allow. PDFs set their own strong ETag.
+  app.set('etag', (body: string | Buffer, encoding?: BufferEncoding) =>
+    body.length > MAX_ETAG_BODY ? undefined : etag(typeof body === 'string' ? Buffer.from(body, encoding) : body, { weak: true }),
+  );
   app.set('trust proxy', 'loopback');
 
   app.use((req, res, next) => {

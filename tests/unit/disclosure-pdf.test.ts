@@ -8,6 +8,8 @@ import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import jsQR from 'jsqr';
+import { PNG } from 'pngjs';
 import { syntheticYear } from '../../bench/pdf';
 import { buildReport, SECTION_TITLES, type ReportInput, type ReportModel } from '../../src/disclosure/model';
 import { renderReportPdf } from '../../src/disclosure/pdf';
@@ -131,6 +133,25 @@ describe('renderReportPdf', () => {
     expect(squashed).toMatch(/第1页\/共\d+页/);
     // Station reports have no foundation statements.
     expect(text).not.toContain(SECTION_TITLES.balanceSheet);
+  });
+
+  test('the QR code decodes to the verification link (rendered by pdftoppm, read by jsQR)', async () => {
+    requireTool('pdftoppm');
+    requireTool('pdfinfo');
+    const model = buildReport(stationInput());
+    const { file } = await renderToFile(model, 'qr.pdf');
+    // The verification section, with the QR code, closes the report: render its last page.
+    const pageCount = /Pages:\s+(\d+)/.exec(execFileSync('pdfinfo', [file], { encoding: 'utf8' }))?.[1] as string;
+    const prefix = path.join(path.dirname(file), 'page');
+    execFileSync('pdftoppm', ['-r', '150', '-png', '-f', pageCount, '-l', pageCount, file, prefix]);
+    const pages = fs.readdirSync(path.dirname(file)).filter((name) => name.startsWith('page') && name.endsWith('.png')).sort();
+    expect(pages.length).toBeGreaterThan(0);
+    const decoded = pages
+      .map((name) => PNG.sync.read(fs.readFileSync(path.join(path.dirname(file), name))))
+      .map((png) => jsQR(new Uint8ClampedArray(png.data.buffer, png.data.byteOffset, png.data.length), png.width, png.height))
+      .filter((code) => code !== null)
+      .map((code) => code?.data);
+    expect(decoded).toEqual(['https://example.org/v/st-1-2026Q1']);
   });
 
   test('the CJK font is embedded as a subset', async () => {

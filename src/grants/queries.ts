@@ -288,6 +288,12 @@ export async function insertReviewers(tx: Knex.Transaction, applicationId: strin
     .ignore();
 }
 
+/** Withdraws an assignment; false when there was none. */
+export async function deleteReviewer(tx: Knex.Transaction, applicationId: string, reviewerId: string): Promise<boolean> {
+  const removed = await tx('grant_reviewers').where({ application_id: applicationId, reviewer_id: reviewerId }).delete();
+  return removed > 0;
+}
+
 export async function reviewersOf(db: Queryable, applicationId: string): Promise<ReviewerRow[]> {
   return db('grant_reviewers as r').join('users as u', 'u.id', 'r.reviewer_id').where('r.application_id', applicationId).orderBy('r.assigned_at').select('r.*', 'u.display_name');
 }

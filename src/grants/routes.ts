@@ -10,6 +10,7 @@ import * as service from './service';
 import {
   AmendGrantCommand,
   ApplicationParams,
+  ApplicationReviewerParams,
   AssignReviewersCommand,
   CreateApplicationCommand,
   CreateRoundCommand,
@@ -66,6 +67,11 @@ export function grantsRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   );
   defineRoute(target, { method: 'post', path: `${app}/reviewers`, summary: 'Assign reviewers (grant manager) → under_review', tags, auth: true, params: ApplicationParams, body: AssignReviewersCommand }, ({ actor, params, body }) =>
     service.assignReviewers(db, actor, params.id, body, clock),
+  );
+  defineRoute(
+    target,
+    { method: 'delete', path: `${app}/reviewers/:userId`, summary: 'Withdraw a reviewer who has not reviewed yet (grant manager)', tags, auth: true, params: ApplicationReviewerParams },
+    ({ actor, params }) => service.removeReviewer(db, actor, params.id, params.userId),
   );
   defineRoute(target, { method: 'post', path: `${app}/reviews`, summary: 'Review once (assigned reviewer); a conflict of interest is a recusal', tags, auth: true, params: ApplicationParams, body: SubmitReviewCommand, status: 201 }, ({ actor, params, body }) =>
     service.submitReview(db, actor, params.id, body),

@@ -172,6 +172,7 @@ export type RefundCommand = z.infer<typeof RefundCommand>;
 
 export const RoundParams = z.object({ id: Uuid });
 export const ApplicationParams = z.object({ id: Uuid });
+export const ApplicationReviewerParams = z.object({ id: Uuid, userId: Uuid });
 export const RoundQuery = Pagination.extend({ entityId: Uuid.optional() });
 export type RoundQuery = z.infer<typeof RoundQuery>;
 export const ListQuery = Pagination;

@@ -317,6 +317,25 @@ export async function assignReviewers(db: Knex, actor: Actor, id: string, comman
   });
 }
 
+/**
+ * Withdraws a reviewer's assignment (fell ill, was assigned by mistake…) while the application
+ * is still being reviewed and before they have given a review or declared a conflict: a given
+ * review is part of the record and stays. The status does not move.
+ */
+export async function removeReviewer(db: Knex, actor: Actor, id: string, reviewerId: string) {
+  const found = await applicationOr404(db, id);
+  requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const application = await lockedApplication(tx, id);
+    assertStatus(application.status, ['submitted', 'under_review'], 'withdraw a reviewer from');
+    if (await queries.findReview(tx, id, reviewerId)) {
+      throw new DomainError('already_reviewed', 'This reviewer has already reviewed the application (or declared a conflict); a given review stays on the record.');
+    }
+    if (!(await queries.deleteReviewer(tx, id, reviewerId))) throw new DomainError('not_found', 'This user is not assigned to review the application.');
+    return applicationView(tx, actor, application, 'staff');
+  });
+}
+
 export async function submitReview(db: Knex, actor: Actor, id: string, command: SubmitReviewCommand) {
   const found = await applicationOr404(db, id);
   requireEntityRole(actor, found.entity_id, ['reviewer']);

@@ -36,6 +36,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   disbursement_exceeds_award: 409,
   round_not_open: 409,
   already_reviewed: 409,
+  reviewer_has_reviewed: 409,
   not_enough_reviews: 409,
   tranche_condition_unmet: 409,
   refund_exceeds_disbursed: 409,

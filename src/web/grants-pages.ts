@@ -164,6 +164,7 @@ const INVALID = '有几处需要修改，请看下面标红的地方。';
 const GRANT_FLASHES: Record<string, string> = {
   round_created: '资助轮次已创建。',
   reviewers_assigned: '评审已指派。',
+  reviewer_removed: '已撤销这位评审的指派。',
   decided: '决定已保存。',
   disbursed: '已拨付，记账凭证已生成。',
   refunded: '退款已登记。',
@@ -497,6 +498,27 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       await attempt(req, res, entity, id, 'reviewers', values, {}, async () => {
         await grants.assignReviewers(web.db, actorOf(req), id, { userIds }, web.clock);
         return 'reviewers_assigned';
+      });
+    }),
+  );
+
+  router.post(
+    '/app/g/:code/applications/:id/reviewers/:userId/remove',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const { entity, id } = await target(req);
+      const userId = String(req.params.userId);
+      if (!UUID.test(userId)) throw new DomainError('not_found', 'No such reviewer.');
+      await attempt(req, res, entity, id, 'reviewers', { userIds: [] }, {}, async () => {
+        try {
+          await grants.removeReviewer(web.db, actorOf(req), id, userId);
+        } catch (error) {
+          // Said from the manager's side: the reviewer, not "you", has reviewed.
+          if (isDomainError(error) && error.code === 'already_reviewed') throw new DomainError('reviewer_has_reviewed', error.message);
+          throw error;
+        }
+        return 'reviewer_removed';
       });
     }),
   );

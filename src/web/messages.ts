@@ -82,6 +82,8 @@ export function sentenceFor(error: DomainError): string {
     }
     case 'not_enough_reviews':
       return '评审意见还不够（回避的不算），暂时不能作出决定。请等评审完成。';
+    case 'reviewer_has_reviewed':
+      return '这位评审已经提交了评审（或声明了回避），评审记录要保留，不能撤销指派。';
     case 'already_reviewed':
       return '您已经提交过评审（或已声明回避），不能再次提交。';
     case 'award_exceeds_request':

@@ -378,6 +378,40 @@ describe('grants workflow', () => {
     expect(notReviewer.status).toBe(422);
   });
 
+  it('withdraws a reviewer who has not reviewed yet; a given review or recusal stays', async () => {
+    const s = await setup({ minReviews: 1 });
+    const app = await underReview(s);
+    const [first, second] = s.reviewers;
+    expect((await review(app, first, null)).status).toBe(201);
+    const path = (user: TestUser) => `/api/applications/${app.id}/reviewers/${user.id}`;
+
+    const byReviewer = await ctx.request().delete(path(second)).set(first.auth);
+    expect(byReviewer.status).toBe(403);
+    const recused = await ctx.request().delete(path(first)).set(s.gm.auth);
+    expect([recused.status, recused.body.code]).toEqual([409, 'already_reviewed']);
+    const outsider = await createUser(ctx, [{ role: 'reviewer', entityId: s.foundation.entity.id }]);
+    const notAssigned = await ctx.request().delete(path(outsider)).set(s.gm.auth);
+    expect(notAssigned.status).toBe(404);
+    const malformed = await ctx.request().delete(`/api/applications/${app.id}/reviewers/not-a-uuid`).set(s.gm.auth);
+    expect([malformed.status, malformed.body.errors?.[0]?.path]).toEqual([400, 'params.userId']);
+
+    const removed = await ctx.request().delete(path(second)).set(s.gm.auth);
+    expect(removed.status).toBe(200);
+    expect(removed.body.status).toBe('under_review');
+    expect(removed.body.reviewers.map((reviewer: { userId: string }) => reviewer.userId)).toEqual([first.id]);
+    // The withdrawn reviewer can no longer review or see it; the recusal is still on the record.
+    expect((await review(app, second, { impact: 4, feasibility: 4 })).status).toBe(403);
+    expect((await get(app, second)).status).toBe(404);
+    expect((await get(app, s.gm)).body.reviews).toHaveLength(1);
+    // Once decided, the assignments are part of the record too.
+    const [third, fourth] = [await createUser(ctx, [{ role: 'reviewer', entityId: s.foundation.entity.id }]), await createUser(ctx, [{ role: 'reviewer', entityId: s.foundation.entity.id }])];
+    await ctx.request().post(`/api/applications/${app.id}/reviewers`).set(s.gm.auth).send({ userIds: [third.id, fourth.id] }).expect(200);
+    expect((await review(app, third, { impact: 2, feasibility: 2 })).status).toBe(201);
+    await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'rejected', reason: '不符合本轮方向' }).expect(200);
+    const afterDecision = await ctx.request().delete(path(fourth)).set(s.gm.auth);
+    expect([afterDecision.status, afterDecision.body.code]).toEqual([409, 'invalid_state']);
+  });
+
   it('lets a reviewer with a conflict of interest recuse, never score, and no longer see the application', async () => {
     const s = await setup();
     const app = await underReview(s);

@@ -173,6 +173,8 @@ const GRANT_MATRIX: GrantRow[] = [
   { endpoint: 'POST …/submit', expect: ownerOnly(), send: grantPost(app((f) => f.submittable, '/submit')) },
   { endpoint: 'POST …/withdraw', expect: ownerOnly(), send: grantPost(app((f) => f.withdrawable, '/withdraw'), () => ({ note: '不再申请' })) },
   { endpoint: 'POST …/reviewers', expect: foundationRole(['grant_manager']), send: grantPost(app((f) => f.assignable, '/reviewers'), (f) => ({ userIds: [f.reviewerId] })) },
+  // Right after the assignment above: the grant manager withdraws the reviewer who has not reviewed.
+  { endpoint: 'DELETE …/reviewers/:userId', expect: foundationRole(['grant_manager']), send: (f, auth) => ctx.request().delete(app((x) => x.assignable, `/reviewers/${f.reviewerId}`)(f)).set(auth) },
   // Reviewing needs the assignment too: an unassigned reviewer of the foundation is in scope (403).
   { endpoint: 'POST …/reviews', expect: foundationRole(['reviewer']), send: grantPost(app((f) => f.reviewable, '/reviews'), () => ({ conflictOfInterest: false, scores: { impact: 5, feasibility: 4 }, comment: '好' })) },
   { endpoint: 'GET …/reviews/mine', expect: { ...foundationRole(['reviewer']), reviewerUnassigned: 404 }, send: grantGet(app((f) => f.active, '/reviews/mine')) },

@@ -243,6 +243,34 @@ describe('grant pages', () => {
     expect(publicList).toContain('申报时间');
   });
 
+  it('withdraws a reviewer who has not reviewed from the manager page; a reviewer who recused keeps no button', async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const { id } = await draftAndSubmit(s, roundId);
+    const gm = s.foundation.grantManager;
+    const [wang, li] = s.reviewers;
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(gm.auth).send({ userIds: [wang.id, li.id] }).expect(200);
+    await ctx.request().post(`/api/applications/${id}/reviews`).set(wang.auth).send({ conflictOfInterest: true, comment: '亲属' }).expect(201);
+    const appPath = `${s.base}/applications/${id}`;
+    const pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    expect(pageHtml).toContain(`action="${appPath}/reviewers/${li.id}/remove"`);
+    expect(pageHtml).not.toContain(`action="${appPath}/reviewers/${wang.id}/remove"`);
+
+    // Without the form's token nothing changes.
+    await s.manager.post(`${appPath}/reviewers/${li.id}/remove`).type('form').send(form({})).expect(403);
+    expect((await apiApplication(s, id)).reviewers).toHaveLength(2);
+
+    const removed = await s.manager.post(`${appPath}/reviewers/${li.id}/remove`).type('form').send(form({ _csrf: csrfOf(pageHtml) })).expect(303);
+    expect(removed.headers.location).toBe(`${appPath}?ok=reviewer_removed`);
+    expect((await s.manager.get(removed.headers.location).expect(200)).text).toContain('已撤销这位评审的指派。');
+    expect((await apiApplication(s, id)).reviewers.map((reviewer: { userId: string }) => reviewer.userId)).toEqual([wang.id]);
+
+    // The recusal cannot be withdrawn, even by a hand-made request: the page says why in Chinese.
+    const refused = await s.manager.post(`${appPath}/reviewers/${wang.id}/remove`).type('form').send(form({ _csrf: csrfOf(pageHtml) }));
+    expect(refused.status).toBe(409);
+    expect(refused.text).toContain('这位评审已经提交了评审（或声明了回避）');
+  });
+
   it('refuses a grants form without the CSRF token and creates nothing', async () => {
     const s = await setup();
     const response = await s.manager

@@ -41,6 +41,21 @@ describe('bearer tokens', () => {
     await expect401(`${header}.${b64({ ...claims, exp: claims.exp + 86_400 })}.${signature}`, path);
   });
 
+  test('a token accepted before stops working when it expires (its verification is remembered, its expiry is not)', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const path = `/api/entities/${entity.id}/trial-balance`;
+    const shortLived = jwt.sign({}, ctx.config.jwtSecret, { algorithm: 'HS256', subject: treasurer.id, ...CLAIMS, expiresIn: 2 });
+    const exp = (jwt.decode(shortLived) as { exp: number }).exp;
+    expect((await ctx.request().get(path).set('Authorization', `Bearer ${shortLived}`)).status).toBe(200);
+    expect((await ctx.request().get(path).set('Authorization', `Bearer ${shortLived}`)).status).toBe(200);
+    await new Promise((resolve) => setTimeout(resolve, exp * 1000 - Date.now() + 100));
+    await expect401(shortLived, path);
+    // A tampered copy of a remembered token is a different string: verified afresh and refused.
+    const [header, payload] = treasurer.token.split('.');
+    expect((await ctx.request().get(path).set(treasurer.auth)).status).toBe(200);
+    await expect401(`${header}.${payload}.${'A'.repeat(43)}`, path);
+  });
+
   test('the token of a deleted user stops working at once', async () => {
     const boss = await admin(ctx);
     const { entity, treasurer } = await stationWithStaff(ctx);

@@ -133,6 +133,30 @@ describe('the deferred balance check, for writers other than the service', () =>
     entry_id: entryId, entity_id: entityId, date: '2026-03-10', line_no: lineNo, account_code: accountCode, fund_code: 'GENERAL', [side]: amount,
   });
 
+  test('voucher numbers and reversals stay unique: a number must be its year and sequence, a second reversal of an entry is refused', async () => {
+    const staff = await stationWithStaff(ctx);
+    const entityId = staff.entity.id;
+    const insertEntry = (tx: typeof ctx.db, row: Record<string, unknown>) =>
+      tx('entries').insert({ id: crypto.randomUUID(), entity_id: entityId, date: '2026-03-10', memo: '手工', status: 'posted', kind: 'journal', prev_hash: 'x', ...row });
+    const withLines = async (row: Record<string, unknown>) =>
+      ctx.db.transaction(async (tx) => {
+        const id = crypto.randomUUID();
+        await insertEntry(tx, { id, ...row });
+        await tx('entry_lines').insert([lineRow(id, entityId, 1, '1001', 'debit', '1.00'), lineRow(id, entityId, 2, '490101', 'credit', '1.00')]);
+      });
+    await withLines({ number: '2026-900010', voucher_year: 2026, voucher_seq: 900010, chain_index: 900010, hash: 'h10' });
+    // The control above commits; a number that is not its year and sequence does not.
+    await expect(withLines({ number: '2026-900099', voucher_year: 2026, voucher_seq: 900011, chain_index: 900011, hash: 'h11' })).rejects.toMatchObject({ code: '23514' });
+    // The same year and sequence again (so the same number) is a duplicate.
+    await expect(withLines({ number: '2026-900010', voucher_year: 2026, voucher_seq: 900010, chain_index: 900012, hash: 'h12' })).rejects.toMatchObject({ code: '23505' });
+
+    const original = await receive(ctx, staff.treasurer, entityId, '5.00', { date: '2026-03-10' });
+    const reversal = { kind: 'reversal', reversal_of: original.id, reversal_reason: '录错了' };
+    await withLines({ ...reversal, number: '2026-900020', voucher_year: 2026, voucher_seq: 900020, chain_index: 900020, hash: 'h20' });
+    await expect(withLines({ ...reversal, number: '2026-900021', voucher_year: 2026, voucher_seq: 900021, chain_index: 900021, hash: 'h21' })).rejects.toMatchObject({ code: '23505' });
+    expect(await ctx.db('entries').where({ reversal_of: original.id })).toHaveLength(1);
+  });
+
   test('balanced lines written with their entry commit (the control)', async () => {
     const { entity } = await stationWithStaff(ctx);
     await ctx.db.transaction(async (tx) => {

@@ -2,8 +2,9 @@
  * Group commit for postings that are commands of their own (a receipt, a payment, a journal
  * entry without an Idempotency-Key). Postings that arrive while a batch is being written wait
  * and go together in the next one: one statement, one commit and one WAL flush for many
- * entries. Each entry still gets its own answer: ledger_post_batch runs every entry in its own
- * subtransaction, so a refused entry fails alone. Batches lock entity books in entity order,
+ * entries. Each entry still gets its own answer: ledger_post_batch writes the plain entries
+ * together and every other entry in its own subtransaction, so a refused entry fails alone (and
+ * if the set-based part fails as a whole, each entry is posted alone). Batches lock entity books in entity order,
  * so a batch never deadlocks another transaction that does the same.
  *
  * One batch in flight at a time: the database posts a batch's plain entries set-based

@@ -4,8 +4,8 @@
  * and go together in the next one: one statement, one commit and one WAL flush for many
  * entries. Each entry still gets its own answer: ledger_post_batch writes the plain entries
  * together and every other entry in its own subtransaction, so a refused entry fails alone (and
- * if the set-based part fails as a whole, each entry is posted alone). Batches lock entity books in entity order,
- * so a batch never deadlocks another transaction that does the same.
+ * if the set-based part fails as a whole, each entry is posted alone). Batches lock entity
+ * books in entity order, so a batch never deadlocks another transaction that does the same.
  *
  * One batch in flight at a time: the database posts a batch's plain entries set-based
  * (migration 000900), so a batch of 16 costs little more than a batch of 2, and a second batch

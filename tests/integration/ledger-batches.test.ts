@@ -197,4 +197,60 @@ describe('the deferred balance check, for writers other than the service', () =>
     ).rejects.toMatchObject({ code: '23514', hint: 'entry_not_balanced' });
     expect(await ctx.db('entries').where({ entity_id: entity.id })).toHaveLength(0);
   });
+
+  test('lines of an entry written in a savepoint are checked at the end of their statement', async () => {
+    const { entity } = await stationWithStaff(ctx);
+    // The control: the entry in a savepoint, then all its lines in one statement.
+    await ctx.db.transaction(async (tx) => {
+      const id = await tx.transaction((savepoint) => plainEntry(savepoint, entity.id, 4));
+      await tx('entry_lines').insert([lineRow(id, entity.id, 1, '1001', 'debit', '5.00'), lineRow(id, entity.id, 2, '490101', 'credit', '5.00')]);
+    });
+    expect(await ctx.db('entries').where({ entity_id: entity.id })).toHaveLength(1);
+    // One line per statement: the first statement leaves the entry unbalanced and is refused.
+    await expect(
+      ctx.db.transaction(async (tx) => {
+        const id = await tx.transaction((savepoint) => plainEntry(savepoint, entity.id, 5));
+        await tx('entry_lines').insert(lineRow(id, entity.id, 1, '1001', 'debit', '5.00'));
+        await tx('entry_lines').insert(lineRow(id, entity.id, 2, '490101', 'credit', '5.00'));
+      }),
+    ).rejects.toMatchObject({ code: '23514', hint: 'entry_not_balanced' });
+    expect(await ctx.db('entries').where({ entity_id: entity.id })).toHaveLength(1);
+  });
+
+  test('a balanced pair of lines added to an entry posted earlier is checked with all its lines', async () => {
+    const staff = await stationWithStaff(ctx);
+    const posted = await receive(ctx, staff.treasurer, staff.entity.id, '8.00', { date: '2026-03-10' });
+    // Two statements that would balance together at commit: the first is refused on its own.
+    await expect(
+      ctx.db.transaction(async (tx) => {
+        await tx('entry_lines').insert(lineRow(posted.id, staff.entity.id, 3, '1001', 'debit', '1.00'));
+        await tx('entry_lines').insert(lineRow(posted.id, staff.entity.id, 4, '490101', 'credit', '1.00'));
+      }),
+    ).rejects.toMatchObject({ code: '23514', hint: 'entry_not_balanced' });
+    expect(await ctx.db('entry_lines').where({ entry_id: posted.id })).toHaveLength(2);
+  });
+
+  test('no row posts into a closed month, inserted or approved by plain SQL', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth).expect(200);
+    await expect(
+      ctx.db.transaction(async (tx) => {
+        const id = await plainEntry(tx, entity.id, 6);
+        await tx('entry_lines').insert([lineRow(id, entity.id, 1, '1001', 'debit', '5.00'), lineRow(id, entity.id, 2, '490101', 'credit', '5.00')]);
+      }),
+    ).rejects.toMatchObject({ code: 'P0001', hint: 'period_closed' });
+    // A pending entry of the closed month cannot be turned into a posted one either.
+    const pendingId = crypto.randomUUID();
+    await ctx.db('entries').insert({
+      id: pendingId, entity_id: entity.id, date: '2026-03-12', memo: '待审批', status: 'pending_approval', kind: 'payment',
+      pending_lines: JSON.stringify([{ lineNo: 1 }]), details: {},
+    });
+    await expect(
+      ctx.db('entries').where({ id: pendingId }).update({
+        status: 'posted', pending_lines: null, number: '2026-900007', voucher_year: 2026, voucher_seq: 900007, chain_index: 900007, prev_hash: 'x', hash: 'h7',
+      }),
+    ).rejects.toMatchObject({ code: 'P0001', hint: 'period_closed' });
+    expect(await ctx.db('entries').where({ entity_id: entity.id, status: 'posted' })).toHaveLength(0);
+    // (The same insert into an open month commits: 'balanced lines written with their entry commit'.)
+  });
 });

@@ -56,16 +56,20 @@ export async function up(knex: Knex): Promise<void> {
     declare
       bad record;
     begin
-      select per_fund.entry_id, sum(n)::integer as line_count, min(fund_code) filter (where not balanced) as unbalanced_fund
+      -- Scalar subqueries, not joins: each is an index lookup by entry id, whatever the
+      -- statistics said when the plan was cached (a join planned while the tables were small
+      -- scanned them whole on every statement).
+      select checked.entry_id, checked.line_count, checked.unbalanced_fund
         into bad
-        from (select l.entry_id, l.fund_code, count(*) as n, coalesce(sum(l.debit), 0) = coalesce(sum(l.credit), 0) as balanced
-                from entry_lines l
-               where l.entry_id in (select added.entry_id
-                                      from new_lines added join entries e on e.id = added.entry_id
-                                     where e.status = 'posted' and e.xmin <> pg_current_xact_id()::xid)
-               group by l.entry_id, l.fund_code) per_fund
-       group by per_fund.entry_id
-      having sum(n) < 2 or bool_or(not balanced)
+        from (select added.entry_id,
+                     (select count(*) from entry_lines l where l.entry_id = added.entry_id)::integer as line_count,
+                     (select min(per_fund.fund_code)
+                        from (select l.fund_code from entry_lines l where l.entry_id = added.entry_id
+                               group by l.fund_code having coalesce(sum(l.debit), 0) <> coalesce(sum(l.credit), 0)) per_fund) as unbalanced_fund
+                from (select distinct entry_id from new_lines) added
+               where (select e.status = 'posted' and e.xmin <> pg_current_xact_id()::xid from entries e where e.id = added.entry_id)
+              offset 0) checked
+       where checked.line_count < 2 or checked.unbalanced_fund is not null
        limit 1;
       if not found then
         return null;
@@ -81,9 +85,10 @@ export async function up(knex: Knex): Promise<void> {
     declare
       hit record;
     begin
-      select written.entity_id, p.period into hit
-        from written join periods p on p.entity_id = written.entity_id and p.period = to_char(written.date, 'YYYY-MM')
+      select written.entity_id, to_char(written.date, 'YYYY-MM') as period into hit
+        from written
        where written.status = 'posted'
+         and (select true from periods p where p.entity_id = written.entity_id and p.period = to_char(written.date, 'YYYY-MM'))
        limit 1;
       if found then
         raise exception 'period % of entity % is closed', hit.period, hit.entity_id

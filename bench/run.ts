@@ -22,6 +22,7 @@ const ADMIN_PASSWORD = 'bench-admin-password';
 const JWT_SECRET = 'bench-jwt-secret-0123456789abcdef';
 const STATIONS = 50;
 const POST_SECONDS = quick ? 5 : 20;
+const WARM_UP_SECONDS = quick ? 2 : 3;
 const READ_SECONDS = quick ? 3 : 10;
 const PUBLIC_SECONDS = quick ? 4 : 10;
 const BIG_LINES = quick ? 100_000 : 1_000_000;
@@ -61,6 +62,16 @@ async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Prom
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(work))));
   return out;
+}
+
+/** Checkpoint and vacuum the posting tables, so the next measured phase starts on a quiet database. */
+async function settle(databaseUrl: string): Promise<void> {
+  const client = new pg.Client({ connectionString: databaseUrl });
+  await client.connect();
+  // CHECKPOINT needs superuser or pg_checkpoint; on a DATABASE_URL without it, vacuum alone.
+  await client.query('checkpoint').catch(() => undefined);
+  await client.query('vacuum (analyze) entries, entry_lines, daily_balances, entity_books, voucher_counters');
+  await client.end();
 }
 
 /** A fresh database in DATABASE_URL's server (the bench never writes into the given database itself). */
@@ -125,11 +136,18 @@ async function main(): Promise<void> {
     const bigUser = await treasurer(big.id, 't_big');
     const manyTargets: LoadTarget[] = stations.map((station: { id: string }, i: number) => ({ path: `/api/entities/${station.id}`, token: stationUsers[i].token }));
 
-    // Posting throughput: the plain-SQL reference first, then the service, same duration and connections.
-    step(`reference: plain SQL, one transaction per entry, 16 connections, ${POST_SECONDS} s`);
+    // Posting throughput: the plain-SQL reference first, then the service, same duration and
+    // connections. Each gets the same warm-up (discarded), and each is measured on a settled
+    // database: the previous phase's writes checkpointed and vacuumed, so neither pays for the
+    // other's background work.
     await prepareReference(databaseUrl);
+    step(`reference: warm-up ${WARM_UP_SECONDS} s, settle, then plain SQL, one transaction per entry, 16 connections, ${POST_SECONDS} s`);
+    await runReference(databaseUrl, WARM_UP_SECONDS);
+    await settle(databaseUrl);
     const reference = await runReference(databaseUrl, POST_SECONDS);
-    step(`posting: 16 wrk connections over ${STATIONS} stations, ${POST_SECONDS} s`);
+    step(`posting: warm-up ${WARM_UP_SECONDS} s, settle, then 16 wrk connections over ${STATIONS} stations, ${POST_SECONDS} s`);
+    await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: WARM_UP_SECONDS });
+    await settle(databaseUrl);
     const cpuBefore = cpuMs(service.pid);
     const many = await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: POST_SECONDS });
     const cpuPerEntry = (cpuMs(service.pid) - cpuBefore) / many.requests;

@@ -7,6 +7,7 @@ import type { Request, Response, Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z, ZodType } from 'zod';
 import { DomainError } from '../shared/errors';
+import { JsonText } from '../shared/json-text';
 import { zodFieldErrors } from './problem';
 import type { Actor } from '../auth/actor';
 
@@ -94,6 +95,10 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
       idempotencyKey: keyParse?.success ? keyParse.data : undefined,
     });
     if (res.headersSent) return;
+    if (result instanceof JsonText) {
+      res.status(spec.status ?? 200).type('application/json').send(result.text);
+      return;
+    }
     if (result && typeof result === 'object' && 'status' in result && 'body' in result && (result as Replay).replay) {
       const replay = result as Replay;
       res.status(replay.status).json(replay.body);

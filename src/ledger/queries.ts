@@ -371,16 +371,8 @@ export async function balancesBetween(
 }
 
 export interface StatementRow {
-  entry_id: string;
-  date: string;
-  account_code: string;
-  fund_code: string;
-  project_id: string | null;
-  debit: string | null;
-  credit: string | null;
-  memo: string;
-  number: string;
-  balance: string;
+  /** The line as the API shows it, already JSON: the service passes it through untouched. */
+  line: string;
   /** On the first row only (null on the others): debits minus credits before the range, and the range's totals. */
   opening_net: string | null;
   total_debit: string | null;
@@ -399,6 +391,13 @@ export interface StatementRow {
  * every line's entry by id (measured on a month of 2,700 lines in a 1M-line book: 18 → 10 ms).
  * A named (prepared) statement: after a few runs Postgres keeps a generic plan (the same hash
  * join) and stops planning the query each time (~1.6 ms of a ~10 ms query).
+ *
+ * Each line comes as its API JSON, written here: node then receives one field per line instead
+ * of ten and never builds or re-serializes 2,700 objects. A month of 2,700 lines, A/B on the
+ * 1M-line book: node CPU per request ~12 → ~8.5 ms, Postgres ~+2 ms (concatenation is its
+ * cheapest way: format() and json_build_object cost more). Only the memo is free text and goes
+ * through to_json; every other value is a uuid, a date, a voucher number, a code matching its
+ * CHECK ([0-9] accounts, [A-Za-z0-9_-] funds) or a numeric, none of which needs escaping.
  */
 export async function statementLines(
   db: Queryable,
@@ -414,9 +413,11 @@ export async function statementLines(
      movement as (
        select coalesce(sum(debit), 0)::text as debit, coalesce(sum(credit), 0)::text as credit
          from daily_balances where entity_id = ? and account_code = any(?) and day between ? and ?)
-     select l.entry_id, l.date, l.account_code, l.fund_code, l.project_id, l.debit::text as debit, l.credit::text as credit,
-            coalesce(l.memo, e.memo) as memo, e.number,
-            (((select net from opening) + sum(coalesce(l.debit, 0) - coalesce(l.credit, 0)) over w) * ?)::text as balance,
+     select '{"date":"' || l.date || '","entryId":"' || l.entry_id || '","number":' || coalesce('"' || e.number || '"', 'null')
+              || ',"memo":' || to_json(coalesce(l.memo, e.memo)) || ',"accountCode":"' || l.account_code || '","fundCode":"' || l.fund_code
+              || '","projectId":' || coalesce('"' || l.project_id || '"', 'null') || ',"debit":' || coalesce('"' || l.debit || '"', 'null')
+              || ',"credit":' || coalesce('"' || l.credit || '"', 'null')
+              || ',"balance":"' || ((select net from opening) + sum(coalesce(l.debit, 0) - coalesce(l.credit, 0)) over w) * ? || '"}' as line,
             case when row_number() over w = 1 then (select net::text from opening) end as opening_net,
             case when row_number() over w = 1 then (select debit from movement) end as total_debit,
             case when row_number() over w = 1 then (select credit from movement) end as total_credit
@@ -426,7 +427,7 @@ export async function statementLines(
      window w as (order by l.date, l.id)
       order by l.date, l.id`,
     [entityId, codes, range.from, entityId, codes, range.from, range.to, sign, entityId, codes, range.from, range.to, entityId, range.from, range.to],
-  ).options({ name: 'ledger-statement-lines' });
+  ).options({ name: 'ledger-statement-lines-json' });
   return result.rows;
 }
 

@@ -12,6 +12,7 @@ import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
 import { lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
 import { DomainError } from '../shared/errors';
+import { JsonText } from '../shared/json-text';
 import { D, formatMoney, ZERO } from '../shared/money';
 import { GENESIS_HASH, chainHash } from './hash';
 import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
@@ -479,28 +480,16 @@ export async function accountStatement(db: Knex, actor: Actor, entityId: string,
   const movement = first ? { debit: first.total_debit as string, credit: first.total_credit as string } : { debit: ZERO, credit: ZERO };
   const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
   const closing = opening.plus(normalBalance(account.type, movement.debit, movement.credit));
-  const items = lines.map((line) => ({
-    date: line.date,
-    entryId: line.entry_id,
-    number: line.number,
-    memo: line.memo,
-    accountCode: line.account_code,
-    fundCode: line.fund_code,
-    projectId: line.project_id,
-    debit: line.debit,
-    credit: line.credit,
-    balance: line.balance,
-  }));
-  assert(items.length === 0 || items[items.length - 1].balance === formatMoney(closing), 'the running balance ends at the closing balance');
-  return {
-    account: presenters.presentAccount(account),
-    from,
-    to,
-    openingBalance: formatMoney(opening),
-    lines: items,
-    totals: { debit: formatMoney(movement.debit), credit: formatMoney(movement.credit) },
-    closingBalance: formatMoney(closing),
-  };
+  const items = lines.map((line) => line.line);
+  const last = items.length > 0 ? (JSON.parse(items[items.length - 1]) as { balance: string }) : undefined;
+  assert(last === undefined || last.balance === formatMoney(closing), 'the running balance ends at the closing balance');
+  // Serialized here, with the lines the database wrote as JSON: same keys, same order as
+  // every other answer.
+  return new JsonText(
+    `{"account":${JSON.stringify(presenters.presentAccount(account))},"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}` +
+      `,"openingBalance":"${formatMoney(opening)}","lines":[${items.join(',')}]` +
+      `,"totals":{"debit":"${formatMoney(movement.debit)}","credit":"${formatMoney(movement.credit)}"},"closingBalance":"${formatMoney(closing)}"}`,
+  );
 }
 
 // Periods

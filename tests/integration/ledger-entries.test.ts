@@ -271,6 +271,35 @@ describe('GET /api/entities/:entityId/trial-balance and statements', () => {
     expect(income.body).toMatchObject({ openingBalance: '100.00', totals: { debit: '0.00', credit: '250.25' }, closingBalance: '350.25' });
     expect(income.body.lines.map((line: { accountCode: string; balance: string }) => [line.accountCode, line.balance])).toEqual([['490101', '350.25']]);
   });
+
+  it('writes each statement line as the entry has it: free text escaped, project, memo fallback, key order', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const project = await ctx.request().post(`/api/entities/${entity.id}/projects`).set(treasurer.auth).send({ code: 'P-1', name: '路灯' }).expect(201);
+    const hostile = '引号"反斜杠\\ 换行\n制表\t控制\u0001 表情😀 </script>';
+    const entry = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({
+        date: '2026-04-03',
+        memo: '凭证摘要 "A\\B"',
+        lines: [
+          { accountCode: '1001', debit: '12.30', memo: hostile },
+          { accountCode: '1001', debit: '0.70', projectId: project.body.id },
+          { accountCode: '490101', credit: '13.00' },
+        ],
+      })
+      .expect(201);
+    const response = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-04-01&to=2026-04-30`).set(treasurer.auth).expect(200);
+    expect(response.headers['content-type']).toMatch(/^application\/json/);
+    expect(Object.keys(response.body)).toEqual(['account', 'from', 'to', 'openingBalance', 'lines', 'totals', 'closingBalance']);
+    const expectedKeys = ['date', 'entryId', 'number', 'memo', 'accountCode', 'fundCode', 'projectId', 'debit', 'credit', 'balance'];
+    for (const line of response.body.lines) expect(Object.keys(line)).toEqual(expectedKeys);
+    const common = { date: '2026-04-03', entryId: entry.body.id, number: entry.body.number, accountCode: '1001', fundCode: 'GENERAL', credit: null };
+    expect(response.body.lines).toEqual([
+      { ...common, memo: hostile, projectId: null, debit: '12.30', balance: '12.30' },
+      { ...common, memo: '凭证摘要 "A\\B"', projectId: project.body.id, debit: '0.70', balance: '13.00' },
+    ]);
+    expect(response.body).toMatchObject({ from: '2026-04-01', to: '2026-04-30', openingBalance: '0.00', totals: { debit: '13.00', credit: '0.00' }, closingBalance: '13.00' });
+    expect(response.body.account).toMatchObject({ code: '1001' });
+  });
 });
 
 describe('year-end close', () => {

@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import { useTestContext } from '../support/context';
 import { createUser, receive, stationWithStaff } from '../factories';
@@ -299,6 +300,23 @@ describe('GET /api/entities/:entityId/trial-balance and statements', () => {
     ]);
     expect(response.body).toMatchObject({ from: '2026-04-01', to: '2026-04-30', openingBalance: '0.00', totals: { debit: '13.00', credit: '0.00' }, closingBalance: '13.00' });
     expect(response.body.account).toMatchObject({ code: '1001' });
+
+    // A row written by plain SQL without a voucher year is not held to the number's pattern:
+    // its number is escaped like free text.
+    const oddId = crypto.randomUUID();
+    await ctx.db.transaction(async (tx) => {
+      await tx('entries').insert({
+        id: oddId, entity_id: entity.id, number: 'X"1\\', date: '2026-04-20', memo: '手工', status: 'posted', kind: 'journal',
+        chain_index: 900001, prev_hash: 'x', hash: 'h-odd', details: {},
+      });
+      await tx('entry_lines').insert([
+        { entry_id: oddId, entity_id: entity.id, date: '2026-04-20', line_no: 1, account_code: '1001', fund_code: 'GENERAL', debit: '1.00' },
+        { entry_id: oddId, entity_id: entity.id, date: '2026-04-20', line_no: 2, account_code: '490101', fund_code: 'GENERAL', credit: '1.00' },
+      ]);
+      await tx('daily_balances').insert({ entity_id: entity.id, account_code: '1001', fund_code: 'GENERAL', day: '2026-04-20', debit: '1.00', credit: '0.00' });
+    });
+    const again = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-04-01&to=2026-04-30`).set(treasurer.auth).expect(200);
+    expect(again.body.lines[2]).toMatchObject({ entryId: oddId, number: 'X"1\\', memo: '手工', debit: '1.00', balance: '14.00' });
   });
 });
 

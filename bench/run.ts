@@ -6,6 +6,8 @@
  * It only reports (exit code 0 even when a target is missed) and is never part of `npm test`.
  */
 import { spawn } from 'node:child_process';
+import crypto from 'node:crypto';
+import net from 'node:net';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -62,6 +64,58 @@ async function inBatches<T, R>(items: T[], size: number, work: (item: T) => Prom
   const out: R[] = [];
   for (let i = 0; i < items.length; i += size) out.push(...(await Promise.all(items.slice(i, i + size).map(work))));
   return out;
+}
+
+/**
+ * Two fixed pieces of work, timed before each measured phase, because on a shared VM the same
+ * code runs at different speeds from one minute to the next and this shows when the machine
+ * itself was slow: SHA-256 over 64 MB in one thread (compute), and the mean round trip of one
+ * byte over loopback TCP to a child process and back, 3,000 times (the wake-ups that posting
+ * is made of: wrk → node → Postgres and back). Each the median of three.
+ */
+const probes: string[] = [];
+async function probeMachine(label: string): Promise<void> {
+  const block = Buffer.alloc(64 * 1024, 7);
+  const hashing = median([0, 1, 2].map(() => {
+    const start = performance.now();
+    for (let i = 0; i < 1024; i++) crypto.createHash('sha256').update(block).digest();
+    return performance.now() - start;
+  }));
+  const trips: number[] = [];
+  for (let i = 0; i < 3; i++) trips.push(await loopbackRoundTripUs(3000));
+  probes.push(`${label} ${hashing.toFixed(0)} ms / ${median(trips).toFixed(0)} µs`);
+}
+
+function median(values: number[]): number {
+  return [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+}
+
+async function loopbackRoundTripUs(count: number): Promise<number> {
+  const echo = spawn(process.execPath, ['-e', `require('net').createServer((s) => { s.setNoDelay(true); s.on('data', (d) => s.write(d)); }).listen(0, '127.0.0.1', function () { console.log(this.address().port); });`]);
+  try {
+    const port = await new Promise<number>((resolve, reject) => {
+      echo.stdout.once('data', (data: Buffer) => resolve(Number(String(data).trim())));
+      echo.once('error', reject);
+    });
+    return await new Promise<number>((resolve, reject) => {
+      const socket = net.connect(port, '127.0.0.1', () => {
+        socket.setNoDelay(true);
+        let answered = 0;
+        const start = performance.now();
+        socket.on('data', () => {
+          if (++answered < count) socket.write('x');
+          else {
+            resolve(((performance.now() - start) * 1000) / count);
+            socket.destroy();
+          }
+        });
+        socket.write('x');
+      });
+      socket.once('error', reject);
+    });
+  } finally {
+    echo.kill();
+  }
 }
 
 /** Checkpoint and vacuum the posting tables, so the next measured phase starts on a quiet database. */
@@ -141,6 +195,7 @@ async function main(): Promise<void> {
     // database: the previous phase's writes checkpointed and vacuumed, so neither pays for the
     // other's background work.
     await prepareReference(databaseUrl);
+    await probeMachine('reference');
     step(`reference: warm-up ${WARM_UP_SECONDS} s, settle, then plain SQL, one transaction per entry, 16 connections, ${POST_SECONDS} s`);
     await runReference(databaseUrl, WARM_UP_SECONDS);
     await settle(databaseUrl);
@@ -148,6 +203,7 @@ async function main(): Promise<void> {
     step(`posting: warm-up ${WARM_UP_SECONDS} s, settle, then 16 wrk connections over ${STATIONS} stations, ${POST_SECONDS} s`);
     await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: WARM_UP_SECONDS });
     await settle(databaseUrl);
+    await probeMachine('posting');
     const cpuBefore = cpuMs(service.pid);
     const many = await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: POST_SECONDS });
     const cpuPerEntry = (cpuMs(service.pid) - cpuBefore) / many.requests;
@@ -186,6 +242,7 @@ async function main(): Promise<void> {
 
     const bigTarget = [{ path: `/api/entities/${big.id}`, token: bigUser.token }];
     const years = { BENCH_FROM_YEAR: '2019', BENCH_TO_YEAR: '2026' };
+    await probeMachine('reads');
     step('trial balance as of random dates (1 client)');
     const tbRun = await runLoad({ baseUrl: service.url, targets: bigTarget, mode: 'tb', connections: 1, seconds: READ_SECONDS, env: years });
     record(`trial balance as of a random date (${BIG_LINES / 1e6}M lines)`, tbRun.p50Ms, 'ms p50', '≤ 20', tbRun.p50Ms <= 20 && tbRun.non2xx === 0, `p99 ${tbRun.p99Ms.toFixed(1)} ms; ${tbRun.requests} requests, ${tbRun.non2xx} non-2xx`);
@@ -233,6 +290,8 @@ async function main(): Promise<void> {
       record('public report JSON/PDF (16 clients)', pub.perSecond, 'req/s', '≥ 2000', pub.perSecond >= 2000 && pub.non2xx === 0, `half JSON, half PDF; p50 ${pub.p50Ms.toFixed(1)} ms, p99 ${pub.p99Ms.toFixed(1)} ms; ${errors(pub)}`);
     }
 
+    await probeMachine('end');
+    record('machine probes: hashing / loopback round trip', probes.join('; '), '', '—', null, 'the same fixed work before each phase (SHA-256 of 64 MB; one byte to a child process and back over TCP): higher = slower machine at that moment');
     const servicePeak = peakRssMb(service.pid);
     const rss = servicePeak ?? postingPeak ?? NaN;
     const pdfRss = pdf.landed ? pdf.peakRssMb : null;

@@ -154,6 +154,14 @@ function describeHint(hint: string): string {
 
 export function errorHandler(logger: Logger): ErrorRequestHandler {
   return (error, req: Request, res: Response, _next) => {
+    if (res.headersSent) {
+      // A streamed answer failed after its first byte: the status is gone, so the only honest
+      // signal left is to cut the connection (the client sees a truncated answer, not a whole one).
+      const requestId = (req as Request & { id?: string }).id ?? 'unknown';
+      logger.error({ err: error, requestId, method: req.method, url: req.originalUrl }, 'error after the answer started');
+      res.destroy();
+      return;
+    }
     const problem = classify(error);
     if (problem) {
       sendProblem(res, problem);

@@ -7,7 +7,6 @@ import type { Request, Response, Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z, ZodType } from 'zod';
 import { DomainError } from '../shared/errors';
-import { JsonText } from '../shared/json-text';
 import { zodFieldErrors } from './problem';
 import type { Actor } from '../auth/actor';
 
@@ -95,10 +94,6 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
       idempotencyKey: keyParse?.success ? keyParse.data : undefined,
     });
     if (res.headersSent) return;
-    if (result instanceof JsonText) {
-      res.status(spec.status ?? 200).type('application/json').send(result.text);
-      return;
-    }
     if (result && typeof result === 'object' && 'status' in result && 'body' in result && (result as Replay).replay) {
       const replay = result as Replay;
       res.status(replay.status).json(replay.body);
@@ -107,6 +102,37 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
     res.status(spec.status ?? 200).json(result);
   });
 }
+
+/**
+ * Sends a JSON document that arrives in pieces (a long statement). The first piece is awaited
+ * before anything is written, so a refusal (not found, forbidden, a bad range) is still a
+ * problem+json answer. A document that ends within 64 K characters goes out whole like any
+ * other answer (Content-Length, weak ETag); a longer one is written piece by piece as it comes.
+ * A failure after the first byte can only cut the connection (see errorHandler).
+ */
+export async function sendJsonPieces(res: Response, pieces: AsyncGenerator<string>): Promise<void> {
+  const held: string[] = [];
+  let size = 0;
+  let next = await pieces.next();
+  while (!next.done && size + next.value.length <= WHOLE_UP_TO) {
+    held.push(next.value);
+    size += next.value.length;
+    next = await pieces.next();
+  }
+  res.type('application/json');
+  if (next.done) {
+    res.send(held.join(''));
+    return;
+  }
+  for (const piece of held) res.write(piece);
+  while (!next.done) {
+    res.write(next.value);
+    next = await pieces.next();
+  }
+  res.end();
+}
+
+const WHOLE_UP_TO = 64 * 1024;
 
 /** A stored answer to an idempotent request, sent back as it was. */
 export interface Replay {

@@ -3,6 +3,7 @@
  * nothing here decides a rule, it only reads and writes rows.
  */
 import type { Knex } from 'knex';
+import pg from 'pg';
 import type { Queryable } from '../db/knex';
 import { withDomainErrors } from '../db/pg-errors';
 
@@ -400,37 +401,88 @@ export interface StatementRow {
  * is not held to its pattern); every other value is a uuid, a date, a code matching its CHECK
  * ([0-9] accounts, [A-Za-z0-9_-] funds) or a numeric, none of which needs escaping. (Relax one
  * of those CHECKs and this query must escape that value too.)
+ *
+ * The rows come in groups as they arrive, so the answer's first lines can be on their way while
+ * Postgres still writes the last (same A/B: p50 ~18-22 → ~14.5-16 ms).
  */
-export async function statementLines(
-  db: Queryable,
+export async function* statementLines(
+  db: Knex,
   entityId: string,
   codes: string[],
   range: { from: string; to: string },
   sign: 1 | -1,
-): Promise<StatementRow[]> {
-  const result = await db.raw(
-    `with opening as (
+): AsyncGenerator<StatementRow[]> {
+  yield* streamRows<StatementRow>(db, {
+    name: 'ledger-statement-lines-json',
+    text: STATEMENT_SQL,
+    values: [entityId, codes, range.from, entityId, codes, range.from, range.to, sign, entityId, codes, range.from, range.to, entityId, range.from, range.to],
+  });
+}
+
+const STATEMENT_SQL = `with opening as (
        select coalesce(sum(debit), 0) - coalesce(sum(credit), 0) as net
-         from daily_balances where entity_id = ? and account_code = any(?) and day < ?),
+         from daily_balances where entity_id = $1 and account_code = any($2) and day < $3),
      movement as (
        select coalesce(sum(debit), 0)::text as debit, coalesce(sum(credit), 0)::text as credit
-         from daily_balances where entity_id = ? and account_code = any(?) and day between ? and ?)
+         from daily_balances where entity_id = $4 and account_code = any($5) and day between $6 and $7)
      select '{"date":"' || l.date || '","entryId":"' || l.entry_id || '","number":' || coalesce(to_json(e.number)::text, 'null')
               || ',"memo":' || to_json(coalesce(l.memo, e.memo)) || ',"accountCode":"' || l.account_code || '","fundCode":"' || l.fund_code
               || '","projectId":' || coalesce('"' || l.project_id || '"', 'null') || ',"debit":' || coalesce('"' || l.debit || '"', 'null')
               || ',"credit":' || coalesce('"' || l.credit || '"', 'null')
-              || ',"balance":"' || ((select net from opening) + sum(coalesce(l.debit, 0) - coalesce(l.credit, 0)) over w) * ? || '"}' as line,
+              || ',"balance":"' || ((select net from opening) + sum(coalesce(l.debit, 0) - coalesce(l.credit, 0)) over w) * $8 || '"}' as line,
             case when row_number() over w = 1 then (select net::text from opening) end as opening_net,
             case when row_number() over w = 1 then (select debit from movement) end as total_debit,
             case when row_number() over w = 1 then (select credit from movement) end as total_credit
        from entry_lines l join entries e on e.id = l.entry_id and e.entity_id = l.entity_id and e.date = l.date
-      where l.entity_id = ? and l.account_code = any(?) and l.date between ? and ?
-        and e.entity_id = ? and e.date between ? and ?
+      where l.entity_id = $9 and l.account_code = any($10) and l.date between $11 and $12
+        and e.entity_id = $13 and e.date between $14 and $15
      window w as (order by l.date, l.id)
-      order by l.date, l.id`,
-    [entityId, codes, range.from, entityId, codes, range.from, range.to, sign, entityId, codes, range.from, range.to, entityId, range.from, range.to],
-  ).options({ name: 'ledger-statement-lines-json' });
-  return result.rows;
+      order by l.date, l.id`;
+
+/**
+ * A query's rows in groups as they arrive, on a connection of its own from the pool: the caller
+ * can pass on the first rows while Postgres is still producing the rest. Rows are grouped per
+ * network read (a few hundred), so a consumer works per group, not per row. When the caller
+ * stops early, the query still runs to its end before the connection goes back.
+ */
+async function* streamRows<Row>(db: Knex, config: { name: string; text: string; values: unknown[] }): AsyncGenerator<Row[]> {
+  const connection = (await db.client.acquireConnection()) as pg.Client;
+  const ready: Row[][] = [];
+  let current: Row[] = [];
+  let finished = false;
+  let failure: unknown;
+  let wake: (() => void) | undefined;
+  const query = new pg.Query(config);
+  query.on('row', (row: Row) => {
+    if (current.length === 0) setImmediate(flush);
+    current.push(row);
+  });
+  const flush = () => {
+    if (current.length > 0) ready.push(current);
+    current = [];
+    wake?.();
+  };
+  const settle = (error?: unknown) => {
+    flush();
+    failure = error;
+    finished = true;
+    wake?.();
+  };
+  query.on('end', () => settle());
+  query.on('error', (error: unknown) => settle(error));
+  connection.query(query);
+  try {
+    for (;;) {
+      const rows = ready.shift();
+      if (rows) yield rows;
+      else if (finished) break;
+      else await new Promise<void>((resolve) => (wake = resolve));
+    }
+    if (failure) throw failure;
+  } finally {
+    while (!finished) await new Promise<void>((resolve) => (wake = resolve));
+    await db.client.releaseConnection(connection);
+  }
 }
 
 export async function sumBefore(db: Queryable, entityId: string, codes: string[], before: string): Promise<{ debit: string | null; credit: string | null }> {

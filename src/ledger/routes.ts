@@ -4,7 +4,7 @@
 import multer from 'multer';
 import { z } from 'zod';
 import type { Knex } from 'knex';
-import { defineRoute, RouteTarget } from '../http/route';
+import { defineRoute, RouteTarget, sendJsonPieces } from '../http/route';
 import { EntityParams } from '../shared/schemas';
 import { DomainError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
@@ -89,8 +89,8 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   defineRoute(target, { method: 'get', path: `${base}/trial-balance`, summary: 'Trial balance as of a date', tags, auth: true, params: EntityParams, query: AsOfQuery }, ({ actor, params, query }) =>
     service.trialBalance(db, actor, params.entityId, query.asOf, clock),
   );
-  defineRoute(target, { method: 'get', path: `${base}/accounts/:code/statement`, summary: 'Account statement with running balance', tags, auth: true, params: AccountParams, query: RangeQuery }, ({ actor, params, query }) =>
-    service.accountStatement(db, actor, params.entityId, params.code, query, clock),
+  defineRoute(target, { method: 'get', path: `${base}/accounts/:code/statement`, summary: 'Account statement with running balance', tags, auth: true, params: AccountParams, query: RangeQuery }, ({ actor, params, query, res }) =>
+    sendJsonPieces(res, service.accountStatement(db, actor, params.entityId, params.code, query, clock)),
   );
   defineRoute(target, { method: 'get', path: `${base}/periods`, summary: 'Closed periods', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
     service.listPeriods(db, actor, params.entityId),

@@ -12,7 +12,6 @@ import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
 import { lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
 import { DomainError } from '../shared/errors';
-import { JsonText } from '../shared/json-text';
 import { D, formatMoney, ZERO } from '../shared/money';
 import { GENESIS_HASH, chainHash } from './hash';
 import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
@@ -462,7 +461,22 @@ export async function trialBalanceOf(db: Knex | Knex.Transaction, entityId: stri
   return { asOf, rows, totals: { debit: formatMoney(totalDebit), credit: formatMoney(totalCredit) } };
 }
 
-export async function accountStatement(db: Knex, actor: Actor, entityId: string, code: string, range: { from?: string; to?: string }, clock: Clock) {
+/**
+ * The statement as JSON text, in pieces: the first piece comes once the checks have passed and
+ * the first lines have arrived, the last closes the document. The database writes each line's
+ * JSON and sums the running balance (a month of a busy account is thousands of lines); the
+ * service only copies strings, and can pass the first lines on while Postgres is still writing
+ * the rest. Opening and totals come with the first line (one snapshot); a range without lines
+ * needs only the opening balance.
+ */
+export async function* accountStatement(
+  db: Knex,
+  actor: Actor,
+  entityId: string,
+  code: string,
+  range: { from?: string; to?: string },
+  clock: Clock,
+): AsyncGenerator<string> {
   const [, accounts] = await Promise.all([readableEntity(db, actor, entityId), queries.listAccounts(db, entityId)]);
   const account = accounts.find((row) => row.code === code);
   if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
@@ -471,25 +485,35 @@ export async function accountStatement(db: Knex, actor: Actor, entityId: string,
   if (from > to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
   const codes = accounts.filter((row) => row.is_leaf && row.code.startsWith(code)).map((row) => row.code);
   const debitNormal = DEBIT_NORMAL.has(account.type);
-  // The running balance is summed by the database: a month of a busy account is thousands of
-  // lines, and the service then only copies strings. Opening and totals come with the lines
-  // (one snapshot); a range without lines needs only the opening balance.
-  const lines = await queries.statementLines(db, entityId, codes, { from, to }, debitNormal ? 1 : -1);
-  const first = lines[0];
-  const before = first ? { debit: first.opening_net as string, credit: ZERO } : await queries.sumBefore(db, entityId, codes, from);
-  const movement = first ? { debit: first.total_debit as string, credit: first.total_credit as string } : { debit: ZERO, credit: ZERO };
-  const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
-  const closing = opening.plus(normalBalance(account.type, movement.debit, movement.credit));
-  const items = lines.map((line) => line.line);
-  const last = items.length > 0 ? (JSON.parse(items[items.length - 1]) as { balance: string }) : undefined;
-  assert(last === undefined || last.balance === formatMoney(closing), 'the running balance ends at the closing balance');
-  // Serialized here, with the lines the database wrote as JSON: same keys, same order as
-  // every other answer.
-  return new JsonText(
-    `{"account":${JSON.stringify(presenters.presentAccount(account))},"from":${JSON.stringify(from)},"to":${JSON.stringify(to)}` +
-      `,"openingBalance":"${formatMoney(opening)}","lines":[${items.join(',')}]` +
-      `,"totals":{"debit":"${formatMoney(movement.debit)}","credit":"${formatMoney(movement.credit)}"},"closingBalance":"${formatMoney(closing)}"}`,
-  );
+  const head = (opening: Decimal) =>
+    `{"account":${JSON.stringify(presenters.presentAccount(account))},"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"openingBalance":"${formatMoney(opening)}","lines":[`;
+  const tail = (movement: { debit: Decimal.Value; credit: Decimal.Value }, closing: Decimal) =>
+    `],"totals":{"debit":"${formatMoney(movement.debit)}","credit":"${formatMoney(movement.credit)}"},"closingBalance":"${formatMoney(closing)}"}`;
+
+  let totals: { movement: { debit: string; credit: string }; closing: Decimal } | undefined;
+  let lastLine = '';
+  for await (const rows of queries.statementLines(db, entityId, codes, { from, to }, debitNormal ? 1 : -1)) {
+    const lines = rows.map((row) => row.line).join(',');
+    lastLine = rows[rows.length - 1].line;
+    if (totals) {
+      yield `,${lines}`;
+      continue;
+    }
+    const first = rows[0];
+    const movement = { debit: first.total_debit as string, credit: first.total_credit as string };
+    const opening = normalBalance(account.type, first.opening_net as string, ZERO);
+    totals = { movement, closing: opening.plus(normalBalance(account.type, movement.debit, movement.credit)) };
+    yield head(opening) + lines;
+  }
+  if (!totals) {
+    const before = await queries.sumBefore(db, entityId, codes, from);
+    const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
+    yield head(opening) + tail({ debit: ZERO, credit: ZERO }, opening);
+    return;
+  }
+  const last = JSON.parse(lastLine) as { balance: string };
+  assert(last.balance === formatMoney(totals.closing), 'the running balance ends at the closing balance');
+  yield tail(totals.movement, totals.closing);
 }
 
 // Periods

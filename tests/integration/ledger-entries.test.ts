@@ -318,6 +318,21 @@ describe('GET /api/entities/:entityId/trial-balance and statements', () => {
     const again = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-04-01&to=2026-04-30`).set(treasurer.auth).expect(200);
     expect(again.body.lines[2]).toMatchObject({ entryId: oddId, number: 'X"1\\', memo: '手工', debit: '1.00', balance: '14.00' });
   });
+
+  it('streams a long statement (over 64 K characters) and it still adds up', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const lines = Array.from({ length: 300 }, (_, i) => ({ accountCode: '1001', debit: '1.00', memo: `第${i + 1}笔 零钱` }));
+    await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-05-06', memo: '零钱入账', lines: [...lines, { accountCode: '490101', credit: '300.00' }] })
+      .expect(201);
+    const response = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-05-01&to=2026-05-31`).set(treasurer.auth).expect(200);
+    expect(response.headers['transfer-encoding']).toBe('chunked');
+    expect(response.text.length).toBeGreaterThan(64 * 1024);
+    expect(response.body.lines).toHaveLength(300);
+    expect(response.body.lines.map((line: { balance: string }) => line.balance)).toEqual(lines.map((_, i) => `${i + 1}.00`));
+    expect(response.body.lines[299].memo).toBe('第300笔 零钱');
+    expect(response.body).toMatchObject({ openingBalance: '0.00', totals: { debit: '300.00', credit: '0.00' }, closingBalance: '300.00' });
+  });
 });
 
 describe('year-end close', () => {

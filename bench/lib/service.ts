@@ -1,8 +1,8 @@
 /**
- * Starts the service as a child process the way `npm start` does (`node --require tsx/cjs
- * src/main.ts`, no tsx wrapper process, so the pid we watch is the service itself), waits for
- * /healthz, samples its peak RSS (VmHWM) and stops it with SIGTERM. Bench-only; never imported
- * by the service.
+ * Starts the service as a child process the way `npm start` does (`node --max-old-space-size=192
+ * --require tsx/cjs src/main.ts`, no tsx wrapper process, so the pid we watch is the service
+ * itself), waits for /healthz, samples its peak RSS (VmHWM) and stops it with SIGTERM.
+ * Bench-only; never imported by the service.
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
@@ -45,7 +45,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
   delete env.DATABASE_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
-  const args = ['--require', 'tsx/cjs'];
+  const args = ['--max-old-space-size=192', '--require', 'tsx/cjs'];
   if (options.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
   args.push('src/main.ts');
   const started = performance.now();

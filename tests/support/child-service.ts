@@ -1,8 +1,8 @@
 /**
  * Running the service for reliability tests, two ways: in-process on an ephemeral loopback
  * port (so thousands of requests go through real sockets with keep-alive, cheaply), or as a
- * child process started like `npm start` (`node --require tsx/cjs src/main.ts`) so a test can
- * SIGKILL it mid-load and start it again on the same DATA_DIR.
+ * child process started like `npm start` (`node --max-old-space-size=192 --require tsx/cjs
+ * src/main.ts`) so a test can SIGKILL it mid-load and start it again on the same DATA_DIR.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -78,7 +78,7 @@ const ROOT = path.resolve(__dirname, '../..');
 /** Start `src/main.ts` on DATA_DIR and wait until /healthz answers. */
 export async function startChildService(options: { dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ChildService> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/main.ts'], {
+  const child = spawn(process.execPath, ['--max-old-space-size=192', '--require', 'tsx/cjs', 'src/main.ts'], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

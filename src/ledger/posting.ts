@@ -152,9 +152,10 @@ export function pendingLinesOf(lines: LineDraft[]): PendingLine[] {
  * that lead with an entry's id (entries' primary key and (id, entity, date), lines' (entry_id,
  * line_no)) then grow at their right edge, where random ids would touch a random leaf page per
  * posting: once a book outgrows Postgres' buffers, that page must be read in first, and after a
- * checkpoint its first change writes a whole-page image into the WAL. Measured on a book of 1.5M entries,
- * ledger_post_batch in batches of 10, five alternating pairs: 320-530 (mean 415) → 310-390
- * (mean 346) µs of database CPU per entry, the gap widest when those indexes are not in memory.
+ * checkpoint its first change writes a whole-page image into the WAL. Measured on a book of
+ * 1.5M entries, ledger_post_batch in batches of 10, five alternating pairs: 320-530 (mean 415)
+ * → 310-390 (mean 346) µs of database CPU per entry, the gap widest when those indexes are not
+ * in memory.
  */
 export function newEntryId(): string {
   return uuidv7();

@@ -493,8 +493,11 @@ export async function* accountStatement(
   let totals: { movement: { debit: string; credit: string }; closing: Decimal } | undefined;
   let lastLine = '';
   for await (const rows of queries.statementLines(db, entityId, codes, { from, to }, debitNormal ? 1 : -1)) {
-    const lines = rows.map((row) => row.line).join(',');
-    lastLine = rows[rows.length - 1].line;
+    const lines = rows.map((row) => row.lines).join(',');
+    // The day's last line starts at its last '{"date":"': inside a line, text is escaped by
+    // to_json, so that sequence (unescaped quotes) only ever opens a line.
+    const lastDay = rows[rows.length - 1].lines;
+    lastLine = lastDay.slice(lastDay.lastIndexOf('{"date":"'));
     if (totals) {
       yield `,${lines}`;
       continue;

@@ -302,21 +302,23 @@ describe('GET /api/entities/:entityId/trial-balance and statements', () => {
     expect(response.body.account).toMatchObject({ code: '1001' });
 
     // A row written by plain SQL without a voucher year is not held to the number's pattern:
-    // its number is escaped like free text.
+    // its number is escaped like free text. Its line's memo looks like a statement line: the
+    // service finds the last line of a day's group all the same (it checks the running balance).
     const oddId = crypto.randomUUID();
+    const lookalike = '{"date":"2026-04-20","balance":"0.00"}';
     await ctx.db.transaction(async (tx) => {
       await tx('entries').insert({
         id: oddId, entity_id: entity.id, number: 'X"1\\', date: '2026-04-20', memo: '手工', status: 'posted', kind: 'journal',
         chain_index: 900001, prev_hash: 'x', hash: 'h-odd', details: {},
       });
       await tx('entry_lines').insert([
-        { entry_id: oddId, entity_id: entity.id, date: '2026-04-20', line_no: 1, account_code: '1001', fund_code: 'GENERAL', debit: '1.00' },
+        { entry_id: oddId, entity_id: entity.id, date: '2026-04-20', line_no: 1, account_code: '1001', fund_code: 'GENERAL', debit: '1.00', memo: lookalike },
         { entry_id: oddId, entity_id: entity.id, date: '2026-04-20', line_no: 2, account_code: '490101', fund_code: 'GENERAL', credit: '1.00' },
       ]);
       await tx('daily_balances').insert({ entity_id: entity.id, account_code: '1001', fund_code: 'GENERAL', day: '2026-04-20', debit: '1.00', credit: '0.00' });
     });
     const again = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-04-01&to=2026-04-30`).set(treasurer.auth).expect(200);
-    expect(again.body.lines[2]).toMatchObject({ entryId: oddId, number: 'X"1\\', memo: '手工', debit: '1.00', balance: '14.00' });
+    expect(again.body.lines[2]).toMatchObject({ entryId: oddId, number: 'X"1\\', memo: lookalike, debit: '1.00', balance: '14.00' });
   });
 
   it('streams a long statement (over 64 K characters) and it still adds up', async () => {

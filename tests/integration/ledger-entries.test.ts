@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import { useTestContext } from '../support/context';
-import { createUser, receive, stationWithStaff } from '../factories';
+import { admin, createUser, receive, stationWithStaff } from '../factories';
 
 const ctx = useTestContext();
 
@@ -334,6 +334,25 @@ describe('GET /api/entities/:entityId/trial-balance and statements', () => {
     expect(response.body.lines.map((line: { balance: string }) => line.balance)).toEqual(lines.map((_, i) => `${i + 1}.00`));
     expect(response.body.lines[299].memo).toBe('第300笔 零钱');
     expect(response.body).toMatchObject({ openingBalance: '0.00', totals: { debit: '300.00', credit: '0.00' }, closingBalance: '300.00' });
+  });
+
+  it('refuses an unknown account before a reversed range, and an unknown entity, each without keeping a connection', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '5.00', { date: '2026-01-10' });
+    const statement = (entityId: string, code: string, from: string, to: string) => `/api/entities/${entityId}/accounts/${code}/statement?from=${from}&to=${to}`;
+    const unknown = await ctx.request().get(statement(entity.id, '9999', '2026-01-01', '2026-01-31')).set(treasurer.auth).expect(404);
+    expect(unknown.headers['content-type']).toMatch(/^application\/problem\+json/);
+    await ctx.request().get(statement(entity.id, '9999', '2026-02-01', '2026-01-31')).set(treasurer.auth).expect(404);
+    const reversed = await ctx.request().get(statement(entity.id, '1001', '2026-02-01', '2026-01-31')).set(treasurer.auth).expect(400);
+    expect(reversed.body.errors).toEqual([{ path: 'query.from', message: 'after to' }]);
+    // An admin may read every entity, so the lines' query starts before the entity is looked up:
+    // more unknown entities than the pool has connections, then a statement still comes.
+    const root = await admin(ctx);
+    for (let i = 0; i < 45; i++) {
+      await ctx.request().get(statement(crypto.randomUUID(), '1001', '2026-01-01', '2026-01-31')).set(root.auth).expect(404);
+    }
+    const known = await ctx.request().get(statement(entity.id, '1001', '2026-01-01', '2026-01-31')).set(root.auth).expect(200);
+    expect(known.body).toMatchObject({ openingBalance: '0.00', closingBalance: '5.00' });
   });
 });
 

@@ -129,6 +129,7 @@ describe('POST /api/entities/:entityId/disclosures', () => {
     const first = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03' });
     expect([first.status, first.body.detail]).toEqual([201, undefined]);
     const before = await fetchPdf(`/api/public/disclosures/${first.body.id}/pdf`);
+    expect((await ctx.request().get(`/api/public/disclosures/${first.body.id}`)).body.disclosure.latest).toBe(true);
 
     const second = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03', reason: '补充对账说明' });
     expect(second.status).toBe(201);
@@ -166,6 +167,8 @@ describe('POST /api/disclosures/:id/countersign', () => {
     await closeMonths(entity.id, treasurer, ['2026-01']);
     const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-01' });
     const { id, pdfSha256 } = published.body;
+    // Read (and so stored by the service) before the countersignature, which must show at once.
+    expect((await ctx.request().get(`/api/public/disclosures/${id}`)).body.review).toMatchObject({ countersigned: false });
 
     const byTreasurer = await ctx.request().post(`/api/disclosures/${id}/countersign`).set(treasurer.auth).send({});
     expect(byTreasurer.status).toBe(403);
@@ -187,6 +190,20 @@ describe('POST /api/disclosures/:id/countersign', () => {
     expect(text).toContain(`监委会审核：${supervisor.actor.displayName}`);
     expect(text).toContain('已核对凭证');
     expect((await ctx.request().get(`/api/public/disclosures/${id}/verify`)).body).toMatchObject({ ok: true, countersignedPdfSha256Matches: true });
+  });
+
+  it('shows a countersignature made by another process within a second', async () => {
+    const { entity, treasurer, supervisor } = await stationQuarter('other process station');
+    await closeMonths(entity.id, treasurer, ['2026-01']);
+    const { id } = (await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-01' }).expect(201)).body;
+    expect((await ctx.request().get(`/api/public/disclosures/${id}`)).body.review).toMatchObject({ countersigned: false });
+    const pdf = Buffer.from('%PDF-1.7 signed elsewhere');
+    await ctx.db('disclosures').where({ id }).update({
+      countersigned_by: supervisor.id, countersigned_by_name: supervisor.actor.displayName, countersigned_at: new Date(), countersign_note: '另一进程',
+      pdf_countersigned: pdf, pdf_countersigned_sha256: sha256(pdf),
+    });
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    expect((await ctx.request().get(`/api/public/disclosures/${id}`)).body.review).toMatchObject({ countersigned: true, note: '另一进程' });
   });
 });
 

@@ -431,13 +431,17 @@ export async function* statementLines(
   });
 }
 
+/** SQL for the codes of an account's leaves (itself, if it is one), given the placeholders of the entity and the code. */
+function leavesSql(entity: string, code: string): string {
+  return `select array_agg(a.code) as codes from accounts a
+        where a.entity_id = ${entity} and a.is_leaf and starts_with(a.code, ${code})
+          and exists (select 1 from accounts p where p.entity_id = ${entity} and p.code = ${code})`;
+}
+
 const STATEMENT_SQL = `with account as (
        select a.*, case when a.type = any($5::text[]) then 1 else -1 end as sign
          from accounts a where a.entity_id = $1 and a.code = $2),
-     leaves as (
-       select array_agg(a.code) as codes
-         from accounts a join account on starts_with(a.code, account.code)
-        where a.entity_id = $1 and a.is_leaf),
+     leaves as (${leavesSql('$1', '$2')}),
      opening as (
        select coalesce(sum(debit), 0) - coalesce(sum(credit), 0) as net
          from daily_balances where entity_id = $1 and account_code = any((select codes from leaves)::text[]) and day < $3),
@@ -510,11 +514,13 @@ async function* streamRows<Row>(db: Knex, config: { name: string; text: string; 
   }
 }
 
-export async function sumBefore(db: Queryable, entityId: string, codes: string[], before: string): Promise<{ debit: string | null; credit: string | null }> {
+/** Debits and credits of an account's leaves before a day (the opening of a statement without lines). */
+export async function sumBefore(db: Queryable, entityId: string, code: string, before: string): Promise<{ debit: string | null; credit: string | null }> {
   const result = await db.raw(
-    `select sum(debit) as debit, sum(credit) as credit from daily_balances
-      where entity_id = ? and account_code = any(?) and day < ?`,
-    [entityId, codes, before],
+    `with leaves as (${leavesSql(':entityId', ':code')})
+     select sum(debit) as debit, sum(credit) as credit from daily_balances
+      where entity_id = :entityId and account_code = any((select codes from leaves)::text[]) and day < :before`,
+    { entityId, code, before },
   );
   return result.rows[0];
 }

@@ -519,12 +519,10 @@ export async function* accountStatement(
 
 /** No lines in the range (or no such account, or a range that ends before it starts). */
 async function* statementWithoutLines(db: Knex, entityId: string, code: string, range: { from: string; to: string }): AsyncGenerator<string> {
-  const accounts = await queries.listAccounts(db, entityId);
-  const account = accounts.find((row) => row.code === code);
+  const [account] = await queries.findAccounts(db, entityId, [code]);
   if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
   if (range.from > range.to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
-  const codes = accounts.filter((row) => row.is_leaf && row.code.startsWith(code)).map((row) => row.code);
-  const before = await queries.sumBefore(db, entityId, codes, range.from);
+  const before = await queries.sumBefore(db, entityId, code, range.from);
   const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
   yield statementHead(account, range, opening) + statementTail({ debit: ZERO, credit: ZERO }, opening);
 }

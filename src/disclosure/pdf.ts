@@ -17,7 +17,7 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import layoutJson from '../../templates/report-layout.json';
 import { assert } from '../shared/assert';
-import { D } from '../shared/money';
+import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import type { ActivityRow, BalanceSheetRow, ReportModel } from './model';
 
 export interface ReportLayout {
@@ -650,10 +650,8 @@ function barChart(w: ReportWriter, caption: string, bars: Bar[], legend: { label
   const valueWidth = layout.charts.valueWidth;
   const barArea = w.width - labelWidth - valueWidth - 8;
   // A negative amount (more refunds than income) draws no bar; its value is still printed.
-  const totals = bars.map((bar) =>
-    bar.segments.map((s) => D(s.amount)).filter((a) => a.isPositive()).reduce((t, a) => t.plus(a), new Decimal(0)),
-  );
-  const max = totals.reduce((m, t) => (t.greaterThan(m) ? t : m), new Decimal(0));
+  const totals = bars.map((bar) => sumMoney(bar.segments.map((s) => D(s.amount)).filter((a) => a.isPositive())));
+  const max = Decimal.max(ZERO, ...totals);
   const height = captionHeight + bars.length * (chartBarHeight + chartBarGap) + (legend.length > 0 ? 16 : 0) + 4;
   w.need(height);
   // A caption names the chart, which matters when it lands on the page after its table.
@@ -795,7 +793,7 @@ function drawExpenses(w: ReportWriter, model: ReportModel, title: string): void 
   }));
   if (rest.length > 0) {
     // Money summed for the chart's last bar only; the table above lists every project.
-    const restTotal = rest.reduce((t, p) => t.plus(p.amount), new Decimal(0)).toFixed(2);
+    const restTotal = formatMoney(sumMoney(rest.map((p) => p.amount)));
     bars.push({
       label: `其他 ${rest.length} 个项目`,
       segments: [{ amount: restTotal, colour: layout.colours.muted }],

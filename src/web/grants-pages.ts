@@ -214,6 +214,7 @@ function wholeNumberOf(text: string): number | string {
   return /^\d{1,4}$/.test(ascii) ? Number.parseInt(ascii, 10) : ascii;
 }
 
+/** A rubric criterion's scoring weight (not money: the round schema takes it as a number), typed perhaps in full-width digits. */
 function weightOf(text: string): number | string {
   const ascii = text.normalize('NFKC').trim();
   return /^\d{1,4}(?:\.\d{1,2})?$/.test(ascii) ? Number.parseFloat(ascii) : ascii;

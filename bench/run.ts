@@ -229,8 +229,9 @@ async function main(): Promise<void> {
     const slices = quick ? 1 : POSTING_SLICES;
     const sliceSeconds = POST_SECONDS / slices;
     step(`posting: warm-up ${WARM_UP_SECONDS} s each, then ${slices} × (plain-SQL reference ${sliceSeconds} s, service ${sliceSeconds} s over ${STATIONS} stations), 16 connections, each settled and warmed up ${SLICE_WARM_UP_SECONDS} s first`);
+    const postMany = (seconds: number) => runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds });
     await runReference(databaseUrl, WARM_UP_SECONDS);
-    await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: WARM_UP_SECONDS });
+    await postMany(WARM_UP_SECONDS);
     const referenceSlices: Awaited<ReturnType<typeof runReference>>[] = [];
     const manySlices: LoadResult[] = [];
     let serviceCpuMs = 0;
@@ -241,9 +242,9 @@ async function main(): Promise<void> {
       referenceSlices.push(await runReference(databaseUrl, sliceSeconds));
       await settle(databaseUrl);
       if (slice === 0) await probeMachine('posting');
-      await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: SLICE_WARM_UP_SECONDS });
+      await postMany(SLICE_WARM_UP_SECONDS);
       const cpuBefore = cpuMs(service.pid);
-      manySlices.push(await runLoad({ baseUrl: service.url, targets: manyTargets, mode: 'receipt', connections: 16, seconds: sliceSeconds }));
+      manySlices.push(await postMany(sliceSeconds));
       serviceCpuMs += cpuMs(service.pid) - cpuBefore;
     }
     const reference = {

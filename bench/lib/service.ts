@@ -1,13 +1,14 @@
 /**
- * Starts the service as a child process the way `npm start` does (`node --max-old-space-size=192
- * --require tsx/cjs src/main.ts`, no tsx wrapper process, so the pid we watch is the service
- * itself), waits for /healthz, samples its peak RSS (VmHWM) and stops it with SIGTERM.
- * Bench-only; never imported by the service.
+ * Starts the service as a child process the way `npm start` does (its command read from
+ * package.json: node with the heap cap and tsx/cjs, no tsx wrapper process, so the pid we watch
+ * is the service itself), waits for /healthz, samples its peak RSS (VmHWM) and stops it with
+ * SIGTERM. Bench-only; never imported by the service.
  */
 import { spawn, ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../src/db/embedded';
+import { startCommand } from '../../src/start-command';
 
 export const ROOT = path.resolve(__dirname, '../..');
 
@@ -45,9 +46,10 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   };
   delete env.DATABASE_URL;
   if (options.databaseUrl) env.DATABASE_URL = options.databaseUrl;
-  const args = ['--max-old-space-size=192', '--require', 'tsx/cjs'];
+  const { nodeFlags, script } = startCommand();
+  const args = [...nodeFlags];
   if (options.cpuProfDir) args.push('--cpu-prof', `--cpu-prof-dir=${options.cpuProfDir}`);
-  args.push('src/main.ts');
+  args.push(script);
   const started = performance.now();
   const child = spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   let log = '';

@@ -1,8 +1,8 @@
 /**
  * Running the service for reliability tests, two ways: in-process on an ephemeral loopback
  * port (so thousands of requests go through real sockets with keep-alive, cheaply), or as a
- * child process started like `npm start` (`node --max-old-space-size=192 --require tsx/cjs
- * src/main.ts`) so a test can SIGKILL it mid-load and start it again on the same DATA_DIR.
+ * child process started like `npm start` (its command read from package.json) so a test can
+ * SIGKILL it mid-load and start it again on the same DATA_DIR.
  */
 import { ChildProcess, spawn } from 'node:child_process';
 import fs from 'node:fs';
@@ -10,6 +10,7 @@ import http from 'node:http';
 import path from 'node:path';
 import type { Express } from 'express';
 import { freePort } from '../../src/db/embedded';
+import { startCommand } from '../../src/start-command';
 
 export interface Listening {
   baseUrl: string;
@@ -78,7 +79,8 @@ const ROOT = path.resolve(__dirname, '../..');
 /** Start `src/main.ts` on DATA_DIR and wait until /healthz answers. */
 export async function startChildService(options: { dataDir: string; env?: Record<string, string>; timeoutMs?: number }): Promise<ChildService> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--max-old-space-size=192', '--require', 'tsx/cjs', 'src/main.ts'], {
+  const { nodeFlags, script } = startCommand();
+  const child = spawn(process.execPath, [...nodeFlags, script], {
     cwd: ROOT,
     env: {
       PATH: process.env.PATH ?? '',

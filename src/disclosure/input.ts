@@ -123,13 +123,13 @@ function receiptKindOf(details: Record<string, unknown>): ReceiptKind | undefine
 
 /**
  * The payer or payee as the entry recorded it; anything malformed counts as no counterparty.
- * A payment's payee never gave consent to be named: the payment command has no such field and
- * the ledger stores `nameConsent: true` for every payee, so for payments the flag is ignored
- * and a person is masked like a donor (organisations still show in full, see mask.ts).
+ * A payment's payee was never asked to be named (the payment command has no such field), so
+ * for payments consent is `null` whatever the entry stored: a person is masked, an
+ * organisation shown in full (see mask.ts).
  */
 function counterpartyOf(kind: string, details: Record<string, unknown>): EntryInput['counterparty'] {
   const value = details.counterparty as { name?: unknown; anonymous?: unknown; nameConsent?: unknown } | null | undefined;
   if (!value || typeof value !== 'object' || typeof value.name !== 'string') return null;
   const consentAsked = kind !== 'payment';
-  return { name: value.name, anonymous: value.anonymous === true, nameConsent: consentAsked && value.nameConsent === true };
+  return { name: value.name, anonymous: value.anonymous === true, nameConsent: consentAsked ? value.nameConsent === true : null };
 }

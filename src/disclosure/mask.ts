@@ -8,18 +8,20 @@
 export interface Counterparty {
   name: string;
   anonymous: boolean;
-  nameConsent: boolean;
+  /** The giver's answer to "may we print your name?"; `null` when nobody asked (a payment's payee). */
+  nameConsent: boolean | null;
 }
 
 export const ANONYMOUS_LABEL = '匿名';
 
 /**
- * Words that mark an organisation rather than a person. An organisation's name is not
- * personal information, and residents have a real interest in knowing which company, shop or
- * association gave or was paid, so organisations are shown in full even without consent.
- * The list errs towards organisations that appear in a neighbourhood's books; a person's name
- * never contains these words, while an organisation missing from the list only gets masked,
- * which is the safe side.
+ * Words that mark an organisation rather than a person. A payee that is an organisation (the
+ * company that fixed the street lights) is shown in full: its name is not personal information
+ * and residents have a real interest in knowing who was paid. The list errs towards
+ * organisations that appear in a neighbourhood's books; a person's name never contains these
+ * words, while an organisation missing from the list only gets masked, which is the safe side.
+ * Givers are asked instead (a receipt's `nameConsent`), organisations too: the contract shows
+ * a giver's full name only with consent.
  */
 export const ORGANISATION_MARKERS: readonly string[] = [
   '公司',
@@ -61,16 +63,16 @@ export function isOrganisationName(name: string): boolean {
 
 /**
  * The public form of a counterparty: `null` when there is none, `匿名` when the giver asked
- * for anonymity (this wins over consent and over being an organisation, because the giver's
- * explicit wish is the stronger signal), the full name with consent or for an organisation,
- * otherwise the first character and `*` (张三丰 → 张*). Characters are counted by code point
- * so a rare surname outside the BMP is not cut in half.
+ * for anonymity (this wins over consent, because the giver's explicit wish is the stronger
+ * signal) or left no name, the full name with consent, or for a payee nobody asked (consent
+ * `null`) that is an organisation; otherwise the first character and `*` (张三丰 → 张*).
+ * Characters are counted by code point so a rare surname outside the BMP is not cut in half.
  */
 export function publicName(counterparty: Counterparty | null | undefined): string | null {
   if (counterparty === null || counterparty === undefined) return null;
   const name = counterparty.name.trim();
   if (counterparty.anonymous || name.length === 0) return ANONYMOUS_LABEL;
-  if (counterparty.nameConsent || isOrganisationName(name)) return name;
+  if (counterparty.nameConsent === true || (counterparty.nameConsent === null && isOrganisationName(name))) return name;
   const first = Array.from(name)[0];
   return `${first}*`;
 }

@@ -9,7 +9,7 @@
 import Decimal from 'decimal.js';
 import { assert } from '../shared/assert';
 import { D, formatMoney, MONEY_PATTERN, ZERO } from '../shared/money';
-import { publicName } from './mask';
+import { publicName, type Counterparty } from './mask';
 
 export type AccountType = 'asset' | 'liability' | 'net_assets' | 'revenue' | 'expense';
 export type EntryKind =
@@ -47,7 +47,7 @@ export interface EntryInput {
   kind: EntryKind;
   receiptKind?: ReceiptKind;
   /** Payer of a receipt or payee of a payment. */
-  counterparty?: { name: string; anonymous: boolean; nameConsent: boolean } | null;
+  counterparty?: Counterparty | null;
   reversal?: { ofId: string; ofNumber: string; reason: string } | null;
   lines: EntryLineInput[];
 }

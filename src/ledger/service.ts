@@ -290,7 +290,8 @@ export async function recordReceipt(db: Knex, actor: Actor, entityId: string, co
     details: {
       receiptKind: command.kind,
       method: command.method,
-      counterparty: payer ? { name: payer, anonymous: command.anonymous ?? false, nameConsent: command.nameConsent ?? false } : null,
+      // An anonymous gift without a name still has a giver: public views show it as 匿名.
+      counterparty: payer || command.anonymous ? { name: payer ?? '', anonymous: command.anonymous ?? false, nameConsent: command.nameConsent ?? false } : null,
     },
     lines: [
       { accountCode: moneyAccount, fundCode, projectId: null, debit: amount, credit: null, memo: null },

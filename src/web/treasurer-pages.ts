@@ -15,6 +15,7 @@ import * as ledger from '../ledger/service';
 import { RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, ReverseEntryCommand } from '../ledger/schemas';
 import type { EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
+import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { hintFor } from './messages';
@@ -423,7 +424,7 @@ function entryRow(entry: EntryView, monetary: Set<string>) {
     if (line.debit) net = net.plus(line.debit);
     if (line.credit) net = net.minus(line.credit);
   }
-  const details = entry.details as { counterparty?: { name?: string } | null };
+  const details = entry.details as { counterparty?: { name?: string; anonymous?: boolean } | null };
   return {
     id: entry.id,
     number: entry.number,
@@ -434,7 +435,7 @@ function entryRow(entry: EntryView, monetary: Set<string>) {
     reversedBy: entry.reversedBy,
     reversalReason: entry.reversalReason,
     attachments: entry.attachments.length,
-    payee: details.counterparty?.name ?? null,
+    payee: details.counterparty?.name || (details.counterparty?.anonymous ? ANONYMOUS_LABEL : null),
     direction: net.isPositive() ? 'in' : net.isNegative() ? 'out' : 'none',
     amount: formatMoney(net.isZero() ? debits : net.abs()),
   };

@@ -47,6 +47,7 @@ async function stationQuarter(name: string) {
   await ok(t.post('/receipts', { kind: 'parking', date: '2026-01-05', amount: '1200.00', method: 'cash' }));
   await ok(t.post('/receipts', { kind: 'donation', date: '2026-01-10', amount: '500.00', method: 'cash', payer: '张三丰' }));
   await ok(t.post('/receipts', { kind: 'donation', date: '2026-01-12', amount: '200.00', method: 'bank', payer: '李四海', anonymous: true }));
+  await ok(t.post('/receipts', { kind: 'donation', date: '2026-01-14', amount: '10.00', method: 'cash', anonymous: true }));
   await ok(t.post('/receipts', { kind: 'donation', date: '2026-01-20', amount: '3000.00', method: 'bank', payer: '重庆渝南物业有限公司', fundCode: 'LIGHTS' }));
   const repair = await ok(t.post('/payments', { date: '2026-02-03', amount: '1800.00', method: 'bank', payee: '刘建华', purpose: '更换路灯灯泡', category: 'program', projectId: project.id, fundCode: 'LIGHTS' }));
   await ok(t.post('/payments', { date: '2026-02-08', amount: '150.50', method: 'cash', payee: '社区文具店', purpose: '购买记账本', category: 'admin' }));
@@ -54,7 +55,7 @@ async function stationQuarter(name: string) {
   await ok(t.post('/receipts', { kind: 'donation', date: '2026-03-02', amount: '100.00', method: 'cash', payer: '王五', nameConsent: true }));
   const duplicate = await ok(t.post('/receipts', { kind: 'parking', date: '2026-03-05', amount: '50.00', method: 'cash' }));
   await ok(t.post(`/entries/${duplicate.id}/reverse`, { date: '2026-03-06', reason: '重复登记，冲销' }));
-  await ok(t.post('/reconciliations', { date: '2026-03-31', cashCounted: '1735.50', bankStatementBalance: '1400.00', note: '账实相符' }));
+  await ok(t.post('/reconciliations', { date: '2026-03-31', cashCounted: '1745.50', bankStatementBalance: '1400.00', note: '账实相符' }));
   return { ...staff, repair };
 }
 
@@ -96,28 +97,33 @@ describe('POST /api/entities/:entityId/disclosures', () => {
     for (const expected of ['阳光测试公益站', '2026年第1季度财务公开报告', ...Object.values(SECTION_TITLES).filter((t) => !['资产负债表', '业务活动表', '资助项目'].includes(t)), dataSha256]) {
       expect(squashed).toContain(expected);
     }
-    // Hand-computed: income 1200 + 500 + 200 + 3000 + 86 + 100 + 50 − 50 = 5086.00, of which
-    // 3000.00 restricted; expense 1800.00 + 150.50 = 1950.50; money 0.00 → 3135.50.
-    expect(text).toMatch(/收入合计 2086\.00 3000\.00 5086\.00/);
+    // Hand-computed: income 1200 + 500 + 200 + 10 + 3000 + 86 + 100 + 50 − 50 = 5096.00, of which
+    // 3000.00 restricted; expense 1800.00 + 150.50 = 1950.50; money 0.00 → 3145.50.
+    expect(text).toMatch(/收入合计 2096\.00 3000\.00 5096\.00/);
     expect(text).toMatch(/支出合计 1950\.50/);
-    expect(text).toMatch(/货币资金合计 0\.00 3135\.50/);
+    expect(text).toMatch(/货币资金合计 0\.00 3145\.50/);
     expect(squashed).toContain('限定性净资产转为非限定性净资产：1800.00');
     expect(squashed).toContain('重复登记，冲销');
     expect(text).toContain('张*');
     expect(text).toContain('匿名');
     expect(text).toContain('王五');
     expect(text).toContain('刘*');
-    for (const hidden of ['张三丰', '李四海', '刘建华']) expect(text).not.toContain(hidden);
+    // A company that gave without agreeing to be named is masked like a person (API.md).
+    expect(text).toContain('重*');
+    for (const hidden of ['张三丰', '李四海', '刘建华', '重庆渝南物业有限公司']) expect(text).not.toContain(hidden);
 
     const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' }).split('\n').slice(2).filter(Boolean);
     expect(fonts.some((row) => /^[A-Z]{6}\+NotoSansSC/.test(row) && /\byes\s+yes\b/.test(row))).toBe(true);
 
     const json = await ctx.request().get(`/api/public/disclosures/${id}`);
     expect(json.status).toBe(200);
-    expect(json.body.summary).toMatchObject({ openingBalance: '0.00', income: '5086.00', expense: '1950.50', closingBalance: '3135.50' });
+    expect(json.body.summary).toMatchObject({ openingBalance: '0.00', income: '5096.00', expense: '1950.50', closingBalance: '3145.50' });
     expect(json.body.verification.dataSha256).toBe(dataSha256);
     expect(json.body.disclosure).toMatchObject({ id, version: 1, latest: true, pdfSha256 });
-    for (const hidden of ['张三丰', '李四海', '刘建华']) expect(JSON.stringify(json.body)).not.toContain(hidden);
+    for (const hidden of ['张三丰', '李四海', '刘建华', '重庆渝南物业有限公司']) expect(JSON.stringify(json.body)).not.toContain(hidden);
+    // An anonymous gift is 匿名 with a name (李四海) and without one.
+    const rows = json.body.entries.rows as { date: string; counterparty: string | null }[];
+    expect(rows.filter((row) => row.counterparty === '匿名').map((row) => row.date)).toEqual(['2026-01-12', '2026-01-14']);
 
     const verified = await ctx.request().get(`/api/public/disclosures/${id}/verify`);
     expect(verified.body).toMatchObject({ ok: true, dataMatches: true, pdfSha256Matches: true, chainOk: true, chainCoversSnapshot: true, firstBad: null });

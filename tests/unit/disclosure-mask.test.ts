@@ -1,7 +1,9 @@
 /** How donors and payees appear to the public (Charity Law art. 82). */
 import { publicName } from '../../src/disclosure/mask';
 
-const person = (name: string, anonymous = false, nameConsent = false) => ({ name, anonymous, nameConsent });
+const person = (name: string, anonymous = false, nameConsent: boolean | null = false) => ({ name, anonymous, nameConsent });
+/** A payment's payee: nobody asked for consent. */
+const payee = (name: string) => person(name, false, null);
 
 describe('publicName', () => {
   test('an individual without consent shows only the first character', () => {
@@ -19,10 +21,17 @@ describe('publicName', () => {
     expect(publicName(person('平安物业服务有限公司', true))).toBe('匿名');
   });
 
-  test('organisations are shown in full without consent', () => {
+  test('a giver is named only with consent, organisations too (API.md: the full name only with nameConsent)', () => {
+    expect(publicName(person('平安物业服务有限公司'))).toBe('平*');
+    expect(publicName(person('好又多超市'))).toBe('好*');
+    expect(publicName(person('平安物业服务有限公司', false, true))).toBe('平安物业服务有限公司');
+  });
+
+  test('a payee nobody asked: organisations in full, people masked', () => {
     for (const name of ['平安物业服务有限公司', '南岸置业集团', '好又多超市', '老王便利店', '南岸区志愿者协会', '南岸社区居民委员会', '花园村委会', '社区服务中心']) {
-      expect(publicName(person(name))).toBe(name);
+      expect(publicName(payee(name))).toBe(name);
     }
+    expect(publicName(payee('张师傅'))).toBe('张*');
   });
 
   test('no counterparty is null; an empty name is 匿名', () => {

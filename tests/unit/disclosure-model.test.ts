@@ -234,7 +234,8 @@ describe('buildReport for a station quarter', () => {
     expect(model.entries.count).toBe(11);
     const byNumber = (n: string) => model.entries.rows.find((r) => r.number === n)!;
     expect(byNumber('2026-000003')).toMatchObject({ counterparty: '张*', income: '2000.00', expense: null });
-    expect(byNumber('2026-000004')).toMatchObject({ counterparty: '平安物业服务有限公司', income: '5000.00' });
+    // A company that gave without agreeing to be named is masked like a person (API.md).
+    expect(byNumber('2026-000004')).toMatchObject({ counterparty: '平*', income: '5000.00' });
     expect(byNumber('2026-000005')).toMatchObject({ counterparty: '李四', income: null, expense: '3200.00' });
     expect(byNumber('2026-000006').counterparty).toBe('王*');
     expect(byNumber('2026-000008').counterparty).toBe('匿名');

@@ -42,7 +42,6 @@ export const STATUS_BY_CODE: Record<string, number> = {
   refund_exceeds_disbursed: 409,
   grant_not_settled: 409,
   account_has_postings: 409,
-  account_in_use: 409,
   entry_not_balanced: 422,
   unknown_account: 422,
   header_account: 422,

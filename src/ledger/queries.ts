@@ -142,11 +142,13 @@ export async function accountHasPostings(db: Queryable, entityId: string, code: 
   return pending.rows.length > 0;
 }
 
+/** A sub-account under `parent`, which becomes a header; a leaf parent's role moves to it. */
 export async function insertSubAccount(
   db: Queryable,
   account: { entityId: string; code: string; name: string; parent: AccountRow },
 ): Promise<AccountRow> {
-  await db('accounts').where({ entity_id: account.entityId, code: account.parent.code }).update({ is_leaf: false });
+  const role = account.parent.is_leaf ? account.parent.role : null;
+  await db('accounts').where({ entity_id: account.entityId, code: account.parent.code }).update(role ? { is_leaf: false, role: null } : { is_leaf: false });
   const [row] = await db<AccountRow>('accounts')
     .insert({
       entity_id: account.entityId,
@@ -154,7 +156,7 @@ export async function insertSubAccount(
       name: account.name,
       type: account.parent.type,
       parent_code: account.parent.code,
-      role: null,
+      role,
       monetary: account.parent.monetary,
       is_leaf: true,
     })

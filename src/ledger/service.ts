@@ -105,17 +105,16 @@ export async function createAccount(db: Knex, actor: Actor, entityId: string, co
     }
     const [existing] = await queries.findAccounts(tx, entityId, [command.code]);
     if (existing) throw new DomainError('duplicate', `Account ${command.code} exists.`, { errors: [{ path: 'body.code', message: 'taken' }] });
-    // Shortcuts (receipts, payments, year-end close) post to accounts by role; a role account
-    // that became a header would make them fail. Projects and funds split those instead.
-    if (parent.role && SHORTCUT_ROLES.has(parent.role)) {
-      throw new DomainError('account_in_use', `Account ${parent.code} ${parent.name} is used by receipts and payments; tell its uses apart with projects or funds instead of sub-accounts.`, {
-        errors: [{ path: 'body.parentCode', message: 'used by the shortcuts' }],
-      });
-    }
     if (parent.is_leaf && (await queries.accountHasPostings(tx, entityId, parent.code))) {
       throw new DomainError('account_has_postings', `Account ${parent.code} already has postings; it cannot become a header.`);
     }
-    return presenters.presentAccount(await queries.insertSubAccount(tx, { entityId, code: command.code, name: command.name, parent }));
+    // Shortcuts (receipts, payments, disbursements, year-end close) post to accounts by role.
+    // An account that takes its first sub-account becomes a header, so its role goes to that
+    // sub-account (1002 银行存款 → 100201 工商银行 takes bank receipts): the role follows the
+    // first leaf, and the account list shows which leaf has it.
+    const account = await queries.insertSubAccount(tx, { entityId, code: command.code, name: command.name, parent });
+    if (account.role) forgetMovementContext(db, entityId);
+    return presenters.presentAccount(account);
   });
 }
 
@@ -232,9 +231,12 @@ export async function postEntry(db: Knex, actor: Actor, entityId: string, comman
 }
 
 /**
- * What the shortcuts look up never changes once it exists: entities, role accounts (they take
- * no sub-accounts) and funds are never deleted or renamed. So a positive answer is kept per
- * database handle, and the daily receipt costs one statement instead of two.
+ * What the shortcuts look up rarely changes once it exists: entities and funds are never
+ * deleted or renamed, and a role moves to another account only when its account takes its
+ * first sub-account (createAccount, which forgets the entity here). So a positive answer is
+ * kept per database handle, and the daily receipt costs one statement instead of two. (A second
+ * service process on the same database would keep the old account until it restarts, and its
+ * shortcuts would be refused as posting to a header account; this service runs as one process.)
  */
 const movementCache = new WeakMap<object, Map<string, { codes: Record<string, string>; funds: Set<string> }>>();
 
@@ -242,6 +244,10 @@ function knownMovementContext(db: Knex, entityId: string, roles: string[], fund:
   const known = movementCache.get(db)?.get(entityId);
   if (!known || !known.funds.has(fund) || roles.some((role) => !known.codes[role])) return undefined;
   return { codes: known.codes, fundExists: true };
+}
+
+function forgetMovementContext(db: Knex, entityId: string) {
+  movementCache.get(db)?.delete(entityId);
 }
 
 function rememberMovementContext(db: Knex, entityId: string, fund: string, context: { codes: Record<string, string>; fundExists: boolean }) {

@@ -83,7 +83,7 @@ describe('POST /api/users and POST /api/entities (admin)', () => {
     expect(publicList.body.items).toContainEqual({ id: res.body.id, code: 'NP-TEST-1', name: '南坪测试公益站', kind: 'station' });
   });
 
-  it('adds sub-accounts under a parent without postings, never under an account the shortcuts use', async () => {
+  it('adds sub-accounts under a parent without postings', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const sub = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '490103', name: '其他收入-场地租金', parentCode: '4901' });
     expect(sub.status).toBe(201);
@@ -93,13 +93,37 @@ describe('POST /api/users and POST /api/entities (admin)', () => {
     const headerPosting = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
       .send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '1122', debit: '1' }, { accountCode: '490103', credit: '1' }] });
     expect(headerPosting.body.code).toBe('header_account');
-    const shortcutAccount = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '510101', name: '业务活动成本-百家宴', parentCode: '5101' });
-    expect(shortcutAccount.status).toBe(409);
-    expect(shortcutAccount.body.code).toBe('account_in_use');
-    const payment = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: '2026-03-01', amount: '5.00', method: 'cash' });
-    expect(payment.status).toBe(201);
     const badCode = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '520101', name: 'x', parentCode: '1122' });
     expect(badCode.status).toBe(400);
+    const parking = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: '2026-03-01', amount: '5.00', method: 'cash' });
+    expect(parking.status).toBe(201);
+    const underPosted = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '100101', name: '现金-备用金', parentCode: '1001' });
+    expect(underPosted.status).toBe(409);
+    expect(underPosted.body.code).toBe('account_has_postings');
+  });
+
+  it('moves the shortcuts to the first sub-account of an account they use', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const post = (path: string, body: object) => ctx.request().post(`/api/entities/${entity.id}${path}`).set(treasurer.auth).send(body);
+    // A receipt first, so this process has looked up (and keeps) the shortcuts' accounts.
+    expect((await post('/receipts', { kind: 'parking', date: '2026-03-01', amount: '5.00', method: 'cash' })).status).toBe(201);
+    for (const [code, name, parentCode] of [['100201', '银行存款-工商银行', '1002'], ['100202', '银行存款-农商银行', '1002'], ['510101', '业务活动成本-百家宴', '5101']]) {
+      expect((await post('/accounts', { code, name, parentCode })).status).toBe(201);
+    }
+    const accounts = await ctx.request().get(`/api/entities/${entity.id}/accounts`).set(treasurer.auth);
+    const byCode = new Map(accounts.body.items.map((account: { code: string }) => [account.code, account]));
+    expect(byCode.get('1002')).toMatchObject({ isLeaf: false, role: null });
+    expect(byCode.get('100201')).toMatchObject({ isLeaf: true, role: 'bank', monetary: true });
+    expect(byCode.get('100202')).toMatchObject({ isLeaf: true, role: null, monetary: true });
+    expect(byCode.get('510101')).toMatchObject({ isLeaf: true, role: 'program_expense' });
+    const gift = await post('/receipts', { kind: 'donation', date: '2026-03-02', amount: '800.00', method: 'bank' });
+    expect(gift.status).toBe(201);
+    expect(gift.body.lines.map((line: { accountCode: string }) => line.accountCode)).toEqual(['100201', '4101']);
+    const paid = await post('/payments', { date: '2026-03-03', amount: '300.00', method: 'bank', payee: '火锅店', purpose: '百家宴', category: 'program' });
+    expect(paid.status).toBe(201);
+    expect(paid.body.lines.map((line: { accountCode: string }) => line.accountCode)).toEqual(['510101', '100201']);
+    const balance = await ctx.request().get(`/api/entities/${entity.id}/trial-balance?asOf=2026-03-31`).set(treasurer.auth);
+    expect(balance.body.rows.find((row: { accountCode: string }) => row.accountCode === '100201').balance).toBe('500.00');
   });
 });
 

@@ -4,8 +4,8 @@
  * database and no clock here; the service passes "today" in.
  *
  * The rules (DOMAIN.md, 《慈善组织信息公开办法》), with the due dates this module decides:
- * - every entity publishes each quarter by the last day of the month after the quarter
- *   (2026-Q1 by 2026-04-30);
+ * - a station publishes each quarter by the last day of the month after the quarter
+ *   (2026-Q1 by 2026-04-30); a foundation's entity report is its annual report;
  * - every entity publishes its year by 31 May of the following year;
  * - a project lasting over 6 months publishes every 3 months from its start, each window due
  *   one month after it ends (like a quarter); a project without an end date counts as lasting
@@ -70,6 +70,8 @@ export interface CalendarInput {
   today: string;
   /** The first day the entity has books for: its first entry, or its creation. */
   since: string;
+  /** Whether the entity owes quarterly reports (stations do; a foundation reports yearly). */
+  quarterly: boolean;
   projects: { id: string; name: string; startsOn: string | null; endsOn: string | null }[];
   /** The latest version of every published disclosure. */
   published: { id: string; period: string }[];
@@ -88,7 +90,7 @@ export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
   const items: CalendarItem[] = [];
 
   // Quarters from the one the books start in; the first quarter not yet over is the next due.
-  for (let code = quarterOf(input.since); ; code = nextQuarter(code)) {
+  for (let code = quarterOf(input.since); input.quarterly; code = nextQuarter(code)) {
     const period = periodOf(code);
     const dueDate = lastDayOfMonth(addMonths(period.to.slice(0, 7), 1));
     items.push({ kind: 'quarterly', period: code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate), ...exact(coverage, code) });

@@ -351,6 +351,7 @@ export async function calendar(deps: DisclosureDeps, entityId: string) {
   const items = disclosureCalendar({
     today: today(clock),
     since: firstEntry ?? shanghaiDate(new Date(entity.created_at)),
+    quarterly: entity.kind === 'station',
     projects: projects.map((p) => ({ id: p.id, name: p.name, startsOn: p.starts_on, endsOn: p.ends_on })),
     published,
   });

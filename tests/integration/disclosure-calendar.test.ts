@@ -1,6 +1,6 @@
 import { fixedClock } from '../../src/shared/clock';
 import { useTestContext } from '../support/context';
-import { receive, stationWithStaff } from '../factories';
+import { foundationWithStaff, receive, stationWithStaff } from '../factories';
 
 // 2026-11-22 12:00 in Shanghai.
 const ctx = useTestContext({ clock: fixedClock('2026-11-22T04:00:00Z') });
@@ -41,6 +41,17 @@ describe('GET /api/public/entities/:entityId/calendar', () => {
       ['annual', '2026', '2027-05-31', 'due', null],
     ]);
     expect(res.body.items.find((i: { kind: string }) => i.kind === 'project_final').project).toEqual({ id: project.body.id, name: '路灯维修' });
+  });
+
+  it('owes a foundation its annual report, not quarterly ones', async () => {
+    const { entity, treasurer } = await foundationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '5000.00', { date: '2025-03-03', method: 'bank' });
+    const res = await ctx.request().get(`/api/public/entities/${entity.id}/calendar`);
+    expect(res.status).toBe(200);
+    expect(res.body.items.map((i: { kind: string; period: string; dueDate: string; status: string }) => [i.kind, i.period, i.dueDate, i.status])).toEqual([
+      ['annual', '2025', '2026-05-31', 'overdue'],
+      ['annual', '2026', '2027-05-31', 'due'],
+    ]);
   });
 
   it('answers 404 for an unknown entity, without a login', async () => {

@@ -8,14 +8,24 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
+/** Secrets shorter than these start the service with a warning (the operator chose them). */
+const ADVISED_LENGTH = { JWT_SECRET: 16, ADMIN_PASSWORD: 8 } as const;
+
 const EnvSchema = z.object({
-  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  // Any other value (staging, prod…) runs like development: only `production` tightens.
+  NODE_ENV: z.string().default('development').transform((value) => (value === 'production' || value === 'test' ? value : 'development')),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
-  JWT_SECRET: z.string().min(16, 'JWT_SECRET must be at least 16 characters').optional(),
-  ADMIN_PASSWORD: z.string().min(8, 'ADMIN_PASSWORD must be at least 8 characters').optional(),
-  DEMO_DATA: z.enum(['0', '1']).optional(),
+  JWT_SECRET: z.string().min(1, 'JWT_SECRET is empty').optional(),
+  ADMIN_PASSWORD: z.string().min(1, 'ADMIN_PASSWORD is empty').optional(),
+  DEMO_DATA: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .pipe(z.enum(['0', '1', 'false', 'true', 'no', 'yes'], 'DEMO_DATA is 1 or 0'))
+    .transform((value) => value === '1' || value === 'true' || value === 'yes')
+    .optional(),
   PUBLIC_URL: z.string().url().optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LOGIN_RATE_LIMIT: z.coerce.number().int().min(1).default(10),
@@ -32,6 +42,8 @@ export interface Config {
   publicUrl: string;
   logLevel: string;
   loginRateLimit: number;
+  /** What the operator should know about the settings; the service logs them at start. */
+  warnings: string[];
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -46,6 +58,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     throw new Error('JWT_SECRET is required when NODE_ENV=production');
   }
   const dataDir = path.resolve(values.DATA_DIR);
+  const warnings = (Object.keys(ADVISED_LENGTH) as (keyof typeof ADVISED_LENGTH)[])
+    .filter((name) => values[name] !== undefined && values[name].length < ADVISED_LENGTH[name])
+    .map((name) => `${name} is shorter than ${ADVISED_LENGTH[name]} characters: choose a longer one`);
   return Object.freeze({
     env: values.NODE_ENV,
     port: values.PORT,
@@ -53,10 +68,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     dataDir,
     jwtSecret: values.JWT_SECRET ?? developmentSecret(dataDir),
     adminPassword: values.ADMIN_PASSWORD,
-    demoData: values.DEMO_DATA ? values.DEMO_DATA === '1' : !production,
+    demoData: values.DEMO_DATA ?? !production,
     publicUrl: values.PUBLIC_URL ?? `http://localhost:${values.PORT}`,
     logLevel: values.LOG_LEVEL,
     loginRateLimit: values.LOGIN_RATE_LIMIT,
+    warnings,
   });
 }
 

@@ -133,6 +133,19 @@ describe('configuration and bootstrap', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).demoData).toBe(false);
   });
 
+  it('starts with whatever secrets the operator chose, warning about short ones', () => {
+    const short = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'secret', ADMIN_PASSWORD: 'admin', DATA_DIR: '/tmp/unused' });
+    expect(short.jwtSecret).toBe('secret');
+    expect(short.adminPassword).toBe('admin');
+    expect(short.warnings).toEqual([expect.stringMatching(/^JWT_SECRET is shorter than 16/), expect.stringMatching(/^ADMIN_PASSWORD is shorter than 8/)]);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'long-enough' }).warnings).toEqual([]);
+    expect(loadConfig({ NODE_ENV: 'staging', DATA_DIR: '/tmp/ledger-config-test' })).toMatchObject({ env: 'development', demoData: true });
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DEMO_DATA: 'true' }).demoData).toBe(true);
+    expect(loadConfig({ DEMO_DATA: ' No ', DATA_DIR: '/tmp/ledger-config-test' }).demoData).toBe(false);
+    expect(() => loadConfig({ DEMO_DATA: 'maybe' })).toThrow(/DEMO_DATA is 1 or 0/);
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: '' })).toThrow(/JWT_SECRET/);
+  });
+
   it('ADMIN_PASSWORD creates user admin once, on a database without an admin', async () => {
     const fresh = await createTestDatabase();
     try {

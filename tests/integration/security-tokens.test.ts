@@ -1,6 +1,7 @@
 /**
  * Tokens and login: forged, expired, tampered and orphaned tokens are refused; login gives
- * one answer for an unknown user and a wrong password, in similar time; it is rate-limited.
+ * one answer for an unknown user and a wrong password, in similar time; failed attempts are
+ * rate-limited.
  */
 import jwt from 'jsonwebtoken';
 import { useTestContext } from '../support/context';
@@ -105,5 +106,17 @@ describe('POST /api/auth/login', () => {
       if (response.status === 429) expect(response.headers['content-type']).toContain('application/problem+json');
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  test('successful logins do not count: twelve in a row are all 200, and failures after them still end in 429', async () => {
+    const user = await createUser(ctx, [{ role: 'applicant' }]);
+    const login = (password: string) => ctx.request().post('/api/auth/login').send({ username: user.username, password });
+    const successes: number[] = [];
+    for (let i = 0; i < 12; i += 1) successes.push((await login(FACTORY_PASSWORD)).status);
+    expect(successes).toEqual(Array(12).fill(200));
+    const failures: number[] = [];
+    for (let i = 0; i < 6; i += 1) failures.push((await login('wrong-password')).status);
+    expect(failures).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await login(FACTORY_PASSWORD)).status).toBe(429);
   });
 });

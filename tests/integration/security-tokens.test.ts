@@ -1,7 +1,7 @@
 /**
- * Tokens and login: forged, expired, tampered and orphaned tokens are refused; login gives
- * one answer for an unknown user and a wrong password, in similar time; failed attempts are
- * rate-limited.
+ * Tokens and login: forged, expired, tampered and orphaned tokens are refused where a token is
+ * needed and ignored where none is (the public API and pages); login gives one answer for an
+ * unknown user and a wrong password, in similar time; failed attempts are rate-limited.
  */
 import jwt from 'jsonwebtoken';
 import { useTestContext } from '../support/context';
@@ -65,6 +65,34 @@ describe('bearer tokens', () => {
     expect(deleted.status).toBe(204);
     await expect401(treasurer.token, '/api/me');
     await expect401(treasurer.token, `/api/entities/${entity.id}/entries`);
+  });
+});
+
+describe('broken tokens where none is needed', () => {
+  test('the public API and public web pages ignore a garbage, expired, malformed or orphaned token and answer as to anyone; elsewhere it is still a 401', async () => {
+    const boss = await admin(ctx);
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = jwt.sign({ exp: now - 10, iat: now - 100 }, ctx.config.jwtSecret, { algorithm: 'HS256', subject: treasurer.id, ...CLAIMS });
+    const orphan = await createUser(ctx, [{ role: 'applicant' }]);
+    expect((await ctx.request().delete(`/api/users/${orphan.id}`).set(boss.auth)).status).toBe(204);
+    const headers = ['Bearer abc.def.ghi', `Bearer ${expired}`, 'Basic dXNlcjpwYXNz', `Bearer ${orphan.token}`];
+    const publicPaths = ['/api/public/entities', `/api/public/entities/${entity.id}/calendar`, '/', `/e/${encodeURIComponent(entity.code)}`];
+    for (const path of publicPaths) {
+      const anonymous = await ctx.request().get(path);
+      expect(anonymous.status).toBe(200);
+      for (const header of headers) {
+        const response = await ctx.request().get(path).set('Authorization', header);
+        expect({ path, header, status: response.status }).toEqual({ path, header, status: 200 });
+        expect(response.headers['content-type']).toBe(anonymous.headers['content-type']);
+      }
+    }
+    for (const header of headers) {
+      const api = await ctx.request().get(`/api/entities/${entity.id}/trial-balance`).set('Authorization', header);
+      expect({ header, status: api.status, code: api.body.code }).toEqual({ header, status: 401, code: 'unauthenticated' });
+      const page = await ctx.request().get(`/app/e/${encodeURIComponent(entity.code)}`).set('Authorization', header);
+      expect(page.status).toBe(401);
+    }
   });
 });
 

@@ -2,10 +2,9 @@
  * HTTP routes of the books: parse, call the service, answer. No knex, no arithmetic.
  */
 import multer from 'multer';
-import { z } from 'zod';
 import type { Knex } from 'knex';
 import { defineRoute, RouteTarget, sendJsonPieces } from '../http/route';
-import { EntityParams } from '../shared/schemas';
+import { EntityParams, Uuid } from '../shared/schemas';
 import { DomainError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import * as service from './service';
@@ -125,7 +124,7 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   );
   defineRoute(
     target,
-    { method: 'get', path: `${base}/entries/:id/attachments/:attachmentId`, summary: 'Download an attachment', tags, auth: true, params: EntryParams.extend({ attachmentId: z.uuid() }) },
+    { method: 'get', path: `${base}/entries/:id/attachments/:attachmentId`, summary: 'Download an attachment', tags, auth: true, params: EntryParams.extend({ attachmentId: Uuid }) },
     async ({ actor, params, res }) => {
       const file = await service.getAttachment(db, actor, params.entityId, params.id, params.attachmentId);
       res.setHeader('Content-Type', file.content_type);

@@ -57,7 +57,7 @@ describe('HTTP hardening', () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const base = `/api/entities/${entity.id}`;
     expectCleanProblem(await ctx.request().post(`${base}/receipts`).set(treasurer.auth).set('Content-Type', 'application/json').send('{"kind":'), 400);
-    expectCleanProblem(await ctx.request().get('/api/entities/not-a-uuid').set(treasurer.auth), 400);
+    expectCleanProblem(await ctx.request().get('/api/entities/not-a-uuid').set(treasurer.auth), 404);
     expectCleanProblem(await ctx.request().get(`${base}/entries/00000000-0000-4000-8000-000000000000`).set(treasurer.auth), 404);
     expectCleanProblem(await ctx.request().post(`${base}/entries`).set(treasurer.auth).send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '1001', debit: '1.00' }, { accountCode: '9999', credit: '1.00' }] }), 422);
     expectCleanProblem(await ctx.request().post(`${base}/payments`).set(treasurer.auth).send({ date: '2026-03-01', amount: '99999.00', method: 'cash', payee: 'x', purpose: 'x', category: 'admin' }), 422);

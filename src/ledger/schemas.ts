@@ -147,6 +147,7 @@ export type EntryQuery = z.infer<typeof EntryQuery>;
 
 export const AsOfQuery = z.object({ asOf: DateString.optional() });
 export const RangeQuery = z.object({ from: DateString.optional(), to: DateString.optional() });
+export const ApprovalFlagQuery = Pagination.extend(RangeQuery.shape);
 export const PeriodParams = z.object({ entityId: Uuid, period: MonthString });
 export const EntryParams = z.object({ entityId: Uuid, id: Uuid });
 export const AccountParams = z.object({ entityId: Uuid, code: z.string().regex(/^[0-9]{4,12}$/, '4 to 12 digits').register(recordKeys, { record: 'account code' }) });

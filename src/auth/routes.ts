@@ -1,5 +1,7 @@
 /**
  * HTTP routes of identity: login (rate-limited), the current user, user administration.
+ * The login limit counts failed attempts only: it is there to slow password guessing, and a
+ * client that logs in correctly many times a minute guesses nothing.
  */
 import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import type { Knex } from 'knex';
@@ -21,6 +23,7 @@ export function authRoutes(target: RouteTarget, deps: { db: Knex; jwtSecret: str
       limit: deps.loginRateLimit,
       standardHeaders: 'draft-8',
       legacyHeaders: false,
+      skipSuccessfulRequests: true,
       keyGenerator: (req) => `${ipKeyGenerator(req.ip ?? '')}|${String(req.body?.username ?? '').toLowerCase().slice(0, 100)}`,
       handler: (_req, res) => sendProblem(res, problemOf('too_many_requests', 'Too many login attempts; wait a minute and try again.')),
     }),

@@ -181,6 +181,22 @@ export async function listForEntity(db: Queryable, entityId: string): Promise<(D
   return result.rows;
 }
 
+/**
+ * Published reports newest first (by publication sequence), of one entity or of all, a page
+ * at a time: `limit + 1` rows, so the caller knows whether another page follows. `latest` is
+ * whether no later version of the same entity and period exists (the unique key answers it).
+ */
+export async function listPublished(db: Queryable, options: { entityId?: string; beforeSeq?: string; limit: number }): Promise<(DisclosureMeta & { seq: string; latest: boolean })[]> {
+  const query = db('disclosures as d')
+    .select([...META_COLUMNS.map((c) => `d.${c}`), 'd.seq'])
+    .select(db.raw('not exists (select 1 from disclosures n where n.entity_id = d.entity_id and n.period = d.period and n.version > d.version) as latest'))
+    .orderBy('d.seq', 'desc')
+    .limit(options.limit + 1);
+  if (options.entityId) query.where('d.entity_id', options.entityId);
+  if (options.beforeSeq) query.where('d.seq', '<', options.beforeSeq);
+  return query;
+}
+
 export async function latestPublished(db: Queryable, entityId: string): Promise<{ id: string; period: string }[]> {
   const result = await db.raw(
     `select distinct on (period) id, period from disclosures where entity_id = ? order by period, version desc`,

@@ -7,7 +7,8 @@ import type { Knex } from 'knex';
 import type { Response } from 'express';
 import { defineRoute, RouteTarget } from '../http/route';
 import type { Clock } from '../shared/clock';
-import { EntityParams } from '../shared/schemas';
+import { EntityParams, Pagination } from '../shared/schemas';
+import { pageOf } from '../shared/paging';
 import * as service from './service';
 import { CountersignCommand, DisclosureParams, PublicListQuery, PublishCommand } from './schemas';
 
@@ -32,13 +33,13 @@ export function disclosureRoutes(target: RouteTarget, deps: { db: Knex; clock: C
 
   defineRoute(
     target,
-    { method: 'get', path: '/api/public/entities/:entityId/calendar', summary: 'Disclosure calendar: what is due, done or overdue', tags: publicTags, auth: false, params: EntityParams },
-    ({ params }) => service.calendar(deps, params.entityId),
+    { method: 'get', path: '/api/public/entities/:entityId/calendar', summary: 'Disclosure calendar: what is due, done or overdue', tags: publicTags, auth: false, params: EntityParams, query: Pagination },
+    async ({ params, query }) => pageOf(await service.calendar(deps, params.entityId), query, (item) => `${item.kind}|${item.period}|${item.project?.id ?? ''}`),
   );
   defineRoute(
     target,
-    { method: 'get', path: '/api/public/disclosures', summary: "An entity's published reports, every version", tags: publicTags, auth: false, query: PublicListQuery },
-    ({ query }) => service.listPublic(db, query.entityId),
+    { method: 'get', path: '/api/public/disclosures', summary: 'Published reports, every version, newest first; of one entity with entityId', tags: publicTags, auth: false, query: PublicListQuery },
+    ({ query }) => service.listPublished(db, query),
   );
   defineRoute(
     target,

@@ -3,7 +3,7 @@
  * a month (YYYY-MM), a quarter (YYYY-Qn) or a year (YYYY); unknown fields are refused.
  */
 import { z } from 'zod';
-import { Uuid } from '../shared/schemas';
+import { Pagination, Uuid } from '../shared/schemas';
 
 export const PERIOD_PATTERN = /^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/;
 
@@ -29,4 +29,6 @@ export const CountersignCommand = z
 export type CountersignCommand = z.infer<typeof CountersignCommand>;
 
 export const DisclosureParams = z.object({ id: Uuid });
-export const PublicListQuery = z.object({ entityId: Uuid }).strict();
+/** Without `entityId`, every entity's reports; still strict: an unknown parameter is a 400. */
+export const PublicListQuery = Pagination.extend({ entityId: Uuid.optional() }).strict();
+export type PublicListQuery = z.infer<typeof PublicListQuery>;

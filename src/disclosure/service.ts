@@ -33,7 +33,8 @@ import { buildReport, ReportModel, withCountersignature } from './model';
 import { renderReportPdf } from './pdf';
 import * as presenters from './presenters';
 import * as queries from './queries';
-import type { CountersignCommand, PublishCommand } from './schemas';
+import type { CountersignCommand, PublicListQuery, PublishCommand } from './schemas';
+import { seqCursor, seqOfCursor } from '../shared/paging';
 
 export interface DisclosureDeps {
   db: Knex;
@@ -144,6 +145,18 @@ export async function countersign(deps: DisclosureDeps, actor: Actor, id: string
   return presenters.presentDisclosure(row, { latest });
 }
 
+/** The public list of API.md: published reports newest first, of one entity or of all, paged. */
+export async function listPublished(db: Knex, query: PublicListQuery) {
+  if (query.entityId) await entityOr404(db, query.entityId);
+  const rows = await queries.listPublished(db, { entityId: query.entityId, beforeSeq: seqOfCursor(query.cursor), limit: query.limit });
+  const page = rows.slice(0, query.limit);
+  return {
+    items: page.map((row) => presenters.presentDisclosure(row, { latest: row.latest })),
+    nextCursor: rows.length > query.limit ? seqCursor(page[page.length - 1].seq) : null,
+  };
+}
+
+/** All of an entity's published reports, by period (latest first) and version: the web's list. */
 export async function listPublic(db: Knex, entityId: string) {
   await entityOr404(db, entityId);
   const rows = await queries.listForEntity(db, entityId);

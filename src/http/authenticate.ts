@@ -1,7 +1,9 @@
 /**
  * Reads the bearer token (or the web session cookie carrying the same JWT), and loads the
- * live user and roles. A token that is present but not valid is a 401 at once, even on public
- * routes, so a client never mistakes a broken token for anonymity.
+ * live user and roles. Where a token is needed, one that is present but not valid is a 401 at
+ * once, so a client never mistakes a broken token for anonymity. Where none is needed — under
+ * `/api/public/` and on the public web pages (API.md) — a broken token is ignored and the
+ * caller is anonymous, as without one: the answer there never depends on who asks.
  */
 import type { NextFunction, Request, Response } from 'express';
 import type { Knex } from 'knex';
@@ -11,13 +13,30 @@ import { problemOf, sendProblem } from './problem';
 
 export const SESSION_COOKIE = 'session';
 
+/**
+ * The paths that need no token: the public API, and every web page outside `/app` (the pages
+ * behind login). Lower-cased because express routes ignore case; being treated as anonymous
+ * never grants anything, so a path wrongly counted public only loses a clearer 401.
+ */
+function needsNoToken(path: string): boolean {
+  const lower = path.toLowerCase();
+  if (lower.startsWith('/api/public/')) return true;
+  return !lower.startsWith('/api/') && lower !== '/app' && !lower.startsWith('/app/');
+}
+
 export function authenticate(deps: { db: Knex; jwtSecret: string }) {
   return async (req: Request, res: Response, next: NextFunction) => {
     const header = req.get('authorization');
+    // A refusal is for a broken Authorization header on a path that needs a token; a broken
+    // session cookie, or anything broken on a public path, leaves the caller anonymous.
+    const refuse = header !== undefined && !needsNoToken(req.path);
     let token: string | undefined;
     if (header !== undefined) {
       const match = /^Bearer\s+(\S+)$/i.exec(header);
-      if (!match) return sendProblem(res, problemOf('unauthenticated', 'The Authorization header must be "Bearer <token>".'));
+      if (!match) {
+        if (!refuse) return next();
+        return sendProblem(res, problemOf('unauthenticated', 'The Authorization header must be "Bearer <token>".'));
+      }
       token = match[1];
     } else if (req.cookies?.[SESSION_COOKIE]) {
       token = String(req.cookies[SESSION_COOKIE]);
@@ -25,13 +44,13 @@ export function authenticate(deps: { db: Knex; jwtSecret: string }) {
     if (token === undefined) return next();
     const userId = verifyToken(deps.jwtSecret, token);
     if (!userId) {
-      if (header === undefined) return next();
+      if (!refuse) return next();
       return sendProblem(res, problemOf('unauthenticated', 'The token is invalid or expired.'));
     }
     try {
       const actor = await currentActor(deps.db, userId);
       if (!actor) {
-        if (header === undefined) return next();
+        if (!refuse) return next();
         return sendProblem(res, problemOf('unauthenticated', 'The token belongs to a user that no longer exists.'));
       }
       req.actor = actor;

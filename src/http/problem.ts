@@ -14,7 +14,10 @@ export const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
   malformed_json: 400,
   payload_too_large: 413,
-  unsupported_media_type: 415,
+  // The file rule of attachments (API.md: JPEG, PNG or PDF by content, at most 5 MB) is input
+  // like any other field: breaking it is a 400, with its own code.
+  unsupported_media_type: 400,
+  file_too_large: 400,
   unauthenticated: 401,
   invalid_credentials: 401,
   forbidden: 403,
@@ -66,7 +69,6 @@ const TITLES: Record<number, string> = {
   404: 'Not Found',
   409: 'Conflict',
   413: 'Payload Too Large',
-  415: 'Unsupported Media Type',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
   500: 'Internal Server Error',
@@ -106,7 +108,7 @@ export function classify(error: unknown): Problem | null {
   if (e && e.type === 'entity.parse.failed') return problemOf('malformed_json', 'The request body is not valid JSON.');
   if (e && e.type === 'entity.too.large') return problemOf('payload_too_large', 'The request body is too large.');
   if (e && e.type === 'encoding.unsupported') return problemOf('invalid_request', 'Unsupported body encoding.');
-  if (e && e.code === 'LIMIT_FILE_SIZE') return problemOf('payload_too_large', 'The file is larger than 5 MB.');
+  if (e && e.code === 'LIMIT_FILE_SIZE') return problemOf('file_too_large', 'The file is larger than 5 MB; send a JPEG, PNG or PDF of at most 5 MB.', [{ path: 'file', message: 'at most 5 MB' }]);
   if (e && typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return problemOf('invalid_request', 'The upload is not valid.');
   if (e && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return classifyPostgres(e);
   return null;

@@ -7,6 +7,7 @@ import type { Request, Response, Router } from 'express';
 import type { OpenAPIRegistry } from '@asteasolutions/zod-to-openapi';
 import { z, ZodType } from 'zod';
 import { DomainError } from '../shared/errors';
+import { recordKeys } from '../shared/schemas';
 import { zodFieldErrors } from './problem';
 import type { Actor } from '../auth/actor';
 
@@ -145,9 +146,20 @@ function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, par
   if (!schema) return undefined as z.output<S>;
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
-    throw new DomainError('invalid_request', describe(part), { errors: zodFieldErrors(parsed.error, part) });
+    const errors = zodFieldErrors(parsed.error, part);
+    if (part === 'params' && parsed.error.issues.every((issue) => namesRecord(schema, issue.path[0]))) {
+      throw new DomainError('not_found', 'Nothing is found at this path: it does not name a record.', { errors });
+    }
+    throw new DomainError('invalid_request', describe(part), { errors });
   }
   return parsed.data;
+}
+
+/** Whether the path parameter `key` names a record (an id, an account code), see recordKeys. */
+function namesRecord(schema: ZodType, key: PropertyKey | undefined): boolean {
+  if (!(schema instanceof z.ZodObject) || typeof key !== 'string') return false;
+  const field = (schema.shape as Record<string, ZodType | undefined>)[key];
+  return field !== undefined && recordKeys.has(field);
 }
 
 function describe(part: string): string {

@@ -2,16 +2,17 @@
  * HTTP routes of the books: parse, call the service, answer. No knex, no arithmetic.
  */
 import multer from 'multer';
-import { z } from 'zod';
 import type { Knex } from 'knex';
 import { defineRoute, RouteTarget, sendJsonPieces } from '../http/route';
-import { EntityParams } from '../shared/schemas';
+import { EntityParams, Pagination, Uuid } from '../shared/schemas';
+import { pageOf } from '../shared/paging';
 import { DomainError } from '../shared/errors';
 import type { Clock } from '../shared/clock';
 import * as service from './service';
 import { hledgerJournal } from './hledger';
 import {
   AccountParams,
+  ApprovalFlagQuery,
   AsOfQuery,
   CreateAccountCommand,
   CreateEntityCommand,
@@ -33,8 +34,8 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   const tags = ['ledger'];
   const base = '/api/entities/:entityId';
 
-  defineRoute(target, { method: 'get', path: '/api/public/entities', summary: 'List stations and foundations (public)', tags: ['public'], auth: false }, () =>
-    service.listPublicEntities(db),
+  defineRoute(target, { method: 'get', path: '/api/public/entities', summary: 'List stations and foundations (public)', tags: ['public'], auth: false, query: Pagination }, async ({ query }) =>
+    pageOf(await service.listPublicEntities(db), query, (entity) => entity.id),
   );
   defineRoute(target, { method: 'post', path: '/api/entities', summary: 'Create an entity with the standard chart and fund GENERAL', tags, auth: true, body: CreateEntityCommand, status: 201 }, ({ actor, body }) =>
     service.createEntity(db, actor, body),
@@ -44,20 +45,20 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
     return service.getEntity(db, params.entityId);
   });
 
-  defineRoute(target, { method: 'get', path: `${base}/accounts`, summary: 'Chart of accounts', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
-    service.listAccounts(db, actor, params.entityId),
+  defineRoute(target, { method: 'get', path: `${base}/accounts`, summary: 'Chart of accounts', tags, auth: true, params: EntityParams, query: Pagination }, async ({ actor, params, query }) =>
+    pageOf(await service.listAccounts(db, actor, params.entityId), query, (account) => account.code),
   );
   defineRoute(target, { method: 'post', path: `${base}/accounts`, summary: 'Add a sub-account', tags, auth: true, params: EntityParams, body: CreateAccountCommand, status: 201 }, ({ actor, params, body }) =>
     service.createAccount(db, actor, params.entityId, body),
   );
-  defineRoute(target, { method: 'get', path: `${base}/funds`, summary: 'Funds', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
-    service.listFunds(db, actor, params.entityId),
+  defineRoute(target, { method: 'get', path: `${base}/funds`, summary: 'Funds', tags, auth: true, params: EntityParams, query: Pagination }, async ({ actor, params, query }) =>
+    pageOf(await service.listFunds(db, actor, params.entityId), query, (fund) => fund.code),
   );
   defineRoute(target, { method: 'post', path: `${base}/funds`, summary: 'Add a fund', tags, auth: true, params: EntityParams, body: CreateFundCommand, status: 201 }, ({ actor, params, body }) =>
     service.createFund(db, actor, params.entityId, body),
   );
-  defineRoute(target, { method: 'get', path: `${base}/projects`, summary: 'Projects', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
-    service.listProjects(db, actor, params.entityId),
+  defineRoute(target, { method: 'get', path: `${base}/projects`, summary: 'Projects', tags, auth: true, params: EntityParams, query: Pagination }, async ({ actor, params, query }) =>
+    pageOf(await service.listProjects(db, actor, params.entityId), query, (project) => project.id),
   );
   defineRoute(target, { method: 'post', path: `${base}/projects`, summary: 'Add a project', tags, auth: true, params: EntityParams, body: CreateProjectCommand, status: 201 }, ({ actor, params, body }) =>
     service.createProject(db, actor, params.entityId, body),
@@ -92,8 +93,8 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   defineRoute(target, { method: 'get', path: `${base}/accounts/:code/statement`, summary: 'Account statement with running balance', tags, auth: true, params: AccountParams, query: RangeQuery }, ({ actor, params, query, res }) =>
     sendJsonPieces(res, service.accountStatement(db, actor, params.entityId, params.code, query, clock)),
   );
-  defineRoute(target, { method: 'get', path: `${base}/periods`, summary: 'Closed periods', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
-    service.listPeriods(db, actor, params.entityId),
+  defineRoute(target, { method: 'get', path: `${base}/periods`, summary: 'Closed periods', tags, auth: true, params: EntityParams, query: Pagination }, async ({ actor, params, query }) =>
+    pageOf(await service.listPeriods(db, actor, params.entityId), query, (period) => period.period),
   );
   defineRoute(target, { method: 'post', path: `${base}/periods/:period/close`, summary: 'Close a month (December also posts the year-end close)', tags, auth: true, params: PeriodParams }, ({ actor, params }) =>
     service.closePeriod(db, actor, params.entityId, params.period),
@@ -111,8 +112,8 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   defineRoute(target, { method: 'post', path: `${base}/reconciliations`, summary: 'Record counted cash and the bank statement balance', tags, auth: true, params: EntityParams, body: RecordReconciliationCommand, status: 201 }, ({ actor, params, body }) =>
     service.recordReconciliation(db, actor, params.entityId, body),
   );
-  defineRoute(target, { method: 'get', path: `${base}/reconciliations`, summary: 'Reconciliations', tags, auth: true, params: EntityParams }, ({ actor, params }) =>
-    service.listReconciliations(db, actor, params.entityId),
+  defineRoute(target, { method: 'get', path: `${base}/reconciliations`, summary: 'Reconciliations', tags, auth: true, params: EntityParams, query: Pagination }, async ({ actor, params, query }) =>
+    pageOf(await service.listReconciliations(db, actor, params.entityId), query, (reconciliation) => String(reconciliation.id)),
   );
 
   const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 5 } });
@@ -125,7 +126,7 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   );
   defineRoute(
     target,
-    { method: 'get', path: `${base}/entries/:id/attachments/:attachmentId`, summary: 'Download an attachment', tags, auth: true, params: EntryParams.extend({ attachmentId: z.uuid() }) },
+    { method: 'get', path: `${base}/entries/:id/attachments/:attachmentId`, summary: 'Download an attachment', tags, auth: true, params: EntryParams.extend({ attachmentId: Uuid }) },
     async ({ actor, params, res }) => {
       const file = await service.getAttachment(db, actor, params.entityId, params.id, params.attachmentId);
       res.setHeader('Content-Type', file.content_type);
@@ -140,7 +141,8 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
 export function approvalFlagRoutes(target: RouteTarget, deps: { db: Knex }): void {
   defineRoute(
     target,
-    { method: 'get', path: '/api/entities/:entityId/approval-flags', summary: 'Payments to one payee on one day that together exceed the approval threshold while each is below it', tags: ['ledger'], auth: true, params: EntityParams, query: RangeQuery },
-    ({ actor, params, query }) => service.approvalFlags(deps.db, actor, params.entityId, query),
+    { method: 'get', path: '/api/entities/:entityId/approval-flags', summary: 'Payments to one payee on one day that together exceed the approval threshold while each is below it', tags: ['ledger'], auth: true, params: EntityParams, query: ApprovalFlagQuery },
+    // One flag per day and payee, the payee compared as the query groups it (lower case).
+    async ({ actor, params, query }) => pageOf(await service.approvalFlags(deps.db, actor, params.entityId, query), query, (flag) => `${flag.date}|${flag.payee.toLowerCase()}`),
   );
 }

@@ -3,7 +3,7 @@
  * string, dates are calendar days; unknown fields are refused so a typo never goes unseen.
  */
 import { z } from '../shared/zod';
-import { Code, DateString, MoneyString, MonthString, Pagination, PositiveMoney, SignedMoney, Text, Uuid } from '../shared/schemas';
+import { Code, DateString, MoneyString, MonthString, Pagination, PositiveMoney, recordKeys, SignedMoney, Text, Uuid } from '../shared/schemas';
 
 export const CreateEntityCommand = z
   .object({
@@ -147,6 +147,7 @@ export type EntryQuery = z.infer<typeof EntryQuery>;
 
 export const AsOfQuery = z.object({ asOf: DateString.optional() });
 export const RangeQuery = z.object({ from: DateString.optional(), to: DateString.optional() });
+export const ApprovalFlagQuery = Pagination.extend(RangeQuery.shape);
 export const PeriodParams = z.object({ entityId: Uuid, period: MonthString });
 export const EntryParams = z.object({ entityId: Uuid, id: Uuid });
-export const AccountParams = z.object({ entityId: Uuid, code: z.string().regex(/^[0-9]{4,12}$/) });
+export const AccountParams = z.object({ entityId: Uuid, code: z.string().regex(/^[0-9]{4,12}$/, '4 to 12 digits').register(recordKeys, { record: 'account code' }) });

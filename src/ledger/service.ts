@@ -770,9 +770,13 @@ export function sniffContentType(data: Buffer): string | null {
 export async function addAttachment(db: Knex, actor: Actor, entityId: string, entryId: string, file: { originalname: string; buffer: Buffer } | undefined) {
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer']);
-  if (!file) throw new DomainError('invalid_request', 'Send the file in the multipart field `file`.', { errors: [{ path: 'body.file', message: 'required' }] });
+  if (!file) throw new DomainError('invalid_request', 'Send the file in the multipart field `file`.', { errors: [{ path: 'file', message: 'required' }] });
   const contentType = sniffContentType(file.buffer);
-  if (!contentType) throw new DomainError('unsupported_media_type', 'Only JPEG, PNG or PDF files are accepted (checked by content).');
+  if (!contentType) {
+    throw new DomainError('unsupported_media_type', 'The file is not a JPEG, PNG or PDF (checked by its content, not its name or declared type).', {
+      errors: [{ path: 'file', message: 'a JPEG, PNG or PDF by content' }],
+    });
+  }
   const entry = await queries.findEntry(db, entityId, entryId);
   if (!entry) throw new DomainError('not_found', 'Entry not found.');
   const crypto = await import('node:crypto');

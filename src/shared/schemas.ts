@@ -39,7 +39,14 @@ export const Code = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, 
 
 export const Text = (max: number) => z.string().trim().min(1, 'required').max(max);
 
-export const Uuid = z.uuid('not a valid id');
+/**
+ * The schemas that name a record. A path parameter they refuse names nothing, so the answer
+ * is the 404 of any record that is not there (API.md), not a 400; in a query or a body the
+ * same value is invalid input, a 400. A registry of its own keeps this out of the OpenAPI.
+ */
+export const recordKeys = z.registry<{ record: string }>();
+
+export const Uuid = z.uuid('not a valid id').register(recordKeys, { record: 'id' });
 
 export const Pagination = z.object({
   limit: z.coerce.number().int().min(1).max(500).default(50),

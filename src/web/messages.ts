@@ -47,6 +47,7 @@ export function sentenceFor(error: DomainError): string {
       return '没有找到这一页或这条记录。';
     case 'unsupported_media_type':
       return '只能上传 JPEG、PNG 照片或 PDF 文件。';
+    case 'file_too_large':
     case 'payload_too_large':
       return '文件太大了，请上传不超过 5 MB 的照片或 PDF。';
     case 'unknown_fund':

@@ -206,7 +206,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       });
       if (!parsed.success) Object.assign(errors, fieldErrorsOfZod(parsed.error));
       if (!parsed.success || Object.keys(errors).length > 0) {
-        return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: uploadError?.includes('5 MB') ? 413 : 400 });
+        return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       }
       try {
         const actor = actorOf(req);

@@ -393,7 +393,7 @@ describe('grants workflow', () => {
     const notAssigned = await ctx.request().delete(path(outsider)).set(s.gm.auth);
     expect(notAssigned.status).toBe(404);
     const malformed = await ctx.request().delete(`/api/applications/${app.id}/reviewers/not-a-uuid`).set(s.gm.auth);
-    expect([malformed.status, malformed.body.errors?.[0]?.path]).toEqual([400, 'params.userId']);
+    expect([malformed.status, malformed.body.code, malformed.body.errors?.[0]?.path]).toEqual([404, 'not_found', 'params.userId']);
 
     const removed = await ctx.request().delete(path(second)).set(s.gm.auth);
     expect(removed.status).toBe(200);

@@ -35,16 +35,21 @@ describe('POST /api/entities/:entityId/entries/:id/attachments', () => {
     expect((await ctx.request().get(`/api/entities/${entity.id}/entries/${entry.id}/attachments/${res.body.id}`).set(other.treasurer.auth)).status).toBe(404);
   });
 
-  it('refuses a file whose content is not JPEG, PNG or PDF (415), an oversized one (413) and a missing one (400)', async () => {
+  it('refuses a file whose content is not JPEG, PNG or PDF, an oversized one and a missing one, each a 400 naming the file', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const entry = await receive(ctx, treasurer, entity.id, '20.00');
     const url = `/api/entities/${entity.id}/entries/${entry.id}/attachments`;
+    const answer = (response: { status: number; body: { code: string; errors: { path: string }[] } }) => [response.status, response.body.code, response.body.errors.map((error) => error.path)];
     const fake = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.from('<script>alert(1)</script>'), 'photo.jpg');
-    expect(fake.status).toBe(415);
+    expect(answer(fake)).toEqual([400, 'unsupported_media_type', ['file']]);
+    expect(fake.body.detail).toMatch(/JPEG, PNG or PDF/);
     const big = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)]), 'big.png');
-    expect(big.status).toBe(413);
+    expect(answer(big)).toEqual([400, 'file_too_large', ['file']]);
+    expect(big.body.detail).toMatch(/5 MB/);
     const none = await ctx.request().post(url).set(treasurer.auth).field('note', 'x');
-    expect(none.status).toBe(400);
+    expect(answer(none)).toEqual([400, 'invalid_request', ['file']]);
+    const listed = await ctx.request().get(`/api/entities/${entity.id}/entries/${entry.id}`).set(treasurer.auth);
+    expect(listed.body.attachments).toEqual([]);
     const anonymous = await ctx.request().post(url).attach('file', PNG, 'a.png');
     expect(anonymous.status).toBe(401);
   });

@@ -56,6 +56,7 @@ describe('GET /api/entities/:id/approval-flags', () => {
           entries: expect.any(Array),
         },
       ],
+      nextCursor: null,
     });
 
     const forTreasurer = await ctx.request().get(`/api/entities/${entity.id}/approval-flags?from=2026-03-10`).set(treasurer.auth);
@@ -75,7 +76,7 @@ describe('GET /api/entities/:id/approval-flags', () => {
 
     const open = await stationWithStaff(ctx);
     const none = await ctx.request().get(`/api/entities/${open.entity.id}/approval-flags`).set(open.supervisor.auth);
-    expect(none.body).toEqual({ approvalThreshold: null, items: [] });
+    expect(none.body).toEqual({ approvalThreshold: null, items: [], nextCursor: null });
   });
 
   test('only the supervisor and the treasurer of the entity see the flags', async () => {

@@ -57,7 +57,7 @@ describe('HTTP hardening', () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const base = `/api/entities/${entity.id}`;
     expectCleanProblem(await ctx.request().post(`${base}/receipts`).set(treasurer.auth).set('Content-Type', 'application/json').send('{"kind":'), 400);
-    expectCleanProblem(await ctx.request().get('/api/entities/not-a-uuid').set(treasurer.auth), 400);
+    expectCleanProblem(await ctx.request().get('/api/entities/not-a-uuid').set(treasurer.auth), 404);
     expectCleanProblem(await ctx.request().get(`${base}/entries/00000000-0000-4000-8000-000000000000`).set(treasurer.auth), 404);
     expectCleanProblem(await ctx.request().post(`${base}/entries`).set(treasurer.auth).send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '1001', debit: '1.00' }, { accountCode: '9999', credit: '1.00' }] }), 422);
     expectCleanProblem(await ctx.request().post(`${base}/payments`).set(treasurer.auth).send({ date: '2026-03-01', amount: '99999.00', method: 'cash', payee: 'x', purpose: 'x', category: 'admin' }), 422);
@@ -67,17 +67,20 @@ describe('HTTP hardening', () => {
     expectCleanProblem(await ctx.request().get('/api/me').set('Authorization', 'Bearer x.y.z'), 401);
   });
 
-  test('uploads are checked by content type (a .jpg name with text content is a 415) and size (over 5 MB is a 413)', async () => {
+  test('uploads are checked by content type (a .jpg name with text content is a 400 unsupported_media_type) and size (over 5 MB is a 400 file_too_large)', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const entry = await receive(ctx, treasurer, entity.id, '20.00');
     const url = `/api/entities/${entity.id}/entries/${entry.id}/attachments`;
     const text = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.from('just some text, not a photo'), { filename: 'receipt.jpg', contentType: 'image/jpeg' });
-    expectCleanProblem(text, 415);
+    expectCleanProblem(text, 400);
+    expect(text.body.code).toBe('unsupported_media_type');
     const html = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.from('<html><script>alert(1)</script></html>'), { filename: 'scan.pdf', contentType: 'application/pdf' });
-    expectCleanProblem(html, 415);
+    expectCleanProblem(html, 400);
+    expect(html.body.code).toBe('unsupported_media_type');
     const big = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(5 * 1024 * 1024 + 1)]);
     const oversized = await ctx.request().post(url).set(treasurer.auth).attach('file', big, { filename: 'big.jpg', contentType: 'image/jpeg' });
-    expectCleanProblem(oversized, 413);
+    expectCleanProblem(oversized, 400);
+    expect(oversized.body.code).toBe('file_too_large');
     const jpeg = await ctx.request().post(url).set(treasurer.auth).attach('file', Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.alloc(100)]), { filename: 'ok.txt', contentType: 'text/plain' });
     expect(jpeg.status).toBe(201);
     expect(jpeg.body.contentType).toBe('image/jpeg');

@@ -1,6 +1,7 @@
 /**
- * Tokens and login: forged, expired, tampered and orphaned tokens are refused; login gives
- * one answer for an unknown user and a wrong password, in similar time; it is rate-limited.
+ * Tokens and login: forged, expired, tampered and orphaned tokens are refused where a token is
+ * needed and ignored where none is (the public API and pages); login gives one answer for an
+ * unknown user and a wrong password, in similar time; failed attempts are rate-limited.
  */
 import jwt from 'jsonwebtoken';
 import { useTestContext } from '../support/context';
@@ -67,6 +68,34 @@ describe('bearer tokens', () => {
   });
 });
 
+describe('broken tokens where none is needed', () => {
+  test('the public API and public web pages ignore a garbage, expired, malformed or orphaned token and answer as to anyone; elsewhere it is still a 401', async () => {
+    const boss = await admin(ctx);
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const now = Math.floor(Date.now() / 1000);
+    const expired = jwt.sign({ exp: now - 10, iat: now - 100 }, ctx.config.jwtSecret, { algorithm: 'HS256', subject: treasurer.id, ...CLAIMS });
+    const orphan = await createUser(ctx, [{ role: 'applicant' }]);
+    expect((await ctx.request().delete(`/api/users/${orphan.id}`).set(boss.auth)).status).toBe(204);
+    const headers = ['Bearer abc.def.ghi', `Bearer ${expired}`, 'Basic dXNlcjpwYXNz', `Bearer ${orphan.token}`];
+    const publicPaths = ['/api/public/entities', `/api/public/entities/${entity.id}/calendar`, '/', `/e/${encodeURIComponent(entity.code)}`];
+    for (const path of publicPaths) {
+      const anonymous = await ctx.request().get(path);
+      expect(anonymous.status).toBe(200);
+      for (const header of headers) {
+        const response = await ctx.request().get(path).set('Authorization', header);
+        expect({ path, header, status: response.status }).toEqual({ path, header, status: 200 });
+        expect(response.headers['content-type']).toBe(anonymous.headers['content-type']);
+      }
+    }
+    for (const header of headers) {
+      const api = await ctx.request().get(`/api/entities/${entity.id}/trial-balance`).set('Authorization', header);
+      expect({ header, status: api.status, code: api.body.code }).toEqual({ header, status: 401, code: 'unauthenticated' });
+      const page = await ctx.request().get(`/app/e/${encodeURIComponent(entity.code)}`).set('Authorization', header);
+      expect(page.status).toBe(401);
+    }
+  });
+});
+
 describe('POST /api/auth/login', () => {
   test('an unknown user and a wrong password get the same answer, in similar time', async () => {
     const user = await createUser(ctx, [{ role: 'applicant' }]);
@@ -105,5 +134,17 @@ describe('POST /api/auth/login', () => {
       if (response.status === 429) expect(response.headers['content-type']).toContain('application/problem+json');
     }
     expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
+  });
+
+  test('successful logins do not count: twelve in a row are all 200, and failures after them still end in 429', async () => {
+    const user = await createUser(ctx, [{ role: 'applicant' }]);
+    const login = (password: string) => ctx.request().post('/api/auth/login').send({ username: user.username, password });
+    const successes: number[] = [];
+    for (let i = 0; i < 12; i += 1) successes.push((await login(FACTORY_PASSWORD)).status);
+    expect(successes).toEqual(Array(12).fill(200));
+    const failures: number[] = [];
+    for (let i = 0; i < 6; i += 1) failures.push((await login('wrong-password')).status);
+    expect(failures).toEqual([401, 401, 401, 401, 401, 429]);
+    expect((await login(FACTORY_PASSWORD)).status).toBe(429);
   });
 });

@@ -152,7 +152,7 @@ describe('treasurer forms', () => {
         .field('method', 'cash')
         .field('date', '2026-03-10')
         .attach('file', big, { filename: 'big.png', contentType: 'image/png' });
-      expect(response.status).toBe(413);
+      expect(response.status).toBe(400);
       expect(response.text).toContain('照片太大了');
     });
 

@@ -13,14 +13,18 @@ import { problemOf, sendProblem } from './problem';
 
 export const SESSION_COOKIE = 'session';
 
+/** API paths that answer anyone: logging in (a client with a stale token logs in again) and the contract. */
+const OPEN_API_PATHS = new Set(['/api/auth/login', '/api/openapi.json']);
+
 /**
- * The paths that need no token: the public API, and every web page outside `/app` (the pages
- * behind login). Lower-cased because express routes ignore case; being treated as anonymous
- * never grants anything, so a path wrongly counted public only loses a clearer 401.
+ * The paths that need no token: the public API, logging in, the OpenAPI document, and every
+ * web page outside `/app` (the pages behind login). Lower-cased because express routes ignore
+ * case; being treated as anonymous never grants anything, so a path wrongly counted public
+ * only loses a clearer 401.
  */
 function needsNoToken(path: string): boolean {
   const lower = path.toLowerCase();
-  if (lower.startsWith('/api/public/')) return true;
+  if (lower.startsWith('/api/public/') || OPEN_API_PATHS.has(lower.replace(/\/$/, ''))) return true;
   return !lower.startsWith('/api/') && lower !== '/app' && !lower.startsWith('/app/');
 }
 

@@ -94,6 +94,16 @@ describe('broken tokens where none is needed', () => {
       expect(page.status).toBe(401);
     }
   });
+
+  test('a client with a stale token can still log in and read the contract', async () => {
+    const user = await createUser(ctx, [{ role: 'applicant' }], { username: `stale-${Date.now()}` });
+    const now = Math.floor(Date.now() / 1000);
+    const expired = jwt.sign({ exp: now - 10, iat: now - 100 }, ctx.config.jwtSecret, { algorithm: 'HS256', subject: user.id, ...CLAIMS });
+    const login = await ctx.request().post('/api/auth/login').set('Authorization', `Bearer ${expired}`).send({ username: user.username, password: FACTORY_PASSWORD });
+    expect(login.status).toBe(200);
+    expect((await ctx.request().get('/api/openapi.json').set('Authorization', `Bearer ${expired}`)).status).toBe(200);
+    expect((await ctx.request().get('/healthz').set('Authorization', `Bearer ${expired}`)).status).toBe(200);
+  });
 });
 
 describe('POST /api/auth/login', () => {

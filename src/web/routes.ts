@@ -90,6 +90,8 @@ function sessionPages(router: Router, web: Web, csrf: ReturnType<typeof requireC
     windowMs: 60_000,
     limit: web.config.loginRateLimit,
     standardHeaders: 'draft-8',
+    // Only failures count, as on the API: the limit slows password guessing, not people logging in.
+    skipSuccessfulRequests: true,
     legacyHeaders: false,
     keyGenerator: (req) => `web|${ipKeyGenerator(req.ip ?? '')}|${textOf(req.body?.username).toLowerCase().slice(0, 100)}`,
     handler: (req, res) => showLogin(req, res, { username: textOf(req.body?.username), next: textOf(req.body?.next) }, { message: sentenceFor({ code: 'too_many_requests' } as never), status: 429 }),

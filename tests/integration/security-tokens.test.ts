@@ -6,6 +6,7 @@
 import jwt from 'jsonwebtoken';
 import { useTestContext } from '../support/context';
 import { admin, createUser, FACTORY_PASSWORD, stationWithStaff } from '../factories';
+import { formToken } from './web-support';
 
 const ctx = useTestContext({ env: { LOGIN_RATE_LIMIT: '5' } });
 const CLAIMS = { issuer: 'community-fund-ledger', audience: 'community-fund-ledger' };
@@ -156,5 +157,18 @@ describe('POST /api/auth/login', () => {
     for (let i = 0; i < 6; i += 1) failures.push((await login('wrong-password')).status);
     expect(failures).toEqual([401, 401, 401, 401, 401, 429]);
     expect((await login(FACTORY_PASSWORD)).status).toBe(429);
+  });
+
+  test('the login page counts failures only too', async () => {
+    const user = await createUser(ctx, [{ role: 'treasurer', entityId: (await stationWithStaff(ctx)).entity.id }]);
+    const login = async (password: string) => {
+      const agent = ctx.request();
+      const token = await formToken(agent, '/login');
+      return agent.post('/login').type('form').send({ _csrf: token, username: user.username, password });
+    };
+    const statuses: number[] = [];
+    for (let i = 0; i < 8; i += 1) statuses.push((await login(FACTORY_PASSWORD)).status);
+    for (let i = 0; i < 6; i += 1) statuses.push((await login('wrong-password')).status);
+    expect(statuses).toEqual([...Array(8).fill(303), 401, 401, 401, 401, 401, 429]);
   });
 });

@@ -7,6 +7,7 @@
 import { z } from 'zod';
 import { DateString, MoneyString, Pagination, PositiveMoney, Text, Uuid } from '../shared/schemas';
 
+/** The gates a tranche's condition may name: the money waits until signing or a report is filed. */
 export const TRANCHE_CONDITIONS = ['on_signing', 'after_progress_report', 'after_final_report'] as const;
 export type TrancheCondition = (typeof TRANCHE_CONDITIONS)[number];
 
@@ -109,7 +110,11 @@ export type SubmitReviewCommand = z.infer<typeof SubmitReviewCommand>;
 const Tranche = z
   .object({
     amount: PositiveMoney,
-    condition: z.enum(TRANCHE_CONDITIONS),
+    condition: Text(200).openapi({
+      description:
+        'When the tranche may be paid, in the decision\'s words. on_signing, after_progress_report and after_final_report (or their names, e.g. "after the final report", 结项报告后拨付) hold the money back until then; other text is kept as stated and holds nothing back.',
+      example: 'after_final_report',
+    }),
     label: z.string().trim().max(200).nullable().optional(),
   })
   .strict();

@@ -32,7 +32,6 @@ import type {
   RefundCommand,
   RoundQuery,
   SubmitReviewCommand,
-  TrancheCondition,
   UpdateApplicationCommand,
 } from './schemas';
 import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, reviewScore, scoreProblems, Status } from './state';
@@ -438,7 +437,7 @@ export async function decide(db: Knex, actor: Actor, id: string, command: Decisi
 
 // Amendment
 
-function termsOf(tranche: { amount: string; condition: TrancheCondition; label?: string | null }): TrancheTerms {
+function termsOf(tranche: { amount: string; condition: string; label?: string | null }): TrancheTerms {
   return { amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label ?? null };
 }
 

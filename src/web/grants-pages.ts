@@ -24,6 +24,7 @@ import {
   amendmentRows,
   amendmentsListOf,
   CONDITION_LABELS,
+  conditionLabel,
   fieldErrorsOf,
   firstDayOf,
   lastDayOf,
@@ -256,7 +257,7 @@ function historyStep<T extends { to: string; note: string | null; kind: string }
 /** The states in which a grant manager may amend an awarded grant. */
 const AMENDABLE = ['approved', 'active', 'reporting'];
 
-const labels = { status: STATUS_LABELS, condition: CONDITION_LABELS, reportKind: REPORT_KIND_LABELS, method: METHOD_LABELS };
+const labels = { status: STATUS_LABELS, conditionOf: conditionLabel, reportKind: REPORT_KIND_LABELS, method: METHOD_LABELS };
 
 // Public: where the foundation's money goes
 

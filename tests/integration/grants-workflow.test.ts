@@ -297,8 +297,10 @@ describe('grants workflow', () => {
     const mismatch = await decide({ amount: '900.00', tranches: [{ amount: '500.00', condition: 'on_signing' }, { amount: '300.00', condition: 'after_final_report' }] });
     expect(mismatch.status).toBe(422);
     expect(mismatch.body.code).toBe('tranches_mismatch');
-    const badCondition = await decide({ amount: '900.00', tranches: [{ amount: '900.00', condition: 'whenever' }] });
-    expect(badCondition.status).toBe(400);
+    const blankCondition = await decide({ amount: '900.00', tranches: [{ amount: '900.00', condition: '   ' }] });
+    expect([blankCondition.status, blankCondition.body.errors?.[0]?.path]).toEqual([400, 'body.tranches.0.condition']);
+    const longCondition = await decide({ amount: '900.00', tranches: [{ amount: '900.00', condition: '条'.repeat(201) }] });
+    expect(longCondition.status).toBe(400);
     expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.committed).toBe('0.00');
   });
 
@@ -489,6 +491,32 @@ describe('grants workflow', () => {
     const report = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'progress', narrative: '进展顺利', spent: '450.00' });
     expect(report.status).toBe(201);
     expect((await disburse(app, s, '500.00')).status).toBe(201);
+  });
+
+  it("keeps tranche conditions in the decision's own words; a gate's name holds money back like its code, other wording holds nothing", async () => {
+    const s = await setup();
+    const app = await approved(s, {
+      amount: '1000.00',
+      tranches: [
+        { amount: '300.00', condition: '  社区验收合格后  ' },
+        { amount: '300.00', condition: 'After the final report' },
+        { amount: '400.00', condition: '结项报告后拨付' },
+      ],
+    });
+    const asStated = [
+      ['300.00', '社区验收合格后', null],
+      ['300.00', 'After the final report', 'after_final_report'],
+      ['400.00', '结项报告后拨付', 'after_final_report'],
+    ];
+    const termsOf = (body: { tranches: { amount: string; condition: string; gate: string | null }[] }) => body.tranches.map((tranche) => [tranche.amount, tranche.condition, tranche.gate]);
+    expect(termsOf(app)).toEqual(asStated);
+    expect(termsOf((await get(app, s.applicant)).body)).toEqual(asStated);
+
+    expect((await disburse(app, s, '300.00')).status).toBe(201);
+    const waiting = await disburse(app, s, '0.01');
+    expect([waiting.status, waiting.body.code]).toEqual([409, 'tranche_condition_unmet']);
+    expect((await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '300.00' })).status).toBe(201);
+    expect((await disburse(app, s, '700.00')).status).toBe(201);
   });
 
   it('accepts reports only from the owner, with lines that name budget lines', async () => {

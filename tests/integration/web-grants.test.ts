@@ -321,7 +321,7 @@ describe('grant pages', () => {
    * An active grant of 1000.00 (400.00 on signing, labelled 签约, then 600.00 after the final
    * report) with the first tranche paid, and the manager's application page.
    */
-  async function activeGrant(s: Setup) {
+  async function activeGrant(s: Setup, tranches: { amount: string; condition: string; label?: string }[] = [{ amount: '400.00', condition: 'on_signing', label: '签约' }, { amount: '600.00', condition: 'after_final_report' }]) {
     const roundId = await createRound(s);
     const { agent: applicantAgent, id } = await draftAndSubmit(s, roundId);
     const gm = s.foundation.grantManager;
@@ -333,7 +333,7 @@ describe('grant pages', () => {
       .request()
       .post(`/api/applications/${id}/decision`)
       .set(gm.auth)
-      .send({ decision: 'approved', amount: '1000.00', tranches: [{ amount: '400.00', condition: 'on_signing', label: '签约' }, { amount: '600.00', condition: 'after_final_report' }] })
+      .send({ decision: 'approved', amount: '1000.00', tranches })
       .expect(200);
     await ctx.request().post(`/api/applications/${id}/disbursements`).set(gm.auth).send({ amount: '400.00', date: '2026-03-10', method: 'bank' }).expect(201);
     const appPath = `${s.base}/applications/${id}`;
@@ -431,6 +431,32 @@ describe('grant pages', () => {
     const after = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
     expect(tranchesOf(after)).toEqual(tranchesOf(before));
     expect(after.amendments).toEqual([]);
+  });
+
+  it("shows a tranche condition in the decision's own words on both pages, and the amendment form keeps it", async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml, applicantAgent } = await activeGrant(s, [
+      { amount: '400.00', condition: 'on_signing', label: '签约' },
+      { amount: '600.00', condition: '社区验收合格后' },
+    ]);
+    expect(pageHtml).toContain('<td>社区验收合格后（仅作记录，不限制拨付）</td>');
+    expect(pageHtml).toMatch(/id="f-tranches_1_condition" name="trancheCondition">\s*<option value="社区验收合格后" selected>/);
+    expect((await applicantAgent.get(`/app/applications/${id}`).expect(200)).text).toContain('<td>社区验收合格后（仅作记录，不限制拨付）</td>');
+
+    // Re-splitting the unpaid rest keeps each row's wording as the form sent it back.
+    await s.manager
+      .post(`${appPath}/amend`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), trancheAmount: ['400.00', '300.00', '300.00'], trancheCondition: ['on_signing', '社区验收合格后', 'after_final_report'], trancheLabel: ['签约', '', ''], endsOn: '', amendNote: '尾款拆分' }))
+      .expect(303);
+    const application = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
+    expect(tranchesOf(application)).toEqual([
+      ['400.00', 'on_signing', '签约'],
+      ['300.00', '社区验收合格后', null],
+      ['300.00', 'after_final_report', null],
+    ]);
+    const after = (await s.manager.get(appPath).expect(200)).text;
+    expect(after).toMatch(/原分期[\s\S]*第 2 期 ¥600.00 社区验收合格后（仅作记录，不限制拨付）/);
   });
 
   it('refuses an amendment without the CSRF token and records nothing', async () => {

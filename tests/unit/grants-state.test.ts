@@ -2,7 +2,7 @@
  * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkAmendedTranches, checkDisbursement, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, weightedScore } from '../../src/grants/state';
+import { assertMove, canMove, checkAmendedTranches, checkDisbursement, conditionMet, gateOf, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -66,6 +66,29 @@ describe('tranches', () => {
     expect(releasableTotal(tranches, { progress: false, final: false }).toFixed(2)).toBe('500.00');
     expect(releasableTotal(tranches, { progress: true, final: false }).toFixed(2)).toBe('800.00');
     expect(releasableTotal(tranches, { progress: false, final: true }).toFixed(2)).toBe('1000.00');
+  });
+
+  it('reads the gate from a code or one of its names, and nothing from other wording', () => {
+    expect(gateOf('after_final_report')).toBe('after_final_report');
+    expect(gateOf('结项报告后拨付')).toBe('after_final_report');
+    expect(gateOf('  After the Final Report ')).toBe('after_final_report');
+    expect(gateOf('after-progress-report')).toBe('after_progress_report');
+    expect(gateOf('中期报告后拨付')).toBe('after_progress_report');
+    expect(gateOf('On signing')).toBe('on_signing');
+    expect(gateOf('签约后拨付')).toBe('on_signing');
+    expect(gateOf('项目验收合格后')).toBeNull();
+    expect(conditionMet('项目验收合格后', { progress: false, final: false })).toBe(true);
+    expect(conditionMet('After final report', { progress: true, final: false })).toBe(false);
+  });
+
+  it('holds money behind a named gate like behind its code, and never behind other wording', () => {
+    const worded = [
+      { amount: '500.00', condition: '签约后拨付' },
+      { amount: '300.00', condition: '项目验收合格后' },
+      { amount: '200.00', condition: 'after the final report' },
+    ];
+    expect(releasableTotal(worded, { progress: false, final: false }).toFixed(2)).toBe('800.00');
+    expect(releasableTotal(worded, { progress: false, final: true }).toFixed(2)).toBe('1000.00');
   });
 
   it('refuses more than the award before more than the released tranches', () => {

@@ -55,6 +55,10 @@ export function presentApplicationSummary(row: ApplicationRow, extras: { scores?
   };
 }
 
+function budgetTotalOf(application: ApplicationRow): Decimal {
+  return sumMoney(application.budget_lines.map((line) => line.amount));
+}
+
 export interface ApplicationParts {
   reviewers: ReviewerRow[];
   reviews: ReviewRow[];
@@ -79,6 +83,8 @@ export function presentApplication(row: ApplicationRow, parts: ApplicationParts,
     summary: row.summary,
     beneficiaries: row.beneficiaries,
     budgetLines: row.budget_lines.map((line) => ({ item: line.item, amount: formatMoney(line.amount) })),
+    // Budget lines need not add up to the request (the contract does not ask it); staff see both.
+    budgetLinesTotal: formatMoney(budgetTotalOf(row)),
     stationEntityId: row.station_entity_id,
     projectId: row.project_id,
     stationFundCode: row.station_fund_code,
@@ -194,7 +200,7 @@ export function presentReport(report: ReportRow, application: ApplicationRow) {
     kind: report.kind,
     narrative: report.narrative,
     spent: formatMoney(report.spent),
-    budget: formatMoney(sumMoney(application.budget_lines.map((line) => line.amount))),
+    budget: formatMoney(budgetTotalOf(application)),
     lines: application.budget_lines.map((line) => {
       const spent = spentByItem.get(line.item);
       return {

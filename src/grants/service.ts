@@ -243,12 +243,6 @@ export async function submitApplication(db: Knex, actor: Actor, id: string, cloc
     if (!isOpen(round, clock)) {
       throw new DomainError('round_not_open', `The round accepts applications from ${new Date(round.opens_at).toISOString()} until ${new Date(round.closes_at).toISOString()}.`);
     }
-    const budgeted = sumMoney(application.budget_lines.map((line) => line.amount));
-    if (!budgeted.eq(application.requested_amount)) {
-      throw new DomainError('budget_lines_mismatch', `The budget lines total ${formatMoney(budgeted)} but ${formatMoney(application.requested_amount)} is requested.`, {
-        errors: [{ path: 'body.budgetLines', message: 'must add up to requestedAmount' }],
-      });
-    }
     const row = await move(tx, application, 'submitted', { actor, clock }, null);
     return applicationView(tx, actor, row, 'applicant');
   });

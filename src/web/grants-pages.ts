@@ -443,6 +443,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
         counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,
         payable,
+        budgetDiffers: !D(application.budgetLinesTotal).eq(application.requestedAmount),
         held: formatMoney(held),
         settled: finalReport ? held.eq(finalReport.spent) : false,
         finalReport,

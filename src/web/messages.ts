@@ -90,8 +90,6 @@ export function sentenceFor(error: DomainError): string {
       return '批准金额不能超过申请金额。';
     case 'tranches_mismatch':
       return '各期拨款加起来要等于批准金额，请核对每一期的金额。';
-    case 'budget_lines_mismatch':
-      return '预算明细加起来要等于申请金额，请核对预算明细或申请金额。';
     case 'round_not_open':
       return '这一轮不在申报时间内，现在不能提交申请。';
     case 'grant_not_settled':

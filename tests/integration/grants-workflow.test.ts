@@ -276,6 +276,15 @@ describe('grants workflow', () => {
     expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.open).toBe(false);
   });
 
+  it('submits a draft whose budget lines do not add up to the request, and shows staff both totals', async () => {
+    const s = await setup();
+    const app = await draft(s, { requestedAmount: '1200.00' });
+    expect(app.budgetLinesTotal).toBe('1000.00');
+    const submitted = await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth);
+    expect([submitted.status, submitted.body.status]).toEqual([200, 'submitted']);
+    expect((await get(app, s.gm)).body).toMatchObject({ status: 'submitted', requestedAmount: '1200.00', budgetLinesTotal: '1000.00' });
+  });
+
   it('refuses a decision that passes the round budget (409) and leaves committed as it was', async () => {
     const s = await setup({ budget: '1500.00' });
     await approved(s, { amount: '800.00' });

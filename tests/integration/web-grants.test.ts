@@ -39,7 +39,7 @@ describe('grant pages', () => {
 
   type Setup = Awaited<ReturnType<typeof setup>>;
 
-  async function createRound(s: Setup) {
+  async function createRound(s: Setup, window = { opensOn: '2026-03-01', closesOn: '2026/3/31' }) {
     const token = await formToken(s.manager, `${s.base}/rounds/new`);
     const response = await s.manager
       .post(`${s.base}/rounds/new`)
@@ -51,8 +51,7 @@ describe('grant pages', () => {
           description: '支持居民自组织的公益项目',
           budget: '50,000.00',
           fundCode: 'GENERAL',
-          opensOn: '2026-03-01',
-          closesOn: '2026/3/31',
+          ...window,
           rubricLabel: ['社区影响', '可行性', ''],
           rubricWeight: ['2', '１', ''],
           rubricKey: ['impact', '', ''],
@@ -299,19 +298,33 @@ describe('grant pages', () => {
     expect(response.text).toContain('value="秋季创投"');
   });
 
-  it('shows the applicant why a submit was refused and keeps the draft as typed', async () => {
-    const s = await setup();
-    const roundId = await createRound(s);
+  /** The applicant posts the form of a book-corner draft (budget lines 300 + 500) with "submit". */
+  async function applyAndSubmit(s: Setup, roundId: string, requestedAmount: string) {
     const agent = ctx.request();
     await webLogin(agent, s.applicant);
     const token = await formToken(agent, `/app/rounds/${roundId}/apply`);
-    const response = await agent
+    return agent
       .post(`/app/rounds/${roundId}/apply`)
       .type('form')
-      .send(form({ _csrf: token, title: '社区书屋', organization: '读书会', contact: '钱伟', summary: '楼道里的小书屋', requestedAmount: '900', budgetItem: ['书架', '图书'], budgetAmount: ['300', '500'], stationEntityId: '', then: 'submit' }))
-      .expect(422);
+      .send(form({ _csrf: token, title: '社区书屋', organization: '读书会', contact: '钱伟', summary: '楼道里的小书屋', requestedAmount, budgetItem: ['书架', '图书'], budgetAmount: ['300', '500'], stationEntityId: '', then: 'submit' }));
+  }
+
+  it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
+    const s = await setup();
+    const response = await applyAndSubmit(s, await createRound(s), '900');
+    expect(response.status).toBe(303);
+    const id = /^\/app\/applications\/([0-9a-f-]{36})\?ok=submitted$/.exec(response.headers.location)?.[1] as string;
+    expect(await apiApplication(s, id)).toMatchObject({ status: 'submitted', requestedAmount: '900.00', budgetLinesTotal: '800.00' });
+    const managerPage = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    expect(managerPage).toContain('预算明细合计 ¥800.00，与申请金额 ¥900.00 不一致');
+  });
+
+  it('shows the applicant why a submit was refused and keeps the draft as typed', async () => {
+    const s = await setup();
+    const response = await applyAndSubmit(s, await createRound(s, { opensOn: '2026-04-01', closesOn: '2026-04-30' }), '800');
+    expect(response.status).toBe(409);
     expect(response.text).toContain('草稿已保存，但还没有提交');
-    expect(response.text).toContain('预算明细加起来要等于申请金额');
+    expect(response.text).toContain('这一轮不在申报时间内');
     expect(response.text).toContain('value="书架"');
     const mine = (await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items;
     expect(mine.find((item: { title: string }) => item.title === '社区书屋')?.status).toBe('draft');

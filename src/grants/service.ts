@@ -189,10 +189,13 @@ function budgetLinesOf(lines: { item: string; amount: string }[]) {
   return lines.map((line) => ({ item: line.item, amount: formatMoney(line.amount) }));
 }
 
+/**
+ * Starts a draft in any round, open or not: the contract asks for an open round only at
+ * submit, so an applicant may prepare a draft before the window opens or keep one after.
+ */
 export async function createApplication(db: Knex, actor: Actor, roundId: string, command: CreateApplicationCommand, clock: Clock) {
   const round = await roundOr404(db, roundId);
   if (!hasRole(actor, 'applicant')) throw new DomainError('forbidden', 'Only applicants create applications.');
-  if (clock.now().getTime() >= new Date(round.closes_at).getTime()) throw new DomainError('round_not_open', 'The round has closed.');
   await checkStation(db, command.stationEntityId);
   return withTransaction(db, 'read committed', async (tx) => {
     const row = await queries.insertApplication(tx, {

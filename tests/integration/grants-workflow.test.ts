@@ -262,18 +262,29 @@ describe('grants workflow', () => {
     expect((await get(app, s.applicant)).body.title).toBe('楼栋互助花园');
   });
 
-  it('accepts submissions only while the round is open, by the injected clock', async () => {
+  it('makes and edits drafts whatever the round window; only submit needs the round open, by the injected clock', async () => {
     const s = await setup({ opensAt: '2026-03-20T00:00:00+08:00' });
-    const app = await draft(s);
-    const early = await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth);
-    expect(early.status).toBe(409);
-    expect(early.body.code).toBe('round_not_open');
-    now = new Date('2026-03-20T00:00:00+08:00');
-    expect((await ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth)).status).toBe(200);
+    const submit = (app: { id: string }) => ctx.request().post(`/api/applications/${app.id}/submit`).set(s.applicant.auth);
+    const edit = (app: { id: string }, title: string) => ctx.request().patch(`/api/applications/${app.id}`).set(s.applicant.auth).send({ title });
+
+    const early = await draft(s);
+    expect(early.status).toBe('draft');
+    const notYet = await submit(early);
+    expect([notYet.status, notYet.body.code]).toEqual([409, 'round_not_open']);
+
     now = new Date('2026-04-01T00:00:00+08:00');
-    const late = await ctx.request().post(`/api/rounds/${s.round.id}/applications`).set(s.applicant.auth).send({ title: 't', organization: 'o', contact: 'c', summary: 's', requestedAmount: '1.00', budgetLines: [{ item: 'x', amount: '1.00' }] });
-    expect(late.body.code).toBe('round_not_open');
     expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.open).toBe(false);
+    const late = await draft(s, { title: '截止后才写的草稿' });
+    expect(late.status).toBe('draft');
+    expect((await edit(late, '截止后改过的草稿')).status).toBe(200);
+    expect((await edit(early, '开始前写的草稿')).status).toBe(200);
+    const closed = await submit(late);
+    expect([closed.status, closed.body.code]).toEqual([409, 'round_not_open']);
+    expect((await get(late, s.applicant)).body).toMatchObject({ status: 'draft', title: '截止后改过的草稿' });
+
+    now = new Date('2026-03-20T00:00:00+08:00');
+    const inTime = await submit(early);
+    expect([inTime.status, inTime.body.status, inTime.body.title]).toEqual([200, 'submitted', '开始前写的草稿']);
   });
 
   it('submits a draft whose budget lines do not add up to the request, and shows staff both totals', async () => {

@@ -303,15 +303,16 @@ describe('grant pages', () => {
     const agent = ctx.request();
     await webLogin(agent, s.applicant);
     const token = await formToken(agent, `/app/rounds/${roundId}/apply`);
-    return agent
+    const response = await agent
       .post(`/app/rounds/${roundId}/apply`)
       .type('form')
       .send(form({ _csrf: token, title: '社区书屋', organization: '读书会', contact: '钱伟', summary: '楼道里的小书屋', requestedAmount, budgetItem: ['书架', '图书'], budgetAmount: ['300', '500'], stationEntityId: '', then: 'submit' }));
+    return { agent, response };
   }
 
   it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
     const s = await setup();
-    const response = await applyAndSubmit(s, await createRound(s), '900');
+    const { response } = await applyAndSubmit(s, await createRound(s), '900');
     expect(response.status).toBe(303);
     const id = /^\/app\/applications\/([0-9a-f-]{36})\?ok=submitted$/.exec(response.headers.location)?.[1] as string;
     expect(await apiApplication(s, id)).toMatchObject({ status: 'submitted', requestedAmount: '900.00', budgetLinesTotal: '800.00' });
@@ -321,13 +322,16 @@ describe('grant pages', () => {
 
   it('shows the applicant why a submit was refused and keeps the draft as typed', async () => {
     const s = await setup();
-    const response = await applyAndSubmit(s, await createRound(s, { opensOn: '2026-04-01', closesOn: '2026-04-30' }), '800');
+    const { agent, response } = await applyAndSubmit(s, await createRound(s, { opensOn: '2026-04-01', closesOn: '2026-04-30' }), '800');
     expect(response.status).toBe(409);
     expect(response.text).toContain('草稿已保存，但还没有提交');
     expect(response.text).toContain('这一轮不在申报时间内');
     expect(response.text).toContain('value="书架"');
     const mine = (await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items;
-    expect(mine.find((item: { title: string }) => item.title === '社区书屋')?.status).toBe('draft');
+    const draftId = mine.find((item: { title: string }) => item.title === '社区书屋')?.id;
+    expect((await apiApplication(s, draftId)).status).toBe('draft');
+    const draftPage = (await agent.get(`/app/applications/${draftId}`).expect(200)).text;
+    expect(draftPage).toContain('这一轮未开始，只能在申报时间（2026年4月1日至2026年4月30日）内提交');
   });
 
   /**

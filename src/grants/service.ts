@@ -341,6 +341,7 @@ export async function submitReview(db: Knex, actor: Actor, id: string, command: 
     if (await queries.findReview(tx, id, actor.userId)) throw new DomainError('already_reviewed', 'You have already reviewed this application; a review is given once.');
     assertStatus(application.status, ['under_review'], 'review');
     const round = await roundOr404(tx, application.round_id);
+    // A recusal gives no scores: any sent with it are dropped, never stored or counted.
     const scores = command.conflictOfInterest ? {} : (command.scores ?? {});
     if (!command.conflictOfInterest) {
       const problems = scoreProblems(round.rubric, scores);

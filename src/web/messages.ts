@@ -166,7 +166,7 @@ export const FIELD_HINTS: Record<string, string> = {
   opensOn: '请选择开始申报的日期，例如 2026-03-01。',
   closesOn: '请选择申报截止日期，要晚于开始日期。',
   rubric: '请至少填一项评分标准；每项的代码不能重复。',
-  'rubric.key': '代码用小写英文字母开头，可含数字和下划线，例如 impact。',
+  'rubric.key': '代码用英文字母或数字开头，可含字母、数字、下划线和连字符，例如 impact 或 budget-fit。',
   'rubric.label': '请填写这项标准的名称。',
   'rubric.weight': '权重请填大于零的数字，例如 1 或 2。',
   minReviews: '请填写 1 到 20 之间的整数。',

@@ -390,7 +390,12 @@ describe('grants workflow', () => {
     expect((await review(app, s.reviewers[0], { impact: 4 })).status).toBe(400);
     expect((await review(app, s.reviewers[0], { impact: 4, feasibility: 6 })).status).toBe(400);
     expect((await review(app, s.reviewers[0], { impact: 4, feasibility: 3, budget: 2 })).status).toBe(400);
-    expect((await review(app, s.reviewers[0], { impact: 4, feasibility: 3 })).status).toBe(201);
+    expect((await review(app, s.reviewers[0], { impact: 5.5, feasibility: 3 })).status).toBe(400);
+    expect((await review(app, s.reviewers[0], { impact: -0.5, feasibility: 3 })).status).toBe(400);
+    const halves = await review(app, s.reviewers[0], { impact: 3.5, feasibility: 4.5 });
+    expect(halves.status).toBe(201);
+    // (2×3.5 + 1×4.5)/3 = 3.83
+    expect(halves.body).toMatchObject({ scores: { impact: 3.5, feasibility: 4.5 }, score: '3.83' });
     const twice = await review(app, s.reviewers[0], { impact: 1, feasibility: 1 });
     expect(twice.status).toBe(409);
     expect(twice.body.code).toBe('already_reviewed');
@@ -437,8 +442,6 @@ describe('grants workflow', () => {
   it('lets a reviewer with a conflict of interest recuse, never score, and no longer see the application', async () => {
     const s = await setup();
     const app = await underReview(s);
-    const withScores = await ctx.request().post(`/api/applications/${app.id}/reviews`).set(s.reviewers[1].auth).send({ conflictOfInterest: true, scores: { impact: 5, feasibility: 5 } });
-    expect(withScores.status).toBe(400);
     expect((await get(app, s.reviewers[1])).status).toBe(200);
     const recusal = await review(app, s.reviewers[1], null);
     expect(recusal.status).toBe(201);
@@ -453,6 +456,43 @@ describe('grants workflow', () => {
     expect(list.body.items.map((item: { id: string }) => item.id)).not.toContain(app.id);
     const listOther = await ctx.request().get(`/api/rounds/${s.round.id}/applications`).set(s.reviewers[0].auth);
     expect(listOther.body.items.map((item: { id: string }) => item.id)).toContain(app.id);
+  });
+
+  it('records a recusal that also sends scores, and stores and counts none of them', async () => {
+    const s = await setup({ minReviews: 2 });
+    const app = await underReview(s);
+    const recusal = await ctx.request().post(`/api/applications/${app.id}/reviews`).set(s.reviewers[1].auth).send({ conflictOfInterest: true, scores: { impact: 5, feasibility: 5 }, comment: '申请人是我的亲属' });
+    expect(recusal.status).toBe(201);
+    expect(recusal.body).toMatchObject({ conflictOfInterest: true, scores: null, score: null, comment: '申请人是我的亲属' });
+    expect((await review(app, s.reviewers[0], { impact: 2, feasibility: 2 })).status).toBe(201);
+    const staff = (await get(app, s.gm)).body;
+    expect(staff.reviews).toHaveLength(2);
+    expect(staff.weightedScore).toBe('2.00');
+    const decision = await ctx.request().post(`/api/applications/${app.id}/decision`).set(s.gm.auth).send({ decision: 'approved', reason: 'x' });
+    expect([decision.status, decision.body.code]).toEqual([409, 'not_enough_reviews']);
+    const stored = await ctx.db('grant_reviews').where({ application_id: app.id, reviewer_id: s.reviewers[1].id }).first('scores');
+    expect(stored.scores).toEqual({});
+  });
+
+  it('takes rubric keys with capitals, digits, underscores and dashes, and scores them', async () => {
+    const s = await setup();
+    const createRound = (rubric: { key: string; label: string; weight: number }[]) =>
+      ctx.request().post('/api/rounds').set(s.gm.auth).send({ entityId: s.foundation.entity.id, title: '键名宽松的轮次', description: 'd', budget: '10000.00', opensAt: '2026-03-01T00:00:00+08:00', closesAt: '2026-04-01T00:00:00+08:00', rubric, minReviews: 1 });
+    const round = await createRound([
+      { key: 'Impact', label: '社区影响', weight: 2 },
+      { key: 'budget-fit', label: '预算合理', weight: 1 },
+      { key: '2nd_round', label: '延续性', weight: 1 },
+    ]);
+    expect(round.status).toBe(201);
+    expect(round.body.rubric.map((criterion: { key: string }) => criterion.key)).toEqual(['Impact', 'budget-fit', '2nd_round']);
+    for (const key of ['has space', '-lead', '_lead', 'k'.repeat(41), 'a.b', 'x[0]']) {
+      expect([key, (await createRound([{ key, label: 'x', weight: 1 }])).status]).toEqual([key, 400]);
+    }
+    const app = await underReview({ ...s, round: round.body });
+    const scored = await review(app, s.reviewers[0], { Impact: 4, 'budget-fit': 3, '2nd_round': 5 });
+    expect(scored.status).toBe(201);
+    // (2×4 + 1×3 + 1×5)/4 = 4
+    expect(scored.body.score).toBe('4.00');
   });
 
   it('never shows the applicant scores, comments or reviewer names', async () => {

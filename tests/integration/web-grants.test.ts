@@ -39,7 +39,8 @@ describe('grant pages', () => {
 
   type Setup = Awaited<ReturnType<typeof setup>>;
 
-  async function createRound(s: Setup, window = { opensOn: '2026-03-01', closesOn: '2026/3/31' }) {
+  /** The round form as a manager fills it in; `fields` replace what was typed (the window, the keys…). */
+  async function createRound(s: Setup, fields: Record<string, string | string[]> = {}) {
     const token = await formToken(s.manager, `${s.base}/rounds/new`);
     const response = await s.manager
       .post(`${s.base}/rounds/new`)
@@ -51,11 +52,13 @@ describe('grant pages', () => {
           description: '支持居民自组织的公益项目',
           budget: '50,000.00',
           fundCode: 'GENERAL',
-          ...window,
+          opensOn: '2026-03-01',
+          closesOn: '2026/3/31',
           rubricLabel: ['社区影响', '可行性', ''],
           rubricWeight: ['2', '１', ''],
           rubricKey: ['impact', '', ''],
           minReviews: '２',
+          ...fields,
         }),
       )
       .expect(303);
@@ -268,6 +271,28 @@ describe('grant pages', () => {
     const refused = await s.manager.post(`${appPath}/reviewers/${wang.id}/remove`).type('form').send(form({ _csrf: csrfOf(pageHtml) }));
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('这位评审已经提交了评审（或声明了回避）');
+  });
+
+  it('scores a round whose criterion keys have capitals and dashes on the review page, halves included', async () => {
+    const s = await setup();
+    const roundId = await createRound(s, { rubricKey: ['Impact', 'budget-fit', ''] });
+    expect((await ctx.request().get(`/api/rounds/${roundId}`).expect(200)).body.rubric.map((criterion: { key: string }) => criterion.key)).toEqual(['Impact', 'budget-fit']);
+    const { id } = await draftAndSubmit(s, roundId);
+    const [wang] = s.reviewers;
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [wang.id] }).expect(200);
+    const reviewer = ctx.request();
+    await webLogin(reviewer, wang);
+    const scoresPage = (await reviewer.get(`/app/review/${id}?step=scores`).expect(200)).text;
+    expect(scoresPage).toContain('name="score_Impact"');
+    expect(scoresPage).toContain('name="score_budget-fit"');
+    await reviewer
+      .post(`/app/review/${id}/scores`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(scoresPage), score_Impact: '4', 'score_budget-fit': '3.5', comment: '' }))
+      .expect(303);
+    const [review] = (await apiApplication(s, id)).reviews;
+    // (2×4 + 1×3.5)/3 = 3.83
+    expect(review).toMatchObject({ scores: { Impact: 4, 'budget-fit': 3.5 }, score: '3.83' });
   });
 
   it('refuses a grants form without the CSRF token and creates nothing', async () => {

@@ -7,7 +7,6 @@
  * row and its journal entries commit together or not at all. No HTTP here.
  */
 import type { Knex } from 'knex';
-import Decimal from 'decimal.js';
 import { Actor, canSeeEntity, hasRole, isAdmin, requireEntityRole } from '../auth/actor';
 import { runIdempotent } from '../db/idempotency';
 import { withTransaction } from '../db/transaction';
@@ -34,7 +33,7 @@ import type {
   SubmitReviewCommand,
   UpdateApplicationCommand,
 } from './schemas';
-import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, reviewScore, scoreProblems, Status } from './state';
+import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, netDisbursed, reviewScore, scoreProblems, Status, unsettledNote } from './state';
 
 type Queryable = Knex | Knex.Transaction;
 
@@ -662,8 +661,10 @@ export async function fileReport(db: Knex, actor: Actor, id: string, command: Fi
 }
 
 /**
- * Closes a grant once the money is settled: what the grantee holds (disbursed − refunded)
- * equals what the final report says was spent. A note overrides the check and is recorded.
+ * Closes a grant whose final report is filed (reporting → closed). The money need not be
+ * settled: when what the grantee holds (disbursed − refunded) differs from the final report's
+ * spent and the manager gives no note, the history row gets a note of its own with both
+ * figures, so the difference stays on the record.
  */
 export async function closeGrant(db: Knex, actor: Actor, id: string, note: string | undefined, clock: Clock) {
   const found = await applicationOr404(db, id);
@@ -673,15 +674,8 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
     assertMove(application.status, 'closed');
     const final = (await queries.reportsOf(tx, id)).find((report) => report.kind === 'final');
     assert(final, 'a grant in reporting has a final report');
-    const held: Decimal = D(application.disbursed).minus(application.refunded);
-    if (!held.eq(final.spent) && !note) {
-      throw new DomainError(
-        'grant_not_settled',
-        `The grantee holds ${formatMoney(held)} but reported ${formatMoney(final.spent)} spent; record a refund, or close with a note explaining the difference.`,
-        { extra: { held: formatMoney(held), spent: formatMoney(final.spent) } },
-      );
-    }
-    const row = await move(tx, application, 'closed', { actor, clock }, note ?? null);
+    const held = netDisbursed(application.disbursed, application.refunded);
+    const row = await move(tx, application, 'closed', { actor, clock }, note ?? unsettledNote(held, final.spent));
     return applicationView(tx, actor, row, 'staff');
   });
 }

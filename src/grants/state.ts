@@ -1,6 +1,6 @@
 /**
  * The application's status flow and the pure arithmetic of a grant: weighted review scores,
- * tranche release and the settlement check at close. No database and no HTTP here; the
+ * tranche release and the settlement note at close. No database and no HTTP here; the
  * service asks these functions and throws their answers as DomainErrors.
  */
 import Decimal from 'decimal.js';
@@ -232,4 +232,13 @@ export function describeCondition(condition: string): string {
 /** Money held by the grantee: paid out minus refunded. */
 export function netDisbursed(disbursed: Decimal.Value, refunded: Decimal.Value): Decimal {
   return D(disbursed).minus(refunded);
+}
+
+/**
+ * The history note of a grant closed while what the grantee holds differs from what its final
+ * report says was spent, in Chinese as the pages show it; null when the two agree.
+ */
+export function unsettledNote(held: Decimal, spent: Decimal.Value): string | null {
+  if (held.eq(spent)) return null;
+  return `结项时未结清：拨付净额 ${formatMoney(held)} 元，决算支出 ${formatMoney(spent)} 元，相差 ${formatMoney(held.minus(spent).abs())} 元。`;
 }

@@ -92,8 +92,6 @@ export function sentenceFor(error: DomainError): string {
       return '各期拨款加起来要等于批准金额，请核对每一期的金额。';
     case 'round_not_open':
       return '这一轮不在申报时间内，现在不能提交申请。';
-    case 'grant_not_settled':
-      return '账还没有对上：申请方手上的资助款和结项报告里的支出不一样。请先登记退款，或填写说明后再结项。';
     case 'not_a_reviewer':
       return '只能指派本基金会的评审，且不能是申请人本人。';
     case 'not_a_foundation':

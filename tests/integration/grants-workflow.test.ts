@@ -172,9 +172,6 @@ describe('grants workflow', () => {
     ]);
 
     expect((await disburse(app, s, '400.00', '2026-03-25')).status).toBe(201);
-    const unsettled = await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({});
-    expect(unsettled.status).toBe(409);
-    expect(unsettled.body.code).toBe('grant_not_settled');
 
     const refund = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '100.00', date: '2026-03-28' });
     expect(refund.status).toBe(201);
@@ -199,6 +196,7 @@ describe('grants workflow', () => {
       'active→reporting',
       'reporting→closed',
     ]);
+    expect(closed.body.history.at(-1).note).toBeNull();
     expect(closed.body.history[0].by).toBe(s.applicant.id);
     expect(closed.body.history[3].by).toBe(s.gm.id);
     expect(closed.body.disbursed).toBe('1000.00');
@@ -605,17 +603,29 @@ describe('grants workflow', () => {
     expect((await get(app, s.gm)).body.refunded).toBe('250.00');
   });
 
-  it('closes an unsettled grant only with a note, which the history keeps', async () => {
+  it('closes an unsettled grant; the history keeps the manager\'s note, or else both figures', async () => {
     const s = await setup();
-    const app = await approved(s);
-    expect((await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({})).body.code).toBe('invalid_state');
-    await disburse(app, s, '1000.00');
-    await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '980.00' });
-    expect((await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({})).status).toBe(409);
-    expect((await ctx.request().post(`/api/applications/${app.id}/close`).set(s.applicant.auth).send({ note: 'x' })).status).toBe(403);
-    const closed = await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({ note: '余额20元经理事会同意转入下期项目' });
-    expect(closed.status).toBe(200);
-    expect(closed.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '余额20元经理事会同意转入下期项目' });
+    const close = (app: { id: string }, body: object, user = s.gm) => ctx.request().post(`/api/applications/${app.id}/close`).set(user.auth).send(body);
+    const finished = async (spent: string) => {
+      const app = await approved(s);
+      await disburse(app, s, '1000.00');
+      expect((await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent })).status).toBe(201);
+      return app;
+    };
+    const early = await approved(s);
+    expect((await close(early, {})).body.code).toBe('invalid_state');
+
+    const underspent = await finished('980.00');
+    expect((await close(underspent, { note: 'x' }, s.applicant)).status).toBe(403);
+    const closed = await close(underspent, {});
+    expect([closed.status, closed.body.status]).toEqual([200, 'closed']);
+    expect(closed.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', by: s.gm.id, note: '结项时未结清：拨付净额 1000.00 元，决算支出 980.00 元，相差 20.00 元。' });
+    expect(closed.body).toMatchObject({ disbursed: '1000.00', refunded: '0.00' });
+
+    const overspent = await finished('1050.00');
+    const explained = await close(overspent, { note: '超支50元由申请方自筹' });
+    expect(explained.status).toBe(200);
+    expect(explained.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '超支50元由申请方自筹' });
   });
 
   it('refuses a disbursement the foundation cannot pay (422) and writes nothing', async () => {

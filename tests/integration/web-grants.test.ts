@@ -225,8 +225,8 @@ describe('grant pages', () => {
     // Now the second tranche is released; paying it leaves the grantee holding more than was spent.
     pageHtml = (await s.manager.get(appPath).expect(200)).text;
     await s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount: '400.00', disburseDate: '2026-03-20', method: 'bank' })).expect(303);
-    const unsettled = await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(409);
-    expect(unsettled.text).toContain('账还没有对上');
+    const unsettled = (await s.manager.get(appPath).expect(200)).text;
+    expect(unsettled).toContain('账还没有对上：申请方手上的 ¥1,000.00 和结项报告支出 ¥600.00 不一样');
     await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(303);
     await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
     application = await apiApplication(s, id);
@@ -499,6 +499,18 @@ describe('grant pages', () => {
     ]);
     const after = (await s.manager.get(appPath).expect(200)).text;
     expect(after).toMatch(/原分期[\s\S]*第 2 期 ¥600.00 社区验收合格后（仅作记录，不限制拨付）/);
+  });
+
+  it('closes an unsettled grant from the form and shows the difference in the history', async () => {
+    const s = await setup();
+    const { id, appPath } = await activeGrant(s);
+    await ctx.request().post(`/api/applications/${id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '350.00' }).expect(201);
+    const pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    expect(pageHtml).toContain('也可以直接结项，差额会记在结项记录里');
+    await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303).expect('Location', `${appPath}?ok=grant_closed`);
+    expect((await apiApplication(s, id)).status).toBe('closed');
+    const closedPage = (await s.manager.get(appPath).expect(200)).text;
+    expect(closedPage).toMatch(/已结项<\/strong> · [^<]+<br><span class="small">结项时未结清：拨付净额 400.00 元，决算支出 350.00 元，相差 50.00 元。/);
   });
 
   it('refuses an amendment without the CSRF token and records nothing', async () => {

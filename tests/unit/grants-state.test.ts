@@ -2,7 +2,7 @@
  * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkAmendedTranches, checkDisbursement, conditionMet, gateOf, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, weightedScore } from '../../src/grants/state';
+import { assertMove, canMove, checkAmendedTranches, checkDisbursement, conditionMet, gateOf, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -123,5 +123,13 @@ describe('amended tranches', () => {
       expect.objectContaining({ code: 'tranches_mismatch' }),
     );
     expect(checkAmendedTranches({ current, proposed: [{ amount: '1000.00', condition: 'on_signing' }], awarded, disbursed: '0.00' })).toBe(0);
+  });
+});
+
+describe('close', () => {
+  it('notes both figures and the gap when the money held differs from the money spent, nothing when they agree', () => {
+    expect(unsettledNote(D('1000.00'), '980.00')).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 980.00 元，相差 20.00 元。');
+    expect(unsettledNote(D('900.00'), '950.5')).toBe('结项时未结清：拨付净额 900.00 元，决算支出 950.50 元，相差 50.50 元。');
+    expect(unsettledNote(D('900.00'), '900')).toBeNull();
   });
 });

@@ -5,9 +5,9 @@
  */
 import { D, formatMoney, sumMoney } from '../shared/money';
 import { shanghaiDate } from '../shared/clock';
-import type { AmendmentRow, ApplicationRow, DisbursementRow, HistoryRow, RefundRow, ReportRow, ReviewerRow, ReviewRow, RoundRow, TrancheRow } from './queries';
+import type { AmendmentRow, ApplicationRow, DisbursementRow, HistoryRow, RefundRow, ReportRow, ReviewerRow, ReviewRow, RoundRow, TrancheRow, TrancheTerms } from './queries';
 import Decimal from 'decimal.js';
-import { Criterion, reviewScore, weightedScore } from './state';
+import { Criterion, gateOf, reviewScore, weightedScore } from './state';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 const money = (value: string | null) => (value === null ? null : formatMoney(value));
@@ -55,6 +55,10 @@ export function presentApplicationSummary(row: ApplicationRow, extras: { scores?
   };
 }
 
+function budgetTotalOf(application: ApplicationRow): Decimal {
+  return sumMoney(application.budget_lines.map((line) => line.amount));
+}
+
 export interface ApplicationParts {
   reviewers: ReviewerRow[];
   reviews: ReviewRow[];
@@ -79,6 +83,8 @@ export function presentApplication(row: ApplicationRow, parts: ApplicationParts,
     summary: row.summary,
     beneficiaries: row.beneficiaries,
     budgetLines: row.budget_lines.map((line) => ({ item: line.item, amount: formatMoney(line.amount) })),
+    // Budget lines need not add up to the request (the contract does not ask it); staff see both.
+    budgetLinesTotal: formatMoney(budgetTotalOf(row)),
     stationEntityId: row.station_entity_id,
     projectId: row.project_id,
     stationFundCode: row.station_fund_code,
@@ -98,7 +104,7 @@ export function presentApplication(row: ApplicationRow, parts: ApplicationParts,
           decidedBy: audience === 'applicant' ? null : row.decided_by,
         }
       : null,
-    tranches: parts.tranches.map((tranche) => ({ position: tranche.position, amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label })),
+    tranches: parts.tranches.map((tranche) => presentTranche(tranche.position, tranche)),
     disbursed: formatMoney(row.disbursed),
     refunded: formatMoney(row.refunded),
     disbursements: parts.disbursements.map(presentDisbursement),
@@ -118,12 +124,20 @@ export function presentApplication(row: ApplicationRow, parts: ApplicationParts,
 }
 
 /**
+ * A tranche with its condition as the decision stated it, and the gate that condition names
+ * (null when it names none and so holds no money back).
+ */
+export function presentTranche(position: number, tranche: TrancheTerms) {
+  return { position, amount: formatMoney(tranche.amount), condition: tranche.condition, gate: gateOf(tranche.condition), label: tranche.label };
+}
+
+/**
  * An amendment with the tranches before and after it. `amountAwarded` is the grant's award,
  * the same before and after (an amendment never changes it); `endsOn` is null when the
  * amendment left the project's end date as it was.
  */
 export function presentAmendment(row: AmendmentRow, application: ApplicationRow) {
-  const terms = (tranches: AmendmentRow['tranches']) => tranches.map((tranche, index) => ({ position: index + 1, amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label }));
+  const terms = (tranches: AmendmentRow['tranches']) => tranches.map((tranche, index) => presentTranche(index + 1, tranche));
   return {
     id: row.id,
     note: row.note,
@@ -186,7 +200,7 @@ export function presentReport(report: ReportRow, application: ApplicationRow) {
     kind: report.kind,
     narrative: report.narrative,
     spent: formatMoney(report.spent),
-    budget: formatMoney(sumMoney(application.budget_lines.map((line) => line.amount))),
+    budget: formatMoney(budgetTotalOf(application)),
     lines: application.budget_lines.map((line) => {
       const spent = spentByItem.get(line.item);
       return {

@@ -6,7 +6,6 @@
 import type { Knex } from 'knex';
 import type { Status } from './state';
 import type { Criterion } from './state';
-import type { TrancheCondition } from './schemas';
 
 type Queryable = Knex | Knex.Transaction;
 
@@ -75,7 +74,7 @@ export interface HistoryRow {
 /** A tranche as kept in an amendment's before/after lists (jsonb, money as strings). */
 export interface TrancheTerms {
   amount: string;
-  condition: TrancheCondition;
+  condition: string;
   label: string | null;
 }
 
@@ -116,7 +115,7 @@ export interface TrancheRow {
   application_id: string;
   position: number;
   amount: string;
-  condition: TrancheCondition;
+  condition: string;
   label: string | null;
 }
 
@@ -331,7 +330,7 @@ export async function scoresOf(db: Queryable, applicationIds: string[]): Promise
 
 // Tranches, disbursements, reports, refunds
 
-export async function insertTranches(tx: Knex.Transaction, applicationId: string, tranches: { amount: string; condition: TrancheCondition; label: string | null }[]): Promise<void> {
+export async function insertTranches(tx: Knex.Transaction, applicationId: string, tranches: TrancheTerms[]): Promise<void> {
   await tx('grant_tranches').insert(tranches.map((tranche, index) => ({ application_id: applicationId, position: index + 1, ...tranche })));
 }
 

@@ -109,7 +109,7 @@ export function grantsRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
     { method: 'post', path: `${app}/refunds`, summary: 'Record unspent money returned (grant manager)', tags, auth: true, params: ApplicationParams, body: RefundCommand, status: 201, idempotent: true },
     ({ actor, params, body, idempotencyKey }) => service.refund(db, actor, params.id, body, { idempotencyKey }),
   );
-  defineRoute(target, { method: 'post', path: `${app}/close`, summary: 'Close a settled grant, or with a note', tags, auth: true, params: ApplicationParams, body: NoteCommand }, ({ actor, params, body }) =>
+  defineRoute(target, { method: 'post', path: `${app}/close`, summary: 'Close a grant in reporting; a difference between money held and spent is noted in the history', tags, auth: true, params: ApplicationParams, body: NoteCommand }, ({ actor, params, body }) =>
     service.closeGrant(db, actor, params.id, body.note, clock),
   );
 }

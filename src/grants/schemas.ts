@@ -2,11 +2,12 @@
  * Commands and queries of grant rounds, named like their inferred types. Money is a decimal
  * string, book dates are calendar days, round windows are instants with an offset. Unknown
  * fields are refused so a typo never goes unseen. Cross-field rules that need no database
- * (a rejection needs a reason, scores are absent on a recusal) are checked here too.
+ * (a rejection needs a reason) are checked here too.
  */
 import { z } from 'zod';
 import { DateString, MoneyString, Pagination, PositiveMoney, Text, Uuid } from '../shared/schemas';
 
+/** The gates a tranche's condition may name: the money waits until signing or a report is filed. */
 export const TRANCHE_CONDITIONS = ['on_signing', 'after_progress_report', 'after_final_report'] as const;
 export type TrancheCondition = (typeof TRANCHE_CONDITIONS)[number];
 
@@ -14,7 +15,14 @@ const Instant = z.iso
   .datetime({ offset: true, message: 'an ISO 8601 timestamp with offset, e.g. 2026-03-01T00:00:00+08:00' })
   .openapi({ example: '2026-03-01T00:00:00+08:00' });
 
-const RubricKey = z.string().regex(/^[a-z][a-z0-9_]{0,39}$/, 'lower-case letters, digits and underscore, starting with a letter');
+/**
+ * A rubric criterion's key: it names the criterion in a review's scores and, on the web, in the
+ * score field `score_<key>`, so it keeps to characters safe in both (no spaces, no brackets).
+ */
+const RubricKey = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, 'letters, digits, underscore or dash (1–40), starting with a letter or digit');
+
+/** A score on one criterion: 0 to 5, halves (or finer) allowed; scores are not money. */
+export const Score = z.number().min(0).max(5);
 
 export const RubricCriterion = z
   .object({
@@ -94,22 +102,21 @@ export type AssignReviewersCommand = z.infer<typeof AssignReviewersCommand>;
 export const SubmitReviewCommand = z
   .object({
     conflictOfInterest: z.boolean(),
-    scores: z.record(RubricKey, z.number().int().min(0).max(5)).optional(),
+    scores: z.record(RubricKey, Score).optional().openapi({ description: 'Every rubric criterion scored 0..5 (halves allowed); ignored on a recusal, which records no scores.' }),
     comment: z.string().trim().max(5000).nullable().optional(),
   })
   .strict()
-  .superRefine((command, issue) => {
-    if (command.conflictOfInterest && command.scores && Object.keys(command.scores).length > 0) {
-      issue.addIssue({ code: 'custom', path: ['scores'], message: 'a reviewer with a conflict of interest recuses and gives no scores' });
-    }
-  })
   .openapi('SubmitReviewCommand');
 export type SubmitReviewCommand = z.infer<typeof SubmitReviewCommand>;
 
 const Tranche = z
   .object({
     amount: PositiveMoney,
-    condition: z.enum(TRANCHE_CONDITIONS),
+    condition: Text(200).openapi({
+      description:
+        'When the tranche may be paid, in the decision\'s words. on_signing, after_progress_report and after_final_report (or their names, e.g. "after the final report", 结项报告后拨付) hold the money back until then; other text is kept as stated and holds nothing back.',
+      example: 'after_final_report',
+    }),
     label: z.string().trim().max(200).nullable().optional(),
   })
   .strict();

@@ -7,7 +7,6 @@
  * row and its journal entries commit together or not at all. No HTTP here.
  */
 import type { Knex } from 'knex';
-import Decimal from 'decimal.js';
 import { Actor, canSeeEntity, hasRole, isAdmin, requireEntityRole } from '../auth/actor';
 import { runIdempotent } from '../db/idempotency';
 import { withTransaction } from '../db/transaction';
@@ -32,10 +31,9 @@ import type {
   RefundCommand,
   RoundQuery,
   SubmitReviewCommand,
-  TrancheCondition,
   UpdateApplicationCommand,
 } from './schemas';
-import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, reviewScore, scoreProblems, Status } from './state';
+import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, netDisbursed, reviewScore, scoreProblems, Status, unsettledNote } from './state';
 
 type Queryable = Knex | Knex.Transaction;
 
@@ -190,10 +188,13 @@ function budgetLinesOf(lines: { item: string; amount: string }[]) {
   return lines.map((line) => ({ item: line.item, amount: formatMoney(line.amount) }));
 }
 
+/**
+ * Starts a draft in any round, open or not: the contract asks for an open round only at
+ * submit, so an applicant may prepare a draft before the window opens or keep one after.
+ */
 export async function createApplication(db: Knex, actor: Actor, roundId: string, command: CreateApplicationCommand, clock: Clock) {
   const round = await roundOr404(db, roundId);
   if (!hasRole(actor, 'applicant')) throw new DomainError('forbidden', 'Only applicants create applications.');
-  if (clock.now().getTime() >= new Date(round.closes_at).getTime()) throw new DomainError('round_not_open', 'The round has closed.');
   await checkStation(db, command.stationEntityId);
   return withTransaction(db, 'read committed', async (tx) => {
     const row = await queries.insertApplication(tx, {
@@ -243,12 +244,6 @@ export async function submitApplication(db: Knex, actor: Actor, id: string, cloc
     const round = await roundOr404(tx, application.round_id);
     if (!isOpen(round, clock)) {
       throw new DomainError('round_not_open', `The round accepts applications from ${new Date(round.opens_at).toISOString()} until ${new Date(round.closes_at).toISOString()}.`);
-    }
-    const budgeted = sumMoney(application.budget_lines.map((line) => line.amount));
-    if (!budgeted.eq(application.requested_amount)) {
-      throw new DomainError('budget_lines_mismatch', `The budget lines total ${formatMoney(budgeted)} but ${formatMoney(application.requested_amount)} is requested.`, {
-        errors: [{ path: 'body.budgetLines', message: 'must add up to requestedAmount' }],
-      });
     }
     const row = await move(tx, application, 'submitted', { actor, clock }, null);
     return applicationView(tx, actor, row, 'applicant');
@@ -345,6 +340,7 @@ export async function submitReview(db: Knex, actor: Actor, id: string, command: 
     if (await queries.findReview(tx, id, actor.userId)) throw new DomainError('already_reviewed', 'You have already reviewed this application; a review is given once.');
     assertStatus(application.status, ['under_review'], 'review');
     const round = await roundOr404(tx, application.round_id);
+    // A recusal gives no scores: any sent with it are dropped, never stored or counted.
     const scores = command.conflictOfInterest ? {} : (command.scores ?? {});
     if (!command.conflictOfInterest) {
       const problems = scoreProblems(round.rubric, scores);
@@ -438,7 +434,7 @@ export async function decide(db: Knex, actor: Actor, id: string, command: Decisi
 
 // Amendment
 
-function termsOf(tranche: { amount: string; condition: TrancheCondition; label?: string | null }): TrancheTerms {
+function termsOf(tranche: { amount: string; condition: string; label?: string | null }): TrancheTerms {
   return { amount: formatMoney(tranche.amount), condition: tranche.condition, label: tranche.label ?? null };
 }
 
@@ -665,8 +661,10 @@ export async function fileReport(db: Knex, actor: Actor, id: string, command: Fi
 }
 
 /**
- * Closes a grant once the money is settled: what the grantee holds (disbursed − refunded)
- * equals what the final report says was spent. A note overrides the check and is recorded.
+ * Closes a grant whose final report is filed (reporting → closed). The money need not be
+ * settled: when what the grantee holds (disbursed − refunded) differs from the final report's
+ * spent and the manager gives no note, the history row gets a note of its own with both
+ * figures, so the difference stays on the record.
  */
 export async function closeGrant(db: Knex, actor: Actor, id: string, note: string | undefined, clock: Clock) {
   const found = await applicationOr404(db, id);
@@ -676,15 +674,8 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
     assertMove(application.status, 'closed');
     const final = (await queries.reportsOf(tx, id)).find((report) => report.kind === 'final');
     assert(final, 'a grant in reporting has a final report');
-    const held: Decimal = D(application.disbursed).minus(application.refunded);
-    if (!held.eq(final.spent) && !note) {
-      throw new DomainError(
-        'grant_not_settled',
-        `The grantee holds ${formatMoney(held)} but reported ${formatMoney(final.spent)} spent; record a refund, or close with a note explaining the difference.`,
-        { extra: { held: formatMoney(held), spent: formatMoney(final.spent) } },
-      );
-    }
-    const row = await move(tx, application, 'closed', { actor, clock }, note ?? null);
+    const held = netDisbursed(application.disbursed, application.refunded);
+    const row = await move(tx, application, 'closed', { actor, clock }, note ?? unsettledNote(held, final.spent));
     return applicationView(tx, actor, row, 'staff');
   });
 }

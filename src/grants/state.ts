@@ -1,12 +1,12 @@
 /**
  * The application's status flow and the pure arithmetic of a grant: weighted review scores,
- * tranche release and the settlement check at close. No database and no HTTP here; the
+ * tranche release and the settlement note at close. No database and no HTTP here; the
  * service asks these functions and throws their answers as DomainErrors.
  */
 import Decimal from 'decimal.js';
 import { DomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
-import type { TrancheCondition } from './schemas';
+import { TRANCHE_CONDITIONS, TrancheCondition } from './schemas';
 
 export const STATUSES = ['draft', 'submitted', 'under_review', 'approved', 'rejected', 'active', 'reporting', 'closed', 'withdrawn'] as const;
 export type Status = (typeof STATUSES)[number];
@@ -80,7 +80,8 @@ export function scoreProblems(rubric: Criterion[], scores: Record<string, number
 
 export interface TrancheState {
   amount: Decimal.Value;
-  condition: TrancheCondition;
+  /** The condition as the decision stated it: a gate's code, one of its names, or free text. */
+  condition: string;
 }
 
 export interface ReportsFiled {
@@ -88,8 +89,43 @@ export interface ReportsFiled {
   final: boolean;
 }
 
-export function conditionMet(condition: TrancheCondition, filed: ReportsFiled): boolean {
-  switch (condition) {
+/** Each gate's Chinese name, as the web form offers it. */
+export const CONDITION_NAMES_ZH: Record<TrancheCondition, string> = {
+  on_signing: '签约后拨付',
+  after_progress_report: '中期报告后拨付',
+  after_final_report: '结项报告后拨付',
+};
+
+/**
+ * Other ways people write the gates, compared after `spelledPlainly` (so the codes themselves,
+ * "On signing", "after-final-report" and "AFTER FINAL REPORT" all match).
+ */
+const GATE_NAMES: Record<TrancheCondition, readonly string[]> = {
+  on_signing: ['on signing', 'upon signing', 'at signing', '签约后', '签约时'],
+  after_progress_report: ['after progress report', 'after the progress report', 'after a progress report', '中期报告后'],
+  after_final_report: ['after final report', 'after the final report', '结项报告后'],
+};
+
+function spelledPlainly(text: string): string {
+  return text.normalize('NFKC').trim().toLowerCase().replace(/[\s_-]+/g, ' ');
+}
+
+const GATES_BY_NAME = new Map<string, TrancheCondition>(
+  TRANCHE_CONDITIONS.flatMap((gate) => [gate, CONDITION_NAMES_ZH[gate], ...GATE_NAMES[gate]].map((name) => [spelledPlainly(name), gate] as const)),
+);
+
+/**
+ * The gate a tranche's condition names, or null for any other text. The contract lets a
+ * decision state a condition in its own words; only the three gates hold money back, and
+ * other text is kept as a record of what was agreed.
+ */
+export function gateOf(condition: string): TrancheCondition | null {
+  return GATES_BY_NAME.get(spelledPlainly(condition)) ?? null;
+}
+
+/** Whether a tranche may be paid now; a condition that names no gate never holds it back. */
+export function conditionMet(condition: string, filed: ReportsFiled): boolean {
+  switch (gateOf(condition) ?? 'on_signing') {
     case 'on_signing':
       return true;
     case 'after_progress_report':
@@ -182,8 +218,8 @@ export function checkAmendedTranches(input: { current: LabelledTranche[]; propos
   return paid;
 }
 
-export function describeCondition(condition: TrancheCondition): string {
-  switch (condition) {
+export function describeCondition(condition: string): string {
+  switch (gateOf(condition) ?? 'on_signing') {
     case 'on_signing':
       return 'signing';
     case 'after_progress_report':
@@ -196,4 +232,13 @@ export function describeCondition(condition: TrancheCondition): string {
 /** Money held by the grantee: paid out minus refunded. */
 export function netDisbursed(disbursed: Decimal.Value, refunded: Decimal.Value): Decimal {
   return D(disbursed).minus(refunded);
+}
+
+/**
+ * The history note of a grant closed while what the grantee holds differs from what its final
+ * report says was spent, in Chinese as the pages show it; null when the two agree.
+ */
+export function unsettledNote(held: Decimal, spent: Decimal.Value): string | null {
+  if (held.eq(spent)) return null;
+  return `结项时未结清：拨付净额 ${formatMoney(held)} 元，决算支出 ${formatMoney(spent)} 元，相差 ${formatMoney(held.minus(spent).abs())} 元。`;
 }

@@ -8,7 +8,7 @@ import type { ZodError } from 'zod';
 import { addDays } from '../shared/dates';
 import { shanghaiDate } from '../shared/clock';
 import { D, formatMoney, ZERO } from '../shared/money';
-import { conditionMet, paidTrancheCount } from '../grants/state';
+import { CONDITION_NAMES_ZH, conditionMet, gateOf, paidTrancheCount } from '../grants/state';
 import type { TrancheCondition } from '../grants/schemas';
 import { textOf } from './forms';
 import { hintFor } from './messages';
@@ -26,11 +26,17 @@ export const STATUS_LABELS: Record<string, string> = {
   withdrawn: '已撤回',
 };
 
-export const CONDITION_LABELS: Record<TrancheCondition, string> = {
-  on_signing: '签约后拨付',
-  after_progress_report: '中期报告后拨付',
-  after_final_report: '结项报告后拨付',
-};
+export const CONDITION_LABELS: Record<TrancheCondition, string> = CONDITION_NAMES_ZH;
+
+/**
+ * A tranche's condition as the pages show it: a gate's code by its Chinese name, any other
+ * wording as the decision stated it, and a condition that names no gate says it holds nothing
+ * back (the service pays such a tranche like one on signing).
+ */
+export function conditionLabel(condition: string): string {
+  if (gateOf(condition) === null) return `${condition}（仅作记录，不限制拨付）`;
+  return Object.hasOwn(CONDITION_LABELS, condition) ? CONDITION_LABELS[condition as TrancheCondition] : condition;
+}
 
 export const REPORT_KIND_LABELS: Record<string, string> = { progress: '中期报告', final: '结项报告' };
 
@@ -93,7 +99,7 @@ export function roundState(round: { opensAt: string | null; closesAt: string | n
 export interface PayableTranche {
   position: number;
   amount: string;
-  condition: TrancheCondition;
+  condition: string;
   ready: boolean;
 }
 
@@ -102,7 +108,7 @@ export interface PayableTranche {
  * met now — the disbursement form's suggestion. The service checks the same rule again.
  */
 export function nextPayable(
-  tranches: { position: number; amount: string; condition: TrancheCondition }[],
+  tranches: { position: number; amount: string; condition: string }[],
   disbursed: string,
   reports: { kind: string }[],
 ): PayableTranche | null {
@@ -130,7 +136,7 @@ export const TRANCHE_ROW_FIELDS = ['trancheAmount', 'trancheCondition', 'tranche
 
 interface TrancheTerms {
   amount: string;
-  condition: TrancheCondition;
+  condition: string;
   label: string | null;
 }
 

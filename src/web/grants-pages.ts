@@ -13,7 +13,7 @@ import type { Request, Response, Router } from 'express';
 import { hasRole } from '../auth/actor';
 import * as grants from '../grants/service';
 import * as ledger from '../ledger/service';
-import { AmendGrantCommand, CreateApplicationCommand, CreateRoundCommand, DecisionCommand, DisburseCommand, FileReportCommand, RefundCommand, UpdateApplicationCommand, TRANCHE_CONDITIONS } from '../grants/schemas';
+import { AmendGrantCommand, CreateApplicationCommand, CreateRoundCommand, DecisionCommand, DisburseCommand, FileReportCommand, RefundCommand, Score, UpdateApplicationCommand, TRANCHE_CONDITIONS } from '../grants/schemas';
 import type { EntityRow } from '../ledger/queries';
 import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney } from '../shared/money';
@@ -24,6 +24,7 @@ import {
   amendmentRows,
   amendmentsListOf,
   CONDITION_LABELS,
+  conditionLabel,
   fieldErrorsOf,
   firstDayOf,
   lastDayOf,
@@ -123,8 +124,10 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
         const key = field.slice('score_'.length);
         const text = textOf(raw).normalize('NFKC');
         values[field] = text;
-        if (!/^[0-5]$/.test(text)) errors[field] = '请给出 0 到 5 分。';
-        else scores[key] = Number.parseInt(text, 10);
+        // The form offers whole points; a plain decimal such as 3.5 is read too, as the API takes it.
+        const score = /^\d{1,2}(?:\.\d{1,2})?$/.test(text) ? Score.safeParse(Number(text)) : null;
+        if (!score?.success) errors[field] = '请给出 0 到 5 分。';
+        else scores[key] = score.data;
       }
       values.comment = textOf(body.comment);
       if (Object.keys(errors).length > 0) return showReview(req, res, id, 'scores', values, { message: '有几项评分需要修改。', errors, status: 400 });
@@ -256,7 +259,7 @@ function historyStep<T extends { to: string; note: string | null; kind: string }
 /** The states in which a grant manager may amend an awarded grant. */
 const AMENDABLE = ['approved', 'active', 'reporting'];
 
-const labels = { status: STATUS_LABELS, condition: CONDITION_LABELS, reportKind: REPORT_KIND_LABELS, method: METHOD_LABELS };
+const labels = { status: STATUS_LABELS, conditionOf: conditionLabel, reportKind: REPORT_KIND_LABELS, method: METHOD_LABELS };
 
 // Public: where the foundation's money goes
 
@@ -442,6 +445,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
         counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,
         payable,
+        budgetDiffers: !D(application.budgetLinesTotal).eq(application.requestedAmount),
         held: formatMoney(held),
         settled: finalReport ? held.eq(finalReport.spent) : false,
         finalReport,

@@ -91,12 +91,8 @@ export function sentenceFor(error: DomainError): string {
       return '批准金额不能超过申请金额。';
     case 'tranches_mismatch':
       return '各期拨款加起来要等于批准金额，请核对每一期的金额。';
-    case 'budget_lines_mismatch':
-      return '预算明细加起来要等于申请金额，请核对预算明细或申请金额。';
     case 'round_not_open':
       return '这一轮不在申报时间内，现在不能提交申请。';
-    case 'grant_not_settled':
-      return '账还没有对上：申请方手上的资助款和结项报告里的支出不一样。请先登记退款，或填写说明后再结项。';
     case 'not_a_reviewer':
       return '只能指派本基金会的评审，且不能是申请人本人。';
     case 'not_a_foundation':
@@ -169,7 +165,7 @@ export const FIELD_HINTS: Record<string, string> = {
   opensOn: '请选择开始申报的日期，例如 2026-03-01。',
   closesOn: '请选择申报截止日期，要晚于开始日期。',
   rubric: '请至少填一项评分标准；每项的代码不能重复。',
-  'rubric.key': '代码用小写英文字母开头，可含数字和下划线，例如 impact。',
+  'rubric.key': '代码用英文字母或数字开头，可含字母、数字、下划线和连字符，例如 impact 或 budget-fit。',
   'rubric.label': '请填写这项标准的名称。',
   'rubric.weight': '权重请填大于零的数字，例如 1 或 2。',
   minReviews: '请填写 1 到 20 之间的整数。',

@@ -123,13 +123,13 @@ describe('POST /api/applications/:id/amendments', () => {
         note: '项目延期两个月，尾款拆为中期和结项两笔',
         amountAwarded: '1000.00',
         previousTranches: [
-          { position: 1, amount: '400.00', condition: 'on_signing', label: '签约' },
-          { position: 2, amount: '600.00', condition: 'after_final_report', label: '结项' },
+          { position: 1, amount: '400.00', condition: 'on_signing', gate: 'on_signing', label: '签约' },
+          { position: 2, amount: '600.00', condition: 'after_final_report', gate: 'after_final_report', label: '结项' },
         ],
         tranches: [
-          { position: 1, amount: '400.00', condition: 'on_signing', label: '签约' },
-          { position: 2, amount: '250.00', condition: 'after_progress_report', label: '中期' },
-          { position: 3, amount: '350.00', condition: 'after_final_report', label: '结项' },
+          { position: 1, amount: '400.00', condition: 'on_signing', gate: 'on_signing', label: '签约' },
+          { position: 2, amount: '250.00', condition: 'after_progress_report', gate: 'after_progress_report', label: '中期' },
+          { position: 3, amount: '350.00', condition: 'after_final_report', gate: 'after_final_report', label: '结项' },
         ],
         previousEndsOn: null,
         endsOn: '2026-12-31',

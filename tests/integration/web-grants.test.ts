@@ -39,7 +39,8 @@ describe('grant pages', () => {
 
   type Setup = Awaited<ReturnType<typeof setup>>;
 
-  async function createRound(s: Setup) {
+  /** The round form as a manager fills it in; `fields` replace what was typed (the window, the keys…). */
+  async function createRound(s: Setup, fields: Record<string, string | string[]> = {}) {
     const token = await formToken(s.manager, `${s.base}/rounds/new`);
     const response = await s.manager
       .post(`${s.base}/rounds/new`)
@@ -57,6 +58,7 @@ describe('grant pages', () => {
           rubricWeight: ['2', '１', ''],
           rubricKey: ['impact', '', ''],
           minReviews: '２',
+          ...fields,
         }),
       )
       .expect(303);
@@ -223,8 +225,8 @@ describe('grant pages', () => {
     // Now the second tranche is released; paying it leaves the grantee holding more than was spent.
     pageHtml = (await s.manager.get(appPath).expect(200)).text;
     await s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount: '400.00', disburseDate: '2026-03-20', method: 'bank' })).expect(303);
-    const unsettled = await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(409);
-    expect(unsettled.text).toContain('账还没有对上');
+    const unsettled = (await s.manager.get(appPath).expect(200)).text;
+    expect(unsettled).toContain('账还没有对上：申请方手上的 ¥1,000.00 和结项报告支出 ¥600.00 不一样');
     await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(303);
     await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
     application = await apiApplication(s, id);
@@ -271,6 +273,28 @@ describe('grant pages', () => {
     expect(refused.text).toContain('这位评审已经提交了评审（或声明了回避）');
   });
 
+  it('scores a round whose criterion keys have capitals and dashes on the review page, halves included', async () => {
+    const s = await setup();
+    const roundId = await createRound(s, { rubricKey: ['Impact', 'budget-fit', ''] });
+    expect((await ctx.request().get(`/api/rounds/${roundId}`).expect(200)).body.rubric.map((criterion: { key: string }) => criterion.key)).toEqual(['Impact', 'budget-fit']);
+    const { id } = await draftAndSubmit(s, roundId);
+    const [wang] = s.reviewers;
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [wang.id] }).expect(200);
+    const reviewer = ctx.request();
+    await webLogin(reviewer, wang);
+    const scoresPage = (await reviewer.get(`/app/review/${id}?step=scores`).expect(200)).text;
+    expect(scoresPage).toContain('name="score_Impact"');
+    expect(scoresPage).toContain('name="score_budget-fit"');
+    await reviewer
+      .post(`/app/review/${id}/scores`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(scoresPage), score_Impact: '4', 'score_budget-fit': '3.5', comment: '' }))
+      .expect(303);
+    const [review] = (await apiApplication(s, id)).reviews;
+    // (2×4 + 1×3.5)/3 = 3.83
+    expect(review).toMatchObject({ scores: { Impact: 4, 'budget-fit': 3.5 }, score: '3.83' });
+  });
+
   it('refuses a grants form without the CSRF token and creates nothing', async () => {
     const s = await setup();
     const response = await s.manager
@@ -299,29 +323,47 @@ describe('grant pages', () => {
     expect(response.text).toContain('value="秋季创投"');
   });
 
-  it('shows the applicant why a submit was refused and keeps the draft as typed', async () => {
-    const s = await setup();
-    const roundId = await createRound(s);
+  /** The applicant posts the form of a book-corner draft (budget lines 300 + 500) with "submit". */
+  async function applyAndSubmit(s: Setup, roundId: string, requestedAmount: string) {
     const agent = ctx.request();
     await webLogin(agent, s.applicant);
     const token = await formToken(agent, `/app/rounds/${roundId}/apply`);
     const response = await agent
       .post(`/app/rounds/${roundId}/apply`)
       .type('form')
-      .send(form({ _csrf: token, title: '社区书屋', organization: '读书会', contact: '钱伟', summary: '楼道里的小书屋', requestedAmount: '900', budgetItem: ['书架', '图书'], budgetAmount: ['300', '500'], stationEntityId: '', then: 'submit' }))
-      .expect(422);
+      .send(form({ _csrf: token, title: '社区书屋', organization: '读书会', contact: '钱伟', summary: '楼道里的小书屋', requestedAmount, budgetItem: ['书架', '图书'], budgetAmount: ['300', '500'], stationEntityId: '', then: 'submit' }));
+    return { agent, response };
+  }
+
+  it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
+    const s = await setup();
+    const { response } = await applyAndSubmit(s, await createRound(s), '900');
+    expect(response.status).toBe(303);
+    const id = /^\/app\/applications\/([0-9a-f-]{36})\?ok=submitted$/.exec(response.headers.location)?.[1] as string;
+    expect(await apiApplication(s, id)).toMatchObject({ status: 'submitted', requestedAmount: '900.00', budgetLinesTotal: '800.00' });
+    const managerPage = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    expect(managerPage).toContain('预算明细合计 ¥800.00，与申请金额 ¥900.00 不一致');
+  });
+
+  it('shows the applicant why a submit was refused and keeps the draft as typed', async () => {
+    const s = await setup();
+    const { agent, response } = await applyAndSubmit(s, await createRound(s, { opensOn: '2026-04-01', closesOn: '2026-04-30' }), '800');
+    expect(response.status).toBe(409);
     expect(response.text).toContain('草稿已保存，但还没有提交');
-    expect(response.text).toContain('预算明细加起来要等于申请金额');
+    expect(response.text).toContain('这一轮不在申报时间内');
     expect(response.text).toContain('value="书架"');
     const mine = (await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items;
-    expect(mine.find((item: { title: string }) => item.title === '社区书屋')?.status).toBe('draft');
+    const draftId = mine.find((item: { title: string }) => item.title === '社区书屋')?.id;
+    expect((await apiApplication(s, draftId)).status).toBe('draft');
+    const draftPage = (await agent.get(`/app/applications/${draftId}`).expect(200)).text;
+    expect(draftPage).toContain('这一轮未开始，只能在申报时间（2026年4月1日至2026年4月30日）内提交');
   });
 
   /**
    * An active grant of 1000.00 (400.00 on signing, labelled 签约, then 600.00 after the final
    * report) with the first tranche paid, and the manager's application page.
    */
-  async function activeGrant(s: Setup) {
+  async function activeGrant(s: Setup, tranches: { amount: string; condition: string; label?: string }[] = [{ amount: '400.00', condition: 'on_signing', label: '签约' }, { amount: '600.00', condition: 'after_final_report' }]) {
     const roundId = await createRound(s);
     const { agent: applicantAgent, id } = await draftAndSubmit(s, roundId);
     const gm = s.foundation.grantManager;
@@ -333,7 +375,7 @@ describe('grant pages', () => {
       .request()
       .post(`/api/applications/${id}/decision`)
       .set(gm.auth)
-      .send({ decision: 'approved', amount: '1000.00', tranches: [{ amount: '400.00', condition: 'on_signing', label: '签约' }, { amount: '600.00', condition: 'after_final_report' }] })
+      .send({ decision: 'approved', amount: '1000.00', tranches })
       .expect(200);
     await ctx.request().post(`/api/applications/${id}/disbursements`).set(gm.auth).send({ amount: '400.00', date: '2026-03-10', method: 'bank' }).expect(201);
     const appPath = `${s.base}/applications/${id}`;
@@ -431,6 +473,44 @@ describe('grant pages', () => {
     const after = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
     expect(tranchesOf(after)).toEqual(tranchesOf(before));
     expect(after.amendments).toEqual([]);
+  });
+
+  it("shows a tranche condition in the decision's own words on both pages, and the amendment form keeps it", async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml, applicantAgent } = await activeGrant(s, [
+      { amount: '400.00', condition: 'on_signing', label: '签约' },
+      { amount: '600.00', condition: '社区验收合格后' },
+    ]);
+    expect(pageHtml).toContain('<td>社区验收合格后（仅作记录，不限制拨付）</td>');
+    expect(pageHtml).toMatch(/id="f-tranches_1_condition" name="trancheCondition">\s*<option value="社区验收合格后" selected>/);
+    expect((await applicantAgent.get(`/app/applications/${id}`).expect(200)).text).toContain('<td>社区验收合格后（仅作记录，不限制拨付）</td>');
+
+    // Re-splitting the unpaid rest keeps each row's wording as the form sent it back.
+    await s.manager
+      .post(`${appPath}/amend`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(pageHtml), trancheAmount: ['400.00', '300.00', '300.00'], trancheCondition: ['on_signing', '社区验收合格后', 'after_final_report'], trancheLabel: ['签约', '', ''], endsOn: '', amendNote: '尾款拆分' }))
+      .expect(303);
+    const application = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
+    expect(tranchesOf(application)).toEqual([
+      ['400.00', 'on_signing', '签约'],
+      ['300.00', '社区验收合格后', null],
+      ['300.00', 'after_final_report', null],
+    ]);
+    const after = (await s.manager.get(appPath).expect(200)).text;
+    expect(after).toMatch(/原分期[\s\S]*第 2 期 ¥600.00 社区验收合格后（仅作记录，不限制拨付）/);
+  });
+
+  it('closes an unsettled grant from the form and shows the difference in the history', async () => {
+    const s = await setup();
+    const { id, appPath } = await activeGrant(s);
+    await ctx.request().post(`/api/applications/${id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '350.00' }).expect(201);
+    const pageHtml = (await s.manager.get(appPath).expect(200)).text;
+    expect(pageHtml).toContain('也可以直接结项，差额会记在结项记录里');
+    await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303).expect('Location', `${appPath}?ok=grant_closed`);
+    expect((await apiApplication(s, id)).status).toBe('closed');
+    const closedPage = (await s.manager.get(appPath).expect(200)).text;
+    expect(closedPage).toMatch(/已结项<\/strong> · [^<]+<br><span class="small">结项时未结清：拨付净额 400.00 元，决算支出 350.00 元，相差 50.00 元。/);
   });
 
   it('refuses an amendment without the CSRF token and records nothing', async () => {

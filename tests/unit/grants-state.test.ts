@@ -2,7 +2,7 @@
  * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkAmendedTranches, checkDisbursement, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, weightedScore } from '../../src/grants/state';
+import { assertMove, canMove, checkAmendedTranches, checkDisbursement, conditionMet, gateOf, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -68,6 +68,29 @@ describe('tranches', () => {
     expect(releasableTotal(tranches, { progress: false, final: true }).toFixed(2)).toBe('1000.00');
   });
 
+  it('reads the gate from a code or one of its names, and nothing from other wording', () => {
+    expect(gateOf('after_final_report')).toBe('after_final_report');
+    expect(gateOf('结项报告后拨付')).toBe('after_final_report');
+    expect(gateOf('  After the Final Report ')).toBe('after_final_report');
+    expect(gateOf('after-progress-report')).toBe('after_progress_report');
+    expect(gateOf('中期报告后拨付')).toBe('after_progress_report');
+    expect(gateOf('On signing')).toBe('on_signing');
+    expect(gateOf('签约后拨付')).toBe('on_signing');
+    expect(gateOf('项目验收合格后')).toBeNull();
+    expect(conditionMet('项目验收合格后', { progress: false, final: false })).toBe(true);
+    expect(conditionMet('After final report', { progress: true, final: false })).toBe(false);
+  });
+
+  it('holds money behind a named gate like behind its code, and never behind other wording', () => {
+    const worded = [
+      { amount: '500.00', condition: '签约后拨付' },
+      { amount: '300.00', condition: '项目验收合格后' },
+      { amount: '200.00', condition: 'after the final report' },
+    ];
+    expect(releasableTotal(worded, { progress: false, final: false }).toFixed(2)).toBe('800.00');
+    expect(releasableTotal(worded, { progress: false, final: true }).toFixed(2)).toBe('1000.00');
+  });
+
   it('refuses more than the award before more than the released tranches', () => {
     const base = { awarded: D('1000.00'), tranches, filed: { progress: false, final: false } };
     expect(() => checkDisbursement({ ...base, amount: D('600.01'), disbursed: D('400.00') })).toThrow(expect.objectContaining({ code: 'disbursement_exceeds_award' }));
@@ -100,5 +123,13 @@ describe('amended tranches', () => {
       expect.objectContaining({ code: 'tranches_mismatch' }),
     );
     expect(checkAmendedTranches({ current, proposed: [{ amount: '1000.00', condition: 'on_signing' }], awarded, disbursed: '0.00' })).toBe(0);
+  });
+});
+
+describe('close', () => {
+  it('notes both figures and the gap when the money held differs from the money spent, nothing when they agree', () => {
+    expect(unsettledNote(D('1000.00'), '980.00')).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 980.00 元，相差 20.00 元。');
+    expect(unsettledNote(D('900.00'), '950.5')).toBe('结项时未结清：拨付净额 900.00 元，决算支出 950.50 元，相差 50.50 元。');
+    expect(unsettledNote(D('900.00'), '900')).toBeNull();
   });
 });

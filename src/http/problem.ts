@@ -43,7 +43,6 @@ export const STATUS_BY_CODE: Record<string, number> = {
   not_enough_reviews: 409,
   tranche_condition_unmet: 409,
   refund_exceeds_disbursed: 409,
-  grant_not_settled: 409,
   account_has_postings: 409,
   entry_not_balanced: 422,
   unknown_account: 422,
@@ -57,7 +56,6 @@ export const STATUS_BY_CODE: Record<string, number> = {
   not_a_reviewer: 422,
   award_exceeds_request: 422,
   tranches_mismatch: 422,
-  budget_lines_mismatch: 422,
   unknown_budget_line: 422,
   report_lines_mismatch: 422,
 };

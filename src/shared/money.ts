@@ -4,6 +4,12 @@
  */
 import Decimal from 'decimal.js';
 
+// decimal.js rounds every result to 20 significant digits by default, and numeric(20,2) holds
+// 20: a sum past 10^18 would lose its cents (999999999999999999.99 + 5000 → …5000). Forty
+// digits keep every sum and difference of money exact; this module is loaded before any money
+// is computed, and the setting is the library's global one.
+Decimal.set({ precision: 40 });
+
 export type Money = Decimal;
 
 /** Wire format: digits, optional two-place fraction; no sign, exponent or spaces. */

@@ -8,6 +8,9 @@ describe('money', () => {
     expect(formatMoney(sumMoney(['0.10', '0.20']))).toBe('0.30');
     expect(formatMoney(sumMoney(Array.from({ length: 1000 }, () => '0.01')))).toBe('10.00');
     expect(formatMoney(D('999999999999999999.99').plus('0.01'))).toBe('1000000000000000000.00');
+    // Past 20 significant digits the cents stay (decimal.js rounds to 20 by default).
+    expect(formatMoney(D('999999999999999999.99').plus('5000'))).toBe('1000000000000004999.99');
+    expect(formatMoney(sumMoney(['999999999999999999.99', '999999999999999999.99', '0.03']))).toBe('2000000000000000000.01');
   });
 
   it('prints two decimals, rounding half up', () => {

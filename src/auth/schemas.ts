@@ -17,9 +17,17 @@ export const RoleGrantInput = z.object({
   entityId: z.uuid().nullable().optional(),
 });
 
+const USERNAME = /^[\p{L}\p{N}_.@-]+$/u;
+
 export const CreateUserCommand = z
   .object({
-    username: z.string().min(2).max(50).regex(/^[\p{L}\p{N}_.@-]+$/u, 'letters, digits, dot, @, dash and underscore'),
+    username: z
+      .string()
+      .min(2)
+      .max(50)
+      .regex(USERNAME, 'letters, digits, dot, @, dash and underscore')
+      // JSON Schema patterns are read in Unicode mode without flags; the regex's own `/u` would end up in the text.
+      .openapi({ pattern: USERNAME.source }),
     password: z.string().min(8, 'at least 8 characters').max(200),
     displayName: z.string().trim().min(1).max(100),
     roles: z.array(RoleGrantInput).max(50).default([]),

@@ -173,6 +173,26 @@ describe('GET /api/openapi.json', () => {
     expect(schema.properties.amount).toMatchObject({ type: 'string' });
     expect(schema.required).toEqual(expect.arrayContaining(['kind', 'date', 'amount', 'method']));
   });
+
+  it('writes every pattern as a regex a client can use as it is (Unicode mode, no flags)', async () => {
+    const res = await ctx.request().get('/api/openapi.json');
+    const patterns: string[] = [];
+    const walk = (node: unknown): void => {
+      if (Array.isArray(node)) node.forEach(walk);
+      else if (node && typeof node === 'object') {
+        for (const [key, value] of Object.entries(node)) {
+          if (key === 'pattern' && typeof value === 'string') patterns.push(value);
+          else walk(value);
+        }
+      }
+    };
+    walk(res.body);
+    expect(patterns.length).toBeGreaterThan(10);
+    for (const pattern of patterns) expect(() => new RegExp(pattern, 'u')).not.toThrow();
+    const username = new RegExp(res.body.components.schemas.CreateUserCommand.properties.username.pattern, 'u');
+    expect(['treas1', '王会计', 'a.b@c-d_e'].filter((name) => username.test(name))).toEqual(['treas1', '王会计', 'a.b@c-d_e']);
+    expect(username.test('has space')).toBe(false);
+  });
 });
 
 describe('GET /healthz and unknown routes', () => {

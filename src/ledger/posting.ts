@@ -252,7 +252,7 @@ export async function approveInTransaction(
   if (await queries.isPeriodClosed(tx, entry.entity_id, monthOf(entry.date))) {
     throw new DomainError('period_closed', `The period ${monthOf(entry.date)} was closed while the entry waited; reverse it or record it again in an open month.`);
   }
-  await queries.checkOverdraft(tx, entry.entity_id, pending);
+  await queries.checkOverdraft(tx, entry.entity_id, pending, entry.date);
   const year = yearOf(entry.date);
   const voucherSeq = await queries.nextVoucherSeq(tx, entry.entity_id, year);
   const number = `${year}-${String(voucherSeq).padStart(6, '0')}`;

@@ -687,8 +687,9 @@ export async function checkReferences(db: Queryable, entityId: string, lines: Pe
   await withDomainErrors(db.raw('select ledger_check_references(?, ?::jsonb)', [entityId, JSON.stringify(lines)]));
 }
 
-export async function checkOverdraft(db: Queryable, entityId: string, lines: PendingLine[]): Promise<void> {
-  await withDomainErrors(db.raw('select ledger_check_overdraft(?, ?::jsonb)', [entityId, JSON.stringify(lines)]));
+/** Refuses lines that would take a monetary account or restricted fund below zero on any day from `date` on. */
+export async function checkOverdraft(db: Queryable, entityId: string, lines: PendingLine[], date: string): Promise<void> {
+  await withDomainErrors(db.raw('select ledger_check_overdraft(?, ?::jsonb, ?::date)', [entityId, JSON.stringify(lines), date]));
 }
 
 /** The account code for each role and whether the fund exists; undefined when the entity does not. */

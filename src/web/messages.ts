@@ -17,11 +17,14 @@ export function sentenceFor(error: DomainError): string {
     case 'insufficient_funds': {
       const available = typeof error.extra.available === 'string' ? error.extra.available : null;
       if (typeof error.extra.fundCode === 'string') {
-        return `限定性资金余额不足：基金 ${error.extra.fundCode} 只剩 ¥${available ?? '0.00'}，不能支付这么多。请核对金额或换一个资金来源。`;
+        const left = typeof error.extra.lowestFrom === 'string' ? `从 ${error.extra.lowestFrom} 起最少时只剩` : '只剩';
+        return `限定性资金余额不足：基金 ${error.extra.fundCode} ${left} ¥${available ?? '0.00'}，不能支付这么多。请核对金额和日期，或换一个资金来源。`;
       }
       const code = typeof error.extra.accountCode === 'string' ? error.extra.accountCode : '';
       const name = ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户';
-      return `${name}余额不足：目前只有 ¥${available ?? '0.00'}，不能支出这么多。请核对金额，或选择另一种付款方式。`;
+      // A payment dated in the past may not take money that later payments already spent.
+      const when = typeof error.extra.lowestFrom === 'string' ? `从 ${error.extra.lowestFrom} 起最少时只有` : '目前只有';
+      return `${name}余额不足：${when} ¥${available ?? '0.00'}，不能支出这么多。请核对金额和日期，或选择另一种付款方式。`;
     }
     case 'period_closed':
       return '该月份已结账，不能再记账。请把日期改为未结账的月份。';

@@ -153,6 +153,44 @@ describe('POST /api/entities/:entityId/entries', () => {
     expect(restricted.body.fundCode).toBe('R1');
   });
 
+  it('refuses an entry dated in the past that would take money the later days no longer have, on every path', async () => {
+    const { entity, treasurer, supervisor } = await stationWithStaff(ctx, { approvalThreshold: '1000.00' });
+    const pay = (date: string, amount: string, extra: Record<string, string> = {}) =>
+      ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth).send({ date, amount, method: 'cash', payee: '五金店', purpose: '灯泡', category: 'program', ...extra });
+    // Cash: 500 on 06-01, −400 on 06-10, +1000 on 06-30, so 100 on the days 06-10..06-29.
+    await receive(ctx, treasurer, entity.id, '500.00', { date: '2026-06-01' });
+    expect((await pay('2026-06-10', '400.00')).status).toBe(201);
+    await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-06-30' });
+
+    const tooMuch = await pay('2026-06-05', '100.01');
+    expect(tooMuch.status).toBe(422);
+    expect(tooMuch.body).toMatchObject({ code: 'insufficient_funds', accountCode: '1001', available: '100.00', lowestFrom: '2026-06-05' });
+    const journal = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-06-02', memo: '补记', lines: [{ accountCode: '5201', debit: '100.01' }, { accountCode: '1001', credit: '100.01' }] });
+    expect(journal.body.code).toBe('insufficient_funds');
+    expect((await pay('2026-06-05', '100.00')).status).toBe(201);
+    expect((await pay('2026-06-30', '999.99')).status).toBe(201);
+    const statement = await ctx.request().get(`/api/entities/${entity.id}/accounts/1001/statement?from=2026-06-01&to=2026-06-30`).set(treasurer.auth);
+    expect(statement.body.lines.map((line: { balance: string }) => line.balance)).toEqual(['500.00', '400.00', '0.00', '1000.00', '0.01']);
+
+    // A restricted fund: 200 in on 07-01, 150 out on 07-20; 100 more dated 07-10 would leave 07-20 at −50.
+    await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'R1', name: '定向', restricted: true }).expect(201);
+    await receive(ctx, treasurer, entity.id, '5000.00', { date: '2026-07-01', method: 'bank', kind: 'donation' });
+    await receive(ctx, treasurer, entity.id, '200.00', { date: '2026-07-01', method: 'bank', kind: 'donation', fundCode: 'R1' });
+    expect((await pay('2026-07-20', '150.00', { method: 'bank', fundCode: 'R1' })).status).toBe(201);
+    const fund = await pay('2026-07-10', '100.00', { method: 'bank', fundCode: 'R1' });
+    expect(fund.body).toMatchObject({ code: 'insufficient_funds', fundCode: 'R1', available: '50.00', lowestFrom: '2026-07-10' });
+
+    // Approval: a pending payout dated 08-10 is checked again when approved, against 08-20's payment
+    // (cash: 0.01 left from June, +2000 on 08-01, −900 on 08-20).
+    await receive(ctx, treasurer, entity.id, '2000.00', { date: '2026-08-01' });
+    const pending = await pay('2026-08-10', '1500.00');
+    expect(pending.body.status).toBe('pending_approval');
+    expect((await pay('2026-08-20', '900.00')).status).toBe(201);
+    const approve = await ctx.request().post(`/api/entities/${entity.id}/entries/${pending.body.id}/approve`).set(supervisor.auth);
+    expect(approve.body).toMatchObject({ code: 'insufficient_funds', available: '1100.01', lowestFrom: '2026-08-10' });
+  });
+
   it('maps receipts and payments to the postings of the shortcut table', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const cases: [Record<string, unknown>, string, string][] = [

@@ -12,6 +12,7 @@ import { domainErrorFrom } from '../db/pg-errors';
 
 export const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
+  reversal_before_original: 400,
   malformed_json: 400,
   payload_too_large: 413,
   // The file rule of attachments (API.md: JPEG, PNG or PDF by content, at most 5 MB) is input

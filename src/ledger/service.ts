@@ -392,6 +392,9 @@ export async function reverseEntry(db: Knex, actor: Actor, entityId: string, ent
     if (original.status !== 'posted') throw new DomainError('invalid_state', 'Only posted entries can be reversed; a pending entry has not entered the books yet.');
     if (original.kind === 'year_end_close') throw new DomainError('invalid_state', 'The year-end closing entry cannot be reversed.');
     if (await queries.findReversalOf(tx, original.id)) throw new DomainError('already_reversed', `Entry ${original.number} has already been reversed.`);
+    if (command.date < original.date) {
+      throw new DomainError('reversal_before_original', `A reversal is dated on or after the entry it corrects (${original.date}).`, { errors: [{ path: 'body.date', message: `before ${original.date}` }] });
+    }
     const lines = await queries.linesOf(tx, [original.id]);
     const draft: EntryDraft = {
       entityId,

@@ -23,7 +23,9 @@ import type { Period } from './calendar';
 import type { AccountType, EntryInput, EntryKind, ReceiptKind, ReportInput } from './model';
 import * as queries from './queries';
 
-export type PublicationFields = Pick<ReportInput, 'version' | 'supersedes' | 'publishedAt' | 'countersignature' | 'verification'>;
+/** What a publication fixes for good, so verification can rebuild the same report later. */
+export type PublicationFields = Required<Pick<ReportInput, 'schemaVersion'>> &
+  Pick<ReportInput, 'version' | 'supersedes' | 'publishedAt' | 'countersignature' | 'verification'>;
 
 const ENTRY_KINDS: readonly EntryKind[] = ['receipt', 'payment', 'journal', 'reversal', 'grant_disbursement', 'grant_receipt', 'grant_refund', 'year_end_close'];
 const RECEIPT_KINDS: readonly ReceiptKind[] = ['donation', 'parking', 'recycling', 'subsidy', 'other'];

@@ -23,6 +23,16 @@ export type EntryKind =
   | 'year_end_close';
 export type ReceiptKind = 'donation' | 'parking' | 'recycling' | 'subsidy' | 'other';
 
+/**
+ * The format of the report's data. A published snapshot keeps the version it was built with
+ * (`schemaVersion` in its JSON), and verification rebuilds that version, so a report published
+ * before a format change still hashes to what it froze. Version 1: 收支概况 without other
+ * movements of money. Version 2: 收支概况 adds `otherMovements`, so its figures always add up.
+ */
+export type ReportSchemaVersion = 1 | 2;
+export const REPORT_SCHEMA_VERSIONS: readonly ReportSchemaVersion[] = [1, 2];
+export const CURRENT_REPORT_SCHEMA_VERSION: ReportSchemaVersion = 2;
+
 /** Sums of posted lines before a cut-off date, per account and fund. */
 export interface BalanceSumInput {
   accountCode: string;
@@ -53,6 +63,8 @@ export interface EntryInput {
 }
 
 export interface ReportInput {
+  /** The data format to build; the current one when absent (a new publication). */
+  schemaVersion?: ReportSchemaVersion;
   entity: { id: string; code: string; name: string; kind: 'station' | 'foundation' };
   /** Dates YYYY-MM-DD, both inclusive. */
   period: { label: string; kind: 'month' | 'quarter' | 'year'; from: string; to: string };
@@ -106,11 +118,30 @@ export interface TitleBlock {
   publishedDate: string;
 }
 
+/** Whose balances moved the money, as the other movements group it: the counter-account's type. */
+export type OtherMovementKind = 'net_assets' | 'liability' | 'asset';
+
+/**
+ * 其他资金变动: closing − opening − income + expense of monetary funds, explained by the
+ * accounts on the other side. Every entry balances, so that difference is exactly
+ * −Σ(debit − credit) over the period's lines on net-asset, liability and non-monetary asset
+ * accounts (the year-end close left out, like for income and expense). Positive amounts raised
+ * the money, negative ones lowered it.
+ */
+export interface OtherMovements {
+  label: string;
+  total: MoneyString;
+  /** Only the kinds with a non-zero amount, in the order net assets, liabilities, assets. */
+  rows: { kind: OtherMovementKind; label: string; amount: MoneyString }[];
+}
+
 export interface SummarySection {
   title: string;
   openingBalance: MoneyString;
   income: MoneyString;
   expense: MoneyString;
+  /** From schemaVersion 2: closing = opening + income − expense + otherMovements.total. */
+  otherMovements?: OtherMovements;
   closingBalance: MoneyString;
   /** The monetary accounts (1001, 1002, 1009 and their sub-accounts) behind the balances. */
   monetaryAccounts: { accountCode: string; name: string; opening: MoneyString; closing: MoneyString }[];
@@ -276,7 +307,7 @@ export interface GrantSection {
 }
 
 export interface ReportModel {
-  schemaVersion: 1;
+  schemaVersion: ReportSchemaVersion;
   title: TitleBlock;
   summary: SummarySection;
   income: IncomeSection;
@@ -329,6 +360,27 @@ const INCOME_SOURCES: { source: IncomeSource; label: string; accountCode: string
 
 /** Cash, bank and WeChat/Alipay balances: what residents understand as "the money". */
 const MONETARY_ACCOUNT_CODES = ['1001', '1002', '1009'];
+
+export const OTHER_MOVEMENTS_LABEL = '其他资金变动';
+
+/**
+ * The groups of 其他资金变动 in print order, named for residents by what typically lands in
+ * them. By account type rather than by code, because the chart is data: an account an entity
+ * adds falls into its type's group.
+ */
+const OTHER_MOVEMENT_KINDS: { kind: OtherMovementKind; label: string }[] = [
+  { kind: 'net_assets', label: '净资产直接变动（如期初建账）' },
+  { kind: 'liability', label: '借款、应付款项变动（如借入、欠款未付）' },
+  { kind: 'asset', label: '应收、预付款项变动（如借出、预付、收回）' },
+];
+
+const SUMMARY_NOTES: Record<ReportSchemaVersion, string> = {
+  1: '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）；年终结转不计入本期收入和支出。',
+  2:
+    '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）。期末货币资金 = 期初货币资金 + 本期收入 − 本期支出 + 其他资金变动。' +
+    '其他资金变动是不算收入或支出、却使货币资金增减的款项（如期初建账、借款、应收应付款项的收付），以及已记收入或支出但尚未收付的款项，' +
+    '按对方科目分类列示：正数使货币资金增加，负数使其减少。现金、银行存款之间的划转不改变合计，不列示。年终结转不计入本期收入和支出。',
+};
 
 const ENTRY_KIND_LABELS: Record<EntryKind, string> = {
   receipt: '收款',
@@ -413,6 +465,8 @@ export function buildReport(input: ReportInput): ReportModel {
   assert(DATE_PATTERN.test(period.from) && DATE_PATTERN.test(period.to), 'period dates are YYYY-MM-DD');
   assert(period.from <= period.to, 'period.from is not after period.to');
   assert(Number.isInteger(input.version) && input.version >= 1, 'version is a positive integer');
+  const schemaVersion = input.schemaVersion ?? CURRENT_REPORT_SCHEMA_VERSION;
+  assert(REPORT_SCHEMA_VERSIONS.includes(schemaVersion), `unknown report schema version ${String(schemaVersion)}`);
 
   const accounts = new Map<string, Account>(input.accounts.map((a) => [a.code, a]));
   const funds = new Map<string, Fund>(input.funds.map((f) => [f.code, f]));
@@ -585,6 +639,16 @@ export function buildReport(input: ReportInput): ReportModel {
   });
   const monetaryOpening = monetaryAccounts.reduce((t, a) => t.plus(a.opening), ZERO);
   const monetaryClosing = monetaryAccounts.reduce((t, a) => t.plus(a.closing), ZERO);
+  // Money moved by anything but income and expense: the other side of the balanced lines.
+  const otherMovementRows = OTHER_MOVEMENT_KINDS.map((k) => ({
+    ...k,
+    amount: periodFlow.sum((code) => typeOf(code) === k.kind && !isMonetary(code)).negated(),
+  })).filter((row) => !row.amount.isZero());
+  const otherMovementTotal = otherMovementRows.reduce((t, r) => t.plus(r.amount), ZERO);
+  assert(
+    monetaryClosing.equals(monetaryOpening.plus(revenueFlow).minus(expenseFlow).plus(otherMovementTotal)),
+    '收支概况: closing money = opening + income − expense + other movements (the year-end close must not touch money or debts)',
+  );
 
   // 收入明细
   const incomeRows = INCOME_SOURCES.map((s) => {
@@ -658,13 +722,20 @@ export function buildReport(input: ReportInput): ReportModel {
 
   const title = buildTitle(input);
   const model: ReportModel = {
-    schemaVersion: 1,
+    schemaVersion,
     title,
     summary: {
       title: SECTION_TITLES.summary,
       openingBalance: fmt(monetaryOpening),
       income: fmt(revenueFlow),
       expense: fmt(expenseFlow),
+      ...(schemaVersion >= 2 && {
+        otherMovements: {
+          label: OTHER_MOVEMENTS_LABEL,
+          total: fmt(otherMovementTotal),
+          rows: otherMovementRows.map((r) => ({ kind: r.kind, label: r.label, amount: fmt(r.amount) })),
+        },
+      }),
       closingBalance: fmt(monetaryClosing),
       monetaryAccounts: monetaryAccounts.map((a) => ({
         accountCode: a.accountCode,
@@ -672,7 +743,7 @@ export function buildReport(input: ReportInput): ReportModel {
         opening: fmt(a.opening),
         closing: fmt(a.closing),
       })),
-      note: '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）；年终结转不计入本期收入和支出。',
+      note: SUMMARY_NOTES[schemaVersion],
     },
     income: {
       title: SECTION_TITLES.income,

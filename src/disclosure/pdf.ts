@@ -596,25 +596,45 @@ function table(
 function drawSummary(w: ReportWriter, model: ReportModel, title: string): void {
   const { layout } = w;
   const { summary } = model;
+  // Absent in snapshots of schema version 1, which are drawn again when countersigned.
+  const other = summary.otherMovements;
   drawSectionTitle(w, title, 60);
-  const stats: [string, string][] = [
-    ['期初货币资金', summary.openingBalance],
-    ['本期收入', summary.income],
-    ['本期支出', summary.expense],
-    ['期末货币资金', summary.closingBalance],
+  const stats: { label: string; value: string; accent?: boolean }[] = [
+    { label: '期初货币资金', value: summary.openingBalance },
+    { label: '本期收入', value: summary.income },
+    { label: '本期支出', value: summary.expense, accent: true },
+    ...(other ? [{ label: other.label, value: other.total }] : []),
+    { label: '期末货币资金', value: summary.closingBalance },
   ];
   const gap = 8;
-  const boxWidth = (w.width - gap * 3) / 4;
+  const boxWidth = (w.width - gap * (stats.length - 1)) / stats.length;
+  // One size for every box, shrunk only when the widest figure would not fit (a foundation's millions).
+  w.use('bold', layout.fontSizes.statValue, layout.colours.text);
+  const widest = Math.max(...stats.map((stat) => w.measure(stat.value)));
+  const valueSize = Math.min(layout.fontSizes.statValue, (layout.fontSizes.statValue * (boxWidth - 16)) / widest);
   const boxHeight = layout.fontSizes.statLabel * 1.6 + layout.fontSizes.statValue * 1.5 + 10;
-  stats.forEach(([label, value], i) => {
+  stats.forEach((stat, i) => {
     const x = w.left + i * (boxWidth + gap);
     w.backdrop(x, w.y, boxWidth, boxHeight, layout.colours.statFill);
     w.use('regular', layout.fontSizes.statLabel, layout.colours.muted);
-    w.text(`${label}（元）`, x + 8, w.y + 5, { width: boxWidth - 16 });
-    w.use('bold', layout.fontSizes.statValue, i === 2 ? layout.colours.accent : layout.colours.text);
-    w.text(value, x + 8, w.y + 5 + layout.fontSizes.statLabel * 1.6, { width: boxWidth - 16 });
+    w.text(`${stat.label}（元）`, x + 8, w.y + 5, { width: boxWidth - 16 });
+    w.use('bold', valueSize, stat.accent ? layout.colours.accent : layout.colours.text);
+    const baselineShift = (layout.fontSizes.statValue - valueSize) * 0.8;
+    w.text(stat.value, x + 8, w.y + 5 + layout.fontSizes.statLabel * 1.6 + baselineShift, { width: boxWidth - 16 });
   });
   w.y += boxHeight + 8;
+  if (other && other.rows.length > 0) {
+    table(w, {
+      caption: other.label,
+      columns: [
+        { header: `${other.label}明细（不属于收入、支出的资金增减）`, width: 0 },
+        { header: '金额', width: 110, align: 'right' },
+      ],
+      rows: [...other.rows.map((row) => [row.label, row.amount]), [`${other.label}合计`, other.total]],
+      styles: [...other.rows.map(() => undefined), { bold: true, fill: layout.colours.totalFill }],
+    });
+    w.y += 4;
+  }
   table(w, {
     caption: title,
     columns: [

@@ -29,7 +29,7 @@ import { Clock, shanghaiDate, today } from '../shared/clock';
 import { DomainError } from '../shared/errors';
 import { disclosureCalendar, periodOf } from './calendar';
 import { gatherReportInput, PublicationFields } from './input';
-import { buildReport, ReportModel, withCountersignature } from './model';
+import { buildReport, CURRENT_REPORT_SCHEMA_VERSION, ReportModel, withCountersignature } from './model';
 import { renderReportPdf } from './pdf';
 import * as presenters from './presenters';
 import * as queries from './queries';
@@ -86,6 +86,7 @@ export async function publish(deps: DisclosureDeps, actor: Actor, entityId: stri
     const id = crypto.randomUUID();
     const publishedAt = clock.now().toISOString();
     const publication: PublicationFields = {
+      schemaVersion: CURRENT_REPORT_SCHEMA_VERSION,
       version: previous ? previous.version + 1 : 1,
       supersedes: previous ? { id: previous.id, version: previous.version, reason: command.reason ?? DEFAULT_SUPERSEDE_REASON } : null,
       publishedAt,
@@ -292,7 +293,10 @@ export async function verify(db: Knex, id: string) {
   if (!row) throw new DomainError('not_found', 'Disclosure not found.');
   const entity = await entityOr404(db, row.entity_id);
   const frozen = row.data as ReportModel;
+  // Rebuilt in the format the snapshot was built in, so a report published before a format
+  // change still matches; an unknown version fails the model's check and shows as dataProblem.
   const publication: PublicationFields = {
+    schemaVersion: frozen.schemaVersion,
     version: row.version,
     supersedes: frozen.title.supersedes,
     publishedAt: frozen.title.publishedAt,

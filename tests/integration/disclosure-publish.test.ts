@@ -3,7 +3,9 @@ import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { SECTION_TITLES } from '../../src/disclosure/model';
+import { SECTION_TITLES, type ReportModel } from '../../src/disclosure/model';
+import { renderReportPdf } from '../../src/disclosure/pdf';
+import { canonicalJson } from '../../src/ledger/hash';
 import { useTestContext } from '../support/context';
 import { stationWithStaff, TestUser } from '../factories';
 
@@ -57,6 +59,31 @@ async function stationQuarter(name: string) {
   await ok(t.post(`/entries/${duplicate.id}/reverse`, { date: '2026-03-06', reason: '重复登记，冲销' }));
   await ok(t.post('/reconciliations', { date: '2026-03-31', cashCounted: '1745.50', bankStatementBalance: '1400.00', note: '账实相符' }));
   return { ...staff, repair };
+}
+
+/**
+ * A station's first month, in which money moves without being income or expense: the books
+ * open with money brought in, cash goes to the bank, an expense is bought on credit and a
+ * deposit is prepaid. Closed and published as 2026-01.
+ */
+async function openingMonthPublished(name: string) {
+  const staff = await stationWithStaff(ctx, { name });
+  const { entity, treasurer } = staff;
+  const post = async (url: string, body: object) => {
+    const res = await ctx.request().post(`/api/entities/${entity.id}${url}`).set(treasurer.auth).send(body);
+    expect([res.status, res.body.detail]).toEqual([201, undefined]);
+  };
+  await post('/entries', { date: '2026-01-02', memo: '期初建账：接收原账户结余', lines: [{ accountCode: '1001', debit: '3000.00' }, { accountCode: '1002', debit: '17000.00' }, { accountCode: '3101', credit: '20000.00' }] });
+  await post('/receipts', { kind: 'parking', date: '2026-01-05', amount: '1200.00', method: 'cash' });
+  await post('/receipts', { kind: 'donation', date: '2026-01-10', amount: '800.00', method: 'bank', payer: '张三丰' });
+  await post('/entries', { date: '2026-01-12', memo: '现金存入银行', lines: [{ accountCode: '1002', debit: '2500.00' }, { accountCode: '1001', credit: '2500.00' }] });
+  await post('/entries', { date: '2026-01-15', memo: '购买灭火器，货款未付', lines: [{ accountCode: '5101', debit: '600.00' }, { accountCode: '2202', credit: '600.00' }] });
+  await post('/payments', { date: '2026-01-20', amount: '150.50', method: 'cash', payee: '社区文具店', purpose: '文具', category: 'admin' });
+  await post('/entries', { date: '2026-01-25', memo: '预付活动场地押金', lines: [{ accountCode: '1141', debit: '1000.00' }, { accountCode: '1002', credit: '1000.00' }] });
+  await closeMonths(entity.id, treasurer, ['2026-01']);
+  const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-01' });
+  expect([published.status, published.body.detail]).toEqual([201, undefined]);
+  return { ...staff, published: published.body as { id: string; dataSha256: string; pdfSha256: string } };
 }
 
 async function closeMonths(entityId: string, treasurer: TestUser, months: string[]) {
@@ -234,5 +261,69 @@ describe('GET /api/public/disclosures/:id/verify', () => {
     expect(res.body.differingSections).toEqual(expect.arrayContaining(['summary', 'expenses']));
     // The snapshot itself still says what was published.
     expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}`)).body.summary.expense).toBe('1950.50');
+  });
+});
+
+describe('收支概况 when money moves without income or expense', () => {
+  it('publishes 其他资金变动 so opening + income − expense + other = closing, in the JSON, the PDF and the web page', async () => {
+    const { published } = await openingMonthPublished('新建测试公益站');
+    const json = (await ctx.request().get(`/api/public/disclosures/${published.id}`).expect(200)).body;
+    expect(json.schemaVersion).toBe(2);
+    // Hand-computed: income 1200.00 + 800.00; expense 600.00 (unpaid) + 150.50; money 0.00 →
+    // cash 3000.00 + 1200.00 − 2500.00 − 150.50 = 1549.50, bank 17000.00 + 800.00 + 2500.00 −
+    // 1000.00 = 19300.00; other = 20000.00 + 600.00 − 1000.00; the transfer shows nowhere.
+    expect(json.summary).toMatchObject({
+      openingBalance: '0.00',
+      income: '2000.00',
+      expense: '750.50',
+      otherMovements: { label: '其他资金变动', total: '19600.00' },
+      closingBalance: '20849.50',
+    });
+    const rows = json.summary.otherMovements.rows as { kind: string; amount: string }[];
+    expect(rows.map((row) => `${row.kind} ${row.amount}`)).toEqual(['net_assets 20000.00', 'liability 600.00', 'asset -1000.00']);
+
+    const { text } = pdfText((await fetchPdf(`/api/public/disclosures/${published.id}/pdf`)).bytes);
+    expect(text.replace(/\s+/g, '')).toContain('0.002000.00750.5019600.0020849.50');
+    expect(text).toMatch(/其他资金变动合计 19600\.00/);
+    expect(text).toMatch(/应收、预付款项变动（如借出、预付、收回） -1000\.00/);
+
+    const page = (await ctx.request().get(`/reports/${published.id}`).expect(200)).text;
+    for (const expected of ['其他资金变动', '¥19,600.00', '其中：净资产直接变动（如期初建账）', '-¥1,000.00', '¥20,849.50']) expect(page).toContain(expected);
+
+    expect((await ctx.request().get(`/api/public/disclosures/${published.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
+  });
+
+  it('a report published in format 1 (before 其他资金变动) still verifies, shows and countersigns as it was', async () => {
+    const { published, supervisor } = await openingMonthPublished('旧版报告公益站');
+    // Turn the snapshot into what the code before format 2 froze for the same books: no
+    // other movements, the old note, its own data hash and PDF.
+    const { data } = await ctx.db('disclosures').where({ id: published.id }).first('data');
+    const { otherMovements, ...summary } = (data as ReportModel).summary;
+    expect(otherMovements?.total).toBe('19600.00');
+    const unhashed = {
+      ...(data as ReportModel),
+      schemaVersion: 1 as const,
+      summary: { ...summary, note: '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）；年终结转不计入本期收入和支出。' },
+      verification: { ...(data as ReportModel).verification, dataSha256: null },
+    };
+    const dataSha256 = crypto.createHash('sha256').update(canonicalJson(unhashed)).digest('hex');
+    const formatOne: ReportModel = { ...unhashed, verification: { ...unhashed.verification, dataSha256 } };
+    const pdf = await renderReportPdf(formatOne);
+    await ctx.db.transaction(async (tx) => {
+      await tx.raw('set local session_replication_role = replica');
+      await tx('disclosures').where({ id: published.id }).update({ data: formatOne, data_sha256: dataSha256, pdf, pdf_sha256: sha256(pdf) });
+    });
+
+    const verified = (await ctx.request().get(`/api/public/disclosures/${published.id}/verify`)).body;
+    expect(verified).toMatchObject({ ok: true, dataMatches: true, recomputedDataSha256: dataSha256, differingSections: [], dataProblem: null, snapshotIntact: true });
+    const json = (await ctx.request().get(`/api/public/disclosures/${published.id}`).expect(200)).body;
+    expect([json.schemaVersion, json.summary.otherMovements, json.summary.closingBalance]).toEqual([1, undefined, '20849.50']);
+    expect((await ctx.request().get(`/reports/${published.id}`).expect(200)).text).not.toContain('其他资金变动');
+
+    await ctx.request().post(`/api/disclosures/${published.id}/countersign`).set(supervisor.auth).send({}).expect(200);
+    const signed = pdfText((await fetchPdf(`/api/public/disclosures/${published.id}/pdf/countersigned`)).bytes).text;
+    expect(signed).toMatch(/货币资金合计 0\.00 20849\.50/);
+    expect(signed).not.toContain('其他资金变动');
+    expect((await ctx.request().get(`/api/public/disclosures/${published.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
   });
 });

@@ -2,7 +2,9 @@
  * The report model against figures worked out by hand (in the comments next to each number),
  * never recomputed with the code under test: a station's quarter and a foundation's year.
  */
+import crypto from 'node:crypto';
 import { buildReport, type EntryInput, type ReportInput } from '../../src/disclosure/model';
+import { canonicalJson } from '../../src/ledger/hash';
 
 const ACCOUNTS: ReportInput['accounts'] = [
   { code: '1001', name: '现金', type: 'asset', parentCode: null },
@@ -161,6 +163,31 @@ export function foundationYear(): ReportInput {
   };
 }
 
+/**
+ * A station's first month: the books open with money brought in (not income), cash goes to the
+ * bank, an expense is bought on credit and a deposit is prepaid.
+ */
+export function stationOpeningMonth(): ReportInput {
+  return {
+    ...stationQuarter(),
+    period: { label: '2026年1月', kind: 'month', from: '2026-01-01', to: '2026-01-31' },
+    version: 1,
+    supersedes: null,
+    opening: [],
+    yearOpening: [],
+    entries: [
+      entry({ n: 1, date: '2026-01-02', memo: '期初建账：接收原账户结余', kind: 'journal', counterparty: null, lines: [dr('1001', '3000.00'), dr('1002', '17000.00'), cr('3101', '20000.00')] }),
+      entry({ n: 2, date: '2026-01-05', memo: '1月停车场收益', kind: 'receipt', receiptKind: 'parking', counterparty: null, lines: [dr('1001', '1200.00'), cr('490101', '1200.00')] }),
+      entry({ n: 3, date: '2026-01-10', memo: '居民捐赠', kind: 'receipt', receiptKind: 'donation', counterparty: null, lines: [dr('1002', '800.00'), cr('4101', '800.00')] }),
+      entry({ n: 4, date: '2026-01-12', memo: '现金存入银行', kind: 'journal', counterparty: null, lines: [dr('1002', '2500.00'), cr('1001', '2500.00')] }),
+      entry({ n: 5, date: '2026-01-15', memo: '购买灭火器，货款未付', kind: 'journal', counterparty: null, lines: [dr('5101', '600.00', 'GENERAL', 'p-light'), cr('2202', '600.00')] }),
+      entry({ n: 6, date: '2026-01-20', memo: '文具', kind: 'payment', counterparty: null, lines: [dr('5201', '150.50'), cr('1001', '150.50')] }),
+      entry({ n: 7, date: '2026-01-25', memo: '预付活动场地押金', kind: 'journal', counterparty: null, lines: [dr('1141', '1000.00'), cr('1002', '1000.00')] }),
+    ],
+    reconciliations: [],
+  };
+}
+
 describe('buildReport for a station quarter', () => {
   const model = buildReport(stationQuarter());
 
@@ -284,6 +311,87 @@ describe('buildReport for a station quarter', () => {
     const json = JSON.parse(JSON.stringify(model));
     expect(json).toEqual(model);
     expect(JSON.stringify(model)).not.toMatch(/"(income|expense|amount|closing|opening)":\d/);
+  });
+});
+
+describe('收支概况 adds up when money moves without income or expense', () => {
+  const model = buildReport(stationOpeningMonth());
+
+  test('opening + income − expense + other movements = closing, each figure by hand', () => {
+    const { summary } = model;
+    expect(summary.openingBalance).toBe('0.00');
+    expect(summary.income).toBe('2000.00'); // 1200.00 parking + 800.00 donation
+    expect(summary.expense).toBe('750.50'); // 600.00 on credit + 150.50 paid
+    // Cash 3000.00 + 1200.00 − 2500.00 − 150.50; bank 17000.00 + 800.00 + 2500.00 − 1000.00.
+    expect(summary.monetaryAccounts.map((a) => [a.accountCode, a.closing])).toEqual([
+      ['1001', '1549.50'],
+      ['1002', '19300.00'],
+      ['1009', '0.00'],
+    ]);
+    expect(summary.closingBalance).toBe('20849.50');
+    // 20000.00 brought in + 600.00 spent but not yet paid − 1000.00 prepaid; the 2500.00
+    // from cash to bank changes no total and shows nowhere.
+    expect(summary.otherMovements).toEqual({
+      label: '其他资金变动',
+      total: '19600.00',
+      rows: [
+        { kind: 'net_assets', label: '净资产直接变动（如期初建账）', amount: '20000.00' },
+        { kind: 'liability', label: '借款、应付款项变动（如借入、欠款未付）', amount: '600.00' },
+        { kind: 'asset', label: '应收、预付款项变动（如借出、预付、收回）', amount: '-1000.00' },
+      ],
+    });
+    // 0.00 + 2000.00 − 750.50 + 19600.00 = 20849.50
+    expect(summary.note).toContain('期末货币资金 = 期初货币资金 + 本期收入 − 本期支出 + 其他资金变动');
+    expect(model.schemaVersion).toBe(2);
+  });
+
+  test('a period with only receipts and payments has no other movement', () => {
+    expect(buildReport(stationQuarter()).summary.otherMovements).toEqual({ label: '其他资金变动', total: '0.00', rows: [] });
+  });
+
+  test('a foundation collecting a receivable shows it as money from 应收', () => {
+    // 150000.00 + 231500.00 − 123000.00 = 258500.00; the books close at 260500.00.
+    expect(buildReport(foundationYear()).summary.otherMovements).toEqual({
+      label: '其他资金变动',
+      total: '2000.00',
+      rows: [{ kind: 'asset', label: '应收、预付款项变动（如借出、预付、收回）', amount: '2000.00' }],
+    });
+  });
+
+  test('a year-end close that moves money or debts breaks the identity and is refused', () => {
+    const input = foundationYear();
+    const close = input.entries.find((e) => e.kind === 'year_end_close')!;
+    close.lines.push(dr('1002', '10.00'), cr('2209', '10.00'));
+    expect(() => buildReport(input)).toThrow(/收支概况/);
+  });
+});
+
+describe('reports published in schema version 1 rebuild exactly as they were built then', () => {
+  /** Entry ids come from a counter shared by the fixtures; fix them so the hash is stable. */
+  const withFixedIds = (input: ReportInput): ReportInput => ({
+    ...input,
+    entries: input.entries.map((e, i) => ({ ...e, id: `entry-${i + 1}` })),
+  });
+  const sha256 = (value: unknown) => crypto.createHash('sha256').update(canonicalJson(value)).digest('hex');
+
+  test('the same data hash as the code before version 2 gave (captured from it)', () => {
+    expect(sha256(buildReport({ ...withFixedIds(stationQuarter()), schemaVersion: 1 }))).toBe(
+      '2f5c76732ff4586bb69574a4696d1d242897282c82c4205d88e7858b910fe4be',
+    );
+    expect(sha256(buildReport({ ...withFixedIds(foundationYear()), schemaVersion: 1 }))).toBe(
+      'c14b0453a6e6cb2538097412c485a3f4c2146304444028a69127eff015b85317',
+    );
+  });
+
+  test('version 1 has no other movements even where money moved without income or expense', () => {
+    const model = buildReport({ ...stationOpeningMonth(), schemaVersion: 1 });
+    expect(model.schemaVersion).toBe(1);
+    expect('otherMovements' in model.summary).toBe(false);
+    expect(model.summary.note).toBe('货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）；年终结转不计入本期收入和支出。');
+  });
+
+  test('an unknown version is refused', () => {
+    expect(() => buildReport({ ...stationQuarter(), schemaVersion: 3 as never })).toThrow(/schema version 3/);
   });
 });
 

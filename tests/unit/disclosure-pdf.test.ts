@@ -135,6 +135,43 @@ describe('renderReportPdf', () => {
     expect(text).not.toContain(SECTION_TITLES.balanceSheet);
   });
 
+  test('收支概况 shows 其他资金变动 so its figures add up, and a version 1 snapshot draws as it was', async () => {
+    const input = stationInput();
+    const line = (accountCode: string, side: 'debit' | 'credit', amount: string) => ({
+      accountCode,
+      fundCode: 'GENERAL',
+      projectId: null,
+      debit: side === 'debit' ? amount : null,
+      credit: side === 'credit' ? amount : null,
+    });
+    input.entries.push(
+      { id: 'e7', number: '2026-000007', date: '2026-03-10', memo: '街道拨入启动资金', kind: 'journal', counterparty: null, lines: [line('1002', 'debit', '20000.00'), line('3101', 'credit', '20000.00')] },
+      { id: 'e8', number: '2026-000008', date: '2026-03-12', memo: '购买灭火器，货款未付', kind: 'journal', counterparty: null, lines: [line('5201', 'debit', '600.00'), line('2202', 'credit', '600.00')] },
+      { id: 'e9', number: '2026-000009', date: '2026-03-15', memo: '现金存入银行', kind: 'journal', counterparty: null, lines: [line('1002', 'debit', '1000.00'), line('1001', 'credit', '1000.00')] },
+    );
+    const model = buildReport(input);
+    // Money 2500.00 → 2500.00 + 8200.00 − 3800.00 + 20600.00 = 27500.00.
+    expect([model.summary.income, model.summary.expense, model.summary.otherMovements?.total, model.summary.closingBalance]).toEqual([
+      '8200.00',
+      '3800.00',
+      '20600.00',
+      '27500.00',
+    ]);
+    const { file } = await renderToFile(model, 'other-movements.pdf');
+    const text = extractText(file);
+    const squashed = text.replace(/\s+/g, '');
+    expect(squashed).toContain('期初货币资金（元）本期收入（元）本期支出（元）其他资金变动（元）期末货币资金（元）2500.008200.003800.0020600.0027500.00');
+    expect(text).toMatch(/净资产直接变动（如期初建账） 20000\.00/);
+    expect(text).toMatch(/借款、应付款项变动（如借入、欠款未付） 600\.00/);
+    expect(text).toMatch(/其他资金变动合计 20600\.00/);
+    expect(text).not.toContain('应收、预付款项变动');
+    expect(squashed).toContain('期末货币资金=期初货币资金+本期收入−本期支出+其他资金变动');
+
+    const old = extractText((await renderToFile(buildReport({ ...input, schemaVersion: 1 }), 'version-1.pdf')).file);
+    expect(old.replace(/\s+/g, '')).toContain('期初货币资金（元）本期收入（元）本期支出（元）期末货币资金（元）2500.008200.003800.0027500.00');
+    expect(old).not.toContain('其他资金变动');
+  });
+
   test('the QR code decodes to the verification link (rendered by pdftoppm, read by jsQR)', async () => {
     requireTool('pdftoppm');
     requireTool('pdfinfo');

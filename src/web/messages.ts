@@ -28,11 +28,11 @@ export function sentenceFor(error: DomainError): string {
     case 'period_already_closed':
       return '这个月份已经结过账了，不需要再结。';
     case 'pending_entries_in_period':
-      return '这个月还有等待监委会审批的账目，审批通过后才能结账。';
+      return '这个月还有等待监委会审批的账目，审批通过或退回后才能结账。';
     case 'already_reversed':
       return '这笔账已经冲销过了，一笔账只能冲销一次。';
     case 'not_pending':
-      return '这笔账已经不在等待审批的状态（可能已有人审批过）。';
+      return '这笔账已经不在等待审批的状态（可能已有人审批或退回过）。';
     case 'self_approval':
       return '不能审批自己记的账，需要由另一位监委会成员审批。';
     case 'invalid_credentials':

@@ -188,6 +188,7 @@ export const FIELD_HINTS: Record<string, string> = {
   amendNote: '请写明修改说明：改了什么、为什么改（最多 1000 字）。',
   endsOn: '请填写新的项目结束日期，例如 2026-12-31（不能早于项目开始日期）。',
   rejectReason: '不批准时请写明原因。',
+  rejectionReason: '请写明原因（最多 500 字），例如：金额有误，请核对后重新记账。',
   disburseAmount: '请填写大于零的拨付金额，例如 500。',
   disburseDate: '请填写拨付日期，例如 2026-03-05。',
   refundAmount: '请填写大于零的退回金额。',

@@ -66,8 +66,9 @@ export interface EntryExtras {
 export type EntryView = ReturnType<typeof presentEntry>;
 
 export function presentEntry(row: EntryRow, extras: EntryExtras) {
+  // A pending or rejected entry shows the lines it proposes; they entered no balance.
   const lines =
-    row.status === 'pending_approval' && row.pending_lines
+    row.pending_lines
       ? row.pending_lines.map((line) => ({
           lineNo: line.lineNo,
           accountCode: line.accountCode,
@@ -103,6 +104,9 @@ export function presentEntry(row: EntryRow, extras: EntryExtras) {
     createdAt: iso(row.created_at),
     approvedBy: row.approved_by,
     approvedAt: iso(row.approved_at),
+    rejectedBy: row.rejected_by,
+    rejectedAt: iso(row.rejected_at),
+    rejectionReason: row.rejection_reason,
     chainIndex: row.chain_index === null ? null : Number(row.chain_index),
     prevHash: row.prev_hash,
     hash: row.hash,

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import pg from 'pg';
 import type { Queryable } from '../db/knex';
 import { withDomainErrors } from '../db/pg-errors';
+import type { EntryStatus } from './schemas';
 
 export interface EntityRow {
   id: string;
@@ -53,7 +54,7 @@ export interface EntryRow {
   number: string | null;
   date: string;
   memo: string;
-  status: 'pending_approval' | 'posted';
+  status: EntryStatus;
   kind: string;
   reversal_of: string | null;
   reversal_reason: string | null;
@@ -63,6 +64,9 @@ export interface EntryRow {
   created_at: Date;
   approved_by: string | null;
   approved_at: Date | null;
+  rejected_by: string | null;
+  rejected_at: Date | null;
+  rejection_reason: string | null;
   chain_index: string | null;
   prev_hash: string | null;
   hash: string | null;
@@ -293,6 +297,15 @@ export async function postPending(
   return row;
 }
 
+/** Records the refusal of a pending entry; its proposed lines stay as they were, and it never gets a number. */
+export async function rejectPending(tx: Knex.Transaction, entryId: string, fields: { rejectedBy: string; reason: string }): Promise<EntryRow | undefined> {
+  const [row] = await tx<EntryRow>('entries')
+    .where({ id: entryId, status: 'pending_approval' })
+    .update({ status: 'rejected', rejected_by: fields.rejectedBy, rejected_at: tx.fn.now(), rejection_reason: fields.reason } as never)
+    .returning('*');
+  return row;
+}
+
 export async function findEntry(db: Queryable, entityId: string, entryId: string): Promise<EntryRow | undefined> {
   return db<EntryRow>('entries').where({ entity_id: entityId, id: entryId }).first();
 }
@@ -301,8 +314,15 @@ export async function findEntryForUpdate(tx: Knex.Transaction, entityId: string,
   return tx<EntryRow>('entries').where({ entity_id: entityId, id: entryId }).forUpdate().first();
 }
 
+/** The reversal of an entry, posted or waiting for approval: a rejected reversal reversed nothing. */
 export async function findReversalOf(db: Queryable, entryId: string): Promise<EntryRow | undefined> {
-  return db<EntryRow>('entries').where({ reversal_of: entryId }).first();
+  return db<EntryRow>('entries').where({ reversal_of: entryId }).whereNot({ status: 'rejected' }).first();
+}
+
+/** The reversal of each of these entries that has one (see findReversalOf). */
+export async function reversalsOf(db: Queryable, entryIds: string[]): Promise<{ id: string; reversal_of: string }[]> {
+  if (entryIds.length === 0) return [];
+  return db('entries').whereIn('reversal_of', entryIds).whereNot({ status: 'rejected' }).select('id', 'reversal_of');
 }
 
 export async function linesOf(db: Queryable, entryIds: string[]): Promise<LineRow[]> {
@@ -315,7 +335,7 @@ export interface EntryFilter {
   to?: string;
   accountCode?: string;
   fundCode?: string;
-  status?: 'posted' | 'pending_approval';
+  status?: EntryStatus;
   after?: { date: string; seq: string };
   limit: number;
 }
@@ -622,7 +642,7 @@ export async function splitPayments(db: Queryable, entityId: string, threshold: 
          join accounts a on a.entity_id = l.entity_id and a.code = l.account_code and a.monetary
         where e.entity_id = ? and e.kind = 'payment' and e.status = 'posted'
           and (?::date is null or e.date >= ?::date) and (?::date is null or e.date <= ?::date)
-          and not exists (select 1 from entries r where r.reversal_of = e.id)
+          and not exists (select 1 from entries r where r.reversal_of = e.id and r.status <> 'rejected')
           and l.credit is not null
         group by e.id
      )

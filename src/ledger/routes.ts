@@ -26,6 +26,7 @@ import {
   RecordPaymentCommand,
   RecordReceiptCommand,
   RecordReconciliationCommand,
+  RejectEntryCommand,
   ReverseEntryCommand,
 } from './schemas';
 
@@ -78,6 +79,19 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   );
   defineRoute(target, { method: 'post', path: `${base}/entries/:id/approve`, summary: 'Approve a pending entry (supervisor, not its author)', tags, auth: true, params: EntryParams }, ({ actor, params }) =>
     service.approveEntry(db, actor, params.entityId, params.id),
+  );
+  defineRoute(
+    target,
+    {
+      method: 'post',
+      path: `${base}/entries/:id/reject`,
+      summary: 'Reject a pending entry (a supervisor), or withdraw it (its author), with a reason: it becomes rejected, never numbered and in no balance (an addition to the v1 contract)',
+      tags,
+      auth: true,
+      params: EntryParams,
+      body: RejectEntryCommand,
+    },
+    ({ actor, params, body }) => service.rejectEntry(db, actor, params.entityId, params.id, body),
   );
 
   defineRoute(target, { method: 'post', path: `${base}/receipts`, summary: 'Record a receipt (donation, parking, recycling, subsidy, other)', tags, auth: true, params: EntityParams, body: RecordReceiptCommand, status: 201, idempotent: true }, ({ actor, params, body, idempotencyKey }) =>

@@ -75,6 +75,17 @@ export const ReverseEntryCommand = z
   .openapi('ReverseEntryCommand');
 export type ReverseEntryCommand = z.infer<typeof ReverseEntryCommand>;
 
+/** Why a pending entry is refused (by a supervisor) or withdrawn (by its author). */
+export const RejectEntryCommand = z
+  .object({ reason: Text(500) })
+  .strict()
+  .openapi('RejectEntryCommand');
+export type RejectEntryCommand = z.infer<typeof RejectEntryCommand>;
+
+/** Posted entries are in the books; pending ones wait for a supervisor; rejected ones never enter. */
+export const ENTRY_STATUSES = ['posted', 'pending_approval', 'rejected'] as const;
+export type EntryStatus = (typeof ENTRY_STATUSES)[number];
+
 export const RECEIPT_KINDS = ['donation', 'parking', 'recycling', 'subsidy', 'other'] as const;
 export const RECEIPT_ROLES: Record<(typeof RECEIPT_KINDS)[number], string> = {
   donation: 'donation_income',
@@ -141,7 +152,7 @@ export const EntryQuery = Pagination.extend({
   to: DateString.optional(),
   accountCode: z.string().max(12).optional(),
   fundCode: Code.optional(),
-  status: z.enum(['posted', 'pending_approval']).optional(),
+  status: z.enum(ENTRY_STATUSES).optional(),
 });
 export type EntryQuery = z.infer<typeof EntryQuery>;
 

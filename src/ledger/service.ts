@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import Decimal from 'decimal.js';
-import { Actor, canSeeEntity, requireEntityReader, requireEntityRole, isAdmin } from '../auth/actor';
+import { Actor, canSeeEntity, hasRole, requireEntityReader, requireEntityRole, isAdmin } from '../auth/actor';
 import { runIdempotent } from '../db/idempotency';
 import { withRetry, withTransaction } from '../db/transaction';
 import { assert } from '../shared/assert';
@@ -31,6 +31,7 @@ import {
   RecordPaymentCommand,
   RecordReceiptCommand,
   RecordReconciliationCommand,
+  RejectEntryCommand,
   ReverseEntryCommand,
 } from './schemas';
 
@@ -349,9 +350,9 @@ export async function listEntries(db: Knex, actor: Actor, entityId: string, quer
   const [lines, attachments, reversals] = await Promise.all([
     queries.linesOf(db, ids),
     queries.attachmentsOf(db, ids),
-    ids.length ? db('entries').whereIn('reversal_of', ids).select('id', 'reversal_of') : Promise.resolve([]),
+    queries.reversalsOf(db, ids),
   ]);
-  const reversedBy = new Map(reversals.map((row: { id: string; reversal_of: string }) => [row.reversal_of, row.id]));
+  const reversedBy = new Map(reversals.map((row) => [row.reversal_of, row.id]));
   const items = page.map((row) =>
     presenters.presentEntry(row, {
       lines: lines.filter((line) => line.entry_id === row.id),
@@ -427,6 +428,29 @@ export async function approveEntry(db: Knex, actor: Actor, entityId: string, ent
     if (entry.status !== 'pending_approval') throw new DomainError('not_pending', 'The entry is not waiting for approval.');
     if (entry.created_by === actor.userId) throw new DomainError('self_approval', 'An entry is approved by someone other than its author.');
     const { row } = await approveInTransaction(tx, entry, actor.userId);
+    return entryView(tx, row);
+  });
+}
+
+/**
+ * Says no to an entry waiting for approval: a supervisor of the entity rejects it, or its
+ * author withdraws it (the record tells which: rejectedBy is then the author). It keeps its
+ * proposed lines and never gets a number, a place in the chain or a line in any balance. The
+ * entry's row lock is the one approve takes first, so of a rejection and an approval at the
+ * same moment exactly one finds the entry still pending.
+ */
+export async function rejectEntry(db: Knex, actor: Actor, entityId: string, entryId: string, command: RejectEntryCommand) {
+  await entityOr404(db, entityId);
+  requireEntityRole(actor, entityId, ['supervisor', 'treasurer']);
+  return withTransaction(db, 'read committed', async (tx) => {
+    const entry = await queries.findEntryForUpdate(tx, entityId, entryId);
+    if (!entry) throw new DomainError('not_found', 'Entry not found.');
+    if (!hasRole(actor, 'supervisor', entityId) && entry.created_by !== actor.userId) {
+      throw new DomainError('forbidden', 'A pending entry is rejected by a supervisor of the entity, or withdrawn by its author.');
+    }
+    if (entry.status !== 'pending_approval') throw new DomainError('not_pending', 'The entry is not waiting for approval.');
+    const row = await queries.rejectPending(tx, entry.id, { rejectedBy: actor.userId, reason: command.reason });
+    assert(row, 'the pending entry was rejected');
     return entryView(tx, row);
   });
 }
@@ -560,7 +584,7 @@ export async function closePeriod(db: Knex, actor: Actor, entityId: string, peri
     const months = period.endsWith('-12') ? monthsBetween(`${year}-01`, period).filter((month) => !closed.has(month)) : [period];
     const pending = await queries.pendingCountInMonths(tx, entityId, months);
     if (pending > 0) {
-      throw new DomainError('pending_entries_in_period', `${pending} entr${pending === 1 ? 'y waits' : 'ies wait'} for approval in ${months.join(', ')}; approve them before closing.`);
+      throw new DomainError('pending_entries_in_period', `${pending} entr${pending === 1 ? 'y waits' : 'ies wait'} for approval in ${months.join(', ')}; approve or reject them before closing.`);
     }
     let closingEntry: Awaited<ReturnType<typeof postDraftInTransaction>> | null = null;
     if (period.endsWith('-12')) closingEntry = await postYearEndClose(tx, entityId, year, actor.userId);

@@ -31,13 +31,13 @@ export function sentenceFor(error: DomainError): string {
     case 'period_already_closed':
       return '这个月份已经结过账了，不需要再结。';
     case 'pending_entries_in_period':
-      return '这个月还有等待监委会审批的账目，审批通过后才能结账。';
+      return '这个月还有等待监委会审批的账目，审批通过或退回后才能结账。';
     case 'reversal_before_original':
       return '冲销的日期不能早于原来那笔账的日期，请改一下日期。';
     case 'already_reversed':
       return '这笔账已经冲销过了，一笔账只能冲销一次。';
     case 'not_pending':
-      return '这笔账已经不在等待审批的状态（可能已有人审批过）。';
+      return '这笔账已经不在等待审批的状态（可能已有人审批或退回过）。';
     case 'self_approval':
       return '不能审批自己记的账，需要由另一位监委会成员审批。';
     case 'invalid_credentials':
@@ -193,6 +193,7 @@ export const FIELD_HINTS: Record<string, string> = {
   amendNote: '请写明修改说明：改了什么、为什么改（最多 1000 字）。',
   endsOn: '请填写新的项目结束日期，例如 2026-12-31（不能早于项目开始日期）。',
   rejectReason: '不批准时请写明原因。',
+  rejectionReason: '请写明原因（最多 500 字），例如：金额有误，请核对后重新记账。',
   disburseAmount: '请填写大于零的拨付金额，例如 500。',
   disburseDate: '请填写拨付日期，例如 2026-03-05。',
   refundAmount: '请填写大于零的退回金额。',

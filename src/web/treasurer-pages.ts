@@ -1,6 +1,7 @@
 /**
  * The treasurer's and supervisor's pages for one station or foundation: today's work, record
- * a receipt or payment, recent entries and reversal, month close, reconciliation, approvals.
+ * a receipt or payment, recent entries and reversal, month close, reconciliation, approvals
+ * and the sending back (退回) or withdrawal (撤回) of a pending entry.
  * Each form posts to the same ledger service the API uses; a rejected form is shown again
  * with what was typed and a plain-Chinese hint per field. No rule of the books lives here.
  */
@@ -12,7 +13,7 @@ import { today } from '../shared/clock';
 import { formatMoney, sumMoney, ZERO } from '../shared/money';
 import { DomainError } from '../shared/errors';
 import * as ledger from '../ledger/service';
-import { RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, ReverseEntryCommand } from '../ledger/schemas';
+import { RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
 import type { EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
@@ -27,6 +28,15 @@ const RECENT_DAYS = 60;
 const FORM_KEY = /^[0-9a-f]{32}$/;
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** A refused 退回/撤回 form on a list page: the reason as typed, shown again next to its entry. */
+interface Refusal {
+  message?: string;
+  errors?: FieldErrors;
+  status?: number;
+  entryId?: string;
+  reason?: string;
+}
 
 function newFormKey(): string {
   return crypto.randomBytes(16).toString('hex');
@@ -226,21 +236,29 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   // Recent entries and reversal
 
+  async function showEntries(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
+    const actor = actorOf(req);
+    const from = addDays(today(web.clock), -RECENT_DAYS);
+    const monetary = await monetaryCodes(req, entity);
+    const { items } = await ledger.listEntries(web.db, actor, entity.id, { from, limit: 500 });
+    const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
+    const entries = items
+      .slice()
+      .reverse()
+      .map((entry) => ({
+        ...entryRow(entry, monetary),
+        canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close',
+        canWithdraw: isTreasurer && entry.status === 'pending_approval' && entry.createdBy === actor.userId,
+      }));
+    web.render(req, res, 'entries', '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS, ...refusalView(refusal) }, { status: refusal.status });
+  }
+
   router.get(
     '/app/e/:code/entries',
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
-      const actor = actorOf(req);
-      const from = addDays(today(web.clock), -RECENT_DAYS);
-      const monetary = await monetaryCodes(req, entity);
-      const { items } = await ledger.listEntries(web.db, actor, entity.id, { from, limit: 500 });
-      const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
-      const entries = items
-        .slice()
-        .reverse()
-        .map((entry) => ({ ...entryRow(entry, monetary), canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close' }));
-      web.render(req, res, 'entries', '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS });
+      await showEntries(req, res, entity);
     }),
   );
 
@@ -375,10 +393,10 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   // Supervisor approvals
 
-  async function showApprovals(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}) {
+  async function showApprovals(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
     const monetary = await monetaryCodes(req, entity);
     const { items } = await ledger.listEntries(web.db, actorOf(req), entity.id, { status: 'pending_approval', limit: 500 });
-    web.render(req, res, 'approvals', '待审批的账目', { entity, base: baseOf(entity), entries: items.map((entry) => entryRow(entry, monetary)), message: failure.message ?? null }, { status: failure.status });
+    web.render(req, res, 'approvals', '待审批的账目', { entity, base: baseOf(entity), entries: items.map((entry) => entryRow(entry, monetary)), ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(
@@ -406,6 +424,42 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       }
     }),
   );
+
+  // Saying no to a pending entry: a supervisor's 退回 on the approvals page, the author's 撤回
+  // on the entries list. One command (the ledger decides who may); each form is answered on
+  // the page it was on.
+  const refusePending = (roles: ('supervisor' | 'treasurer')[], show: typeof showApprovals, done: (entity: EntityRow) => string) =>
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, roles);
+      const entryId = uuidParam(req);
+      const reason = textOf(req.body?.reason);
+      const parsed = RejectEntryCommand.safeParse({ reason });
+      if (!parsed.success) {
+        return show(req, res, entity, { message: '请写明原因后再提交。', errors: { [reasonField(entryId)]: hintFor('rejectionReason') }, status: 400, entryId, reason });
+      }
+      try {
+        await ledger.rejectEntry(web.db, actorOf(req), entity.id, entryId, parsed.data);
+        res.redirect(303, done(entity));
+      } catch (error) {
+        const failure = formFailure(error);
+        if (!failure || failure.status === 404) throw error;
+        await show(req, res, entity, { ...failure, entryId, reason });
+      }
+    });
+
+  router.post('/app/e/:code/entries/:id/reject', requireLogin, csrf, refusePending(['supervisor'], showApprovals, (entity) => `${baseOf(entity)}/approvals?ok=rejected`));
+  router.post('/app/e/:code/entries/:id/withdraw', requireLogin, csrf, refusePending(['treasurer'], showEntries, (entity) => `${baseOf(entity)}/entries?ok=withdrawn`));
+}
+
+/** The form field of an entry's reason on a list with one form per entry. */
+function reasonField(entryId: string): string {
+  return `reason-${entryId}`;
+}
+
+/** What a list page needs to show a refused 退回/撤回 form again. */
+function refusalView(refusal: Refusal) {
+  const values: Values = refusal.entryId ? { [reasonField(refusal.entryId)]: refusal.reason } : {};
+  return { message: refusal.message ?? null, errors: refusal.errors ?? {}, values };
 }
 
 function uuidParam(req: Request): string {
@@ -434,6 +488,8 @@ function entryRow(entry: EntryView, monetary: Set<string>) {
     kind: entry.kind,
     reversedBy: entry.reversedBy,
     reversalReason: entry.reversalReason,
+    rejectionReason: entry.rejectionReason,
+    withdrawn: entry.status === 'rejected' && entry.rejectedBy === entry.createdBy,
     attachments: entry.attachments.length,
     payee: details.counterparty?.name || (details.counterparty?.anonymous ? ANONYMOUS_LABEL : null),
     direction: net.isPositive() ? 'in' : net.isNegative() ? 'out' : 'none',

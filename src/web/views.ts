@@ -104,6 +104,8 @@ const FLASHES: Record<string, string> = {
   closed: '已结账。',
   reconciled: '对账结果已保存。',
   approved: '已审批通过。',
+  rejected: '已退回，这笔账不会入账。记账人会看到退回原因。',
+  withdrawn: '已撤回，这笔账不会入账。',
   published: '报告已发布。',
   countersigned: '已会签。',
   logout: '您已退出登录。',

@@ -72,6 +72,8 @@ describe('ids in paths', () => {
       { user: station.treasurer, method: 'get', path: `${s}/entries/${NOT_AN_ID}/reverse` },
       { user: station.treasurer, method: 'post', path: `${s}/entries/${NOT_AN_ID}/reverse`, formFrom: `${s}/receipt` },
       { user: station.supervisor, method: 'post', path: `${s}/entries/${NOT_AN_ID}/approve`, formFrom: `${s}/approvals` },
+      { user: station.supervisor, method: 'post', path: `${s}/entries/${NOT_AN_ID}/reject`, formFrom: `${s}/approvals` },
+      { user: station.treasurer, method: 'post', path: `${s}/entries/${NOT_AN_ID}/withdraw`, formFrom: `${s}/receipt` },
       { user: station.supervisor, method: 'post', path: `${s}/reports/${NOT_AN_ID}/countersign`, formFrom: `${s}/countersign` },
       { user: foundation.grantManager, method: 'get', path: `${g}/rounds/${NOT_AN_ID}` },
       { user: foundation.grantManager, method: 'get', path: `${g}/applications/${NOT_AN_ID}` },

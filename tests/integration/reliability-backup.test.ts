@@ -1,6 +1,6 @@
 /**
- * Backup and restore: a book with receipts, payments, a reversal, a pending entry, a
- * restricted fund, a project, a closed month, a reconciliation and an attachment is backed
+ * Backup and restore: a book with receipts, payments, a reversal, a pending entry, a rejected
+ * entry, a restricted fund, a project, a closed month, a reconciliation and an attachment is backed
  * up and restored into an empty, freshly migrated database; the restored books must give the
  * same trial balances, entries and hash-chain heads, and keep working (gapless numbering
  * continues). Once through the library, once through `npm run backup` / `npm run restore`.
@@ -51,6 +51,8 @@ async function seedBook() {
   const pending = await api('post', '/payments').send({ date: '2026-02-03', amount: '2100.00', method: 'cash', payee: '施工队', purpose: '修路二期', category: 'program' });
   expect((await api('post', `/entries/${big.body.id}/approve`, supervisor)).status).toBe(200);
   expect(pending.body.status).toBe('pending_approval');
+  const doubled = await api('post', '/payments').send({ date: '2026-02-03', amount: '2100.00', method: 'cash', payee: '施工队', purpose: '修路二期（重复）', category: 'program' });
+  expect((await api('post', `/entries/${doubled.body.id}/reject`, supervisor).send({ reason: '与修路二期重复' })).status).toBe(200);
   expect((await api('post', '/reconciliations').send({ date: '2026-02-28', cashCounted: '5600.00', bankStatementBalance: '2200.00', note: '月末盘点' })).status).toBe(201);
   const jpeg = Buffer.concat([Buffer.from([0xff, 0xd8, 0xff, 0xe0]), Buffer.from('not really a photo')]);
   const attachment = await ctx.request().post(`/api/entities/${entity.id}/entries/${big.body.id}/attachments`).set(treasurer.auth).attach('file', jpeg, '发票.jpg');
@@ -88,7 +90,7 @@ describe('backup and restore', () => {
 
     const file = path.join(dir, 'books.jsonl');
     const header = await backupToFile(ctx.db, file);
-    expect(header.tables.find((table) => table.name === 'entries')?.rows).toBe(7);
+    expect(header.tables.find((table) => table.name === 'entries')?.rows).toBe(8);
     const content = fs.readFileSync(file, 'utf8');
     expect(content).toContain('"1234.56"');
     expect(content).not.toMatch(/"v":\[[^\]]*[^"\d]1234\.56/);

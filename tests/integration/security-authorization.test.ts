@@ -28,6 +28,8 @@ interface Fixture {
   entryId: string;
   toReverse: string;
   pending: string;
+  /** A new entry waiting for approval, written by the treasurer, for a write that uses one up. */
+  newPending: () => Promise<string>;
   attachmentId: string;
   victimId: string;
 }
@@ -62,6 +64,8 @@ const MATRIX: Row[] = [
   { endpoint: 'GET entries/:id', allowed: READERS, send: get((f) => `${e(f)}/entries/${f.entryId}`) },
   { endpoint: 'POST entries/:id/reverse', allowed: ['treasurer'], send: post((f) => `${e(f)}/entries/${f.toReverse}/reverse`, () => ({ date: '2026-03-03', reason: '冲销' })) },
   { endpoint: 'POST entries/:id/approve', allowed: ['supervisor'], send: post((f) => `${e(f)}/entries/${f.pending}/approve`) },
+  // A supervisor rejects; the treasurer who wrote the entry withdraws it.
+  { endpoint: 'POST entries/:id/reject', allowed: ['supervisor', 'treasurer'], send: async (f, auth) => ctx.request().post(`${e(f)}/entries/${await f.newPending()}/reject`).set(auth).send({ reason: '不予入账' }) },
   { endpoint: 'POST receipts', allowed: ['treasurer'], send: post((f) => `${e(f)}/receipts`, () => ({ kind: 'donation', date: '2026-03-02', amount: '5.00', method: 'cash' })) },
   { endpoint: 'POST payments', allowed: ['treasurer'], send: post((f) => `${e(f)}/payments`, () => ({ date: '2026-03-02', amount: '1.00', method: 'cash', payee: '商店', purpose: '文具', category: 'admin' })) },
   { endpoint: 'GET trial-balance', allowed: READERS, send: get((f) => `${e(f)}/trial-balance`) },
@@ -213,11 +217,14 @@ describe('authorization matrix', () => {
     const treasurer = foundation.treasurer;
     const entry = await receive(ctx, treasurer, entityId, '1000.00', { date: '2026-03-01' });
     const toReverse = await receive(ctx, treasurer, entityId, '10.00', { date: '2026-03-01' });
-    const pending = await ctx.request().post(`/api/entities/${entityId}/payments`).set(treasurer.auth).send({ date: '2026-03-02', amount: '500.00', method: 'cash', payee: '施工队', purpose: '修路', category: 'program' });
-    expect(pending.body.status).toBe('pending_approval');
+    const newPending = async () => {
+      const pending = await ctx.request().post(`/api/entities/${entityId}/payments`).set(treasurer.auth).send({ date: '2026-03-02', amount: '500.00', method: 'cash', payee: '施工队', purpose: '修路', category: 'program' });
+      expect(pending.body.status).toBe('pending_approval');
+      return pending.body.id as string;
+    };
     const attachment = await ctx.request().post(`/api/entities/${entityId}/entries/${entry.id}/attachments`).set(treasurer.auth).attach('file', Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 1]), 'a.png');
     expect(attachment.status).toBe(201);
-    const fixture: Fixture = { entityId, entryId: entry.id, toReverse: toReverse.id, pending: pending.body.id, attachmentId: attachment.body.id, victimId: '' };
+    const fixture: Fixture = { entityId, entryId: entry.id, toReverse: toReverse.id, pending: await newPending(), newPending, attachmentId: attachment.body.id, victimId: '' };
 
     const mismatches: string[] = [];
     let requests = 0;

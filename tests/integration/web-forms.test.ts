@@ -264,6 +264,77 @@ describe('treasurer forms', () => {
       expect(refused.text).toContain('不能审批自己记的账');
     });
 
+    it('lets a supervisor send a pending payment back with a reason; the treasurer sees it as 已退回 and the month closes', async () => {
+      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent({ approvalThreshold: '100.00' });
+      await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-03-02' });
+      const token = await formToken(agent, `${base}/payment`);
+      await agent.post(`${base}/payment`).field('_csrf', token).field('amount', '800').field('payee', '某某物业公司').field('purpose', '多付的场地费')
+        .field('category', 'program').field('method', 'cash').field('date', '2026-03-10').expect(303);
+      const pending = (await entriesOf(entity.id, treasurer.auth)).find((entry: { status: string }) => entry.status === 'pending_approval');
+
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      const list = await boss.get(`${base}/approvals`).expect(200);
+      expect(list.text).toContain(`action="${base}/entries/${pending.id}/reject"`);
+      expect(list.text).toMatch(new RegExp(`<label for="f-reason-${pending.id}">退回原因</label>`));
+      expect(list.text).toContain('退回：多付的场地费');
+
+      const blank = await boss.post(`${base}/entries/${pending.id}/reject`).type('form').send({ _csrf: csrfOf(list.text), reason: '   ' }).expect(400);
+      expect(blank.text).toContain('请写明原因');
+      expect(blank.text).toContain(`href="#f-reason-${pending.id}"`);
+      expect((await entriesOf(entity.id, treasurer.auth)).find((entry: { id: string }) => entry.id === pending.id).status).toBe('pending_approval');
+
+      const sent = await boss.post(`${base}/entries/${pending.id}/reject`).type('form').send({ _csrf: csrfOf(list.text), reason: ' 场地费已经付过了 ' }).expect(303);
+      expect(sent.headers.location).toBe(`${base}/approvals?ok=rejected`);
+      const after = await boss.get(sent.headers.location).expect(200);
+      expect(after.text).toContain('已退回');
+      expect(after.text).toContain('现在没有等待审批的账目');
+      const entry = (await ctx.request().get(`/api/entities/${entity.id}/entries/${pending.id}`).set(treasurer.auth).expect(200)).body;
+      expect(entry).toMatchObject({ status: 'rejected', rejectedBy: supervisor.id, rejectionReason: '场地费已经付过了', number: null });
+
+      const again = await boss.post(`${base}/entries/${pending.id}/reject`).type('form').send({ _csrf: csrfOf(list.text), reason: '再退一次' }).expect(409);
+      expect(again.text).toContain('这笔账已经不在等待审批的状态');
+      const approveAfter = await boss.post(`${base}/entries/${pending.id}/approve`).type('form').send({ _csrf: csrfOf(list.text) }).expect(409);
+      expect(approveAfter.text).toContain('这笔账已经不在等待审批的状态');
+
+      const mine = await agent.get(`${base}/entries`).expect(200);
+      expect(mine.text).toContain('已退回');
+      expect(mine.text).toContain('退回原因：场地费已经付过了');
+      const closeToken = await formToken(agent, `${base}/close`);
+      await agent.post(`${base}/close`).type('form').send({ _csrf: closeToken, period: '2026-03', confirm: '1' }).expect(303);
+    });
+
+    it('lets the treasurer withdraw their own pending payment from the entries list, and nobody else', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent({ approvalThreshold: '100.00' });
+      await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-03-02' });
+      const token = await formToken(agent, `${base}/payment`);
+      await agent.post(`${base}/payment`).field('_csrf', token).field('amount', '300').field('payee', '电工').field('purpose', '记重了的维修费')
+        .field('category', 'program').field('method', 'cash').field('date', '2026-03-10').expect(303);
+      const pending = (await entriesOf(entity.id, treasurer.auth)).find((entry: { status: string }) => entry.status === 'pending_approval');
+
+      const colleague = await createUser(ctx, [{ role: 'treasurer', entityId: entity.id }]);
+      const other = ctx.request();
+      await webLogin(other, colleague);
+      const theirs = await other.get(`${base}/entries`).expect(200);
+      expect(theirs.text).not.toContain(`${base}/entries/${pending.id}/withdraw`);
+      const refused = await other.post(`${base}/entries/${pending.id}/withdraw`).type('form').send({ _csrf: csrfOf(theirs.text), reason: '不是我记的' }).expect(403);
+      expect(refused.text).toContain('您没有做这件事的权限');
+
+      const list = await agent.get(`${base}/entries`).expect(200);
+      expect(list.text).toContain(`action="${base}/entries/${pending.id}/withdraw"`);
+      const blank = await agent.post(`${base}/entries/${pending.id}/withdraw`).type('form').send({ _csrf: csrfOf(list.text) }).expect(400);
+      expect(blank.text).toContain('请写明原因');
+      expect(blank.text).toMatch(/<details class="refuse-form" open>/);
+      const done = await agent.post(`${base}/entries/${pending.id}/withdraw`).type('form').send({ _csrf: csrfOf(list.text), reason: '记重了' }).expect(303);
+      expect(done.headers.location).toBe(`${base}/entries?ok=withdrawn`);
+      const after = await agent.get(done.headers.location).expect(200);
+      expect(after.text).toContain('已撤回');
+      expect(after.text).toContain('撤回原因：记重了');
+      expect(after.text).not.toContain(`${base}/entries/${pending.id}/withdraw`);
+      const entry = (await ctx.request().get(`/api/entities/${entity.id}/entries/${pending.id}`).set(treasurer.auth).expect(200)).body;
+      expect(entry).toMatchObject({ status: 'rejected', rejectedBy: treasurer.id, createdBy: treasurer.id, rejectionReason: '记重了' });
+    });
+
     it('shows a Chinese 404 page for another station, and 403 for the wrong role', async () => {
       const { agent } = await treasurerAgent();
       const other = await stationWithStaff(ctx);

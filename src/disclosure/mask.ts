@@ -62,17 +62,25 @@ export function isOrganisationName(name: string): boolean {
 }
 
 /**
+ * Which counterparties an organisation's name shows for without consent: `unasked` (payees,
+ * whom nobody asked; givers are asked) since report format 2, `always` in format 1, whose
+ * snapshots are rebuilt by that rule when they are verified.
+ */
+export type OrganisationRule = 'unasked' | 'always';
+
+/**
  * The public form of a counterparty: `null` when there is none, `匿名` when the giver asked
  * for anonymity (this wins over consent, because the giver's explicit wish is the stronger
  * signal) or left no name, the full name with consent, or for a payee nobody asked (consent
  * `null`) that is an organisation; otherwise the first character and `*` (张三丰 → 张*).
  * Characters are counted by code point so a rare surname outside the BMP is not cut in half.
  */
-export function publicName(counterparty: Counterparty | null | undefined): string | null {
+export function publicName(counterparty: Counterparty | null | undefined, organisations: OrganisationRule = 'unasked'): string | null {
   if (counterparty === null || counterparty === undefined) return null;
   const name = counterparty.name.trim();
   if (counterparty.anonymous || name.length === 0) return ANONYMOUS_LABEL;
-  if (counterparty.nameConsent === true || (counterparty.nameConsent === null && isOrganisationName(name))) return name;
+  if (counterparty.nameConsent === true) return name;
+  if ((counterparty.nameConsent === null || organisations === 'always') && isOrganisationName(name)) return name;
   const first = Array.from(name)[0];
   return `${first}*`;
 }

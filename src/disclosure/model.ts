@@ -606,7 +606,7 @@ export function buildReport(input: ReportInput): ReportModel {
       memo: entry.memo,
       kind: entry.kind,
       kindLabel: ENTRY_KIND_LABELS[entry.kind],
-      counterparty: publicName(entry.counterparty),
+      counterparty: publicName(entry.counterparty, schemaVersion === 1 ? 'always' : 'unasked'),
       income: income === null ? null : fmt(income),
       expense: expense === null ? null : fmt(expense),
     });

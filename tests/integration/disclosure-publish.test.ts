@@ -66,7 +66,7 @@ async function stationQuarter(name: string) {
  * open with money brought in, cash goes to the bank, an expense is bought on credit and a
  * deposit is prepaid. Closed and published as 2026-01.
  */
-async function openingMonthPublished(name: string) {
+async function openingMonthPublished(name: string, options: { companyGift?: boolean } = {}) {
   const staff = await stationWithStaff(ctx, { name });
   const { entity, treasurer } = staff;
   const post = async (url: string, body: object) => {
@@ -80,6 +80,7 @@ async function openingMonthPublished(name: string) {
   await post('/entries', { date: '2026-01-15', memo: '购买灭火器，货款未付', lines: [{ accountCode: '5101', debit: '600.00' }, { accountCode: '2202', credit: '600.00' }] });
   await post('/payments', { date: '2026-01-20', amount: '150.50', method: 'cash', payee: '社区文具店', purpose: '文具', category: 'admin' });
   await post('/entries', { date: '2026-01-25', memo: '预付活动场地押金', lines: [{ accountCode: '1141', debit: '1000.00' }, { accountCode: '1002', credit: '1000.00' }] });
+  if (options.companyGift) await post('/receipts', { kind: 'donation', date: '2026-01-28', amount: '100.00', method: 'bank', payer: '重庆渝南物业有限公司' });
   await closeMonths(entity.id, treasurer, ['2026-01']);
   const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-01' });
   expect([published.status, published.body.detail]).toEqual([201, undefined]);
@@ -294,16 +295,20 @@ describe('收支概况 when money moves without income or expense', () => {
   });
 
   it('a report published in format 1 (before 其他资金变动) still verifies, shows and countersigns as it was', async () => {
-    const { published, supervisor } = await openingMonthPublished('旧版报告公益站');
+    const { published, supervisor } = await openingMonthPublished('旧版报告公益站', { companyGift: true });
     // Turn the snapshot into what the code before format 2 froze for the same books: no
-    // other movements, the old note, its own data hash and PDF.
+    // other movements, the old note, a company that gave without consent shown in full (the
+    // rule then), its own data hash and PDF.
     const { data } = await ctx.db('disclosures').where({ id: published.id }).first('data');
     const { otherMovements, ...summary } = (data as ReportModel).summary;
     expect(otherMovements?.total).toBe('19600.00');
+    const entries = (data as ReportModel).entries;
+    expect(entries.rows.filter((row) => row.counterparty === '重*')).toHaveLength(1);
     const unhashed = {
       ...(data as ReportModel),
       schemaVersion: 1 as const,
       summary: { ...summary, note: '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）；年终结转不计入本期收入和支出。' },
+      entries: { ...entries, rows: entries.rows.map((row) => (row.counterparty === '重*' ? { ...row, counterparty: '重庆渝南物业有限公司' } : row)) },
       verification: { ...(data as ReportModel).verification, dataSha256: null },
     };
     const dataSha256 = crypto.createHash('sha256').update(canonicalJson(unhashed)).digest('hex');
@@ -317,12 +322,12 @@ describe('收支概况 when money moves without income or expense', () => {
     const verified = (await ctx.request().get(`/api/public/disclosures/${published.id}/verify`)).body;
     expect(verified).toMatchObject({ ok: true, dataMatches: true, recomputedDataSha256: dataSha256, differingSections: [], dataProblem: null, snapshotIntact: true });
     const json = (await ctx.request().get(`/api/public/disclosures/${published.id}`).expect(200)).body;
-    expect([json.schemaVersion, json.summary.otherMovements, json.summary.closingBalance]).toEqual([1, undefined, '20849.50']);
+    expect([json.schemaVersion, json.summary.otherMovements, json.summary.closingBalance]).toEqual([1, undefined, '20949.50']);
     expect((await ctx.request().get(`/reports/${published.id}`).expect(200)).text).not.toContain('其他资金变动');
 
     await ctx.request().post(`/api/disclosures/${published.id}/countersign`).set(supervisor.auth).send({}).expect(200);
     const signed = pdfText((await fetchPdf(`/api/public/disclosures/${published.id}/pdf/countersigned`)).bytes).text;
-    expect(signed).toMatch(/货币资金合计 0\.00 20849\.50/);
+    expect(signed).toMatch(/货币资金合计 0\.00 20949\.50/);
     expect(signed).not.toContain('其他资金变动');
     expect((await ctx.request().get(`/api/public/disclosures/${published.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
   });

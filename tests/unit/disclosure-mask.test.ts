@@ -27,6 +27,12 @@ describe('publicName', () => {
     expect(publicName(person('平安物业服务有限公司', false, true))).toBe('平安物业服务有限公司');
   });
 
+  test('report format 1 showed every organisation in full, consent or not (its snapshots are rebuilt that way)', () => {
+    expect(publicName(person('平安物业服务有限公司'), 'always')).toBe('平安物业服务有限公司');
+    expect(publicName(person('张三丰'), 'always')).toBe('张*');
+    expect(publicName(person('平安物业服务有限公司', true), 'always')).toBe('匿名');
+  });
+
   test('a payee nobody asked: organisations in full, people masked', () => {
     for (const name of ['平安物业服务有限公司', '南岸置业集团', '好又多超市', '老王便利店', '南岸区志愿者协会', '南岸社区居民委员会', '花园村委会', '社区服务中心']) {
       expect(publicName(payee(name))).toBe(name);

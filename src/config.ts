@@ -8,12 +8,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 
-/** Secrets shorter than these start the service with a warning (the operator chose them). */
+/** Secrets shorter than these start the service with a warning (in production, a short JWT_SECRET does not start it). */
 const ADVISED_LENGTH = { JWT_SECRET: 16, ADMIN_PASSWORD: 8 } as const;
 
 const EnvSchema = z.object({
-  // Any other value (staging, prod…) runs like development: only `production` tightens.
-  NODE_ENV: z.string().default('development').transform((value) => (value === 'production' || value === 'test' ? value : 'development')),
+  // Case and spaces are forgiven; any other value is refused, so a misspelt production never
+  // starts as development (with demo users whose password is public).
+  NODE_ENV: z.string().trim().toLowerCase().pipe(z.enum(['development', 'production', 'test'], 'NODE_ENV is development, production or test')).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z.string().min(1).optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
@@ -56,6 +57,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const production = values.NODE_ENV === 'production';
   if (production && !values.JWT_SECRET) {
     throw new Error('JWT_SECRET is required when NODE_ENV=production');
+  }
+  // Anyone holding a token can test guesses of a short secret offline and then sign any token.
+  if (production && values.JWT_SECRET!.length < ADVISED_LENGTH.JWT_SECRET) {
+    throw new Error(`JWT_SECRET must be at least ${ADVISED_LENGTH.JWT_SECRET} characters when NODE_ENV=production`);
   }
   const dataDir = path.resolve(values.DATA_DIR);
   const warnings = (Object.keys(ADVISED_LENGTH) as (keyof typeof ADVISED_LENGTH)[])

@@ -133,13 +133,15 @@ describe('configuration and bootstrap', () => {
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32) }).demoData).toBe(false);
   });
 
-  it('starts with whatever secrets the operator chose, warning about short ones', () => {
-    const short = loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'secret', ADMIN_PASSWORD: 'admin', DATA_DIR: '/tmp/unused' });
+  it('warns about short secrets in development, refuses a short JWT_SECRET or an unknown NODE_ENV', () => {
+    const short = loadConfig({ NODE_ENV: 'development', JWT_SECRET: 'secret', ADMIN_PASSWORD: 'admin', DATA_DIR: '/tmp/unused' });
     expect(short.jwtSecret).toBe('secret');
     expect(short.adminPassword).toBe('admin');
     expect(short.warnings).toEqual([expect.stringMatching(/^JWT_SECRET is shorter than 16/), expect.stringMatching(/^ADMIN_PASSWORD is shorter than 8/)]);
-    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'long-enough' }).warnings).toEqual([]);
-    expect(loadConfig({ NODE_ENV: 'staging', DATA_DIR: '/tmp/ledger-config-test' })).toMatchObject({ env: 'development', demoData: true });
+    expect(() => loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'secret' })).toThrow(/JWT_SECRET must be at least 16/);
+    expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), ADMIN_PASSWORD: 'admin' }).warnings).toEqual([expect.stringMatching(/^ADMIN_PASSWORD/)]);
+    expect(loadConfig({ NODE_ENV: ' Production ', JWT_SECRET: 'x'.repeat(32) })).toMatchObject({ env: 'production', demoData: false });
+    expect(() => loadConfig({ NODE_ENV: 'prod', JWT_SECRET: 'x'.repeat(32) })).toThrow(/NODE_ENV is development, production or test/);
     expect(loadConfig({ NODE_ENV: 'production', JWT_SECRET: 'x'.repeat(32), DEMO_DATA: 'true' }).demoData).toBe(true);
     expect(loadConfig({ DEMO_DATA: ' No ', DATA_DIR: '/tmp/ledger-config-test' }).demoData).toBe(false);
     expect(() => loadConfig({ DEMO_DATA: 'maybe' })).toThrow(/DEMO_DATA is 1 or 0/);

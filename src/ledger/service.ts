@@ -12,7 +12,7 @@ import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
 import { lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
 import { DomainError } from '../shared/errors';
-import { D, formatMoney, ZERO } from '../shared/money';
+import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { GENESIS_HASH, chainHash } from './hash';
 import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
 import * as presenters from './presenters';
@@ -740,21 +740,35 @@ export async function recordReconciliation(db: Knex, actor: Actor, entityId: str
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer']);
   return withTransaction(db, 'read committed', async (tx) => {
-    const cashCode = await accountCodeByRole(tx, entityId, 'cash');
-    const bankCode = await accountCodeByRole(tx, entityId, 'bank');
-    const balances = new Map((await queries.balancesAsOf(tx, entityId, command.date)).map((row) => [row.account_code, D(row.debit).minus(row.credit)]));
+    const accounts = await queries.listAccounts(tx, entityId);
+    const balances = await queries.balancesAsOf(tx, entityId, command.date);
+    // The cash (bank) book is the whole account the role belongs to: 1002 with every bank
+    // sub-account under it, not only the sub-account that receipts post to.
+    const bookOf = (role: string) => {
+      const root = topAccountOfRole(accounts, role);
+      return sumMoney(balances.filter((row) => row.account_code.startsWith(root)).map((row) => D(row.debit).minus(row.credit)));
+    };
     const row = await queries.insertReconciliation(tx, {
       entity_id: entityId,
       date: command.date,
       cash_counted: formatMoney(command.cashCounted),
       bank_statement_balance: formatMoney(command.bankStatementBalance),
-      cash_book: formatMoney(balances.get(cashCode) ?? 0),
-      bank_book: formatMoney(balances.get(bankCode) ?? 0),
+      cash_book: formatMoney(bookOf('cash')),
+      bank_book: formatMoney(bookOf('bank')),
       note: command.note ?? null,
       created_by: actor.userId,
     });
     return presentReconciliation(row);
   });
+}
+
+/** The code of the top-level account above (or at) the account holding a role. */
+function topAccountOfRole(accounts: queries.AccountRow[], role: string): string {
+  const byCode = new Map(accounts.map((account) => [account.code, account]));
+  let account = accounts.find((candidate) => candidate.role === role);
+  if (!account) throw new DomainError('unknown_account', `These books have no account for ${role}.`);
+  while (account.parent_code && byCode.has(account.parent_code)) account = byCode.get(account.parent_code)!;
+  return account.code;
 }
 
 export function presentReconciliation(row: Record<string, unknown>) {

@@ -124,6 +124,10 @@ describe('POST /api/users and POST /api/entities (admin)', () => {
     expect(paid.body.lines.map((line: { accountCode: string }) => line.accountCode)).toEqual(['510101', '100201']);
     const balance = await ctx.request().get(`/api/entities/${entity.id}/trial-balance?asOf=2026-03-31`).set(treasurer.auth);
     expect(balance.body.rows.find((row: { accountCode: string }) => row.accountCode === '100201').balance).toBe('500.00');
+    // The bank book of a reconciliation is all of 1002, whichever bank sub-account holds it.
+    expect((await post('/entries', { date: '2026-03-04', memo: '转入农商银行', lines: [{ accountCode: '100202', debit: '200.00' }, { accountCode: '100201', credit: '200.00' }] })).status).toBe(201);
+    const reconciliation = await post('/reconciliations', { date: '2026-03-31', cashCounted: '5.00', bankStatementBalance: '500.00' });
+    expect(reconciliation.body).toMatchObject({ cashBook: '5.00', bankBook: '500.00' });
   });
 });
 

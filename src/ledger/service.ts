@@ -11,7 +11,7 @@ import { withRetry, withTransaction } from '../db/transaction';
 import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
 import { lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
-import { DomainError } from '../shared/errors';
+import { DomainError, isDomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { GENESIS_HASH, chainHash } from './hash';
 import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
@@ -39,6 +39,9 @@ export type { EntryDraft, LineDraft } from './posting';
 export { checkDraftShape } from './posting';
 
 const GENERAL_FUND = 'GENERAL';
+
+/** Account codes are 4 to 12 digits (the accounts table's CHECK). */
+const MAX_ACCOUNT_CODE_LENGTH = 12;
 
 /** Roles the shortcuts and the year-end close post to by name. */
 const SHORTCUT_ROLES = new Set<string>([
@@ -97,7 +100,7 @@ export async function listAccounts(db: Knex, actor: Actor, entityId: string) {
 export async function createAccount(db: Knex, actor: Actor, entityId: string, command: CreateAccountCommand) {
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer', 'admin']);
-  return withTransaction(db, 'read committed', async (tx) => {
+  const created = await withTransaction(db, 'read committed', async (tx) => {
     await queries.lockBooks(tx, entityId);
     const [parent] = await queries.findAccounts(tx, entityId, [command.parentCode]);
     if (!parent) throw new DomainError('unknown_account', `Parent account ${command.parentCode} does not exist.`, { errors: [{ path: 'body.parentCode', message: 'unknown account' }] });
@@ -109,14 +112,24 @@ export async function createAccount(db: Knex, actor: Actor, entityId: string, co
     if (parent.is_leaf && (await queries.accountHasPostings(tx, entityId, parent.code))) {
       throw new DomainError('account_has_postings', `Account ${parent.code} already has postings; it cannot become a header.`);
     }
-    // Shortcuts (receipts, payments, disbursements, year-end close) post to accounts by role.
-    // An account that takes its first sub-account becomes a header, so its role goes to that
-    // sub-account (1002 银行存款 → 100201 工商银行 takes bank receipts): the role follows the
-    // first leaf, and the account list shows which leaf has it.
+    // Shortcuts (receipts, payments, disbursements, year-end close) post to accounts by role,
+    // and an account that takes its first sub-account becomes a header. A money account's role
+    // goes to that sub-account (1002 银行存款 → 100201 工商银行 takes bank receipts). Any other
+    // role goes to a "-其他" sub-account made alongside (5101 → 510199 业务活动成本-其他), so
+    // that a payment the treasurer did not classify is not booked to the first sub-account
+    // someone happened to add (510101 百家宴). The account list shows which leaf has a role.
+    const keeper = `${parent.code}99`;
+    if (parent.is_leaf && parent.role && !parent.monetary && command.code !== keeper && keeper.length <= MAX_ACCOUNT_CODE_LENGTH) {
+      await queries.insertSubAccount(tx, { entityId, code: keeper, name: `${parent.name}-其他`, parent });
+      const header = { ...parent, is_leaf: false, role: null };
+      return { account: await queries.insertSubAccount(tx, { entityId, code: command.code, name: command.name, parent: header }), roleMoved: true };
+    }
     const account = await queries.insertSubAccount(tx, { entityId, code: command.code, name: command.name, parent });
-    if (account.role) forgetMovementContext(db, entityId);
-    return presenters.presentAccount(account);
+    return { account, roleMoved: account.role !== null };
   });
+  // After the commit: a shortcut that read the accounts before it must not be remembered.
+  if (created.roleMoved) forgetMovementContext(db, entityId);
+  return presenters.presentAccount(created.account);
 }
 
 export async function listFunds(db: Knex, actor: Actor, entityId: string) {
@@ -234,10 +247,11 @@ export async function postEntry(db: Knex, actor: Actor, entityId: string, comman
 /**
  * What the shortcuts look up rarely changes once it exists: entities and funds are never
  * deleted or renamed, and a role moves to another account only when its account takes its
- * first sub-account (createAccount, which forgets the entity here). So a positive answer is
- * kept per database handle, and the daily receipt costs one statement instead of two. (A second
- * service process on the same database would keep the old account until it restarts, and its
- * shortcuts would be refused as posting to a header account; this service runs as one process.)
+ * first sub-account (createAccount, which forgets the entity here after its commit). So a
+ * positive answer is kept per database handle, and the daily receipt costs one statement
+ * instead of two. An answer that went stale anyway (another process changed the accounts, or a
+ * lookup raced the change) makes one shortcut fail as posting to a header account, and is
+ * forgotten then (withFreshMovementContext).
  */
 const movementCache = new WeakMap<object, Map<string, { codes: Record<string, string>; funds: Set<string> }>>();
 
@@ -249,6 +263,20 @@ function knownMovementContext(db: Knex, entityId: string, roles: string[], fund:
 
 function forgetMovementContext(db: Knex, entityId: string) {
   movementCache.get(db)?.delete(entityId);
+}
+
+/**
+ * Runs a shortcut's posting; when the books refuse one of its accounts (it became a header, so
+ * a role moved since this process looked: another process, or a read that raced the change),
+ * the entity's remembered accounts are dropped, so the next shortcut looks them up again.
+ */
+async function withFreshMovementContext<T>(db: Knex, entityId: string, post: () => Promise<T>): Promise<T> {
+  try {
+    return await post();
+  } catch (error) {
+    if (isDomainError(error) && (error.code === 'header_account' || error.code === 'unknown_account')) forgetMovementContext(db, entityId);
+    throw error;
+  }
 }
 
 function rememberMovementContext(db: Knex, entityId: string, fund: string, context: { codes: Record<string, string>; fundExists: boolean }) {
@@ -307,7 +335,7 @@ export async function recordReceipt(db: Knex, actor: Actor, entityId: string, co
     authorId: actor.userId,
     approval: 'auto',
   };
-  return postIdempotently(db, actor, draft, { ...options, request: { route: 'receipt', entityId, command } });
+  return withFreshMovementContext(db, entityId, () => postIdempotently(db, actor, draft, { ...options, request: { route: 'receipt', entityId, command } }));
 }
 
 const RECEIPT_LABELS: Record<string, string> = {
@@ -338,7 +366,7 @@ export async function recordPayment(db: Knex, actor: Actor, entityId: string, co
     authorId: actor.userId,
     approval: 'auto',
   };
-  return postIdempotently(db, actor, draft, { ...options, request: { route: 'payment', entityId, command } });
+  return withFreshMovementContext(db, entityId, () => postIdempotently(db, actor, draft, { ...options, request: { route: 'payment', entityId, command } }));
 }
 
 export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery) {

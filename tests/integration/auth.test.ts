@@ -115,19 +115,43 @@ describe('POST /api/users and POST /api/entities (admin)', () => {
     expect(byCode.get('1002')).toMatchObject({ isLeaf: false, role: null });
     expect(byCode.get('100201')).toMatchObject({ isLeaf: true, role: 'bank', monetary: true });
     expect(byCode.get('100202')).toMatchObject({ isLeaf: true, role: null, monetary: true });
-    expect(byCode.get('510101')).toMatchObject({ isLeaf: true, role: 'program_expense' });
+    // Not a money account: the role goes to a "-其他" sub-account made alongside, not to 百家宴.
+    expect(byCode.get('5101')).toMatchObject({ isLeaf: false, role: null });
+    expect(byCode.get('510101')).toMatchObject({ isLeaf: true, role: null, name: '业务活动成本-百家宴' });
+    expect(byCode.get('510199')).toMatchObject({ isLeaf: true, role: 'program_expense', name: '业务活动成本-其他', parentCode: '5101' });
     const gift = await post('/receipts', { kind: 'donation', date: '2026-03-02', amount: '800.00', method: 'bank' });
     expect(gift.status).toBe(201);
     expect(gift.body.lines.map((line: { accountCode: string }) => line.accountCode)).toEqual(['100201', '4101']);
     const paid = await post('/payments', { date: '2026-03-03', amount: '300.00', method: 'bank', payee: '火锅店', purpose: '百家宴', category: 'program' });
     expect(paid.status).toBe(201);
-    expect(paid.body.lines.map((line: { accountCode: string }) => line.accountCode)).toEqual(['510101', '100201']);
+    expect(paid.body.lines.map((line: { accountCode: string }) => line.accountCode)).toEqual(['510199', '100201']);
     const balance = await ctx.request().get(`/api/entities/${entity.id}/trial-balance?asOf=2026-03-31`).set(treasurer.auth);
     expect(balance.body.rows.find((row: { accountCode: string }) => row.accountCode === '100201').balance).toBe('500.00');
     // The bank book of a reconciliation is all of 1002, whichever bank sub-account holds it.
     expect((await post('/entries', { date: '2026-03-04', memo: '转入农商银行', lines: [{ accountCode: '100202', debit: '200.00' }, { accountCode: '100201', credit: '200.00' }] })).status).toBe(201);
     const reconciliation = await post('/reconciliations', { date: '2026-03-31', cashCounted: '5.00', bankStatementBalance: '500.00' });
     expect(reconciliation.body).toMatchObject({ cashBook: '5.00', bankBook: '500.00' });
+    // Asking for the "-其他" code itself gives it the role; no second keeper is made.
+    expect((await post('/accounts', { code: '530199', name: '筹资费用-其他', parentCode: '5301' })).status).toBe(201);
+    const after = await ctx.request().get(`/api/entities/${entity.id}/accounts`).set(treasurer.auth);
+    expect(after.body.items.filter((account: { code: string }) => account.code.startsWith('5301')).map((account: { code: string; role: string | null }) => [account.code, account.role]))
+      .toEqual([['5301', null], ['530199', 'fundraising_expense']]);
+  });
+
+  it('forgets the shortcut accounts it remembered when the books refuse one (another process moved the role)', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const receipt = () => ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'donation', date: '2026-03-01', amount: '5.00', method: 'cash' });
+    expect((await receipt()).status).toBe(201);
+    // Another process adds 410101 and moves the donation role behind this one's back.
+    await ctx.db.transaction(async (tx) => {
+      await tx('accounts').where({ entity_id: entity.id, code: '4101' }).update({ is_leaf: false, role: null });
+      await tx('accounts').insert({ entity_id: entity.id, code: '410199', name: '捐赠收入-其他', type: 'revenue', parent_code: '4101', role: 'donation_income', monetary: false, is_leaf: true });
+    });
+    const stale = await receipt();
+    expect(stale.body.code).toBe('header_account');
+    const fresh = await receipt();
+    expect(fresh.status).toBe(201);
+    expect(fresh.body.lines.map((line: { accountCode: string }) => line.accountCode)).toEqual(['1001', '410199']);
   });
 });
 

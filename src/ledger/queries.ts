@@ -336,6 +336,8 @@ export interface EntryFilter {
   accountCode?: string;
   fundCode?: string;
   status?: EntryStatus;
+  /** Without a status, rejected entries are listed only with this. */
+  includeRejected?: boolean;
   after?: { date: string; seq: string };
   limit: number;
 }
@@ -345,6 +347,7 @@ export async function listEntries(db: Queryable, entityId: string, filter: Entry
   if (filter.from) query.where('e.date', '>=', filter.from);
   if (filter.to) query.where('e.date', '<=', filter.to);
   if (filter.status) query.where('e.status', filter.status);
+  else if (!filter.includeRejected) query.whereNot('e.status', 'rejected');
   for (const [column, value] of [
     ['account_code', filter.accountCode],
     ['fund_code', filter.fundCode],

@@ -369,7 +369,11 @@ export async function recordPayment(db: Knex, actor: Actor, entityId: string, co
   return withFreshMovementContext(db, entityId, () => postIdempotently(db, actor, draft, { ...options, request: { route: 'payment', entityId, command } }));
 }
 
-export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery) {
+/**
+ * An entity's entries. Rejected ones are left out unless asked for (`status=rejected`) or, for
+ * the treasurer's own pages, `includeRejected`: API clients of v1 know posted and pending only.
+ */
+export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery & { includeRejected?: boolean }) {
   await readableEntity(db, actor, entityId);
   const after = decodeCursor(query.cursor);
   const rows = await queries.listEntries(db, entityId, { ...query, after, limit: query.limit });

@@ -240,7 +240,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const actor = actorOf(req);
     const from = addDays(today(web.clock), -RECENT_DAYS);
     const monetary = await monetaryCodes(req, entity);
-    const { items } = await ledger.listEntries(web.db, actor, entity.id, { from, limit: 500 });
+    const { items } = await ledger.listEntries(web.db, actor, entity.id, { from, limit: 500, includeRejected: true });
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
     const entries = items
       .slice()

@@ -81,6 +81,10 @@ describe('POST /api/entities/:entityId/entries/:id/reject', () => {
     expect((await read(entity.id, '/entries?status=pending_approval', supervisor)).body.items).toEqual([]);
     const posted = (await read(entity.id, '/entries?status=posted', supervisor)).body.items;
     expect(posted.map((entry: { id: string }) => entry.id)).not.toContain(pending.id);
+    // Without a status, the list keeps to what v1 clients know: posted and pending entries.
+    const everything = (await read(entity.id, '/entries', supervisor)).body.items;
+    expect(everything.length).toBeGreaterThan(0);
+    expect(everything.map((entry: { id: string }) => entry.id)).not.toContain(pending.id);
 
     expect(await cashBalance(entity.id, treasurer)).toBe('5000.00');
     const statement = (await read(entity.id, '/accounts/1001/statement?from=2026-03-01&to=2026-03-31', treasurer)).body;

@@ -12,7 +12,6 @@ import { domainErrorFrom } from '../db/pg-errors';
 
 export const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
-  reversal_before_original: 400,
   malformed_json: 400,
   payload_too_large: 413,
   // The file rule of attachments (API.md: JPEG, PNG or PDF by content, at most 5 MB) is input
@@ -51,6 +50,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   unknown_fund: 422,
   unknown_project: 422,
   insufficient_funds: 422,
+  reversal_before_original: 422,
   accounting_rule: 422,
   not_a_foundation: 422,
   unknown_station: 422,

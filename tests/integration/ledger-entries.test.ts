@@ -241,12 +241,12 @@ describe('POST /api/entities/:entityId/entries/:id/reverse', () => {
     expect(res.status).toBe(400);
   });
 
-  it('is dated on or after the entry it corrects (400 otherwise, nothing posted)', async () => {
+  it('is dated on or after the entry it corrects (422 otherwise, nothing posted)', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const original = await receive(ctx, treasurer, entity.id, '80.00', { date: '2026-03-05' });
     const reverse = (date: string) => ctx.request().post(`/api/entities/${entity.id}/entries/${original.id}/reverse`).set(treasurer.auth).send({ date, reason: '重复登记' });
     const early = await reverse('2026-03-04');
-    expect(early.status).toBe(400);
+    expect(early.status).toBe(422);
     expect(early.body).toMatchObject({ code: 'reversal_before_original', errors: [{ path: 'body.date', message: 'before 2026-03-05' }] });
     expect(await countEntries(entity.id)).toBe(1);
     expect((await reverse('2026-03-05')).status).toBe(201);

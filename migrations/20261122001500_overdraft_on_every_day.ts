@@ -5,8 +5,8 @@
  * yet on the days between (receipt 500 on 06-01, payment 400 on 06-10, receipt 1000 on 06-30:
  * a payment of 300 dated 06-05 left 06-10 at -200). Now the balance an entry takes from is the
  * lowest one from the entry's date on: the balance at the end of its day, or any later day's,
- * whichever is lower. An entry dated on or after the last day with movements (the usual case)
- * costs what it did: the later days' part reads no rows.
+ * whichever is lower. One pass over the account's (the fund's) daily balances, as before, now
+ * with a running sum over the days; it runs only for entries that take money out.
  *
  * ledger_check_overdraft takes the entry's date; ledger_post (as migration 000500 defined it,
  * changed only in that call) passes it, and the service passes it when a pending entry is
@@ -30,12 +30,10 @@ export async function up(knex: Knex): Promise<void> {
               having sum(coalesce((l.value->>'debit')::numeric, 0) - coalesce((l.value->>'credit')::numeric, 0)) < 0) e
         join accounts a on a.entity_id = v_entity and a.code = e.code
         cross join lateral (
-          select at_date.balance + least(0, coalesce(after_date.lowest, 0)) as available, coalesce(after_date.lowest < 0, false) as later
-            from (select coalesce(sum(d.debit) - sum(d.credit), 0) as balance from daily_balances d
-                   where d.entity_id = v_entity and d.account_code = e.code and d.day <= p_date) at_date,
-                 (select min(running) as lowest
-                    from (select sum(d.debit - d.credit) over (order by d.day) as running from daily_balances d
-                           where d.entity_id = v_entity and d.account_code = e.code and d.day > p_date) r) after_date) b
+          select least(r.at_date, coalesce(r.lowest_after, r.at_date)) as available, coalesce(r.lowest_after < r.at_date, false) as later
+            from (select coalesce(sum(x.net) filter (where x.day <= p_date), 0) as at_date, min(x.running) filter (where x.day > p_date) as lowest_after
+                    from (select d.day, d.debit - d.credit as net, sum(d.debit - d.credit) over (order by d.day) as running
+                            from daily_balances d where d.entity_id = v_entity and d.account_code = e.code) x) r) b
        where b.available + e.effect < 0
        order by e.code
        limit 1;
@@ -58,14 +56,11 @@ export async function up(knex: Knex): Promise<void> {
                group by 1
               having sum(coalesce((l.value->>'credit')::numeric, 0) - coalesce((l.value->>'debit')::numeric, 0)) < 0) e
         cross join lateral (
-          select at_date.balance + least(0, coalesce(after_date.lowest, 0)) as available, coalesce(after_date.lowest < 0, false) as later
-            from (select coalesce(sum(d.credit) - sum(d.debit), 0) as balance
-                    from daily_balances d join accounts a2 on a2.entity_id = d.entity_id and a2.code = d.account_code
-                   where d.entity_id = v_entity and d.fund_code = e.code and a2.type in ('net_assets','revenue','expense') and d.day <= p_date) at_date,
-                 (select min(running) as lowest
-                    from (select sum(d.credit - d.debit) over (order by d.day) as running
+          select least(r.at_date, coalesce(r.lowest_after, r.at_date)) as available, coalesce(r.lowest_after < r.at_date, false) as later
+            from (select coalesce(sum(x.net) filter (where x.day <= p_date), 0) as at_date, min(x.running) filter (where x.day > p_date) as lowest_after
+                    from (select d.day, d.credit - d.debit as net, sum(d.credit - d.debit) over (order by d.day) as running
                             from daily_balances d join accounts a2 on a2.entity_id = d.entity_id and a2.code = d.account_code
-                           where d.entity_id = v_entity and d.fund_code = e.code and a2.type in ('net_assets','revenue','expense') and d.day > p_date) r) after_date) b
+                           where d.entity_id = v_entity and d.fund_code = e.code and a2.type in ('net_assets','revenue','expense')) x) r) b
        where b.available + e.effect < 0
        order by e.code
        limit 1;

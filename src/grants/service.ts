@@ -33,7 +33,20 @@ import type {
   SubmitReviewCommand,
   UpdateApplicationCommand,
 } from './schemas';
-import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, netDisbursed, reviewScore, scoreProblems, Status, unsettledNote } from './state';
+import {
+  assertMove,
+  assertStatus,
+  AWARDED,
+  checkAmendedTranches,
+  checkDisbursement,
+  conditionProblems,
+  netDisbursed,
+  paidTrancheCount,
+  reviewScore,
+  scoreProblems,
+  Status,
+  unsettledNote,
+} from './state';
 
 type Queryable = Knex | Knex.Transaction;
 
@@ -112,6 +125,15 @@ async function move(tx: Knex.Transaction, application: ApplicationRow, to: Statu
 function isOpen(round: RoundRow, clock: Clock): boolean {
   const now = clock.now().getTime();
   return new Date(round.opens_at).getTime() <= now && now < new Date(round.closes_at).getTime();
+}
+
+/**
+ * Refuses tranche conditions written like a gate's code that is none of them, from tranche
+ * `from` on: `after_final_reprot` is a typo, and read as a sentence it would pay at once.
+ */
+function checkConditions(tranches: readonly { condition: string }[], from = 0): void {
+  const problems = conditionProblems(tranches, from);
+  if (problems.length > 0) throw new DomainError('invalid_request', 'A tranche condition is written like a code but is none of the gates.', { errors: problems });
 }
 
 function shortId(id: string): string {
@@ -368,6 +390,7 @@ export async function getOwnReview(db: Knex, actor: Actor, id: string) {
 export async function decide(db: Knex, actor: Actor, id: string, command: DecisionCommand, clock: Clock) {
   const found = await applicationOr404(db, id);
   requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  checkConditions(command.tranches ?? []);
   return withTransaction(db, 'read committed', async (tx) => {
     const application = await lockedApplication(tx, id);
     assertMove(application.status, command.decision);
@@ -456,6 +479,7 @@ export async function amendGrant(db: Knex, actor: Actor, id: string, command: Am
     let tranches = previous;
     if (command.tranches) {
       const proposed = command.tranches.map(termsOf);
+      checkConditions(proposed, paidTrancheCount(previous, application.disbursed));
       const paid = checkAmendedTranches({ current: previous, proposed, awarded: D(application.amount_awarded), disbursed: application.disbursed });
       await queries.replaceTranchesAfter(tx, id, paid, proposed.slice(paid));
       tranches = proposed;

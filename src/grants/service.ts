@@ -39,13 +39,13 @@ import {
   AWARDED,
   checkAmendedTranches,
   checkDisbursement,
+  closingNote,
   conditionProblems,
   netDisbursed,
   paidTrancheCount,
   reviewScore,
   scoreProblems,
   Status,
-  unsettledNote,
 } from './state';
 
 type Queryable = Knex | Knex.Transaction;
@@ -687,8 +687,8 @@ export async function fileReport(db: Knex, actor: Actor, id: string, command: Fi
 /**
  * Closes a grant whose final report is filed (reporting → closed). The money need not be
  * settled: when what the grantee holds (disbursed − refunded) differs from the final report's
- * spent and the manager gives no note, the history row gets a note of its own with both
- * figures, so the difference stays on the record.
+ * spent, the history row states both figures and the difference, followed by the manager's
+ * note when one is given, so the difference stays on the record whatever the note says.
  */
 export async function closeGrant(db: Knex, actor: Actor, id: string, note: string | undefined, clock: Clock) {
   const found = await applicationOr404(db, id);
@@ -699,7 +699,7 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
     const final = (await queries.reportsOf(tx, id)).find((report) => report.kind === 'final');
     assert(final, 'a grant in reporting has a final report');
     const held = netDisbursed(application.disbursed, application.refunded);
-    const row = await move(tx, application, 'closed', { actor, clock }, note ?? unsettledNote(held, final.spent));
+    const row = await move(tx, application, 'closed', { actor, clock }, closingNote(held, final.spent, note));
     return applicationView(tx, actor, row, 'staff');
   });
 }

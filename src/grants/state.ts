@@ -284,3 +284,14 @@ export function unsettledNote(held: Decimal, spent: Decimal.Value): string | nul
   if (held.eq(spent)) return null;
   return `结项时未结清：拨付净额 ${formatMoney(held)} 元，决算支出 ${formatMoney(spent)} 元，相差 ${formatMoney(held.minus(spent).abs())} 元。`;
 }
+
+/**
+ * The history note of a close: the unsettled sentence when the money is not settled, then the
+ * manager's note when one is given, so a note of theirs never hides the difference; null when
+ * the money is settled and there is no note.
+ */
+export function closingNote(held: Decimal, spent: Decimal.Value, managerNote: string | null | undefined): string | null {
+  const unsettled = unsettledNote(held, spent);
+  if (unsettled && managerNote) return `${unsettled}说明：${managerNote}`;
+  return unsettled ?? managerNote ?? null;
+}

@@ -650,7 +650,7 @@ describe('grants workflow', () => {
     expect((await get(app, s.gm)).body.refunded).toBe('250.00');
   });
 
-  it('closes an unsettled grant; the history keeps the manager\'s note, or else both figures', async () => {
+  it('closes an unsettled grant; the history states both figures, then the manager\'s note when given', async () => {
     const s = await setup();
     const close = (app: { id: string }, body: object, user = s.gm) => ctx.request().post(`/api/applications/${app.id}/close`).set(user.auth).send(body);
     const finished = async (spent: string) => {
@@ -672,7 +672,11 @@ describe('grants workflow', () => {
     const overspent = await finished('1050.00');
     const explained = await close(overspent, { note: '超支50元由申请方自筹' });
     expect(explained.status).toBe(200);
-    expect(explained.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '超支50元由申请方自筹' });
+    expect(explained.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '结项时未结清：拨付净额 1000.00 元，决算支出 1050.00 元，相差 50.00 元。说明：超支50元由申请方自筹' });
+    expect((await get(overspent, s.gm)).body.history.at(-1).note).toBe(explained.body.history.at(-1).note);
+
+    const settled = await close(await finished('1000.00'), { note: '按期结项' });
+    expect(settled.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '按期结项' });
   });
 
   it('refuses a disbursement the foundation cannot pay (422) and writes nothing', async () => {

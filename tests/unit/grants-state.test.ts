@@ -2,7 +2,7 @@
  * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkAmendedTranches, checkDisbursement, conditionMet, conditionProblems, gateOf, isMistypedCode, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
+import { assertMove, canMove, checkAmendedTranches, checkDisbursement, closingNote, conditionMet, conditionProblems, gateOf, isMistypedCode, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -177,5 +177,12 @@ describe('close', () => {
     expect(unsettledNote(D('1000.00'), '980.00')).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 980.00 元，相差 20.00 元。');
     expect(unsettledNote(D('900.00'), '950.5')).toBe('结项时未结清：拨付净额 900.00 元，决算支出 950.50 元，相差 50.50 元。');
     expect(unsettledNote(D('900.00'), '900')).toBeNull();
+  });
+
+  it("keeps the figures ahead of the manager's note when unsettled, and the note alone when settled", () => {
+    expect(closingNote(D('1000.00'), '1050.00', '超支50元由申请方自筹')).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 1050.00 元，相差 50.00 元。说明：超支50元由申请方自筹');
+    expect(closingNote(D('1000.00'), '1050.00', undefined)).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 1050.00 元，相差 50.00 元。');
+    expect(closingNote(D('1000.00'), '1000', '按期结项')).toBe('按期结项');
+    expect(closingNote(D('1000.00'), '1000', undefined)).toBeNull();
   });
 });

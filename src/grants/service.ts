@@ -16,6 +16,7 @@ import { assert } from '../shared/assert';
 import type { Clock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney } from '../shared/money';
+import { cutPage, seqCursor, seqOfCursor } from '../shared/paging';
 import * as presenters from './presenters';
 import * as queries from './queries';
 import type { ApplicationRow, RoundRow, TrancheTerms } from './queries';
@@ -175,25 +176,14 @@ async function roundViews(db: Queryable, rows: RoundRow[], clock: Clock) {
 
 /** Rounds are public calls for proposals: anyone may list and read them. */
 export async function listRounds(db: Knex, query: RoundQuery, clock: Clock) {
-  const rows = await queries.listRounds(db, { entityId: query.entityId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
-  const page = rows.slice(0, query.limit);
-  return { items: await roundViews(db, page, clock), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+  const rows = await queries.listRounds(db, { entityId: query.entityId, afterSeq: seqOfCursor(query.cursor), limit: query.limit });
+  const { page, nextCursor } = cutPage(rows, query.limit, (row) => seqCursor(row.seq));
+  return { items: await roundViews(db, page, clock), nextCursor };
 }
 
 export async function getRound(db: Knex, id: string, clock: Clock) {
   const [view] = await roundViews(db, [await roundOr404(db, id)], clock);
   return view;
-}
-
-function encodeCursor(seq: string): string {
-  return Buffer.from(String(seq)).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined;
-  const seq = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{1,18}$/.test(seq)) throw new DomainError('invalid_request', 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
-  return seq;
 }
 
 // Applications
@@ -293,8 +283,8 @@ export async function listRoundApplications(db: Knex, actor: Actor, roundId: str
   const round = await roundOr404(db, roundId);
   const isStaff = isAdmin(actor) || (['grant_manager', 'treasurer', 'supervisor'] as const).some((role) => hasRole(actor, role, round.entity_id));
   if (!isStaff) requireEntityRole(actor, round.entity_id, ['grant_manager', 'treasurer', 'supervisor', 'reviewer']);
-  const rows = await queries.listApplicationsOfRound(db, roundId, { reviewerId: isStaff ? undefined : actor.userId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
-  const page = rows.slice(0, query.limit);
+  const rows = await queries.listApplicationsOfRound(db, roundId, { reviewerId: isStaff ? undefined : actor.userId, afterSeq: seqOfCursor(query.cursor), limit: query.limit });
+  const { page, nextCursor } = cutPage(rows, query.limit, (row) => seqCursor(row.seq));
   const scores = isStaff ? await queries.scoresOf(db, page.map((row) => row.id)) : [];
   const items = page.map((row) =>
     presenters.presentApplicationSummary(
@@ -302,14 +292,14 @@ export async function listRoundApplications(db: Knex, actor: Actor, roundId: str
       isStaff ? { scores: scores.filter((score) => score.application_id === row.id).map((score) => reviewScore(round.rubric, score.scores)) } : {},
     ),
   );
-  return { items, nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+  return { items, nextCursor };
 }
 
 /** The caller's own applications. */
 export async function listMyApplications(db: Knex, actor: Actor, query: ListQuery) {
-  const rows = await queries.listApplicationsOfApplicant(db, actor.userId, { afterSeq: decodeCursor(query.cursor), limit: query.limit });
-  const page = rows.slice(0, query.limit);
-  return { items: page.map((row) => presenters.presentApplicationSummary(row)), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+  const rows = await queries.listApplicationsOfApplicant(db, actor.userId, { afterSeq: seqOfCursor(query.cursor), limit: query.limit });
+  const { page, nextCursor } = cutPage(rows, query.limit, (row) => seqCursor(row.seq));
+  return { items: page.map((row) => presenters.presentApplicationSummary(row)), nextCursor };
 }
 
 // Review

@@ -583,7 +583,7 @@ export async function refund(db: Knex, actor: Actor, id: string, command: Refund
     const application = await lockedApplication(tx, id);
     assertStatus(application.status, ['active', 'reporting'], 'refund');
     const amount = D(command.amount);
-    const held = D(application.disbursed).minus(application.refunded);
+    const held = netDisbursed(application.disbursed, application.refunded);
     if (amount.gt(held)) {
       throw new DomainError('refund_exceeds_disbursed', `Only ${formatMoney(held)} was disbursed and not yet refunded.`, { extra: { refundable: formatMoney(held) } });
     }

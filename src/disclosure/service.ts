@@ -34,7 +34,7 @@ import { renderReportPdf } from './pdf';
 import * as presenters from './presenters';
 import * as queries from './queries';
 import type { CountersignCommand, PublicListQuery, PublishCommand } from './schemas';
-import { seqCursor, seqOfCursor } from '../shared/paging';
+import { cutPage, seqCursor, seqOfCursor } from '../shared/paging';
 
 export interface DisclosureDeps {
   db: Knex;
@@ -150,11 +150,8 @@ export async function countersign(deps: DisclosureDeps, actor: Actor, id: string
 export async function listPublished(db: Knex, query: PublicListQuery) {
   if (query.entityId) await entityOr404(db, query.entityId);
   const rows = await queries.listPublished(db, { entityId: query.entityId, beforeSeq: seqOfCursor(query.cursor), limit: query.limit });
-  const page = rows.slice(0, query.limit);
-  return {
-    items: page.map((row) => presenters.presentDisclosure(row, { latest: row.latest })),
-    nextCursor: rows.length > query.limit ? seqCursor(page[page.length - 1].seq) : null,
-  };
+  const { page, nextCursor } = cutPage(rows, query.limit, (row) => seqCursor(row.seq));
+  return { items: page.map((row) => presenters.presentDisclosure(row, { latest: row.latest })), nextCursor };
 }
 
 /** All of an entity's published reports, by period (latest first) and version: the web's list. */

@@ -114,7 +114,7 @@ const Tranche = z
     amount: PositiveMoney,
     condition: Text(200).openapi({
       description:
-        'When the tranche may be paid, in the decision\'s words. on_signing, after_progress_report and after_final_report (or their names, e.g. "after the final report", 结项报告后拨付) hold the money back until then; other text is kept as stated and holds nothing back.',
+        'When the tranche may be paid, in the decision\'s words. on_signing, after_progress_report and after_final_report hold the money back until then, named by the code, by a name (e.g. "after the final report", 结项报告后拨付) or by a word of the gate in a sentence (final report: 结项, 结题, 终期, 验收, final, completion; any other report: 中期, 进度, 报告, progress, interim, report; signing: 签约, 协议, 合同, sign, contract, agreement, upfront), a report before signing. Lower-case letters, digits and underscores only that are none of the codes are a typo (400). Other text is kept as stated and holds nothing back.',
       example: 'after_final_report',
     }),
     label: z.string().trim().max(200).nullable().optional(),

@@ -16,6 +16,7 @@ import { assert } from '../shared/assert';
 import type { Clock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney } from '../shared/money';
+import { cutPage, seqCursor, seqOfCursor } from '../shared/paging';
 import * as presenters from './presenters';
 import * as queries from './queries';
 import type { ApplicationRow, RoundRow, TrancheTerms } from './queries';
@@ -33,7 +34,20 @@ import type {
   SubmitReviewCommand,
   UpdateApplicationCommand,
 } from './schemas';
-import { assertMove, assertStatus, AWARDED, checkAmendedTranches, checkDisbursement, netDisbursed, reviewScore, scoreProblems, Status, unsettledNote } from './state';
+import {
+  assertMove,
+  assertStatus,
+  AWARDED,
+  checkAmendedTranches,
+  checkDisbursement,
+  closingNote,
+  conditionProblems,
+  netDisbursed,
+  paidTrancheCount,
+  reviewScore,
+  scoreProblems,
+  Status,
+} from './state';
 
 type Queryable = Knex | Knex.Transaction;
 
@@ -114,6 +128,15 @@ function isOpen(round: RoundRow, clock: Clock): boolean {
   return new Date(round.opens_at).getTime() <= now && now < new Date(round.closes_at).getTime();
 }
 
+/**
+ * Refuses tranche conditions written like a gate's code that is none of them, from tranche
+ * `from` on: `after_final_reprot` is a typo, and read as a sentence it would pay at once.
+ */
+function checkConditions(tranches: readonly { condition: string }[], from = 0): void {
+  const problems = conditionProblems(tranches, from);
+  if (problems.length > 0) throw new DomainError('invalid_request', 'A tranche condition is written like a code but is none of the gates.', { errors: problems });
+}
+
 function shortId(id: string): string {
   return id.replace(/-/g, '').slice(0, 12).toUpperCase();
 }
@@ -153,25 +176,14 @@ async function roundViews(db: Queryable, rows: RoundRow[], clock: Clock) {
 
 /** Rounds are public calls for proposals: anyone may list and read them. */
 export async function listRounds(db: Knex, query: RoundQuery, clock: Clock) {
-  const rows = await queries.listRounds(db, { entityId: query.entityId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
-  const page = rows.slice(0, query.limit);
-  return { items: await roundViews(db, page, clock), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+  const rows = await queries.listRounds(db, { entityId: query.entityId, afterSeq: seqOfCursor(query.cursor), limit: query.limit });
+  const { page, nextCursor } = cutPage(rows, query.limit, (row) => seqCursor(row.seq));
+  return { items: await roundViews(db, page, clock), nextCursor };
 }
 
 export async function getRound(db: Knex, id: string, clock: Clock) {
   const [view] = await roundViews(db, [await roundOr404(db, id)], clock);
   return view;
-}
-
-function encodeCursor(seq: string): string {
-  return Buffer.from(String(seq)).toString('base64url');
-}
-
-function decodeCursor(cursor: string | undefined): string | undefined {
-  if (!cursor) return undefined;
-  const seq = Buffer.from(cursor, 'base64url').toString('utf8');
-  if (!/^\d{1,18}$/.test(seq)) throw new DomainError('invalid_request', 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
-  return seq;
 }
 
 // Applications
@@ -271,8 +283,8 @@ export async function listRoundApplications(db: Knex, actor: Actor, roundId: str
   const round = await roundOr404(db, roundId);
   const isStaff = isAdmin(actor) || (['grant_manager', 'treasurer', 'supervisor'] as const).some((role) => hasRole(actor, role, round.entity_id));
   if (!isStaff) requireEntityRole(actor, round.entity_id, ['grant_manager', 'treasurer', 'supervisor', 'reviewer']);
-  const rows = await queries.listApplicationsOfRound(db, roundId, { reviewerId: isStaff ? undefined : actor.userId, afterSeq: decodeCursor(query.cursor), limit: query.limit });
-  const page = rows.slice(0, query.limit);
+  const rows = await queries.listApplicationsOfRound(db, roundId, { reviewerId: isStaff ? undefined : actor.userId, afterSeq: seqOfCursor(query.cursor), limit: query.limit });
+  const { page, nextCursor } = cutPage(rows, query.limit, (row) => seqCursor(row.seq));
   const scores = isStaff ? await queries.scoresOf(db, page.map((row) => row.id)) : [];
   const items = page.map((row) =>
     presenters.presentApplicationSummary(
@@ -280,14 +292,14 @@ export async function listRoundApplications(db: Knex, actor: Actor, roundId: str
       isStaff ? { scores: scores.filter((score) => score.application_id === row.id).map((score) => reviewScore(round.rubric, score.scores)) } : {},
     ),
   );
-  return { items, nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+  return { items, nextCursor };
 }
 
 /** The caller's own applications. */
 export async function listMyApplications(db: Knex, actor: Actor, query: ListQuery) {
-  const rows = await queries.listApplicationsOfApplicant(db, actor.userId, { afterSeq: decodeCursor(query.cursor), limit: query.limit });
-  const page = rows.slice(0, query.limit);
-  return { items: page.map((row) => presenters.presentApplicationSummary(row)), nextCursor: rows.length > query.limit ? encodeCursor(page[page.length - 1].seq) : null };
+  const rows = await queries.listApplicationsOfApplicant(db, actor.userId, { afterSeq: seqOfCursor(query.cursor), limit: query.limit });
+  const { page, nextCursor } = cutPage(rows, query.limit, (row) => seqCursor(row.seq));
+  return { items: page.map((row) => presenters.presentApplicationSummary(row)), nextCursor };
 }
 
 // Review
@@ -368,6 +380,7 @@ export async function getOwnReview(db: Knex, actor: Actor, id: string) {
 export async function decide(db: Knex, actor: Actor, id: string, command: DecisionCommand, clock: Clock) {
   const found = await applicationOr404(db, id);
   requireEntityRole(actor, found.entity_id, ['grant_manager']);
+  checkConditions(command.tranches ?? []);
   return withTransaction(db, 'read committed', async (tx) => {
     const application = await lockedApplication(tx, id);
     assertMove(application.status, command.decision);
@@ -456,6 +469,7 @@ export async function amendGrant(db: Knex, actor: Actor, id: string, command: Am
     let tranches = previous;
     if (command.tranches) {
       const proposed = command.tranches.map(termsOf);
+      checkConditions(proposed, paidTrancheCount(previous, application.disbursed));
       const paid = checkAmendedTranches({ current: previous, proposed, awarded: D(application.amount_awarded), disbursed: application.disbursed });
       await queries.replaceTranchesAfter(tx, id, paid, proposed.slice(paid));
       tranches = proposed;
@@ -569,7 +583,7 @@ export async function refund(db: Knex, actor: Actor, id: string, command: Refund
     const application = await lockedApplication(tx, id);
     assertStatus(application.status, ['active', 'reporting'], 'refund');
     const amount = D(command.amount);
-    const held = D(application.disbursed).minus(application.refunded);
+    const held = netDisbursed(application.disbursed, application.refunded);
     if (amount.gt(held)) {
       throw new DomainError('refund_exceeds_disbursed', `Only ${formatMoney(held)} was disbursed and not yet refunded.`, { extra: { refundable: formatMoney(held) } });
     }
@@ -663,8 +677,8 @@ export async function fileReport(db: Knex, actor: Actor, id: string, command: Fi
 /**
  * Closes a grant whose final report is filed (reporting → closed). The money need not be
  * settled: when what the grantee holds (disbursed − refunded) differs from the final report's
- * spent and the manager gives no note, the history row gets a note of its own with both
- * figures, so the difference stays on the record.
+ * spent, the history row states both figures and the difference, followed by the manager's
+ * note when one is given, so the difference stays on the record whatever the note says.
  */
 export async function closeGrant(db: Knex, actor: Actor, id: string, note: string | undefined, clock: Clock) {
   const found = await applicationOr404(db, id);
@@ -675,7 +689,7 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
     const final = (await queries.reportsOf(tx, id)).find((report) => report.kind === 'final');
     assert(final, 'a grant in reporting has a final report');
     const held = netDisbursed(application.disbursed, application.refunded);
-    const row = await move(tx, application, 'closed', { actor, clock }, note ?? unsettledNote(held, final.spent));
+    const row = await move(tx, application, 'closed', { actor, clock }, closingNote(held, final.spent, note));
     return applicationView(tx, actor, row, 'staff');
   });
 }

@@ -106,6 +106,22 @@ const GATE_NAMES: Record<TrancheCondition, readonly string[]> = {
   after_final_report: ['after final report', 'after the final report', '结项报告后'],
 };
 
+/**
+ * Words that name a gate inside a sentence, tried on the plainly spelled text in this order:
+ * the final report first, then any other report, then signing, so a sentence that names a
+ * report is held by that report even when it also names signing. English words are matched
+ * whole ("design" is not "sign"); Chinese has no spaces, so its words are matched anywhere,
+ * except that 中期验收 (a mid-term review) is not the final 验收.
+ */
+const GATE_WORDS: readonly (readonly [TrancheCondition, RegExp])[] = [
+  ['after_final_report', /结项|结题|终期|决算|(?<!中期|进度)验收|\bfinal\b|\bcompletion\b|\bclosing reports?\b/],
+  ['after_progress_report', /中期|进度|进展|报告|汇报|\bprogress\b|\binterim\b|\bmid ?term\b|\breports?\b|\breporting\b/],
+  ['on_signing', /签约|签订|签署|签字|协议|合同|首期|首笔|预付|\bsign(?:s|ed|ing|ature)?\b|\bcontracts?\b|\bagreements?\b|\bup ?front\b|\badvance\b/],
+];
+
+/** Lower-case letters, digits and underscores only: written as a code, not as a sentence. */
+const CODE_SHAPED = /^[a-z0-9_]+$/;
+
 function spelledPlainly(text: string): string {
   return text.normalize('NFKC').trim().toLowerCase().replace(/[\s_-]+/g, ' ');
 }
@@ -117,10 +133,36 @@ const GATES_BY_NAME = new Map<string, TrancheCondition>(
 /**
  * The gate a tranche's condition names, or null for any other text. The contract lets a
  * decision state a condition in its own words; only the three gates hold money back, and
- * other text is kept as a record of what was agreed.
+ * other text is kept as a record of what was agreed. A condition names a gate by its code, by
+ * one of its names, or by a word of it in a sentence ("中期报告提交后拨付", "after the final
+ * report is approved", "结项验收后"), so a report written in other words still holds the money.
  */
 export function gateOf(condition: string): TrancheCondition | null {
-  return GATES_BY_NAME.get(spelledPlainly(condition)) ?? null;
+  const plain = spelledPlainly(condition);
+  const named = GATES_BY_NAME.get(plain);
+  if (named) return named;
+  return GATE_WORDS.find(([, words]) => words.test(plain))?.[0] ?? null;
+}
+
+/**
+ * Whether a condition is written like a gate's code but is none of them (`after_final_reprot`):
+ * a typo of a code, which a decision refuses rather than read as a sentence.
+ */
+export function isMistypedCode(condition: string): boolean {
+  const text = condition.trim();
+  return CODE_SHAPED.test(text) && !GATES_BY_NAME.has(spelledPlainly(text));
+}
+
+/**
+ * Field errors for tranche conditions written like a code that is none of the gates', from
+ * tranche `from` on (an amendment repeats its paid tranches as they were, whatever they say).
+ */
+export function conditionProblems(tranches: readonly { condition: string }[], from = 0): { path: string; message: string }[] {
+  return tranches.flatMap((tranche, index) =>
+    index >= from && isMistypedCode(tranche.condition)
+      ? [{ path: `body.tranches.${index}.condition`, message: `not a gate code: write ${TRANCHE_CONDITIONS.join(', ')}, or the condition in words` }]
+      : [],
+  );
 }
 
 /** Whether a tranche may be paid now; a condition that names no gate never holds it back. */
@@ -241,4 +283,15 @@ export function netDisbursed(disbursed: Decimal.Value, refunded: Decimal.Value):
 export function unsettledNote(held: Decimal, spent: Decimal.Value): string | null {
   if (held.eq(spent)) return null;
   return `结项时未结清：拨付净额 ${formatMoney(held)} 元，决算支出 ${formatMoney(spent)} 元，相差 ${formatMoney(held.minus(spent).abs())} 元。`;
+}
+
+/**
+ * The history note of a close: the unsettled sentence when the money is not settled, then the
+ * manager's note when one is given, so a note of theirs never hides the difference; null when
+ * the money is settled and there is no note.
+ */
+export function closingNote(held: Decimal, spent: Decimal.Value, managerNote: string | null | undefined): string | null {
+  const unsettled = unsettledNote(held, spent);
+  if (unsettled && managerNote) return `${unsettled}说明：${managerNote}`;
+  return unsettled ?? managerNote ?? null;
 }

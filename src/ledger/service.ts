@@ -13,6 +13,7 @@ import { Clock, today } from '../shared/clock';
 import { lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
 import { DomainError, isDomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
+import { cursorOf, cutPage, invalidCursor, keyOfCursor } from '../shared/paging';
 import { GENESIS_HASH, chainHash } from './hash';
 import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
 import * as presenters from './presenters';
@@ -375,9 +376,9 @@ export async function recordPayment(db: Knex, actor: Actor, entityId: string, co
  */
 export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery & { includeRejected?: boolean }) {
   await readableEntity(db, actor, entityId);
-  const after = decodeCursor(query.cursor);
+  const after = entryOfCursor(query.cursor);
   const rows = await queries.listEntries(db, entityId, { ...query, after, limit: query.limit });
-  const page = rows.slice(0, query.limit);
+  const { page, nextCursor } = cutPage(rows, query.limit, entryCursor);
   const ids = page.map((row) => row.id);
   const [lines, attachments, reversals] = await Promise.all([
     queries.linesOf(db, ids),
@@ -392,20 +393,18 @@ export async function listEntries(db: Knex, actor: Actor, entityId: string, quer
       reversedBy: reversedBy.get(row.id) ?? null,
     }),
   );
-  const last = page[page.length - 1];
-  return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+  return { items, nextCursor };
 }
 
-function encodeCursor(row: EntryRow): string {
-  return Buffer.from(`${row.date}|${row.seq}`).toString('base64url');
+/** The cursor after an entry: entries page by date, then sequence, so it names both. */
+function entryCursor(row: EntryRow): string {
+  return cursorOf(`${row.date}|${row.seq}`);
 }
 
-function decodeCursor(cursor: string | undefined): { date: string; seq: string } | undefined {
+function entryOfCursor(cursor: string | undefined): { date: string; seq: string } | undefined {
   if (!cursor) return undefined;
-  const [date, seq] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !seq || !/^\d{1,18}$/.test(seq)) {
-    throw new DomainError('invalid_request', 'The cursor is not valid.', { errors: [{ path: 'query.cursor', message: 'invalid cursor' }] });
-  }
+  const [date, seq] = keyOfCursor(cursor).split('|');
+  if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !seq || !/^\d{1,18}$/.test(seq)) throw invalidCursor();
   return { date, seq };
 }
 

@@ -14,6 +14,7 @@ import { hasRole } from '../auth/actor';
 import * as grants from '../grants/service';
 import * as ledger from '../ledger/service';
 import { AmendGrantCommand, CreateApplicationCommand, CreateRoundCommand, DecisionCommand, DisburseCommand, FileReportCommand, RefundCommand, Score, UpdateApplicationCommand, TRANCHE_CONDITIONS } from '../grants/schemas';
+import { netDisbursed, unsettledNote } from '../grants/state';
 import type { EntityRow } from '../ledger/queries';
 import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney } from '../shared/money';
@@ -430,7 +431,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     const amendment = amendmentRows(application.tranches, application.disbursed, forms.amend.values.tranches as TrancheRowValues[]);
     forms.amend.values.tranches = amendment.rows;
     const amendable = AMENDABLE.includes(application.status);
-    const held = D(application.disbursed).minus(application.refunded);
+    const held = netDisbursed(application.disbursed, application.refunded);
     const finalReport = application.reports.find((report) => report.kind === 'final') ?? null;
     web.render(
       req,
@@ -447,7 +448,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         payable,
         budgetDiffers: !D(application.budgetLinesTotal).eq(application.requestedAmount),
         held: formatMoney(held),
-        settled: finalReport ? held.eq(finalReport.spent) : false,
+        settled: finalReport ? unsettledNote(held, finalReport.spent) === null : false,
         finalReport,
         forms,
         openForm: typed.form ?? null,

@@ -556,13 +556,13 @@ describe('grants workflow', () => {
     const app = await approved(s, {
       amount: '1000.00',
       tranches: [
-        { amount: '300.00', condition: '  社区验收合格后  ' },
+        { amount: '300.00', condition: '  居民议事会同意后  ' },
         { amount: '300.00', condition: 'After the final report' },
         { amount: '400.00', condition: '结项报告后拨付' },
       ],
     });
     const asStated = [
-      ['300.00', '社区验收合格后', null],
+      ['300.00', '居民议事会同意后', null],
       ['300.00', 'After the final report', 'after_final_report'],
       ['400.00', '结项报告后拨付', 'after_final_report'],
     ];
@@ -575,6 +575,53 @@ describe('grants workflow', () => {
     expect([waiting.status, waiting.body.code]).toEqual([409, 'tranche_condition_unmet']);
     expect((await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '300.00' })).status).toBe(201);
     expect((await disburse(app, s, '700.00')).status).toBe(201);
+  });
+
+  it('holds a tranche whose condition names a report in a sentence until that report is filed', async () => {
+    const s = await setup();
+    const app = await approved(s, {
+      amount: '1000.00',
+      tranches: [
+        { amount: '300.00', condition: '合同签订后' },
+        { amount: '300.00', condition: '中期报告提交后拨付' },
+        { amount: '400.00', condition: 'after the final report is approved' },
+      ],
+    });
+    expect(app.tranches.map((tranche: { gate: string | null }) => tranche.gate)).toEqual(['on_signing', 'after_progress_report', 'after_final_report']);
+    const file = (kind: string) => ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind, narrative: '进展', spent: '300.00' });
+
+    expect((await disburse(app, s, '300.00')).status).toBe(201);
+    const beforeProgress = await disburse(app, s, '0.01');
+    expect([beforeProgress.status, beforeProgress.body.code]).toEqual([409, 'tranche_condition_unmet']);
+    expect((await file('progress')).status).toBe(201);
+    expect((await disburse(app, s, '300.00')).status).toBe(201);
+    const beforeFinal = await disburse(app, s, '0.01');
+    expect([beforeFinal.status, beforeFinal.body.code]).toEqual([409, 'tranche_condition_unmet']);
+    expect((await file('final')).status).toBe(201);
+    expect((await disburse(app, s, '400.00')).status).toBe(201);
+    expect((await get(app, s.gm)).body.disbursed).toBe('1000.00');
+  });
+
+  it('refuses a condition written like a code that is none of the gates (400), in a decision and an amendment, and writes nothing', async () => {
+    const s = await setup();
+    const app = await reviewed(s);
+    const typo = await ctx
+      .request()
+      .post(`/api/applications/${app.id}/decision`)
+      .set(s.gm.auth)
+      .send({ decision: 'approved', amount: '1000.00', tranches: [{ amount: '500.00', condition: 'on_signing' }, { amount: '500.00', condition: 'after_final_reprot' }], reason: '评审通过' });
+    expect([typo.status, typo.body.code]).toEqual([400, 'invalid_request']);
+    expect(typo.body.errors).toEqual([{ path: 'body.tranches.1.condition', message: expect.stringContaining('on_signing, after_progress_report, after_final_report') }]);
+    expect((await get(app, s.gm)).body).toMatchObject({ status: 'under_review', tranches: [] });
+
+    const awarded = await approved(s);
+    const amendment = await ctx
+      .request()
+      .post(`/api/applications/${awarded.id}/amendments`)
+      .set(s.gm.auth)
+      .send({ note: '尾款改到结项后', tranches: [{ amount: '400.00', condition: 'on_signing' }, { amount: '600.00', condition: 'after_fnial_report' }] });
+    expect([amendment.status, amendment.body.errors?.[0]?.path]).toEqual([400, 'body.tranches.1.condition']);
+    expect((await get(awarded, s.gm)).body).toMatchObject({ tranches: [{ amount: '1000.00', condition: 'on_signing' }], amendments: [] });
   });
 
   it('accepts reports only from the owner, with lines that name budget lines', async () => {
@@ -603,7 +650,7 @@ describe('grants workflow', () => {
     expect((await get(app, s.gm)).body.refunded).toBe('250.00');
   });
 
-  it('closes an unsettled grant; the history keeps the manager\'s note, or else both figures', async () => {
+  it('closes an unsettled grant; the history states both figures, then the manager\'s note when given', async () => {
     const s = await setup();
     const close = (app: { id: string }, body: object, user = s.gm) => ctx.request().post(`/api/applications/${app.id}/close`).set(user.auth).send(body);
     const finished = async (spent: string) => {
@@ -625,7 +672,11 @@ describe('grants workflow', () => {
     const overspent = await finished('1050.00');
     const explained = await close(overspent, { note: '超支50元由申请方自筹' });
     expect(explained.status).toBe(200);
-    expect(explained.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '超支50元由申请方自筹' });
+    expect(explained.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '结项时未结清：拨付净额 1000.00 元，决算支出 1050.00 元，相差 50.00 元。说明：超支50元由申请方自筹' });
+    expect((await get(overspent, s.gm)).body.history.at(-1).note).toBe(explained.body.history.at(-1).note);
+
+    const settled = await close(await finished('1000.00'), { note: '按期结项' });
+    expect(settled.body.history.at(-1)).toMatchObject({ from: 'reporting', to: 'closed', note: '按期结项' });
   });
 
   it('refuses a disbursement the foundation cannot pay (422) and writes nothing', async () => {

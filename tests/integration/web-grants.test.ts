@@ -479,26 +479,26 @@ describe('grant pages', () => {
     const s = await setup();
     const { id, appPath, pageHtml, applicantAgent } = await activeGrant(s, [
       { amount: '400.00', condition: 'on_signing', label: '签约' },
-      { amount: '600.00', condition: '社区验收合格后' },
+      { amount: '600.00', condition: '居民议事会同意后' },
     ]);
-    expect(pageHtml).toContain('<td>社区验收合格后（仅作记录，不限制拨付）</td>');
-    expect(pageHtml).toMatch(/id="f-tranches_1_condition" name="trancheCondition">\s*<option value="社区验收合格后" selected>/);
-    expect((await applicantAgent.get(`/app/applications/${id}`).expect(200)).text).toContain('<td>社区验收合格后（仅作记录，不限制拨付）</td>');
+    expect(pageHtml).toContain('<td>居民议事会同意后（仅作记录，不限制拨付）</td>');
+    expect(pageHtml).toMatch(/id="f-tranches_1_condition" name="trancheCondition">\s*<option value="居民议事会同意后" selected>/);
+    expect((await applicantAgent.get(`/app/applications/${id}`).expect(200)).text).toContain('<td>居民议事会同意后（仅作记录，不限制拨付）</td>');
 
     // Re-splitting the unpaid rest keeps each row's wording as the form sent it back.
     await s.manager
       .post(`${appPath}/amend`)
       .type('form')
-      .send(form({ _csrf: csrfOf(pageHtml), trancheAmount: ['400.00', '300.00', '300.00'], trancheCondition: ['on_signing', '社区验收合格后', 'after_final_report'], trancheLabel: ['签约', '', ''], endsOn: '', amendNote: '尾款拆分' }))
+      .send(form({ _csrf: csrfOf(pageHtml), trancheAmount: ['400.00', '300.00', '300.00'], trancheCondition: ['on_signing', '居民议事会同意后', 'after_final_report'], trancheLabel: ['签约', '', ''], endsOn: '', amendNote: '尾款拆分' }))
       .expect(303);
     const application = await grants.getApplication(ctx.db, s.foundation.grantManager.actor, id);
     expect(tranchesOf(application)).toEqual([
       ['400.00', 'on_signing', '签约'],
-      ['300.00', '社区验收合格后', null],
+      ['300.00', '居民议事会同意后', null],
       ['300.00', 'after_final_report', null],
     ]);
     const after = (await s.manager.get(appPath).expect(200)).text;
-    expect(after).toMatch(/原分期[\s\S]*第 2 期 ¥600.00 社区验收合格后（仅作记录，不限制拨付）/);
+    expect(after).toMatch(/原分期[\s\S]*第 2 期 ¥600.00 居民议事会同意后（仅作记录，不限制拨付）/);
   });
 
   it('closes an unsettled grant from the form and shows the difference in the history', async () => {

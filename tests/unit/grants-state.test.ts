@@ -2,7 +2,7 @@
  * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkAmendedTranches, checkDisbursement, conditionMet, gateOf, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
+import { assertMove, canMove, checkAmendedTranches, checkDisbursement, closingNote, conditionMet, conditionProblems, gateOf, isMistypedCode, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -76,15 +76,61 @@ describe('tranches', () => {
     expect(gateOf('中期报告后拨付')).toBe('after_progress_report');
     expect(gateOf('On signing')).toBe('on_signing');
     expect(gateOf('签约后拨付')).toBe('on_signing');
-    expect(gateOf('项目验收合格后')).toBeNull();
-    expect(conditionMet('项目验收合格后', { progress: false, final: false })).toBe(true);
+    expect(gateOf('居民议事会同意后')).toBeNull();
+    expect(conditionMet('居民议事会同意后', { progress: false, final: false })).toBe(true);
     expect(conditionMet('After final report', { progress: true, final: false })).toBe(false);
+  });
+
+  it.each([
+    ['中期报告提交后拨付', 'after_progress_report'],
+    ['进度报告审核通过后', 'after_progress_report'],
+    ['项目进展汇报后', 'after_progress_report'],
+    ['提交报告后', 'after_progress_report'],
+    ['中期验收后', 'after_progress_report'],
+    ['after the interim report', 'after_progress_report'],
+    ['Mid-term review done', 'after_progress_report'],
+    ['upon midterm evaluation', 'after_progress_report'],
+    ['once the Progress Report is in', 'after_progress_report'],
+    ['after a report is filed', 'after_progress_report'],
+    ['结项验收后', 'after_final_report'],
+    ['项目验收合格后', 'after_final_report'],
+    ['结题后拨付尾款', 'after_final_report'],
+    ['终期评估通过后', 'after_final_report'],
+    ['决算审计后', 'after_final_report'],
+    ['after the final report is approved', 'after_final_report'],
+    ['on completion of the project', 'after_final_report'],
+    ['after the closing report', 'after_final_report'],
+    ['签约并提交结项报告后', 'after_final_report'],
+    ['签约后，中期报告提交再拨', 'after_progress_report'],
+    ['合同签订后一周内', 'on_signing'],
+    ['协议签署当日', 'on_signing'],
+    ['首期款', 'on_signing'],
+    ['预付款', 'on_signing'],
+    ['when the contract is signed', 'on_signing'],
+    ['paid upfront', 'on_signing'],
+    ['in advance', 'on_signing'],
+    ['on signature of the agreement', 'on_signing'],
+    ['ＡＦＴＥＲ ＴＨＥ ＦＩＮＡＬ ＲＥＰＯＲＴ', 'after_final_report'],
+    ['居民议事会同意后', null],
+    ['when the design is delivered', null],
+    ['after the contractor is chosen', null],
+    ['场地落实后', null],
+  ])('reads %j as gate %s', (condition, gate) => {
+    expect(gateOf(condition)).toBe(gate);
+  });
+
+  it('knows a typo of a code from a code, a name or a sentence', () => {
+    expect(['after_final_reprot', 'on_sigining', 'after_report', '  final  '].map(isMistypedCode)).toEqual([true, true, true, true]);
+    expect(['after_final_report', ' on_signing ', 'after_the_final_report', 'After_Final_Reprot', 'after final reprot', '结项后'].map(isMistypedCode)).toEqual([false, false, false, false, false, false]);
+    expect(conditionProblems([{ condition: 'after_final_reprot' }, { condition: 'on_signing' }, { condition: 'on_sigining' }], 1)).toEqual([
+      { path: 'body.tranches.2.condition', message: expect.stringContaining('on_signing, after_progress_report, after_final_report') },
+    ]);
   });
 
   it('holds money behind a named gate like behind its code, and never behind other wording', () => {
     const worded = [
       { amount: '500.00', condition: '签约后拨付' },
-      { amount: '300.00', condition: '项目验收合格后' },
+      { amount: '300.00', condition: '居民议事会同意后' },
       { amount: '200.00', condition: 'after the final report' },
     ];
     expect(releasableTotal(worded, { progress: false, final: false }).toFixed(2)).toBe('800.00');
@@ -131,5 +177,12 @@ describe('close', () => {
     expect(unsettledNote(D('1000.00'), '980.00')).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 980.00 元，相差 20.00 元。');
     expect(unsettledNote(D('900.00'), '950.5')).toBe('结项时未结清：拨付净额 900.00 元，决算支出 950.50 元，相差 50.50 元。');
     expect(unsettledNote(D('900.00'), '900')).toBeNull();
+  });
+
+  it("keeps the figures ahead of the manager's note when unsettled, and the note alone when settled", () => {
+    expect(closingNote(D('1000.00'), '1050.00', '超支50元由申请方自筹')).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 1050.00 元，相差 50.00 元。说明：超支50元由申请方自筹');
+    expect(closingNote(D('1000.00'), '1050.00', undefined)).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 1050.00 元，相差 50.00 元。');
+    expect(closingNote(D('1000.00'), '1000', '按期结项')).toBe('按期结项');
+    expect(closingNote(D('1000.00'), '1000', undefined)).toBeNull();
   });
 });

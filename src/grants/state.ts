@@ -119,8 +119,11 @@ const GATE_WORDS: readonly (readonly [TrancheCondition, RegExp])[] = [
   ['on_signing', /签约|签订|签署|签字|协议|合同|首期|首笔|预付|\bsign(?:s|ed|ing|ature)?\b|\bcontracts?\b|\bagreements?\b|\bup ?front\b|\badvance\b/],
 ];
 
-/** Lower-case letters, digits and underscores only: written as a code, not as a sentence. */
-const CODE_SHAPED = /^[a-z0-9_]+$/;
+/**
+ * Lower-case letters, digits and at least one underscore: written as a code, not in words (a
+ * single word such as "upfront" or "final" is read for its meaning instead).
+ */
+const CODE_SHAPED = /^[a-z0-9]+(?:_[a-z0-9]+)+$/;
 
 function spelledPlainly(text: string): string {
   return text.normalize('NFKC').trim().toLowerCase().replace(/[\s_-]+/g, ' ');

@@ -120,8 +120,10 @@ describe('tranches', () => {
   });
 
   it('knows a typo of a code from a code, a name or a sentence', () => {
-    expect(['after_final_reprot', 'on_sigining', 'after_report', '  final  '].map(isMistypedCode)).toEqual([true, true, true, true]);
-    expect(['after_final_report', ' on_signing ', 'after_the_final_report', 'After_Final_Reprot', 'after final reprot', '结项后'].map(isMistypedCode)).toEqual([false, false, false, false, false, false]);
+    expect(['after_final_reprot', 'on_sigining', 'after_report', ' stage_2 '].map(isMistypedCode)).toEqual([true, true, true, true]);
+    expect(['after_final_report', ' on_signing ', 'after_the_final_report', 'After_Final_Reprot', 'after final reprot', '结项后', 'upfront', '  final  '].map(isMistypedCode)).toEqual([false, false, false, false, false, false, false, false]);
+    // A single word is read for its meaning.
+    expect(['upfront', 'final'].map(gateOf)).toEqual(['on_signing', 'after_final_report']);
     expect(conditionProblems([{ condition: 'after_final_reprot' }, { condition: 'on_signing' }, { condition: 'on_sigining' }], 1)).toEqual([
       { path: 'body.tranches.2.condition', message: expect.stringContaining('on_signing, after_progress_report, after_final_report') },
     ]);

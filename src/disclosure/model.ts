@@ -628,13 +628,20 @@ export function buildReport(input: ReportInput): ReportModel {
   // 收支概况
   const revenueFlow = periodFlow.sum((code) => typeOf(code) === 'revenue').negated();
   const expenseFlow = periodFlow.sum((code) => typeOf(code) === 'expense');
-  const monetaryCodes = input.accounts
-    .filter((a) => isMonetary(a.code) && !input.accounts.some((child) => child.parentCode === a.code))
-    .map((a) => a.code)
-    .sort();
+  // Format 1 listed every monetary leaf, so adding a sub-account later (1009 → 100901 微信)
+  // changed a frozen report's rows; from format 2 the rows are 1001, 1002 and 1009, each with
+  // all its sub-accounts, whatever sub-accounts are added after publishing.
+  const monetaryCodes =
+    schemaVersion === 1
+      ? input.accounts
+          .filter((a) => isMonetary(a.code) && !input.accounts.some((child) => child.parentCode === a.code))
+          .map((a) => a.code)
+          .sort()
+      : MONETARY_ACCOUNT_CODES.filter((code) => accounts.has(code));
+  const inRow = (code: string) => (schemaVersion === 1 ? (c: string) => c === code : (c: string) => ancestorsOf(c).includes(code));
   const monetaryAccounts = monetaryCodes.map((code) => {
-    const before = opening.sum((c) => c === code);
-    const after = before.plus(periodAll.sum((c) => c === code));
+    const before = opening.sum(inRow(code));
+    const after = before.plus(periodAll.sum(inRow(code)));
     return { accountCode: code, name: accounts.get(code)!.name, opening: before, closing: after };
   });
   const monetaryOpening = monetaryAccounts.reduce((t, a) => t.plus(a.opening), ZERO);

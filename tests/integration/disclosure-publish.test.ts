@@ -84,7 +84,7 @@ async function openingMonthPublished(name: string, options: { companyGift?: bool
   await closeMonths(entity.id, treasurer, ['2026-01']);
   const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-01' });
   expect([published.status, published.body.detail]).toEqual([201, undefined]);
-  return { ...staff, published: published.body as { id: string; dataSha256: string; pdfSha256: string } };
+  return { ...staff, published: published.body as { id: string; entityId: string; dataSha256: string; pdfSha256: string } };
 }
 
 async function closeMonths(entityId: string, treasurer: TestUser, months: string[]) {
@@ -267,7 +267,7 @@ describe('GET /api/public/disclosures/:id/verify', () => {
 
 describe('收支概况 when money moves without income or expense', () => {
   it('publishes 其他资金变动 so opening + income − expense + other = closing, in the JSON, the PDF and the web page', async () => {
-    const { published } = await openingMonthPublished('新建测试公益站');
+    const { published, treasurer } = await openingMonthPublished('新建测试公益站');
     const json = (await ctx.request().get(`/api/public/disclosures/${published.id}`).expect(200)).body;
     expect(json.schemaVersion).toBe(2);
     // Hand-computed: income 1200.00 + 800.00; expense 600.00 (unpaid) + 150.50; money 0.00 →
@@ -291,6 +291,13 @@ describe('收支概况 when money moves without income or expense', () => {
     const page = (await ctx.request().get(`/reports/${published.id}`).expect(200)).text;
     for (const expected of ['其他资金变动', '¥19,600.00', '其中：净资产直接变动（如期初建账）', '-¥1,000.00', '¥20,849.50']) expect(page).toContain(expected);
 
+    expect((await ctx.request().get(`/api/public/disclosures/${published.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
+    // Sub-accounts added after publishing change no row of the frozen report: the rows are
+    // 1001, 1002 and 1009 with everything under them.
+    expect(json.summary.monetaryAccounts.map((row: { accountCode: string; closing: string }) => `${row.accountCode} ${row.closing}`)).toEqual(['1001 1549.50', '1002 19300.00', '1009 0.00']);
+    for (const [code, name, parentCode] of [['100901', '微信', '1009'], ['100902', '支付宝', '1009']]) {
+      await ctx.request().post(`/api/entities/${published.entityId}/accounts`).set(treasurer.auth).send({ code, name, parentCode }).expect(201);
+    }
     expect((await ctx.request().get(`/api/public/disclosures/${published.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
   });
 

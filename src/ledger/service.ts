@@ -771,6 +771,13 @@ export async function recordReconciliation(db: Knex, actor: Actor, entityId: str
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer']);
   return withTransaction(db, 'read committed', async (tx) => {
+    // A closed month is frozen, its reconciliations too: they print in its published reports.
+    await queries.lockBooks(tx, entityId);
+    if (await queries.isPeriodClosed(tx, entityId, monthOf(command.date))) {
+      throw new DomainError('period_closed', `The period ${monthOf(command.date)} is closed; record the count on a day of an open month.`, {
+        errors: [{ path: 'body.date', message: 'in a closed period' }],
+      });
+    }
     const accounts = await queries.listAccounts(tx, entityId);
     const balances = await queries.balancesAsOf(tx, entityId, command.date);
     // The cash (bank) book is the whole account the role belongs to: 1002 with every bank

@@ -68,6 +68,18 @@ describe('POST /api/entities/:entityId/reconciliations', () => {
     const list = await ctx.request().get(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth);
     expect(list.body.items).toHaveLength(1);
   });
+
+  it('refuses a count dated in a closed month (409): it would change that month\'s published 对账', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-03-01' });
+    await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth).expect(200);
+    const count = (date: string) => ctx.request().post(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth).send({ date, cashCounted: '300.00', bankStatementBalance: '0.00' });
+    const closed = await count('2026-03-31');
+    expect(closed.status).toBe(409);
+    expect(closed.body).toMatchObject({ code: 'period_closed', errors: [{ path: 'body.date', message: 'in a closed period' }] });
+    expect((await count('2026-04-01')).body).toMatchObject({ cashBook: '300.00', cashDifference: '0.00' });
+    expect((await ctx.request().get(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth)).body.items).toHaveLength(1);
+  });
 });
 
 describe('GET /api/entities/:entityId/entries', () => {

@@ -9,7 +9,8 @@
  * Grants (a foundation's year): every grant awarded in the year or with money moving in it,
  * read through the grants module's queries, with the amount disbursed as of the period's last
  * day (disbursements minus refunds dated up to it) and the status as of that day (已批准 until
- * money moved, then 执行中) — never today's figures, so the year can be rebuilt and verified
+ * money moved, then 执行中; from report format 2 also 结项中 and 已结项, by the workflow's
+ * history up to that day) — never today's figures, so the year can be rebuilt and verified
  * later without drifting.
  */
 import Decimal from 'decimal.js';
@@ -101,6 +102,8 @@ async function grantsOfYear(db: Queryable, entityId: string, range: { from: stri
       const upTo = (rows: { date: string; amount: string }[]): Decimal =>
         rows.filter((r) => r.date <= range.to).reduce((total, r) => total.plus(D(r.amount)), ZERO);
       const disbursed = upTo(disbursements).minus(upTo(refunds));
+      const history = await grantQueries.historyOf(db, application.id);
+      const lastMove = history.filter((move) => shanghaiDate(new Date(move.at)) <= range.to).at(-1);
       grants.push({
         id: application.id,
         title: application.title,
@@ -108,6 +111,7 @@ async function grantsOfYear(db: Queryable, entityId: string, range: { from: stri
         amountAwarded: formatMoney(application.amount_awarded),
         amountDisbursed: formatMoney(disbursed.isNegative() ? ZERO : disbursed),
         status: disbursements.some((d) => d.date <= range.to) ? 'active' : 'approved',
+        statusAtEnd: lastMove?.to_status,
       });
     }
   }

@@ -97,7 +97,10 @@ export interface ReportInput {
     recipient: string;
     amountAwarded: string;
     amountDisbursed: string;
+    /** Format 1's status: 已批准 until money moved, then 执行中. */
     status: string;
+    /** The grant's workflow status at the period's end (format 2 shows 结项中 and 已结项 from it). */
+    statusAtEnd?: string;
   }[];
   verification: { dataSha256: string | null; chainHead: string | null; verifyUrl: string };
 }
@@ -855,7 +858,7 @@ export function buildReport(input: ReportInput): ReportModel {
       release: releaseTotal,
     });
     assertActivityTiesToBalanceSheet(model.activityStatement, model.balanceSheet);
-    model.grants = buildGrants(input.grants ?? []);
+    model.grants = buildGrants(input.grants ?? [], schemaVersion);
   }
   return model;
 }
@@ -1042,19 +1045,22 @@ function assertActivityTiesToBalanceSheet(activity: ActivityStatement, sheet: Ba
   );
 }
 
-function buildGrants(grants: NonNullable<ReportInput['grants']>): GrantSection {
+function buildGrants(grants: NonNullable<ReportInput['grants']>, schemaVersion: ReportSchemaVersion): GrantSection {
   const rows = grants.map((g) => {
     const awarded = money(g.amountAwarded, `grant ${g.id} amountAwarded`);
     const disbursed = money(g.amountDisbursed, `grant ${g.id} amountDisbursed`);
     assert(disbursed.lte(awarded), `grant ${g.id}: disbursed ≤ awarded`);
+    // Format 1 called a closed grant 执行中; from format 2 a grant that had reached its reports
+    // or its close by the period's end says so (before that, money decides: 已批准 or 执行中).
+    const status = schemaVersion >= 2 && (g.statusAtEnd === 'reporting' || g.statusAtEnd === 'closed') ? g.statusAtEnd : g.status;
     return {
       id: g.id,
       title: g.title,
       recipient: g.recipient,
       amountAwarded: fmt(awarded),
       amountDisbursed: fmt(disbursed),
-      status: g.status,
-      statusLabel: GRANT_STATUS_LABELS[g.status] ?? g.status,
+      status,
+      statusLabel: GRANT_STATUS_LABELS[status] ?? status,
     };
   });
   return {

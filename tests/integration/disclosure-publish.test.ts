@@ -7,6 +7,7 @@ import { SECTION_TITLES, type ReportModel } from '../../src/disclosure/model';
 import { renderReportPdf } from '../../src/disclosure/pdf';
 import { canonicalJson } from '../../src/ledger/hash';
 import { useTestContext } from '../support/context';
+import { grantScenario } from '../factories/grants';
 import { stationWithStaff, TestUser } from '../factories';
 
 const ctx = useTestContext();
@@ -262,6 +263,25 @@ describe('GET /api/public/disclosures/:id/verify', () => {
     expect(res.body.differingSections).toEqual(expect.arrayContaining(['summary', 'expenses']));
     // The snapshot itself still says what was published.
     expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}`)).body.summary.expense).toBe('1950.50');
+  });
+});
+
+describe('a foundation\'s year', () => {
+  it('lists each grant as it stood at the year\'s end: closed, reporting or in progress', async () => {
+    const s = await grantScenario(ctx);
+    const closed = await s.application('reporting');
+    await ctx.request().post(`/api/applications/${closed.id}/close`).set(s.gm.auth).send({}).expect(200);
+    const reporting = await s.application('reporting');
+    const active = await s.application('active');
+    const months = Array.from({ length: 12 }, (_, i) => `2026-${String(i + 1).padStart(2, '0')}`);
+    await closeMonths(s.foundationId, s.foundation.treasurer, months.slice(0, 11));
+    await ctx.request().post(`/api/entities/${s.foundationId}/periods/2026-12/close`).set(s.foundation.treasurer.auth).expect(200);
+    const published = await ctx.request().post(`/api/entities/${s.foundationId}/disclosures`).set(s.foundation.treasurer.auth).send({ period: '2026' });
+    expect([published.status, published.body.detail]).toEqual([201, undefined]);
+    const json = (await ctx.request().get(`/api/public/disclosures/${published.body.id}`).expect(200)).body;
+    const labels = new Map((json.grants.rows as { id: string; statusLabel: string }[]).map((row) => [row.id, row.statusLabel]));
+    expect([labels.get(closed.id), labels.get(reporting.id), labels.get(active.id)]).toEqual(['已结项', '结项中', '执行中']);
+    expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
   });
 });
 

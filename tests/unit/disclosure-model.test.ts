@@ -454,6 +454,15 @@ describe('buildReport for a foundation year', () => {
     expect(model.grants!.total).toEqual({ amountAwarded: '190000.00', amountDisbursed: '120000.00' });
     expect(model.review).toMatchObject({ countersigned: true, name: '李监事', date: '2027-03-02', note: '已核对' });
   });
+
+  test('a grant closed (or reporting) by the year\'s end says so from format 2 on; format 1 called it 执行中', () => {
+    const input = foundationYear();
+    input.grants = input.grants!.map((g, i) => ({ ...g, statusAtEnd: i === 0 ? 'closed' : 'approved' }));
+    expect(buildReport(input).grants!.rows.map((g) => [g.status, g.statusLabel])).toEqual([['closed', '已结项'], ['approved', '已批准']]);
+    expect(buildReport({ ...input, schemaVersion: 1 }).grants!.rows.map((g) => g.statusLabel)).toEqual(['执行中', '已批准']);
+    input.grants![0].statusAtEnd = 'reporting';
+    expect(buildReport(input).grants!.rows[0].statusLabel).toBe('结项中');
+  });
 });
 
 describe('buildReport refuses inconsistent input', () => {

@@ -550,12 +550,16 @@ export async function sumBefore(db: Queryable, entityId: string, code: string, b
   return result.rows[0];
 }
 
-export async function pendingCountInMonths(db: Queryable, entityId: string, months: string[]): Promise<number> {
+/** The months (of those given) with entries waiting for approval, and how many wait in all. */
+export async function pendingInMonths(db: Queryable, entityId: string, months: string[]): Promise<{ count: number; months: string[] }> {
   const result = await db.raw(
-    `select count(*)::int as n from entries where entity_id = ? and status = 'pending_approval' and to_char(date, 'YYYY-MM') = any(?)`,
+    `select to_char(date, 'YYYY-MM') as month, count(*)::int as n from entries
+      where entity_id = ? and status = 'pending_approval' and to_char(date, 'YYYY-MM') = any(?)
+      group by 1 order by 1`,
     [entityId, months],
   );
-  return result.rows[0].n;
+  const rows = result.rows as { month: string; n: number }[];
+  return { count: rows.reduce((total, row) => total + row.n, 0), months: rows.map((row) => row.month) };
 }
 
 export async function insertPeriods(

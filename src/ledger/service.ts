@@ -613,9 +613,11 @@ export async function closePeriod(db: Knex, actor: Actor, entityId: string, peri
     // Closing December closes the year: every still-open month of it closes with it, so no
     // entry can land in a year whose revenue and expenses were already carried to net assets.
     const months = period.endsWith('-12') ? monthsBetween(`${year}-01`, period).filter((month) => !closed.has(month)) : [period];
-    const pending = await queries.pendingCountInMonths(tx, entityId, months);
-    if (pending > 0) {
-      throw new DomainError('pending_entries_in_period', `${pending} entr${pending === 1 ? 'y waits' : 'ies wait'} for approval in ${months.join(', ')}; approve or reject them before closing.`);
+    const pending = await queries.pendingInMonths(tx, entityId, months);
+    if (pending.count > 0) {
+      throw new DomainError('pending_entries_in_period', `${pending.count} entr${pending.count === 1 ? 'y waits' : 'ies wait'} for approval in ${pending.months.join(', ')}; approve or reject them before closing.`, {
+        extra: { months: pending.months },
+      });
     }
     let closingEntry: Awaited<ReturnType<typeof postDraftInTransaction>> | null = null;
     if (period.endsWith('-12')) closingEntry = await postYearEndClose(tx, entityId, year, actor.userId);

@@ -429,6 +429,20 @@ describe('year-end close', () => {
   });
 });
 
+describe('closing a period with entries waiting for approval', () => {
+  it('is a 409 that names the months where entries wait, not every month it would close', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { approvalThreshold: '100.00' });
+    await receive(ctx, treasurer, entity.id, '1000.00', { date: '2025-09-01' });
+    const pending = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2025-09-05', amount: '500.00', method: 'cash', payee: '五金店', purpose: '路灯', category: 'program' });
+    expect(pending.body.status).toBe('pending_approval');
+    const close = await ctx.request().post(`/api/entities/${entity.id}/periods/2025-12/close`).set(treasurer.auth);
+    expect(close.status).toBe(409);
+    expect(close.body).toMatchObject({ code: 'pending_entries_in_period', months: ['2025-09'] });
+    expect(close.body.detail).toBe('1 entry waits for approval in 2025-09; approve or reject them before closing.');
+  });
+});
+
 describe('GET /api/entities/:entityId/verify', () => {
   it('detects a line changed behind the service and names the entry', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);

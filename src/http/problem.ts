@@ -50,6 +50,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   unknown_fund: 422,
   unknown_project: 422,
   insufficient_funds: 422,
+  amount_too_large: 422,
   reversal_before_original: 422,
   accounting_rule: 422,
   not_a_foundation: 422,
@@ -126,8 +127,11 @@ function classifyPostgres(e: { code?: string; hint?: string; constraint?: string
       return problemOf('accounting_rule', 'The request refers to something that does not exist.');
     case '23514':
       return problemOf('accounting_rule', 'The request breaks a rule of the books.');
-    case '22001':
     case '22003':
+      // Amounts are checked on the way in (at most 18 digits before the point), so an overflow
+      // is a total: a day's or an account's sum past what numeric(20,2) holds.
+      return problemOf('amount_too_large', 'This would take a total of the books past 999999999999999999.99, the largest amount they hold.');
+    case '22001':
     case '22007':
     case '22008':
     case '22P02':

@@ -32,6 +32,8 @@ export function sentenceFor(error: DomainError): string {
       return '这个月份已经结过账了，不需要再结。';
     case 'pending_entries_in_period':
       return '这个月还有等待监委会审批的账目，审批通过或退回后才能结账。';
+    case 'amount_too_large':
+      return '金额太大了，账上的合计会超出系统能记的最大金额。请核对金额。';
     case 'reversal_before_original':
       return '冲销的日期不能早于原来那笔账的日期，请改一下日期。';
     case 'already_reversed':

@@ -429,6 +429,20 @@ describe('year-end close', () => {
   });
 });
 
+describe('amounts at the edge of what the books hold', () => {
+  it('keeps totals exact past 10^18 and answers 422 amount_too_large when a total would overflow, leaving nothing behind', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const receipt = (amount: string) => ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'donation', date: '2026-03-01', amount, method: 'cash' });
+    expect((await receipt('999999999999999999.99')).status).toBe(201);
+    const over = await receipt('0.01');
+    expect(over.status).toBe(422);
+    expect(over.body.code).toBe('amount_too_large');
+    expect(await countEntries(entity.id)).toBe(1);
+    const tb = await trialBalance(entity.id, treasurer.token);
+    expect(tb.totals).toEqual({ debit: '999999999999999999.99', credit: '999999999999999999.99' });
+  });
+});
+
 describe('closing a period with entries waiting for approval', () => {
   it('is a 409 that names the months where entries wait, not every month it would close', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx, { approvalThreshold: '100.00' });

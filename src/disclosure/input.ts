@@ -79,14 +79,14 @@ export async function gatherReportInput(db: Queryable, entity: EntityRow, period
       bankBook: formatMoney(r.bank_book as string),
       note: r.note,
     })),
-    grants: entity.kind === 'foundation' && period.kind === 'year' ? await grantsOfYear(db, entity.id, range) : undefined,
+    grants: entity.kind === 'foundation' && period.kind === 'year' ? await grantsOfYear(db, entity.id, range, publication.publishedAt) : undefined,
   };
 }
 
 /** Enough for any foundation's year; the grants queries page by a limit. */
 const GRANT_PAGE = 100_000;
 
-async function grantsOfYear(db: Queryable, entityId: string, range: { from: string; to: string }): Promise<NonNullable<ReportInput['grants']>> {
+async function grantsOfYear(db: Queryable, entityId: string, range: { from: string; to: string }, publishedAt: string): Promise<NonNullable<ReportInput['grants']>> {
   const grants: NonNullable<ReportInput['grants']> = [];
   const rounds = await grantQueries.listRounds(db, { entityId, limit: GRANT_PAGE });
   for (const round of rounds) {
@@ -103,7 +103,9 @@ async function grantsOfYear(db: Queryable, entityId: string, range: { from: stri
         rows.filter((r) => r.date <= range.to).reduce((total, r) => total.plus(D(r.amount)), ZERO);
       const disbursed = upTo(disbursements).minus(upTo(refunds));
       const history = await grantQueries.historyOf(db, application.id);
-      const lastMove = history.filter((move) => shanghaiDate(new Date(move.at)) <= range.to).at(-1);
+      // Steps up to the period's end, and known when it was published: a year published before
+      // it ended keeps the statuses it showed (grant steps are not held by closed periods).
+      const lastMove = history.filter((move) => shanghaiDate(new Date(move.at)) <= range.to && new Date(move.at) <= new Date(publishedAt)).at(-1);
       grants.push({
         id: application.id,
         title: application.title,

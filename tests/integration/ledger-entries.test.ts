@@ -2,6 +2,7 @@ import crypto from 'node:crypto';
 import Decimal from 'decimal.js';
 import { useTestContext } from '../support/context';
 import { admin, createUser, receive, stationWithStaff } from '../factories';
+import { postEntryInTransaction } from '../../src/ledger/posting';
 
 const ctx = useTestContext();
 
@@ -250,6 +251,29 @@ describe('POST /api/entities/:entityId/entries/:id/reverse', () => {
     expect(early.body).toMatchObject({ code: 'reversal_before_original', errors: [{ path: 'body.date', message: 'before 2026-03-05' }] });
     expect(await countEntries(entity.id)).toBe(1);
     expect((await reverse('2026-03-05')).status).toBe(201);
+  });
+
+  it('is refused by the database too when a writer skips the service', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const original = await receive(ctx, treasurer, entity.id, '80.00', { date: '2026-03-05' });
+    const draft = {
+      entityId: entity.id,
+      date: '2026-03-04',
+      memo: '冲销',
+      kind: 'reversal' as const,
+      details: {},
+      lines: [
+        { accountCode: '490101', fundCode: 'GENERAL', projectId: null, debit: new Decimal('80.00'), credit: null, memo: null },
+        { accountCode: '1001', fundCode: 'GENERAL', projectId: null, debit: null, credit: new Decimal('80.00'), memo: null },
+      ],
+      authorId: treasurer.id,
+      reversal: { of: original.id, reason: '直接写库' },
+      approval: 'exempt' as const,
+      // Dated before the receipt, the cash check would refuse it first; the date rule is the one tested.
+      checkOverdraft: false,
+    };
+    await expect(ctx.db.transaction((tx) => postEntryInTransaction(tx, draft))).rejects.toMatchObject({ code: 'reversal_before_original' });
+    expect(await countEntries(entity.id)).toBe(1);
   });
 });
 

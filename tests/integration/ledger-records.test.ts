@@ -79,6 +79,10 @@ describe('POST /api/entities/:entityId/reconciliations', () => {
     expect(closed.body).toMatchObject({ code: 'period_closed', errors: [{ path: 'body.date', message: 'in a closed period' }] });
     expect((await count('2026-04-01')).body).toMatchObject({ cashBook: '300.00', cashDifference: '0.00' });
     expect((await ctx.request().get(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth)).body.items).toHaveLength(1);
+    // The database keeps the rule for a writer that skips the service.
+    await expect(
+      ctx.db('reconciliations').insert({ entity_id: entity.id, date: '2026-03-15', cash_counted: '1.00', bank_statement_balance: '0.00', cash_book: '0.00', bank_book: '0.00', created_by: treasurer.id }),
+    ).rejects.toMatchObject({ hint: 'period_closed' });
   });
 });
 

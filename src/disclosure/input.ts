@@ -17,6 +17,7 @@ import Decimal from 'decimal.js';
 import type { Queryable } from '../db/knex';
 import * as grantQueries from '../grants/queries';
 import { shanghaiDate } from '../shared/clock';
+import { addDays } from '../shared/dates';
 import type { EntityRow } from '../ledger/queries';
 import * as ledgerQueries from '../ledger/queries';
 import { D, formatMoney, ZERO } from '../shared/money';
@@ -88,9 +89,15 @@ const GRANT_PAGE = 100_000;
 
 async function grantsOfYear(db: Queryable, entityId: string, range: { from: string; to: string }, publishedAt: string): Promise<NonNullable<ReportInput['grants']>> {
   const grants: NonNullable<ReportInput['grants']> = [];
+  // Steps up to the period's end, and known when it was published: a year published before
+  // it ended keeps the statuses it showed (grant steps are not held by closed periods).
+  const periodEnd = new Date(`${addDays(range.to, 1)}T00:00:00+08:00`);
+  const published = new Date(publishedAt);
+  const until = new Date(Math.min(periodEnd.getTime(), published.getTime() + 1));
   const rounds = await grantQueries.listRounds(db, { entityId, limit: GRANT_PAGE });
   for (const round of rounds) {
     const applications = await grantQueries.listApplicationsOfRound(db, round.id, { limit: GRANT_PAGE });
+    const statusesAtEnd = await grantQueries.statusesBefore(db, applications.map((application) => application.id), until);
     for (const application of applications) {
       if (application.amount_awarded === null || application.decided_at === null) continue;
       const awardedOn = shanghaiDate(new Date(application.decided_at));
@@ -102,10 +109,6 @@ async function grantsOfYear(db: Queryable, entityId: string, range: { from: stri
       const upTo = (rows: { date: string; amount: string }[]): Decimal =>
         rows.filter((r) => r.date <= range.to).reduce((total, r) => total.plus(D(r.amount)), ZERO);
       const disbursed = upTo(disbursements).minus(upTo(refunds));
-      const history = await grantQueries.historyOf(db, application.id);
-      // Steps up to the period's end, and known when it was published: a year published before
-      // it ended keeps the statuses it showed (grant steps are not held by closed periods).
-      const lastMove = history.filter((move) => shanghaiDate(new Date(move.at)) <= range.to && new Date(move.at) <= new Date(publishedAt)).at(-1);
       grants.push({
         id: application.id,
         title: application.title,
@@ -113,7 +116,7 @@ async function grantsOfYear(db: Queryable, entityId: string, range: { from: stri
         amountAwarded: formatMoney(application.amount_awarded),
         amountDisbursed: formatMoney(disbursed.isNegative() ? ZERO : disbursed),
         status: disbursements.some((d) => d.date <= range.to) ? 'active' : 'approved',
-        statusAtEnd: lastMove?.to_status,
+        statusAtEnd: statusesAtEnd.get(application.id),
       });
     }
   }

@@ -267,6 +267,21 @@ export async function historyOf(db: Queryable, applicationId: string): Promise<H
     .select('h.*', 'u.display_name as actor_name');
 }
 
+/**
+ * Each application's status after its last step taken before `until` (applications with no
+ * such step are left out), in one query for many applications.
+ */
+export async function statusesBefore(db: Queryable, applicationIds: string[], until: Date): Promise<Map<string, Status>> {
+  if (applicationIds.length === 0) return new Map();
+  const rows: { application_id: string; to_status: Status }[] = await db('grant_history')
+    .distinctOn('application_id')
+    .whereIn('application_id', applicationIds)
+    .where('at', '<', until)
+    .orderBy([{ column: 'application_id' }, { column: 'id', order: 'desc' }])
+    .select('application_id', 'to_status');
+  return new Map(rows.map((row) => [row.application_id, row.to_status]));
+}
+
 // Reviewers and reviews
 
 export async function reviewerIdsOnEntity(db: Queryable, entityId: string, userIds: string[]): Promise<string[]> {

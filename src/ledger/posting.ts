@@ -252,8 +252,9 @@ export async function approveInTransaction(
   const pending = entry.pending_lines;
   const head = await queries.lockBooks(tx, entry.entity_id);
   await queries.checkReferences(tx, entry.entity_id, pending);
-  if (await queries.isPeriodClosed(tx, entry.entity_id, monthOf(entry.date))) {
-    throw new DomainError('period_closed', `The period ${monthOf(entry.date)} was closed while the entry waited; reverse it or record it again in an open month.`);
+  const closed = await queries.closedThrough(tx, entry.entity_id, monthOf(entry.date));
+  if (closed) {
+    throw new DomainError('period_closed', `${queries.closedMessage(monthOf(entry.date), closed, 'record it again')} It was closed while the entry waited.`, { extra: { closedThrough: closed } });
   }
   await queries.checkOverdraft(tx, entry.entity_id, pending, entry.date);
   const year = yearOf(entry.date);

@@ -207,9 +207,20 @@ export async function lockBooks(tx: Knex.Transaction, entityId: string): Promise
   return result.rows[0];
 }
 
-export async function isPeriodClosed(db: Queryable, entityId: string, month: string): Promise<boolean> {
-  const row = await db('periods').where({ entity_id: entityId, period: month }).first('period');
-  return Boolean(row);
+/**
+ * The latest closed month on or after `month`, or null: closing a month freezes every month
+ * before it, so a date is closed when any month from its own on is (migration 001700).
+ */
+export async function closedThrough(db: Queryable, entityId: string, month: string): Promise<string | null> {
+  const row = await db('periods').where({ entity_id: entityId }).andWhere('period', '>=', month).orderBy('period', 'desc').first('period');
+  return row ? (row.period as string) : null;
+}
+
+/** Why a date in `month` is closed, naming the close that froze it (the database says the same, see closed_message). */
+export function closedMessage(month: string, closedThrough: string, action: string): string {
+  return month === closedThrough
+    ? `The period ${month} is closed; ${action} in an open month.`
+    : `The books are closed through ${closedThrough} (closing a month freezes every month before it), so ${month} is closed too; ${action} after ${closedThrough}.`;
 }
 
 export async function closedPeriods(db: Queryable, entityId: string): Promise<string[]> {
@@ -551,12 +562,13 @@ export async function sumBefore(db: Queryable, entityId: string, code: string, b
 }
 
 /** The months (of those given) with entries waiting for approval, and how many wait in all. */
-export async function pendingInMonths(db: Queryable, entityId: string, months: string[]): Promise<{ count: number; months: string[] }> {
+/** Entries waiting for approval dated in `lastMonth` or before: closing it freezes them all, so none could be approved afterwards. */
+export async function pendingThrough(db: Queryable, entityId: string, lastMonth: string): Promise<{ count: number; months: string[] }> {
   const result = await db.raw(
     `select to_char(date, 'YYYY-MM') as month, count(*)::int as n from entries
-      where entity_id = ? and status = 'pending_approval' and to_char(date, 'YYYY-MM') = any(?)
+      where entity_id = ? and status = 'pending_approval' and to_char(date, 'YYYY-MM') <= ?
       group by 1 order by 1`,
-    [entityId, months],
+    [entityId, lastMonth],
   );
   const rows = result.rows as { month: string; n: number }[];
   return { count: rows.reduce((total, row) => total + row.n, 0), months: rows.map((row) => row.month) };

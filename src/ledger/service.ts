@@ -613,7 +613,9 @@ export async function closePeriod(db: Knex, actor: Actor, entityId: string, peri
     // Closing December closes the year: every still-open month of it closes with it, so no
     // entry can land in a year whose revenue and expenses were already carried to net assets.
     const months = period.endsWith('-12') ? monthsBetween(`${year}-01`, period).filter((month) => !closed.has(month)) : [period];
-    const pending = await queries.pendingInMonths(tx, entityId, months);
+    // Closing a month freezes every month before it (migration 001700), so entries waiting
+    // there would wait for ever: they are approved or rejected first.
+    const pending = await queries.pendingThrough(tx, entityId, period);
     if (pending.count > 0) {
       throw new DomainError('pending_entries_in_period', `${pending.count} entr${pending.count === 1 ? 'y waits' : 'ies wait'} for approval in ${pending.months.join(', ')}; approve or reject them before closing.`, {
         extra: { months: pending.months },
@@ -775,9 +777,11 @@ export async function recordReconciliation(db: Knex, actor: Actor, entityId: str
   return withTransaction(db, 'read committed', async (tx) => {
     // A closed month is frozen, its reconciliations too: they print in its published reports.
     await queries.lockBooks(tx, entityId);
-    if (await queries.isPeriodClosed(tx, entityId, monthOf(command.date))) {
-      throw new DomainError('period_closed', `The period ${monthOf(command.date)} is closed; record the count on a day of an open month.`, {
+    const closed = await queries.closedThrough(tx, entityId, monthOf(command.date));
+    if (closed) {
+      throw new DomainError('period_closed', queries.closedMessage(monthOf(command.date), closed, 'record the count on a day'), {
         errors: [{ path: 'body.date', message: 'in a closed period' }],
+        extra: { closedThrough: closed },
       });
     }
     const accounts = await queries.listAccounts(tx, entityId);

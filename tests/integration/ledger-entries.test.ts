@@ -133,6 +133,65 @@ describe('POST /api/entities/:entityId/entries', () => {
     expect(april.status).toBe(201);
   });
 
+  it('freezes every month before a closed one: a back-dated entry, an approval or a count there is a 409 naming the close', async () => {
+    const { entity, treasurer, supervisor } = await stationWithStaff(ctx, { approvalThreshold: '100.00' });
+    await receive(ctx, treasurer, entity.id, '500.00', { date: '2026-04-02' });
+    const waiting = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-06-03', amount: '200.00', method: 'cash', payee: '五金店', purpose: '路灯', category: 'program' });
+    expect(waiting.body.status).toBe('pending_approval');
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-05/close`).set(treasurer.auth)).status).toBe(200);
+    const before = await trialBalance(entity.id, treasurer.token, '2026-05-31');
+    const entriesBefore = await countEntries(entity.id);
+
+    // April is not closed itself, but May's close froze it: May's opening balance is April's closing.
+    const april = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-04-20', amount: '80.00', method: 'cash', payee: '五金店', purpose: '灯泡', category: 'program' });
+    expect(april.status).toBe(409);
+    expect(april.body).toMatchObject({ code: 'period_closed', closedThrough: '2026-05' });
+    expect(april.body.detail).toBe('The books are closed through 2026-05 (closing a month freezes every month before it), so 2026-04 is closed too; date the entry after 2026-05.');
+    const receipt = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
+      .send({ kind: 'parking', date: '2026-01-15', amount: '1.00', method: 'cash' });
+    expect(receipt.status).toBe(409);
+    expect(receipt.body.code).toBe('period_closed');
+    const count = await ctx.request().post(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth)
+      .send({ date: '2026-04-30', cashCounted: '500.00', bankStatementBalance: '0.00' });
+    expect(count.status).toBe(409);
+    expect(count.body).toMatchObject({ code: 'period_closed', closedThrough: '2026-05' });
+    expect(await countEntries(entity.id)).toBe(entriesBefore);
+    expect(await trialBalance(entity.id, treasurer.token, '2026-05-31')).toEqual(before);
+
+    // After the close, and the earlier months themselves, stay open for what they may still do.
+    const june = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
+      .send({ kind: 'parking', date: '2026-06-01', amount: '1.00', method: 'cash' });
+    expect(june.status).toBe(201);
+    expect((await ctx.request().post(`/api/entities/${entity.id}/entries/${waiting.body.id}/approve`).set(supervisor.auth)).status).toBe(200);
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-04/close`).set(treasurer.auth)).status).toBe(200);
+  });
+
+  it('keeps the rule when rows are written past the service', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const early = await receive(ctx, treasurer, entity.id, '50.00', { date: '2026-02-03' });
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth)).status).toBe(200);
+    const row = await ctx.db('entries').where({ id: early.id }).first();
+    const lines = await ctx.db('entry_lines').where({ entry_id: early.id }).orderBy('line_no');
+    await expect(ctx.db.transaction(async (tx) => {
+      const id = crypto.randomUUID();
+      await tx('entries').insert({ ...row, id, seq: undefined, number: '2026-000099', voucher_seq: 99, chain_index: 99, created_at: undefined });
+      await tx('entry_lines').insert(lines.map((line) => ({ ...line, id: undefined, entry_id: id })));
+    })).rejects.toThrow(/closed through 2026-03/);
+  });
+
+  it('refuses to close a month while entries before it wait for approval, since they could never be approved after', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { approvalThreshold: '100.00' });
+    await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-02-01' });
+    const pending = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-02-05', amount: '500.00', method: 'cash', payee: '五金店', purpose: '路灯', category: 'program' });
+    expect(pending.body.status).toBe('pending_approval');
+    const close = await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth);
+    expect(close.status).toBe(409);
+    expect(close.body).toMatchObject({ code: 'pending_entries_in_period', months: ['2026-02'] });
+  });
+
   it('refuses a payment that would overdraw cash or a restricted fund (422 insufficient_funds)', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     await receive(ctx, treasurer, entity.id, '100.00');
@@ -464,6 +523,21 @@ describe('amounts at the edge of what the books hold', () => {
     expect(await countEntries(entity.id)).toBe(1);
     const tb = await trialBalance(entity.id, treasurer.token);
     expect(tb.totals).toEqual({ debit: '999999999999999999.99', credit: '999999999999999999.99' });
+  });
+});
+
+describe('closing December after a later month', () => {
+  it('still posts the year-end close on the 31st: the 结转 is the one entry a later close does not freeze', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-11-10', kind: 'parking' });
+    await receive(ctx, treasurer, entity.id, '20.00', { date: '2027-01-05', kind: 'parking' });
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2027-01/close`).set(treasurer.auth)).status).toBe(200);
+    const december = await ctx.request().post(`/api/entities/${entity.id}/periods/2026-12/close`).set(treasurer.auth);
+    expect(december.status).toBe(200);
+    expect(december.body.closingEntry).toMatchObject({ kind: 'year_end_close', date: '2026-12-31' });
+    const tb = await trialBalance(entity.id, treasurer.token, '2026-12-31');
+    expect(tb.rows.find((row) => row.accountCode === '490101')).toMatchObject({ balance: '0.00' });
+    expect(tb.rows.find((row) => row.accountCode === '3101')).toMatchObject({ balance: '300.00' });
   });
 });
 

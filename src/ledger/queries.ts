@@ -359,22 +359,26 @@ export async function listEntries(db: Queryable, entityId: string, filter: Entry
   if (filter.to) query.where('e.date', '<=', filter.to);
   if (filter.status) query.where('e.status', filter.status);
   else if (!filter.includeRejected) query.whereNot('e.status', 'rejected');
-  for (const [column, value] of [
-    ['account_code', filter.accountCode],
-    ['fund_code', filter.fundCode],
-  ] as const) {
-    if (!value) continue;
-    const key = column === 'account_code' ? 'accountCode' : 'fundCode';
-    query.where((where) => {
-      where
-        .whereExists((sub) => sub.from('entry_lines as l').whereRaw('l.entry_id = e.id').where(`l.${column}`, value))
-        .orWhereRaw(`exists (select 1 from jsonb_array_elements(e.pending_lines) p where p->>'${key}' = ?)`, [value]);
-    });
+  // An account filter takes a header account's leaves too, as its statement does (1002 finds
+  // the entries of 100201 工商银行); a fund is matched as it is.
+  if (filter.accountCode) {
+    const code = filter.accountCode;
+    linesMatch(query, 'account_code', 'accountCode', `= any((${leavesSql('?', '?')})::text[])`, [entityId, code, entityId, code]);
   }
+  if (filter.fundCode) linesMatch(query, 'fund_code', 'fundCode', '= ?', [filter.fundCode]);
   if (filter.after) {
     query.whereRaw('(e.date, e.seq) > (?, ?)', [filter.after.date, filter.after.seq]);
   }
   return query.orderBy([{ column: 'e.date' }, { column: 'e.seq' }]).limit(filter.limit + 1);
+}
+
+/** Entries with a line (posted) or a proposed line (pending) whose column matches. */
+function linesMatch(query: Knex.QueryBuilder, column: string, key: string, match: string, bindings: string[]): void {
+  query.where((where) => {
+    where
+      .whereExists((sub) => sub.from('entry_lines as l').whereRaw('l.entry_id = e.id').whereRaw(`l.${column} ${match}`, bindings))
+      .orWhereRaw(`exists (select 1 from jsonb_array_elements(e.pending_lines) p where p->>'${key}' ${match})`, bindings);
+  });
 }
 
 export interface BalanceRow {

@@ -87,6 +87,19 @@ describe('POST /api/entities/:entityId/reconciliations', () => {
 });
 
 describe('GET /api/entities/:entityId/entries', () => {
+  it('finds by a header account the entries of its sub-accounts, as its statement counts them', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const bank = await ctx.request().post(`/api/entities/${entity.id}/accounts`).set(treasurer.auth).send({ code: '100201', name: '工商银行', parentCode: '1002' });
+    expect(bank.status).toBe(201);
+    await receive(ctx, treasurer, entity.id, '10.00', { date: '2026-06-19' });
+    const deposit = await receive(ctx, treasurer, entity.id, '30.00', { date: '2026-06-20', method: 'bank' });
+    expect(deposit.lines[0].accountCode).toBe('100201');
+    for (const code of ['1002', '100201']) {
+      const found = await ctx.request().get(`/api/entities/${entity.id}/entries?accountCode=${code}`).set(treasurer.auth);
+      expect(found.body.items.map((item: { id: string }) => item.id)).toEqual([deposit.id]);
+    }
+  });
+
   it('filters by date, account, fund and status, and pages with a cursor', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx, { approvalThreshold: '100.00' });
     await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'R1', name: '定向', restricted: true }).expect(201);

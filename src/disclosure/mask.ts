@@ -57,8 +57,48 @@ export const ORGANISATION_MARKERS: readonly string[] = [
   '社区',
 ];
 
-export function isOrganisationName(name: string): boolean {
-  return ORGANISATION_MARKERS.some((marker) => name.includes(marker));
+/**
+ * Added in report format 3 (format 1 and 2 snapshots are rebuilt with the list above): public
+ * bodies and schools that a station pays (南岸区民政局, 南坪镇人民政府, 重庆市第一中学, 南坪派出所,
+ * 红十字会), and names in Latin letters that end in a company or body word (ABC Ltd, City Print
+ * Co.). An acceptance pass found these masked like people (南*, A*). None of them is a word a
+ * person's name is made of; 会 alone is (张会芳), so only whole names of bodies ending in it are here.
+ */
+const MORE_ORGANISATION_MARKERS: readonly string[] = [
+  '局',
+  '政府',
+  '人民法院',
+  '检察院',
+  '派出所',
+  '事务所',
+  '研究所',
+  '卫生院',
+  '卫生服务站',
+  '公益站',
+  '红十字会',
+  '商会',
+  '工会',
+  '居委',
+  '村委',
+  '党委',
+  '党支部',
+];
+/** School words a given name can hold too (王小学): they mark a school only ending a name of four or more characters (南坪小学). */
+const SCHOOL_ENDINGS: readonly string[] = ['幼儿园', '小学', '中学', '大学', '学院'];
+const LATIN_ORGANISATION = /\b(ltd|limited|co|inc|llc|llp|plc|gmbh|company|corp|corporation|group|school|college|university|hospital|clinic|bank|association|society|foundation|committee|council|centre|center|club|studio|shop|store)\b\.?$/i;
+
+/** Which words mark an organisation: format 1 and 2 reports used the first list only. */
+export type OrganisationMarkers = 'first' | 'wider';
+
+export function isOrganisationName(name: string, markers: OrganisationMarkers = 'wider'): boolean {
+  if (ORGANISATION_MARKERS.some((marker) => name.includes(marker))) return true;
+  if (markers === 'first') return false;
+  const trimmed = name.trim();
+  return (
+    MORE_ORGANISATION_MARKERS.some((marker) => trimmed.includes(marker)) ||
+    (Array.from(trimmed).length >= 4 && SCHOOL_ENDINGS.some((ending) => trimmed.endsWith(ending))) ||
+    LATIN_ORGANISATION.test(trimmed)
+  );
 }
 
 /**
@@ -75,12 +115,16 @@ export type OrganisationRule = 'unasked' | 'always';
  * `null`) that is an organisation; otherwise the first character and `*` (张三丰 → 张*).
  * Characters are counted by code point so a rare surname outside the BMP is not cut in half.
  */
-export function publicName(counterparty: Counterparty | null | undefined, organisations: OrganisationRule = 'unasked'): string | null {
+export function publicName(
+  counterparty: Counterparty | null | undefined,
+  organisations: OrganisationRule = 'unasked',
+  markers: OrganisationMarkers = 'wider',
+): string | null {
   if (counterparty === null || counterparty === undefined) return null;
   const name = counterparty.name.trim();
   if (counterparty.anonymous || name.length === 0) return ANONYMOUS_LABEL;
   if (counterparty.nameConsent === true) return name;
-  if ((counterparty.nameConsent === null || organisations === 'always') && isOrganisationName(name)) return name;
+  if ((counterparty.nameConsent === null || organisations === 'always') && isOrganisationName(name, markers)) return name;
   const first = Array.from(name)[0];
   return `${first}*`;
 }

@@ -28,10 +28,12 @@ export type ReceiptKind = 'donation' | 'parking' | 'recycling' | 'subsidy' | 'ot
  * (`schemaVersion` in its JSON), and verification rebuilds that version, so a report published
  * before a format change still hashes to what it froze. Version 1: 收支概况 without other
  * movements of money. Version 2: 收支概况 adds `otherMovements`, so its figures always add up.
+ * Version 3: a payee is recognised as an organisation, and shown in full, by a wider list of
+ * words (public bodies, schools, company words in Latin letters; see mask.ts).
  */
-export type ReportSchemaVersion = 1 | 2;
-export const REPORT_SCHEMA_VERSIONS: readonly ReportSchemaVersion[] = [1, 2];
-export const CURRENT_REPORT_SCHEMA_VERSION: ReportSchemaVersion = 2;
+export type ReportSchemaVersion = 1 | 2 | 3;
+export const REPORT_SCHEMA_VERSIONS: readonly ReportSchemaVersion[] = [1, 2, 3];
+export const CURRENT_REPORT_SCHEMA_VERSION: ReportSchemaVersion = 3;
 
 /** Sums of posted lines before a cut-off date, per account and fund. */
 export interface BalanceSumInput {
@@ -377,12 +379,15 @@ const OTHER_MOVEMENT_KINDS: { kind: OtherMovementKind; label: string }[] = [
   { kind: 'asset', label: '应收、预付款项变动（如借出、预付、收回）' },
 ];
 
+const SUMMARY_NOTE_WITH_OTHER_MOVEMENTS =
+  '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）。期末货币资金 = 期初货币资金 + 本期收入 − 本期支出 + 其他资金变动。' +
+    '其他资金变动是不算收入或支出、却使货币资金增减的款项（如期初建账、借款、应收应付款项的收付），以及已记收入或支出但尚未收付的款项，' +
+    '按对方科目分类列示：正数使货币资金增加，负数使其减少。现金、银行存款之间的划转不改变合计，不列示。年终结转不计入本期收入和支出。';
+
 const SUMMARY_NOTES: Record<ReportSchemaVersion, string> = {
   1: '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）；年终结转不计入本期收入和支出。',
-  2:
-    '货币资金 = 现金 + 银行存款 + 其他货币资金（微信、支付宝余额）。期末货币资金 = 期初货币资金 + 本期收入 − 本期支出 + 其他资金变动。' +
-    '其他资金变动是不算收入或支出、却使货币资金增减的款项（如期初建账、借款、应收应付款项的收付），以及已记收入或支出但尚未收付的款项，' +
-    '按对方科目分类列示：正数使货币资金增加，负数使其减少。现金、银行存款之间的划转不改变合计，不列示。年终结转不计入本期收入和支出。',
+  2: SUMMARY_NOTE_WITH_OTHER_MOVEMENTS,
+  3: SUMMARY_NOTE_WITH_OTHER_MOVEMENTS,
 };
 
 const ENTRY_KIND_LABELS: Record<EntryKind, string> = {
@@ -609,7 +614,7 @@ export function buildReport(input: ReportInput): ReportModel {
       memo: entry.memo,
       kind: entry.kind,
       kindLabel: ENTRY_KIND_LABELS[entry.kind],
-      counterparty: publicName(entry.counterparty, schemaVersion === 1 ? 'always' : 'unasked'),
+      counterparty: publicName(entry.counterparty, schemaVersion === 1 ? 'always' : 'unasked', schemaVersion >= 3 ? 'wider' : 'first'),
       income: income === null ? null : fmt(income),
       expense: expense === null ? null : fmt(expense),
     });

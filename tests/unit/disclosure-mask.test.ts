@@ -40,6 +40,17 @@ describe('publicName', () => {
     expect(publicName(payee('张师傅'))).toBe('张*');
   });
 
+  test('from report format 3 public bodies, schools and company words in Latin letters mark an organisation too', () => {
+    for (const name of ['南岸区民政局', '南坪镇人民政府', '重庆市第一中学', '南坪实验小学', '南坪派出所', '红十字会', 'ABC Ltd', 'City Print Co.', 'Green Garden Limited']) {
+      expect(publicName(payee(name))).toBe(name);
+      expect(publicName(payee(name), 'unasked', 'first')).toBe(`${Array.from(name)[0]}*`);
+    }
+    // Words a person's name can hold stay masked: a given name 小学 or 会, a Latin name.
+    for (const name of ['王小学', '张会芳', 'John Smith']) expect(publicName(payee(name))).toBe(`${Array.from(name)[0]}*`);
+    // Givers are still asked, whatever the words.
+    expect(publicName(person('南岸区民政局'))).toBe('南*');
+  });
+
   test('no counterparty is null; an empty name is 匿名', () => {
     expect(publicName(null)).toBeNull();
     expect(publicName(undefined)).toBeNull();

@@ -342,7 +342,7 @@ describe('收支概况 adds up when money moves without income or expense', () =
     });
     // 0.00 + 2000.00 − 750.50 + 19600.00 = 20849.50
     expect(summary.note).toContain('期末货币资金 = 期初货币资金 + 本期收入 − 本期支出 + 其他资金变动');
-    expect(model.schemaVersion).toBe(2);
+    expect(model.schemaVersion).toBe(3);
   });
 
   test('a period with only receipts and payments has no other movement', () => {
@@ -366,7 +366,7 @@ describe('收支概况 adds up when money moves without income or expense', () =
   });
 });
 
-describe('reports published in schema version 1 rebuild exactly as they were built then', () => {
+describe('reports published in earlier schema versions rebuild exactly as they were built then', () => {
   /** Entry ids come from a counter shared by the fixtures; fix them so the hash is stable. */
   const withFixedIds = (input: ReportInput): ReportInput => ({
     ...input,
@@ -385,6 +385,25 @@ describe('reports published in schema version 1 rebuild exactly as they were bui
     );
   });
 
+  // Captured from this file's fixtures at 924b07e, the last code before version 3.
+  test('version 2 rebuilds to the same data hash as the code before version 3 gave', () => {
+    expect(sha256(buildReport({ ...withFixedIds(stationQuarter()), schemaVersion: 2 }))).toBe(
+      '50cd8c246ca70603ba0bf55f19679353b05324e892cc93f83587dbc5a3918348',
+    );
+    expect(sha256(buildReport({ ...withFixedIds(foundationYear()), schemaVersion: 2 }))).toBe(
+      'fc19557136657767362074c9c9c8a34c46f8101a33e08e4d3f585ba31575a141',
+    );
+  });
+
+  test('a public body paid shows in full from version 3, and stays masked in a version 2 rebuild', () => {
+    const input = stationQuarter();
+    const payment = input.entries.find((e) => e.kind === 'payment' && e.counterparty?.name === '王五')!;
+    payment.counterparty = { name: '南岸区民政局', anonymous: false, nameConsent: null };
+    const shown = (schemaVersion: 2 | 3) => buildReport({ ...input, schemaVersion }).entries.rows.find((row) => row.number === payment.number)!.counterparty;
+    expect(shown(3)).toBe('南岸区民政局');
+    expect(shown(2)).toBe('南*');
+  });
+
   test('version 1 has no other movements even where money moved without income or expense', () => {
     const model = buildReport({ ...stationOpeningMonth(), schemaVersion: 1 });
     expect(model.schemaVersion).toBe(1);
@@ -393,7 +412,7 @@ describe('reports published in schema version 1 rebuild exactly as they were bui
   });
 
   test('an unknown version is refused', () => {
-    expect(() => buildReport({ ...stationQuarter(), schemaVersion: 3 as never })).toThrow(/schema version 3/);
+    expect(() => buildReport({ ...stationQuarter(), schemaVersion: 4 as never })).toThrow(/schema version 4/);
   });
 });
 

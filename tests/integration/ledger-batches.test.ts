@@ -60,7 +60,7 @@ describe('ledger_post_batch', () => {
       payment(A, ta, '5.00'), // 2 alone: takes cash out, covered by 0
       receipt(A, ta, '7.00', '2026-02-15'), // 3 closed month
       draft(B, tb, '2026-03-10', [line('1001', 'debit', '3.00'), line('9999', 'credit', '3.00')]), // 4 unknown account
-      payment(B, tb, '90000.00'), // 5 above the threshold: waits for approval
+      payment(B, tb, '150.00'), // 5 above the threshold, covered: waits for approval
       payment(B, tb, '99.00'), // 6 alone: under the threshold, covered
       receipt(B, tb, '40.00', '2026-03-10', 'LAMPS'), // 7 plain: a restricted donation
       payment(B, tb, '41.00', 'LAMPS'), // 8 the restricted fund holds 40.00

@@ -526,6 +526,22 @@ describe('amounts at the edge of what the books hold', () => {
   });
 });
 
+describe('a payment that would wait for approval', () => {
+  it('is refused at once when the money could not cover it: it could never be approved', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { approvalThreshold: '100.00' });
+    await receive(ctx, treasurer, entity.id, '500.00', { date: '2026-03-01' });
+    const before = await countEntries(entity.id);
+    const over = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-06', amount: '99999.00', method: 'cash', payee: '五金店', purpose: '路灯', category: 'program' });
+    expect(over.status).toBe(422);
+    expect(over.body).toMatchObject({ code: 'insufficient_funds', accountCode: '1001', available: '500.00' });
+    expect(await countEntries(entity.id)).toBe(before);
+    const covered = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-06', amount: '400.00', method: 'cash', payee: '五金店', purpose: '路灯', category: 'program' });
+    expect(covered.body.status).toBe('pending_approval');
+  });
+});
+
 describe('closing December after a later month', () => {
   it('still posts the year-end close on the 31st: the 结转 is the one entry a later close does not freeze', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);

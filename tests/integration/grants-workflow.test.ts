@@ -650,6 +650,31 @@ describe('grants workflow', () => {
     expect((await get(app, s.gm)).body.refunded).toBe('250.00');
   });
 
+  it('names the grantee and the foundation on a refund, as on a disbursement, and the published reports show them in full', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    expect((await disburse(app, s, '1000.00')).status).toBe(201);
+    const refund = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '250.00', date: '2026-03-20' });
+    expect(refund.status).toBe(201);
+    const named = (name: string) => ({ name, anonymous: false, nameConsent: true });
+    expect(refund.body.entry.details.counterparty).toEqual(named('邻里互助会'));
+    expect(refund.body.stationEntry.details.counterparty).toEqual(named(s.foundation.entity.name));
+
+    const publish = async (entityId: string, treasurer: TestUser) => {
+      expect((await ctx.request().post(`/api/entities/${entityId}/periods/2026-03/close`).set(treasurer.auth)).status).toBe(200);
+      const published = await ctx.request().post(`/api/entities/${entityId}/disclosures`).set(treasurer.auth).send({ period: '2026-03' });
+      expect(published.status).toBe(201);
+      const report = await ctx.request().get(`/api/public/disclosures/${published.body.id}`);
+      const verified = await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`);
+      expect(verified.body).toMatchObject({ ok: true, dataMatches: true });
+      const rows = report.body.entries.rows as { kind: string; counterparty: string | null }[];
+      return Object.fromEntries(rows.filter((row) => row.kind.startsWith('grant_')).map((row) => [row.kind, row.counterparty]));
+    };
+    // 邻里互助会 carries no organisation marker, so only the grant's own consent shows it in full.
+    expect(await publish(s.foundation.entity.id, s.foundation.treasurer)).toEqual({ grant_disbursement: '邻里互助会', grant_refund: '邻里互助会' });
+    expect(await publish(s.station.entity.id, s.station.treasurer)).toEqual({ grant_receipt: s.foundation.entity.name, grant_refund: s.foundation.entity.name });
+  });
+
   it('closes an unsettled grant; the history states both figures, then the manager\'s note when given', async () => {
     const s = await setup();
     const close = (app: { id: string }, body: object, user = s.gm) => ctx.request().post(`/api/applications/${app.id}/close`).set(user.auth).send(body);

@@ -718,32 +718,40 @@ describe('grants workflow', () => {
     const s = await setup();
     const awarded = await approved(s, { amount: '800.00' });
     await disburse(awarded, s, '800.00');
-    const external = await approved(s, {}, { stationEntityId: null, organization: '河畔读书会' });
+    const external = await approved(s, {}, { stationEntityId: null, organization: '河畔读书会 ABC' });
+    // The same organisation again, spelt with an ideographic space run, full-width letters in another case and padding.
+    const again = await approved(s, {}, { stationEntityId: null, organization: '  河畔读书会　 ＡｂＣ ' });
+    const other = await approved(s, {}, { stationEntityId: null, organization: '河畔读书会ABC' });
     const rejected = await reviewed(s);
     await ctx.request().post(`/api/applications/${rejected.id}/decision`).set(s.gm.auth).send({ decision: 'rejected', reason: '不符合' });
 
     const res = await ctx.request().get(`/api/rounds/${s.round.id}/360giving.json`);
     expect(res.status).toBe(200);
-    expect(res.body.grants).toHaveLength(2);
+    expect(res.body.grants).toHaveLength(4);
+    const prefix = `360G-${s.foundation.entity.code}-`;
     for (const grant of res.body.grants) {
       expect(typeof grant.id).toBe('string');
-      expect(grant.id).toMatch(new RegExp(`^360G-${s.foundation.entity.code}-`));
+      expect(grant.id).toMatch(new RegExp(`^${prefix}`));
       expect(typeof grant.title).toBe('string');
       expect(typeof grant.description).toBe('string');
       expect(grant.currency).toBe('CNY');
       expect(grant.amountAwarded).toMatch(/^\d+\.\d{2}$/);
       expect(grant.awardDate).toBe('2026-03-10');
-      expect(grant.recipientOrganization).toEqual({ id: expect.any(String), name: expect.any(String) });
-      expect(grant.fundingOrganization).toEqual([{ id: `CN-${s.foundation.entity.code}`, name: s.foundation.entity.name }]);
+      expect(grant.recipientOrganization).toEqual({ id: expect.stringMatching(new RegExp(`^${prefix}(ENTITY|ORG)-[A-Za-z0-9_-]+$`)), name: expect.any(String) });
+      expect(grant.fundingOrganization).toEqual([{ id: `${prefix}ENTITY-${s.foundation.entity.code}`, name: s.foundation.entity.name }]);
       expect(grant.amountAppliedFor).toBe('1000.00');
       expect(grant.grantProgramme).toEqual([{ code: s.round.id, title: '2026年社区公益创投' }]);
     }
-    const byId = new Map(res.body.grants.map((grant: { id: string }) => [grant.id, grant]));
-    expect(byId.get(`360G-${s.foundation.entity.code}-${awarded.id}`)).toMatchObject({
+    const byId = new Map<string, any>(res.body.grants.map((grant: { id: string }) => [grant.id, grant]));
+    expect(byId.get(`${prefix}${awarded.id}`)).toMatchObject({
       amountAwarded: '800.00',
       amountDisbursed: '800.00',
-      recipientOrganization: { id: `CN-${s.station.entity.code}`, name: '邻里互助会' },
+      recipientOrganization: { id: `${prefix}ENTITY-${s.station.entity.code}`, name: '邻里互助会' },
     });
-    expect(byId.get(`360G-${s.foundation.entity.code}-${external.id}`)).toMatchObject({ amountDisbursed: '0.00', recipientOrganization: { name: '河畔读书会' } });
+    const recipient = (app: { id: string }) => byId.get(`${prefix}${app.id}`).recipientOrganization;
+    expect(byId.get(`${prefix}${external.id}`)).toMatchObject({ amountDisbursed: '0.00', recipientOrganization: { name: '河畔读书会 ABC' } });
+    expect(recipient(external).id).toMatch(new RegExp(`^${prefix}ORG-[0-9a-f]{16}$`));
+    expect(recipient(again).id).toBe(recipient(external).id);
+    expect(recipient(other).id).not.toBe(recipient(external).id);
   });
 });

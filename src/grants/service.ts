@@ -13,7 +13,7 @@ import { withTransaction } from '../db/transaction';
 import * as ledger from '../ledger/service';
 import { METHOD_ROLES } from '../ledger/schemas';
 import { assert } from '../shared/assert';
-import type { Clock } from '../shared/clock';
+import { shanghaiTime, type Clock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney } from '../shared/money';
 import { cutPage, seqCursor, seqOfCursor } from '../shared/paging';
@@ -264,7 +264,8 @@ export async function submitApplication(db: Knex, actor: Actor, id: string, cloc
     assertMove(application.status, 'submitted');
     const round = await roundOr404(tx, application.round_id);
     if (!isOpen(round, clock)) {
-      throw new DomainError('round_not_open', `The round accepts applications from ${new Date(round.opens_at).toISOString()} until ${new Date(round.closes_at).toISOString()}.`);
+      const at = (instant: Date | string) => `${shanghaiTime(new Date(instant))} (北京时间)`;
+      throw new DomainError('round_not_open', `The round accepts applications from ${at(round.opens_at)} until ${at(round.closes_at)}.`);
     }
     const row = await move(tx, application, 'submitted', { actor, clock }, null);
     return applicationView(tx, actor, row, 'applicant');

@@ -269,6 +269,8 @@ describe('grants workflow', () => {
     expect(early.status).toBe('draft');
     const notYet = await submit(early);
     expect([notYet.status, notYet.body.code]).toEqual([409, 'round_not_open']);
+    // The window in the applicant's own time, not UTC (2026-03-19T16:00:00.000Z).
+    expect(notYet.body.detail).toBe('The round accepts applications from 2026-03-20 00:00 (北京时间) until 2026-04-01 00:00 (北京时间).');
 
     now = new Date('2026-04-01T00:00:00+08:00');
     expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.open).toBe(false);

@@ -3,6 +3,7 @@
  * Money prints with two decimals. What an applicant may not see (scores, reviewer names,
  * comments) is left out here, by the viewer's audience, never filtered later.
  */
+import crypto from 'node:crypto';
 import { D, formatMoney, sumMoney } from '../shared/money';
 import { shanghaiDate } from '../shared/clock';
 import type { AmendmentRow, ApplicationRow, DisbursementRow, HistoryRow, RefundRow, ReportRow, ReviewerRow, ReviewRow, RoundRow, TrancheRow, TrancheTerms } from './queries';
@@ -214,9 +215,31 @@ export function presentReport(report: ReportRow, application: ApplicationRow) {
   };
 }
 
-/** The 360Giving identifier prefix of an organisation kept in this system. */
-export function orgIdentifier(code: string): string {
-  return `CN-${code}`;
+/**
+ * 360Giving identifiers the service makes up, all under the fallback prefix form
+ * `360G-<publisher prefix>-…` with the foundation's code as the publisher prefix: an
+ * org-id.guide identifier (`CN-USCC-…`) needs a registration number we do not keep. Books kept
+ * in this system (the funding foundation, a grantee station) are `360G-<F>-ENTITY-<code>`; an
+ * organisation outside it is `360G-<F>-ORG-<key>`, the key derived from its normalised name so
+ * one organisation funded twice is one recipient. The two words keep the namespaces apart.
+ */
+function entityIdentifier(publisher: string, code: string): string {
+  return `360G-${publisher}-ENTITY-${code}`;
+}
+
+/**
+ * An organisation's name as one key: full-width forms to half-width (NFKC), whitespace runs
+ * collapsed to one space, trimmed and case-folded, so 「星光 中心」, 「星光　中心」 and 「 星光  中心 」
+ * are one organisation.
+ */
+function organisationKey(name: string): string {
+  return name.normalize('NFKC').replace(/\s+/g, ' ').trim().toLowerCase();
+}
+
+/** The key is hashed so the identifier stays ASCII and URL-safe whatever the name's script. */
+function outsideOrgIdentifier(publisher: string, name: string): string {
+  const digest = crypto.createHash('sha256').update(organisationKey(name)).digest('hex').slice(0, 16);
+  return `360G-${publisher}-ORG-${digest}`;
 }
 
 export function present360Grant(
@@ -231,12 +254,11 @@ export function present360Grant(
     currency: 'CNY',
     amountAwarded: formatMoney(row.amount_awarded as string),
     awardDate: shanghaiDate(new Date(row.decided_at as Date)),
-    recipientOrganization: station
-      ? { id: orgIdentifier(station.code), name: row.organization }
-      : // Organisations outside the system have no registry number here; the publisher's own
-        // prefix keeps the identifier unique and stable (360Giving's rule for unregistered orgs).
-        { id: `360G-${foundation.code}-ORG-${row.id}`, name: row.organization },
-    fundingOrganization: [{ id: orgIdentifier(foundation.code), name: foundation.name }],
+    recipientOrganization: {
+      id: station ? entityIdentifier(foundation.code, station.code) : outsideOrgIdentifier(foundation.code, row.organization),
+      name: row.organization,
+    },
+    fundingOrganization: [{ id: entityIdentifier(foundation.code, foundation.code), name: foundation.name }],
     amountAppliedFor: formatMoney(row.requested_amount),
     amountDisbursed: formatMoney(D(row.disbursed).minus(row.refunded)),
     grantProgramme: [{ code: round.id, title: round.title }],

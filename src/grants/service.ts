@@ -13,7 +13,7 @@ import { withTransaction } from '../db/transaction';
 import * as ledger from '../ledger/service';
 import { METHOD_ROLES } from '../ledger/schemas';
 import { assert } from '../shared/assert';
-import type { Clock } from '../shared/clock';
+import { shanghaiTime, type Clock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney } from '../shared/money';
 import { cutPage, seqCursor, seqOfCursor } from '../shared/paging';
@@ -137,6 +137,15 @@ function checkConditions(tranches: readonly { condition: string }[], from = 0): 
   if (problems.length > 0) throw new DomainError('invalid_request', 'A tranche condition is written like a code but is none of the gates.', { errors: problems });
 }
 
+/**
+ * Who is on the other side of a grant entry, as the public 逐笔明细 shows it: an organisation
+ * (the grantee, or the foundation in a station's books) named in full, since its name is
+ * public in the grant itself.
+ */
+function namedCounterparty(name: string) {
+  return { name, anonymous: false, nameConsent: true };
+}
+
 function shortId(id: string): string {
   return id.replace(/-/g, '').slice(0, 12).toUpperCase();
 }
@@ -255,7 +264,8 @@ export async function submitApplication(db: Knex, actor: Actor, id: string, cloc
     assertMove(application.status, 'submitted');
     const round = await roundOr404(tx, application.round_id);
     if (!isOpen(round, clock)) {
-      throw new DomainError('round_not_open', `The round accepts applications from ${new Date(round.opens_at).toISOString()} until ${new Date(round.closes_at).toISOString()}.`);
+      const at = (instant: Date | string) => `${shanghaiTime(new Date(instant))} (北京时间)`;
+      throw new DomainError('round_not_open', `The round accepts applications from ${at(round.opens_at)} until ${at(round.closes_at)}.`);
     }
     const row = await move(tx, application, 'submitted', { actor, clock }, null);
     return applicationView(tx, actor, row, 'applicant');
@@ -528,7 +538,7 @@ export async function disburse(db: Knex, actor: Actor, id: string, command: Disb
       date: command.date,
       memo: `拨付资助款：${memoTitle}`,
       kind: 'grant_disbursement',
-      details: { applicationId: id, roundId: round.id, counterparty: { name: application.organization, anonymous: false, nameConsent: true } },
+      details: { applicationId: id, roundId: round.id, counterparty: namedCounterparty(application.organization) },
       lines: [
         { accountCode: expense, fundCode: round.fund_code, projectId: application.project_id, debit: amount, credit: null, memo: null },
         { accountCode: foundationMoney, fundCode: round.fund_code, projectId: null, debit: null, credit: amount, memo: null },
@@ -548,7 +558,7 @@ export async function disburse(db: Knex, actor: Actor, id: string, command: Disb
         date: command.date,
         memo: `收到资助款：${memoTitle}`,
         kind: 'grant_receipt',
-        details: { applicationId: id, foundationEntryId: entry.id, counterparty: { name: foundation.name, anonymous: false, nameConsent: true } },
+        details: { applicationId: id, foundationEntryId: entry.id, counterparty: namedCounterparty(foundation.name) },
         lines: [
           { accountCode: stationMoney, fundCode: application.station_fund_code, projectId: null, debit: amount, credit: null, memo: null },
           { accountCode: income, fundCode: application.station_fund_code, projectId: null, debit: null, credit: amount, memo: null },
@@ -596,7 +606,7 @@ export async function refund(db: Knex, actor: Actor, id: string, command: Refund
       date: command.date,
       memo: `资助款退回：${memoTitle}`,
       kind: 'grant_refund',
-      details: { applicationId: id, roundId: round.id },
+      details: { applicationId: id, roundId: round.id, counterparty: namedCounterparty(application.organization) },
       lines: [
         { accountCode: foundationMoney, fundCode: round.fund_code, projectId: null, debit: amount, credit: null, memo: null },
         { accountCode: expense, fundCode: round.fund_code, projectId: application.project_id, debit: null, credit: amount, memo: null },
@@ -609,12 +619,13 @@ export async function refund(db: Knex, actor: Actor, id: string, command: Refund
       assert(application.station_fund_code, 'an approved grant to a station has its restricted fund');
       const stationMoney = await ledger.accountCodeByRole(tx, application.station_entity_id, METHOD_ROLES[method]);
       const income = await ledger.accountCodeByRole(tx, application.station_entity_id, 'donation_income');
+      const foundation = await ledger.entityOr404(tx, application.entity_id);
       stationEntry = await ledger.postDraftInTransaction(tx, {
         entityId: application.station_entity_id,
         date: command.date,
         memo: `退回资助款：${memoTitle}`,
         kind: 'grant_refund',
-        details: { applicationId: id, foundationEntryId: entry.id },
+        details: { applicationId: id, foundationEntryId: entry.id, counterparty: namedCounterparty(foundation.name) },
         lines: [
           { accountCode: income, fundCode: application.station_fund_code, projectId: null, debit: amount, credit: null, memo: null },
           { accountCode: stationMoney, fundCode: application.station_fund_code, projectId: null, debit: null, credit: amount, memo: null },

@@ -269,6 +269,8 @@ describe('grants workflow', () => {
     expect(early.status).toBe('draft');
     const notYet = await submit(early);
     expect([notYet.status, notYet.body.code]).toEqual([409, 'round_not_open']);
+    // The window in the applicant's own time, not UTC (2026-03-19T16:00:00.000Z).
+    expect(notYet.body.detail).toBe('The round accepts applications from 2026-03-20 00:00 (北京时间) until 2026-04-01 00:00 (北京时间).');
 
     now = new Date('2026-04-01T00:00:00+08:00');
     expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.open).toBe(false);
@@ -650,6 +652,31 @@ describe('grants workflow', () => {
     expect((await get(app, s.gm)).body.refunded).toBe('250.00');
   });
 
+  it('names the grantee and the foundation on a refund, as on a disbursement, and the published reports show them in full', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    expect((await disburse(app, s, '1000.00')).status).toBe(201);
+    const refund = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '250.00', date: '2026-03-20' });
+    expect(refund.status).toBe(201);
+    const named = (name: string) => ({ name, anonymous: false, nameConsent: true });
+    expect(refund.body.entry.details.counterparty).toEqual(named('邻里互助会'));
+    expect(refund.body.stationEntry.details.counterparty).toEqual(named(s.foundation.entity.name));
+
+    const publish = async (entityId: string, treasurer: TestUser) => {
+      expect((await ctx.request().post(`/api/entities/${entityId}/periods/2026-03/close`).set(treasurer.auth)).status).toBe(200);
+      const published = await ctx.request().post(`/api/entities/${entityId}/disclosures`).set(treasurer.auth).send({ period: '2026-03' });
+      expect(published.status).toBe(201);
+      const report = await ctx.request().get(`/api/public/disclosures/${published.body.id}`);
+      const verified = await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`);
+      expect(verified.body).toMatchObject({ ok: true, dataMatches: true });
+      const rows = report.body.entries.rows as { kind: string; counterparty: string | null }[];
+      return Object.fromEntries(rows.filter((row) => row.kind.startsWith('grant_')).map((row) => [row.kind, row.counterparty]));
+    };
+    // 邻里互助会 carries no organisation marker, so only the grant's own consent shows it in full.
+    expect(await publish(s.foundation.entity.id, s.foundation.treasurer)).toEqual({ grant_disbursement: '邻里互助会', grant_refund: '邻里互助会' });
+    expect(await publish(s.station.entity.id, s.station.treasurer)).toEqual({ grant_receipt: s.foundation.entity.name, grant_refund: s.foundation.entity.name });
+  });
+
   it('closes an unsettled grant; the history states both figures, then the manager\'s note when given', async () => {
     const s = await setup();
     const close = (app: { id: string }, body: object, user = s.gm) => ctx.request().post(`/api/applications/${app.id}/close`).set(user.auth).send(body);
@@ -693,32 +720,40 @@ describe('grants workflow', () => {
     const s = await setup();
     const awarded = await approved(s, { amount: '800.00' });
     await disburse(awarded, s, '800.00');
-    const external = await approved(s, {}, { stationEntityId: null, organization: '河畔读书会' });
+    const external = await approved(s, {}, { stationEntityId: null, organization: '河畔读书会 ABC' });
+    // The same organisation again, spelt with an ideographic space run, full-width letters in another case and padding.
+    const again = await approved(s, {}, { stationEntityId: null, organization: '  河畔读书会　 ＡｂＣ ' });
+    const other = await approved(s, {}, { stationEntityId: null, organization: '河畔读书会ABC' });
     const rejected = await reviewed(s);
     await ctx.request().post(`/api/applications/${rejected.id}/decision`).set(s.gm.auth).send({ decision: 'rejected', reason: '不符合' });
 
     const res = await ctx.request().get(`/api/rounds/${s.round.id}/360giving.json`);
     expect(res.status).toBe(200);
-    expect(res.body.grants).toHaveLength(2);
+    expect(res.body.grants).toHaveLength(4);
+    const prefix = `360G-${s.foundation.entity.code}-`;
     for (const grant of res.body.grants) {
       expect(typeof grant.id).toBe('string');
-      expect(grant.id).toMatch(new RegExp(`^360G-${s.foundation.entity.code}-`));
+      expect(grant.id).toMatch(new RegExp(`^${prefix}`));
       expect(typeof grant.title).toBe('string');
       expect(typeof grant.description).toBe('string');
       expect(grant.currency).toBe('CNY');
       expect(grant.amountAwarded).toMatch(/^\d+\.\d{2}$/);
       expect(grant.awardDate).toBe('2026-03-10');
-      expect(grant.recipientOrganization).toEqual({ id: expect.any(String), name: expect.any(String) });
-      expect(grant.fundingOrganization).toEqual([{ id: `CN-${s.foundation.entity.code}`, name: s.foundation.entity.name }]);
+      expect(grant.recipientOrganization).toEqual({ id: expect.stringMatching(new RegExp(`^${prefix}(ENTITY|ORG)-[A-Za-z0-9_-]+$`)), name: expect.any(String) });
+      expect(grant.fundingOrganization).toEqual([{ id: `${prefix}ENTITY-${s.foundation.entity.code}`, name: s.foundation.entity.name }]);
       expect(grant.amountAppliedFor).toBe('1000.00');
       expect(grant.grantProgramme).toEqual([{ code: s.round.id, title: '2026年社区公益创投' }]);
     }
-    const byId = new Map(res.body.grants.map((grant: { id: string }) => [grant.id, grant]));
-    expect(byId.get(`360G-${s.foundation.entity.code}-${awarded.id}`)).toMatchObject({
+    const byId = new Map<string, any>(res.body.grants.map((grant: { id: string }) => [grant.id, grant]));
+    expect(byId.get(`${prefix}${awarded.id}`)).toMatchObject({
       amountAwarded: '800.00',
       amountDisbursed: '800.00',
-      recipientOrganization: { id: `CN-${s.station.entity.code}`, name: '邻里互助会' },
+      recipientOrganization: { id: `${prefix}ENTITY-${s.station.entity.code}`, name: '邻里互助会' },
     });
-    expect(byId.get(`360G-${s.foundation.entity.code}-${external.id}`)).toMatchObject({ amountDisbursed: '0.00', recipientOrganization: { name: '河畔读书会' } });
+    const recipient = (app: { id: string }) => byId.get(`${prefix}${app.id}`).recipientOrganization;
+    expect(byId.get(`${prefix}${external.id}`)).toMatchObject({ amountDisbursed: '0.00', recipientOrganization: { name: '河畔读书会 ABC' } });
+    expect(recipient(external).id).toMatch(new RegExp(`^${prefix}ORG-[0-9a-f]{16}$`));
+    expect(recipient(again).id).toBe(recipient(external).id);
+    expect(recipient(other).id).not.toBe(recipient(external).id);
   });
 });

@@ -1,6 +1,6 @@
 import { D, formatMoney, MONEY_PATTERN, sumMoney } from '../../src/shared/money';
 import { addMonths, isValidDate, lastDayOfMonth, monthsBetween } from '../../src/shared/dates';
-import { shanghaiDate } from '../../src/shared/clock';
+import { shanghaiDate, shanghaiTime } from '../../src/shared/clock';
 import { PositiveMoney, MoneyString } from '../../src/shared/schemas';
 
 describe('money', () => {
@@ -55,5 +55,10 @@ describe('calendar dates', () => {
   it('takes the calendar day in Asia/Shanghai, not UTC', () => {
     expect(shanghaiDate(new Date('2026-11-21T16:30:00Z'))).toBe('2026-11-22');
     expect(shanghaiDate(new Date('2026-11-21T15:59:59Z'))).toBe('2026-11-21');
+  });
+
+  it('prints a Shanghai wall-clock time, with seconds only when they are not zero', () => {
+    expect(shanghaiTime(new Date('2026-02-28T16:00:00Z'))).toBe('2026-03-01 00:00');
+    expect(shanghaiTime(new Date('2026-10-31T23:59:59+08:00'))).toBe('2026-10-31 23:59:59');
   });
 });

@@ -70,6 +70,15 @@ function calendarLabel(item: { kind: string; period: string; from: string; to: s
   }
 }
 
+/**
+ * The snapshot lists entries in voucher order, and a backdated entry gets a later voucher
+ * number than the days around it; residents read a month by date, so the page sorts by date
+ * and, within a day, by voucher number. Only the order changes, never the frozen rows.
+ */
+function inDateOrder(rows: ReportModel['entries']['rows']): ReportModel['entries']['rows'] {
+  return [...rows].sort((a, b) => (a.date === b.date ? a.number.localeCompare(b.number) : a.date < b.date ? -1 : 1));
+}
+
 /** Reports and calendar for an entity's public page. */
 export async function disclosureSections(web: Web, entity: EntityRow) {
   const reports = await reportsOf(web, entity.id);
@@ -96,6 +105,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
         id,
         model,
         meta,
+        entryRows: inDateOrder(model.entries.rows),
         incomeChart: barChart('收入来源', model.income.rows.map((row) => ({ label: row.label, amount: row.total }))),
         expenseChart: barChart('支出（按项目）', model.expenses.byProject.map((row) => ({ label: row.name, amount: row.amount }))),
       });

@@ -7,7 +7,7 @@
 import type { Request, Response, Router } from 'express';
 import * as disclosure from '../disclosure/service';
 import { periodOf } from '../disclosure/calendar';
-import type { ReportModel } from '../disclosure/model';
+import { SECTION_TITLES, type ReportModel } from '../disclosure/model';
 import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
 import * as ledger from '../ledger/service';
@@ -68,6 +68,35 @@ function calendarLabel(item: { kind: string; period: string; from: string; to: s
     default:
       return item.period;
   }
+}
+
+/**
+ * Every part of the report model as the report heads it, for the verify page's list of parts
+ * that no longer match. Typed over the model's keys, so a new part cannot ship unnamed.
+ */
+const REPORT_PART_LABELS: Record<keyof ReportModel, string> = {
+  schemaVersion: '报告格式',
+  title: '报告标题',
+  summary: SECTION_TITLES.summary,
+  income: SECTION_TITLES.income,
+  expenses: SECTION_TITLES.expenses,
+  restrictedRelease: `${SECTION_TITLES.expenses}（限定性净资产转为非限定性净资产）`,
+  funds: SECTION_TITLES.funds,
+  entries: SECTION_TITLES.entries,
+  reconciliations: SECTION_TITLES.reconciliations,
+  corrections: SECTION_TITLES.corrections,
+  review: SECTION_TITLES.review,
+  verification: SECTION_TITLES.verification,
+  balanceSheet: SECTION_TITLES.balanceSheet,
+  activityStatement: SECTION_TITLES.activityStatement,
+  grants: SECTION_TITLES.grants,
+};
+
+/** Section names in report order, each once (two parts may share a heading). */
+function reportPartLabels(keys: string[]): string[] {
+  const order = Object.keys(REPORT_PART_LABELS);
+  const sorted = [...keys].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return [...new Set(sorted.map((key) => REPORT_PART_LABELS[key as keyof ReportModel] ?? '其他部分'))];
 }
 
 /**
@@ -132,7 +161,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
       const result = await disclosure.verify(web.db, id);
       const model = JSON.parse(await disclosure.publicReportJson(web.db, id)) as ReportModel;
-      web.render(req, res, 'verify', '验证报告', { values: { q: id }, errors: {}, result, model });
+      web.render(req, res, 'verify', '验证报告', { values: { q: id }, errors: {}, result, model, differingParts: reportPartLabels(result.differingSections) });
     }),
   );
 

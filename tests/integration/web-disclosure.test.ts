@@ -97,4 +97,22 @@ describe('disclosure pages', () => {
     expect(html).toContain(`<strong>${snapshot.review.name}</strong> · 审核日期 2026年4月10日`);
     expect(html).toContain('审核意见：已逐笔核对单据');
   });
+
+  it('names the parts of a report that no longer match in Chinese, as the report heads them', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { name: '湖畔社区公益站' });
+    await receive(ctx, treasurer, entity.id, '500.00', { kind: 'parking', date: '2026-03-05' });
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth)).status).toBe(200);
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03' });
+    expect(published.status).toBe(201);
+    // February is still open: a receipt backdated into it changes March's opening balances.
+    await receive(ctx, treasurer, entity.id, '80.00', { kind: 'recycling', date: '2026-02-10' });
+    const verdict = (await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`).expect(200)).body;
+    expect(verdict.differingSections).toEqual(expect.arrayContaining(['summary', 'funds']));
+
+    const html = (await ctx.request().get(`/verify/${published.body.id}`).expect(200)).text;
+    expect(html).toContain('验证未通过');
+    expect(html).toContain('报告中“收支概况”“基金余额”这几部分的内容和发布时不一致');
+    expect(html).toContain('需要由出纳重新发布新版本');
+    for (const key of verdict.differingSections as string[]) expect(html).not.toMatch(new RegExp(`[>（：、]${key}[、）<]`));
+  });
 });

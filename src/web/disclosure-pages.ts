@@ -116,7 +116,7 @@ export async function disclosureSections(web: Web, entity: EntityRow) {
     .filter((item) => item.status !== 'done' || item.disclosureId)
     .slice(-12)
     .reverse()
-    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status }));
+    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null }));
   return { reports, calendar };
 }
 

@@ -23,6 +23,18 @@ import { requireCsrf } from './session';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SHA256 = /^[0-9a-f]{64}$/i;
+/** A report's id in one of its addresses: the verify link the PDF prints, the page, the API. */
+const REPORT_ADDRESS = /\/(?:verify|reports|api\/public\/disclosures)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=[/?#]|$)/i;
+
+/**
+ * What a resident pasted into the verify box, reduced to an id or a hash: the PDF prints the
+ * whole verify URL under 在线核验, and a phone copies the report page's address, so either is
+ * read for the id it carries. Anything else is compared as typed (trimmed, lower case).
+ */
+function reportKeyOf(typed: string): string {
+  const text = typed.trim();
+  return (REPORT_ADDRESS.exec(text)?.[1] ?? text).toLowerCase();
+}
 
 export interface ReportListItem {
   id: string;
@@ -144,11 +156,12 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
   router.get(
     '/verify',
     page(async (req, res) => {
-      const query = textOf(req.query.q).toLowerCase();
-      if (!query) return web.render(req, res, 'verify', '验证报告', { values: {}, errors: {}, result: null });
+      const typed = textOf(req.query.q);
+      if (!typed) return web.render(req, res, 'verify', '验证报告', { values: {}, errors: {}, result: null });
+      const query = reportKeyOf(typed);
       const id = UUID.test(query) ? query : SHA256.test(query) ? await findDisclosureIdByHash(web.db, query) : null;
       if (!id) {
-        return web.render(req, res, 'verify', '验证报告', { values: { q: query }, errors: { q: UUID.test(query) || SHA256.test(query) ? '没有找到这份报告，请核对编号或校验码。' : hintFor('hash') }, result: null }, { status: 404 });
+        return web.render(req, res, 'verify', '验证报告', { values: { q: typed }, errors: { q: UUID.test(query) || SHA256.test(query) ? '没有找到这份报告，请核对编号或校验码。' : hintFor('hash') }, result: null }, { status: 404 });
       }
       res.redirect(303, `/verify/${id}`);
     }),

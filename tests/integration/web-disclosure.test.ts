@@ -42,6 +42,13 @@ describe('disclosure pages', () => {
     const meta = (await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items[0];
     const byHash = await ctx.request().get(`/verify?q=${meta.dataSha256}`).expect(303);
     expect(byHash.headers.location).toBe(`/verify/${id}`);
+    // The verify link the PDF prints under 在线核验, and the report page's address, as pasted.
+    for (const pasted of [` http://localhost:4103/verify/${id}\n`, `https://example.org/reports/${id}?ok=published`, `${ctx.config.publicUrl}/verify/${id.toUpperCase()}`]) {
+      const byUrl = await ctx.request().get('/verify').query({ q: pasted }).expect(303);
+      expect(byUrl.headers.location).toBe(`/verify/${id}`);
+    }
+    const otherSite = await ctx.request().get('/verify').query({ q: `http://localhost:4103/verify/${id}x` }).expect(404);
+    expect(otherSite.text).toContain('请粘贴报告的编号');
     const unknown = await ctx.request().get('/verify?q=not-a-hash').expect(404);
     expect(unknown.text).toContain('请粘贴报告的编号');
 

@@ -1027,6 +1027,13 @@ function drawEntries(w: ReportWriter, model: ReportModel, title: string): void {
   });
 }
 
+/**
+ * What a difference nobody explained reads as, in the warning colour of its row. Only PDFs
+ * rendered from now on say it: a published PDF is frozen bytes, and verification hashes those
+ * stored bytes and rebuilds the data, never the PDF, so the wording can change safely.
+ */
+export const UNEXPLAINED_DIFFERENCE = '差异原因：未说明';
+
 function drawReconciliations(w: ReportWriter, model: ReportModel, title: string): void {
   const { layout } = w;
   const c = layout.columns.reconciliation;
@@ -1052,7 +1059,7 @@ function drawReconciliations(w: ReportWriter, model: ReportModel, title: string)
       r.bankStatementBalance,
       r.bankBook,
       r.bankDifference,
-      r.note ?? (r.balanced ? '账实相符' : '差额未说明'),
+      r.note ?? (r.balanced ? '账实相符' : UNEXPLAINED_DIFFERENCE),
     ]),
     styles: rows.map((r) => (r.balanced ? undefined : { colour: layout.colours.warning })),
   });

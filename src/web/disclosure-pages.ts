@@ -7,7 +7,7 @@
 import type { Request, Response, Router } from 'express';
 import * as disclosure from '../disclosure/service';
 import { periodOf } from '../disclosure/calendar';
-import type { ReportModel } from '../disclosure/model';
+import { SECTION_TITLES, type ReportModel } from '../disclosure/model';
 import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
 import * as ledger from '../ledger/service';
@@ -23,6 +23,18 @@ import { requireCsrf } from './session';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SHA256 = /^[0-9a-f]{64}$/i;
+/** A report's id in one of its addresses: the verify link the PDF prints, the page, the API. */
+const REPORT_ADDRESS = /\/(?:verify|reports|api\/public\/disclosures)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=[/?#]|$)/i;
+
+/**
+ * What a resident pasted into the verify box, reduced to an id or a hash: the PDF prints the
+ * whole verify URL under 在线核验, and a phone copies the report page's address, so either is
+ * read for the id it carries. Anything else is compared as typed (trimmed, lower case).
+ */
+function reportKeyOf(typed: string): string {
+  const text = typed.trim();
+  return (REPORT_ADDRESS.exec(text)?.[1] ?? text).toLowerCase();
+}
 
 export interface ReportListItem {
   id: string;
@@ -70,6 +82,44 @@ function calendarLabel(item: { kind: string; period: string; from: string; to: s
   }
 }
 
+/**
+ * Every part of the report model as the report heads it, for the verify page's list of parts
+ * that no longer match. Typed over the model's keys, so a new part cannot ship unnamed.
+ */
+const REPORT_PART_LABELS: Record<keyof ReportModel, string> = {
+  schemaVersion: '报告格式',
+  title: '报告标题',
+  summary: SECTION_TITLES.summary,
+  income: SECTION_TITLES.income,
+  expenses: SECTION_TITLES.expenses,
+  restrictedRelease: `${SECTION_TITLES.expenses}（限定性净资产转为非限定性净资产）`,
+  funds: SECTION_TITLES.funds,
+  entries: SECTION_TITLES.entries,
+  reconciliations: SECTION_TITLES.reconciliations,
+  corrections: SECTION_TITLES.corrections,
+  review: SECTION_TITLES.review,
+  verification: SECTION_TITLES.verification,
+  balanceSheet: SECTION_TITLES.balanceSheet,
+  activityStatement: SECTION_TITLES.activityStatement,
+  grants: SECTION_TITLES.grants,
+};
+
+/** Section names in report order, each once (two parts may share a heading). */
+function reportPartLabels(keys: string[]): string[] {
+  const order = Object.keys(REPORT_PART_LABELS);
+  const sorted = [...keys].sort((a, b) => order.indexOf(a) - order.indexOf(b));
+  return [...new Set(sorted.map((key) => REPORT_PART_LABELS[key as keyof ReportModel] ?? '其他部分'))];
+}
+
+/**
+ * The snapshot lists entries in voucher order, and a backdated entry gets a later voucher
+ * number than the days around it; residents read a month by date, so the page sorts by date
+ * and, within a day, by voucher number. Only the order changes, never the frozen rows.
+ */
+function inDateOrder(rows: ReportModel['entries']['rows']): ReportModel['entries']['rows'] {
+  return [...rows].sort((a, b) => (a.date === b.date ? a.number.localeCompare(b.number) : a.date < b.date ? -1 : 1));
+}
+
 /** Reports and calendar for an entity's public page. */
 export async function disclosureSections(web: Web, entity: EntityRow) {
   const reports = await reportsOf(web, entity.id);
@@ -78,7 +128,7 @@ export async function disclosureSections(web: Web, entity: EntityRow) {
     .filter((item) => item.status !== 'done' || item.disclosureId)
     .slice(-12)
     .reverse()
-    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status }));
+    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null }));
   return { reports, calendar };
 }
 
@@ -96,6 +146,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
         id,
         model,
         meta,
+        entryRows: inDateOrder(model.entries.rows),
         incomeChart: barChart('收入来源', model.income.rows.map((row) => ({ label: row.label, amount: row.total }))),
         expenseChart: barChart('支出（按项目）', model.expenses.byProject.map((row) => ({ label: row.name, amount: row.amount }))),
       });
@@ -105,11 +156,12 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
   router.get(
     '/verify',
     page(async (req, res) => {
-      const query = textOf(req.query.q).toLowerCase();
-      if (!query) return web.render(req, res, 'verify', '验证报告', { values: {}, errors: {}, result: null });
+      const typed = textOf(req.query.q);
+      if (!typed) return web.render(req, res, 'verify', '验证报告', { values: {}, errors: {}, result: null });
+      const query = reportKeyOf(typed);
       const id = UUID.test(query) ? query : SHA256.test(query) ? await findDisclosureIdByHash(web.db, query) : null;
       if (!id) {
-        return web.render(req, res, 'verify', '验证报告', { values: { q: query }, errors: { q: UUID.test(query) || SHA256.test(query) ? '没有找到这份报告，请核对编号或校验码。' : hintFor('hash') }, result: null }, { status: 404 });
+        return web.render(req, res, 'verify', '验证报告', { values: { q: typed }, errors: { q: UUID.test(query) || SHA256.test(query) ? '没有找到这份报告，请核对编号或校验码。' : hintFor('hash') }, result: null }, { status: 404 });
       }
       res.redirect(303, `/verify/${id}`);
     }),
@@ -122,7 +174,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
       const result = await disclosure.verify(web.db, id);
       const model = JSON.parse(await disclosure.publicReportJson(web.db, id)) as ReportModel;
-      web.render(req, res, 'verify', '验证报告', { values: { q: id }, errors: {}, result, model });
+      web.render(req, res, 'verify', '验证报告', { values: { q: id }, errors: {}, result, model, differingParts: reportPartLabels(result.differingSections) });
     }),
   );
 

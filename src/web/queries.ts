@@ -11,6 +11,35 @@ export async function findEntityByCode(db: Knex, code: string): Promise<EntityRo
   return db<EntityRow>('entities').where({ code }).first();
 }
 
+/**
+ * Balances of the given accounts at the end of `asOf`: the page is headed "数据截至 <today>",
+ * so an entry dated later (a typo, or money expected next month) must not count yet.
+ */
+export async function accountBalancesAsOf(db: Knex, entityId: string, codes: string[], asOf: string): Promise<Map<string, string>> {
+  if (codes.length === 0) return new Map();
+  const rows = await db('daily_balances')
+    .where({ entity_id: entityId })
+    .whereIn('account_code', codes)
+    .where('day', '<=', asOf)
+    .groupBy('account_code')
+    .select('account_code', db.raw('sum(debit) - sum(credit) as balance'));
+  return new Map(rows.map((row: { account_code: string; balance: string }) => [row.account_code, row.balance]));
+}
+
+/** Net assets held in each fund at the end of `asOf` (credit − debit over net-asset, revenue and expense accounts). */
+export async function fundNetAssetsAsOf(db: Knex, entityId: string, fundCodes: string[], asOf: string): Promise<Map<string, string>> {
+  if (fundCodes.length === 0) return new Map();
+  const result = await db.raw(
+    `select d.fund_code, sum(d.credit) - sum(d.debit) as balance
+       from daily_balances d
+       join accounts a on a.entity_id = d.entity_id and a.code = d.account_code
+      where d.entity_id = ? and d.fund_code = any(?) and a.type in ('net_assets','revenue','expense') and d.day <= ?
+      group by d.fund_code`,
+    [entityId, fundCodes, asOf],
+  );
+  return new Map(result.rows.map((row: { fund_code: string; balance: string }) => [row.fund_code, row.balance]));
+}
+
 export interface AccountTotal {
   account_code: string;
   debit: string;

@@ -9,7 +9,7 @@ import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import * as auth from '../auth/service';
 import { LoginCommand } from '../auth/schemas';
 import * as ledger from '../ledger/service';
-import { isDomainError } from '../shared/errors';
+import { DomainError, isDomainError } from '../shared/errors';
 import { page, requireLogin, webOf, WebDeps, Web, actorOf } from './context';
 import { textOf } from './forms';
 import { hintFor, sentenceFor, webStatusOf } from './messages';
@@ -38,6 +38,11 @@ export function webRouter(deps: WebDeps): Router {
   const router = Router();
   router.use('/static/fonts', express.static(FONT_DIR, { maxAge: '30d', immutable: true, index: false }));
   router.use('/static', express.static(STATIC_DIR, { maxAge: '1h', index: false }));
+  // Pages name /static/favicon.svg; a browser that still asks for /favicon.ico gets "no icon"
+  // instead of a 404 that shows as an error in its console on every page.
+  router.get('/favicon.ico', (_req, res) => {
+    res.status(204).set('Cache-Control', 'public, max-age=86400').end();
+  });
 
   const refuseCsrf = (req: Request, res: Response) => {
     web.render(req, res, 'error', '请刷新页面', { heading: '请刷新页面后再提交', message: '这个页面已经过期或不是从本站打开的，为了安全没有保存。请返回、刷新页面后再试一次。', back: req.get('referer') && req.get('referer')?.startsWith('/') ? req.get('referer') : '/' }, { status: 403 });
@@ -73,6 +78,12 @@ export function webRouter(deps: WebDeps): Router {
   disclosurePages(router, web, refuseCsrf);
   grantsPages(router, web, refuseCsrf);
 
+  // Any other path a browser asks for is the Chinese 404 page. Paths under /api and clients
+  // that prefer JSON (or say nothing) fall through to the app's problem+json 404.
+  router.use((req, _res, next) => {
+    if (/^\/api(\/|$)/.test(req.path) || req.accepts(['json', 'html']) !== 'html') return next();
+    next(new DomainError('not_found', `No page at ${req.path}.`));
+  });
   router.use(webErrorHandler(web));
   return router;
 }

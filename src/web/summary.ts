@@ -1,7 +1,8 @@
 /**
  * The figures of an entity's public page: money on hand, fund balances, income by source and
- * spending by project for the current year. It reads aggregates only (see queries.ts) and
- * names income sources the way the disclosure report does, so the page and the PDF agree.
+ * spending by project for the current year, all as of today (Asia/Shanghai, by the app's
+ * clock). It reads aggregates only (see queries.ts) and names income sources the way the
+ * disclosure report does, so the page and the PDF agree.
  */
 import type { Knex } from 'knex';
 import Decimal from 'decimal.js';
@@ -50,14 +51,14 @@ export async function entitySummary(db: Knex, entity: EntityRow, clock: Clock): 
 
   const accounts = await ledgerQueries.listAccounts(db, entity.id);
   const monetaryCodes = accounts.filter((account) => account.monetary && account.is_leaf).map((account) => account.code);
-  const balances = await ledgerQueries.accountBalances(db, entity.id, monetaryCodes);
+  const balances = await queries.accountBalancesAsOf(db, entity.id, monetaryCodes, asOf);
   const monetary = MONETARY_GROUPS.map((group) => ({
     label: group.label,
     amount: formatMoney(sumMoney([...balances].filter(([code]) => code.startsWith(group.prefix)).map(([, balance]) => balance))),
   })).filter((row, index) => index < 2 || !D(row.amount).isZero());
 
   const fundRows = await ledgerQueries.listFunds(db, entity.id);
-  const fundBalances = await ledgerQueries.fundNetAssets(db, entity.id, fundRows.map((fund) => fund.code));
+  const fundBalances = await queries.fundNetAssetsAsOf(db, entity.id, fundRows.map((fund) => fund.code), asOf);
   const funds = fundRows.map((fund) => ({
     code: fund.code,
     name: fund.name,

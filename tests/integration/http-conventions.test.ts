@@ -96,6 +96,42 @@ describe('ids in paths', () => {
   });
 });
 
+describe('paths no route answers', () => {
+  const BROWSER = 'text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8';
+
+  test('a browser gets the Chinese 404 page for any unknown page, logged in or not', async () => {
+    const station = await stationWithStaff(ctx);
+    const paths = ['/nope', '/reports', '/reports/', '/e/', `/e/${station.entity.code}/xyz`, '/app/nope', `/app/e/${station.entity.code}/nope`];
+    const answers: string[] = [];
+    const treasurer = ctx.request();
+    await webLogin(treasurer, station.treasurer);
+    for (const agent of [ctx.request(), treasurer]) {
+      for (const path of paths) {
+        const response = await agent.get(path).set('Accept', BROWSER);
+        answers.push(`${path} → ${response.status} ${response.headers['content-type']} ${response.text.includes('<h1>没有找到</h1>')}`);
+      }
+    }
+    expect(answers).toEqual([...paths, ...paths].map((path) => `${path} → 404 text/html; charset=utf-8 true`));
+  });
+
+  test('API paths and clients that do not ask for HTML keep the problem+json 404', async () => {
+    for (const [path, accept] of [['/api/nope', 'text/html'], ['/nope', 'application/json'], ['/nope', undefined]] as const) {
+      const request = ctx.request().get(path);
+      const response = await (accept ? request.set('Accept', accept) : request);
+      expect([path, accept, response.status, response.headers['content-type'], response.body.code]).toEqual([path, accept, 404, 'application/problem+json; charset=utf-8', 'not_found']);
+    }
+  });
+
+  test('/favicon.ico is no content, and pages name the SVG icon that is served', async () => {
+    const icon = await ctx.request().get('/favicon.ico').set('Accept', 'image/avif,image/webp,image/*,*/*;q=0.8');
+    expect(icon.status).toBe(204);
+    const home = await ctx.request().get('/').expect(200);
+    expect(home.text).toContain('<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">');
+    const svg = await ctx.request().get('/static/favicon.svg').expect(200);
+    expect(svg.headers['content-type']).toContain('image/svg+xml');
+  });
+});
+
 describe('lists', () => {
   type Auth = { Authorization: string } | Record<string, never>;
   const withQuery = (path: string, query: string) => `${path}${path.includes('?') ? '&' : '?'}${query}`;

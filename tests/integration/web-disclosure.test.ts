@@ -42,6 +42,13 @@ describe('disclosure pages', () => {
     const meta = (await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items[0];
     const byHash = await ctx.request().get(`/verify?q=${meta.dataSha256}`).expect(303);
     expect(byHash.headers.location).toBe(`/verify/${id}`);
+    // The verify link the PDF prints under 在线核验, and the report page's address, as pasted.
+    for (const pasted of [` http://localhost:4103/verify/${id}\n`, `https://example.org/reports/${id}?ok=published`, `${ctx.config.publicUrl}/verify/${id.toUpperCase()}`]) {
+      const byUrl = await ctx.request().get('/verify').query({ q: pasted }).expect(303);
+      expect(byUrl.headers.location).toBe(`/verify/${id}`);
+    }
+    const otherSite = await ctx.request().get('/verify').query({ q: `http://localhost:4103/verify/${id}x` }).expect(404);
+    expect(otherSite.text).toContain('请粘贴报告的编号');
     const unknown = await ctx.request().get('/verify?q=not-a-hash').expect(404);
     expect(unknown.text).toContain('请粘贴报告的编号');
 
@@ -53,5 +60,66 @@ describe('disclosure pages', () => {
     expect(signed.countersigned).toBe(true);
     const again = await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text) }).expect(409);
     expect(again.text).toContain('已经会签过了');
+  });
+
+  it('shows every section of the station report from the snapshot: funds, split income, categories, vouchers in date order, reconciliation and the countersignature', async () => {
+    const { entity, treasurer, supervisor } = await stationWithStaff(ctx, { name: '江岸社区公益站' });
+    const api = (url: string, body: object = {}) => ctx.request().post(url).set(treasurer.auth).send(body);
+    const ok = async (url: string, body: object = {}) => {
+      const res = await api(`/api/entities/${entity.id}${url}`, body);
+      expect([res.status, res.body.detail]).toEqual([expect.any(Number), undefined]);
+      return res.body;
+    };
+    await ok('/funds', { code: 'LIGHTS', name: '路灯维修专项捐赠', restricted: true, purpose: '物业公司定向捐赠，用于小区路灯维修' });
+    const project = await ok('/projects', { code: 'STREETLIGHT', name: '路灯维修' });
+    // Recorded first, dated later: voucher order is not date order.
+    const late = await ok('/receipts', { kind: 'parking', date: '2026-03-20', amount: '800.00', method: 'cash' });
+    const early = await ok('/receipts', { kind: 'donation', date: '2026-03-02', amount: '3000.00', method: 'bank', payer: '重庆渝南物业有限公司', fundCode: 'LIGHTS' });
+    await ok('/payments', { date: '2026-03-10', amount: '1200.00', method: 'bank', payee: '刘建华', purpose: '更换路灯灯泡', category: 'program', projectId: project.id, fundCode: 'LIGHTS' });
+    await ok('/payments', { date: '2026-03-25', amount: '56.50', method: 'cash', payee: '社区文具店', purpose: '购买记账本', category: 'admin' });
+    await ok('/reconciliations', { date: '2026-03-31', cashCounted: '700.00', bankStatementBalance: '1800.00' });
+    expect((await api(`/api/entities/${entity.id}/periods/2026-03/close`)).status).toBe(200);
+    const published = await api(`/api/entities/${entity.id}/disclosures`, { period: '2026-03' });
+    expect(published.status).toBe(201);
+    const id = published.body.id as string;
+    const signed = await ctx.request().post(`/api/disclosures/${id}/countersign`).set(supervisor.auth).send({ note: '已逐笔核对单据' });
+    expect(signed.status).toBe(200);
+    const snapshot = (await ctx.request().get(`/api/public/disclosures/${id}`).expect(200)).body;
+
+    const html = (await ctx.request().get(`/reports/${id}`).expect(200)).text;
+    for (const heading of ['收支概况', '收入明细', '支出明细', '基金余额', '逐笔明细', '对账', '审核']) expect(html).toContain(`>${heading}`);
+    expect(html).toMatch(/<th scope="col" class="num">非限定性<\/th><th scope="col" class="num">限定性<\/th>/);
+    expect(html).toMatch(/捐赠<\/th><td class="num">¥0\.00<\/td><td class="num">¥3,000\.00<\/td>/);
+    expect(html).toMatch(/管理费用<\/th><td class="num">¥56\.50<\/td>/);
+    expect(html).toMatch(/路灯维修<\/th><td class="num">¥1,200\.00<\/td>/);
+    expect(html).toContain('路灯维修专项捐赠 <span class="tag">限定性</span>');
+    expect(html).toContain('用途：物业公司定向捐赠，用于小区路灯维修');
+    expect(html).toMatch(/<td class="num">¥0\.00<\/td><td class="num">¥3,000\.00<\/td><td class="num">¥1,200\.00<\/td><td class="num">¥1,800\.00<\/td>/);
+    expect(html.indexOf(early.number)).toBeGreaterThan(0);
+    expect(html.indexOf(early.number)).toBeLessThan(html.indexOf(late.number));
+    // Books hold 800 − 56.50 = 743.50 in cash; 700.00 was counted and nobody said why.
+    expect(html).toMatch(/现金<\/th><td class="num">¥700\.00<\/td><td class="num">¥743\.50<\/td><td class="num diff">-¥43\.50<\/td>/);
+    expect(html).toContain('<p class="warning">差异原因：未说明</p>');
+    expect(snapshot.review).toMatchObject({ countersigned: true, note: '已逐笔核对单据' });
+    expect(html).toContain(`<strong>${snapshot.review.name}</strong> · 审核日期 2026年4月10日`);
+    expect(html).toContain('审核意见：已逐笔核对单据');
+  });
+
+  it('names the parts of a report that no longer match in Chinese, as the report heads them', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { name: '湖畔社区公益站' });
+    await receive(ctx, treasurer, entity.id, '500.00', { kind: 'parking', date: '2026-03-05' });
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth)).status).toBe(200);
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03' });
+    expect(published.status).toBe(201);
+    // February is still open: a receipt backdated into it changes March's opening balances.
+    await receive(ctx, treasurer, entity.id, '80.00', { kind: 'recycling', date: '2026-02-10' });
+    const verdict = (await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`).expect(200)).body;
+    expect(verdict.differingSections).toEqual(expect.arrayContaining(['summary', 'funds']));
+
+    const html = (await ctx.request().get(`/verify/${published.body.id}`).expect(200)).text;
+    expect(html).toContain('验证未通过');
+    expect(html).toContain('报告中“收支概况”“基金余额”这几部分的内容和发布时不一致');
+    expect(html).toContain('需要由出纳重新发布新版本');
+    for (const key of verdict.differingSections as string[]) expect(html).not.toMatch(new RegExp(`[>（：、]${key}[、）<]`));
   });
 });

@@ -135,6 +135,18 @@ describe('renderReportPdf', () => {
     expect(text).not.toContain(SECTION_TITLES.balanceSheet);
   });
 
+  test('a reconciliation difference without a note reads 差异原因：未说明, a balanced one 账实相符', async () => {
+    const input = stationInput();
+    input.reconciliations = [
+      { date: '2026-03-15', cashCounted: '3700.00', bankStatementBalance: '3800.00', cashBook: '3700.00', bankBook: '3800.00', note: null },
+      { date: '2026-03-31', cashCounted: '3656.66', bankStatementBalance: '3800.00', cashBook: '3700.00', bankBook: '3800.00', note: null },
+    ];
+    const { file } = await renderToFile(buildReport(input), 'unexplained.pdf');
+    const text = extractText(file);
+    expect(text).toMatch(/2026-03-15 3700\.00 3700\.00 0\.00 3800\.00 3800\.00 0\.00 账实相符/);
+    expect(text).toMatch(/2026-03-31 3656\.66 3700\.00 -43\.34 3800\.00 3800\.00 0\.00 差异原因：未说明/);
+  });
+
   test('收支概况 shows 其他资金变动 so its figures add up, and a version 1 snapshot draws as it was', async () => {
     const input = stationInput();
     const line = (accountCode: string, side: 'debit' | 'credit', amount: string) => ({

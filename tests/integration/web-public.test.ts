@@ -1,0 +1,42 @@
+/**
+ * The public entity page residents open without logging in: its figures are as of the day in
+ * its heading, and its disclosure calendar leads to the reports it lists as published.
+ */
+import { fixedClock } from '../../src/shared/clock';
+import { useTestContext } from '../support/context';
+import { receive, stationWithStaff } from '../factories';
+
+// 01:30 on 2026-11-23 in Shanghai, still 2026-11-22 in UTC.
+const ctx = useTestContext({ clock: fixedClock('2026-11-22T17:30:00Z') });
+
+describe('GET /e/:code', () => {
+  it('counts only entries dated up to today in Shanghai, the day its heading names', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '100.00', { kind: 'parking', date: '2026-11-20' });
+    await receive(ctx, treasurer, entity.id, '20.00', { kind: 'parking', date: '2026-11-23' });
+    await receive(ctx, treasurer, entity.id, '50.00', { kind: 'parking', date: '2026-12-25' });
+
+    const html = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
+    expect(html).toContain('数据截至 2026年11月23日');
+    expect(html).toContain('<p class="big-figure">¥120.00</p>');
+    expect(html).toContain('<tr><th scope="row">现金</th><td class="num">¥120.00</td></tr>');
+    const funds = html.slice(html.indexOf('id="h-funds"'), html.indexOf('id="h-income"'));
+    expect(funds).toContain('<td class="num">¥120.00</td>');
+    expect(html).not.toContain('¥170.00');
+  });
+
+  it('links each published row of the disclosure calendar to its report', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '100.00', { kind: 'parking', date: '2026-02-03' });
+    for (const month of ['2026-01', '2026-02', '2026-03']) {
+      expect((await ctx.request().post(`/api/entities/${entity.id}/periods/${month}/close`).set(treasurer.auth)).status).toBe(200);
+    }
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-Q1' });
+    expect(published.status).toBe(201);
+
+    const html = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
+    expect(html).toContain(`<th scope="row"><a href="/reports/${published.body.id}">2026年第1季度财务公开</a></th>`);
+    // Rows still to be published have no report to lead to.
+    expect(html).toContain('<th scope="row">2026年第2季度财务公开</th>');
+  });
+});

@@ -10,7 +10,7 @@ import type { Request, Response, Router } from 'express';
 import multer from 'multer';
 import { addDays, addMonths, monthOf } from '../shared/dates';
 import { today } from '../shared/clock';
-import { formatMoney, sumMoney, ZERO } from '../shared/money';
+import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { DomainError } from '../shared/errors';
 import * as ledger from '../ledger/service';
 import { RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
@@ -20,7 +20,7 @@ import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { hintFor } from './messages';
-import { PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS } from './views';
+import { chineseDate, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
@@ -57,6 +57,20 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 30 } });
 
   const funds = async (req: Request, entity: EntityRow) => (await ledger.listFunds(web.db, actorOf(req), entity.id)).items;
+  const fundNamesOf = async (req: Request, entity: EntityRow) => Object.fromEntries((await funds(req, entity)).map((fund) => [fund.code, fund.name]));
+
+  /** Cash and bank on the books at the end of a day, as the home page and the count compare them. */
+  const booksOf = async (entity: EntityRow, date: string) => {
+    const balances = await ledger.trialBalanceOf(web.db, entity.id, date);
+    const balanceOf = (prefix: string) => formatMoney(sumMoney(balances.rows.filter((row) => row.accountCode.startsWith(prefix)).map((row) => row.balance)));
+    return { cash: balanceOf('1001'), bank: balanceOf('1002') };
+  };
+
+  /** The books record what happened, not what is planned: a day after today is refused. */
+  const futureDateErrors = (date: string): FieldErrors => {
+    const now = today(web.clock);
+    return date > now ? { date: `日期不能晚于今天（${chineseDate(now)}），请填今天或以前的日期。` } : {};
+  };
   const projects = async (req: Request, entity: EntityRow) => (await ledger.listProjects(web.db, actorOf(req), entity.id)).items;
 
   // Today's work
@@ -68,16 +82,15 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
       const actor = actorOf(req);
       const date = today(web.clock);
-      const balances = await ledger.trialBalanceOf(web.db, entity.id, date);
-      const balanceOf = (prefix: string) => formatMoney(sumMoney(balances.rows.filter((row) => row.accountCode.startsWith(prefix)).map((row) => row.balance)));
+      const books = await booksOf(entity, date);
       const pending = await ledger.listEntries(web.db, actor, entity.id, { status: 'pending_approval', limit: 500 });
       const roles = actor.roles.filter((grant) => grant.entityId === entity.id).map((grant) => grant.role);
       web.render(req, res, 'workspace', entity.name, {
         entity,
         base: baseOf(entity),
         today: date,
-        cash: balanceOf('1001'),
-        bank: balanceOf('1002'),
+        cash: books.cash,
+        bank: books.bank,
         pendingCount: pending.items.length,
         isTreasurer: roles.includes('treasurer'),
         isSupervisor: roles.includes('supervisor'),
@@ -134,11 +147,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         memo: values.memo || undefined,
       });
       if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      const dateErrors = futureDateErrors(parsed.data.date);
+      if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       try {
         const result = await ledger.recordReceipt(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}?ok=receipt&no=${encodeURIComponent(String(result.body.number ?? ''))}`);
       } catch (error) {
-        const failure = formFailure(error);
+        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
         await showReceipt(req, res, entity, values, failure);
       }
@@ -215,6 +230,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
       });
       if (!parsed.success) Object.assign(errors, fieldErrorsOfZod(parsed.error));
+      else Object.assign(errors, futureDateErrors(parsed.data.date));
       if (!parsed.success || Object.keys(errors).length > 0) {
         return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       }
@@ -227,7 +243,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         }
         res.redirect(303, `${baseOf(entity)}?ok=${entry.status === 'pending_approval' ? 'payment_pending' : 'payment'}`);
       } catch (error) {
-        const failure = formFailure(error);
+        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
         await showPayment(req, res, entity, values, failure);
       }
@@ -277,7 +293,10 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      await showReverse(req, res, entity, uuidParam(req), { date: today(web.clock), formKey: newFormKey() });
+      const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, uuidParam(req));
+      // A reversal may not be dated before its entry, so an entry dated ahead of today is reversed on its own day.
+      const now = today(web.clock);
+      await showReverse(req, res, entity, entry.id, { date: entry.date > now ? entry.date : now, formKey: newFormKey() });
     }),
   );
 
@@ -295,7 +314,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         await ledger.reverseEntry(web.db, actorOf(req), entity.id, entryId, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}/entries?ok=reversed`);
       } catch (error) {
-        const failure = formFailure(error);
+        const original = error instanceof DomainError && error.code === 'reversal_before_original' ? await ledger.getEntry(web.db, actorOf(req), entity.id, entryId) : null;
+        const failure = formFailure(error, { date: parsed.data.date, originalDate: original?.date });
         if (!failure || failure.status === 404) throw error;
         await showReverse(req, res, entity, entryId, values, failure);
       }
@@ -380,16 +400,34 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         note: values.note || undefined,
       });
       if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      const errors = futureDateErrors(parsed.data.date);
+      if (!errors.date && !parsed.data.note) Object.assign(errors, await unexplainedDifference(entity, parsed.data));
+      if (Object.keys(errors).length > 0) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       try {
         const result = await ledger.recordReconciliation(web.db, actorOf(req), entity.id, parsed.data);
         await showReconcile(req, res, entity, { date: today(web.clock) }, { result });
       } catch (error) {
-        const failure = formFailure(error);
+        const failure = formFailure(error, { date: parsed.data.date });
         if (!failure) throw error;
         await showReconcile(req, res, entity, values, failure);
       }
     }),
   );
+
+  /**
+   * The form's rule, not the ledger's (the API keeps the note optional): money that does not
+   * match the books is explained when it is counted, because the public report prints it.
+   */
+  async function unexplainedDifference(entity: EntityRow, count: { date: string; cashCounted: string; bankStatementBalance: string }): Promise<FieldErrors> {
+    const books = await booksOf(entity, count.date);
+    const gaps = [
+      ['现金', count.cashCounted, books.cash],
+      ['银行', count.bankStatementBalance, books.bank],
+    ]
+      .filter(([, counted, book]) => !D(counted).eq(book))
+      .map(([name, counted, book]) => `${name}实际 ${yuan(counted)}，账上 ${yuan(book)}`);
+    return gaps.length === 0 ? {} : { note: `${gaps.join('；')}。和账上不一致，请写明原因后再保存。` };
+  }
 
   // Supervisor approvals
 
@@ -418,9 +456,11 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         await ledger.approveEntry(web.db, actorOf(req), entity.id, uuidParam(req));
         res.redirect(303, `${baseOf(entity)}/approvals?ok=approved`);
       } catch (error) {
-        const failure = formFailure(error);
+        const entry = error instanceof DomainError && error.code === 'insufficient_funds' ? await ledger.getEntry(web.db, actorOf(req), entity.id, uuidParam(req)) : null;
+        const failure = formFailure(error, { date: entry?.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure || failure.status === 404) throw error;
-        await showApprovals(req, res, entity, failure);
+        // The card has no amount field to mark: the sentence on top says it all.
+        await showApprovals(req, res, entity, { ...failure, errors: {} });
       }
     }),
   );

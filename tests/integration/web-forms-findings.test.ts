@@ -1,0 +1,125 @@
+import * as ledger from '../../src/ledger/service';
+import { useTestContext } from '../support/context';
+import { fixedClock } from '../../src/shared/clock';
+import { admin, receive } from '../factories';
+import { csrfOf, formToken, treasurerAgent, webLogin } from './web-support';
+
+/** What a field's red text says: the <p class="field-error"> under the named field. */
+function fieldError(html: string, field: string): string | null {
+  const match = new RegExp(`<p class="field-error" id="f-${field}-error">([^<]*)</p>`).exec(html);
+  return match ? match[1] : null;
+}
+
+describe('treasurer forms say what is wrong where it is wrong', () => {
+  const ctx = useTestContext({ clock: fixedClock('2026-03-15T10:00:00+08:00') });
+
+  function pay(agent: ReturnType<typeof ctx.request>, base: string, token: string, fields: Record<string, string>) {
+    let request = agent.post(`${base}/payment`).field('_csrf', token);
+    const all = { payee: '李师傅', purpose: '买菜', category: 'program', method: 'cash', ...fields };
+    for (const [name, value] of Object.entries(all)) request = request.field(name, value);
+    return request;
+  }
+
+  describe('dates (M4, M3)', () => {
+    it('says next to the date that its month is closed, not that a date is missing', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      const receiptToken = await formToken(agent, `${base}/receipt`);
+      const receipt = await agent.post(`${base}/receipt`).type('form').send({ _csrf: receiptToken, kind: 'recycling', method: 'cash', amount: '35', date: '2026-02-20' }).expect(409);
+      expect(fieldError(receipt.text, 'date')).toBe('2026年2月已结账，请改为还没结账的月份里的日期。');
+
+      const countToken = await formToken(agent, `${base}/reconcile`);
+      const count = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: countToken, date: '2026-02-27', cashCounted: '0', bankStatementBalance: '0' }).expect(409);
+      expect(fieldError(count.text, 'date')).toBe('2026年2月已结账，请改为还没结账的月份里的日期。');
+    });
+
+    it('says next to the date that a reversal may not come before its entry, and offers a valid date', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const receipt = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-10' });
+      const form = await agent.get(`${base}/entries/${receipt.id}/reverse`).expect(200);
+      expect(form.text).toContain('name="date" type="date" value="2026-03-15"');
+      const response = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: csrfOf(form.text), reason: '记错了', date: '2026-03-09' }).expect(422);
+      expect(fieldError(response.text, 'date')).toBe('冲销日期不能早于原来那笔账的日期（2026年3月10日），请填这一天或以后的日期。');
+    });
+
+    it('defaults the reversal of an entry dated after today to that entry’s own day', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const ahead = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-20' });
+      const form = await agent.get(`${base}/entries/${ahead.id}/reverse`).expect(200);
+      expect(form.text).toContain('name="date" type="date" value="2026-03-20"');
+      await agent.post(`${base}/entries/${ahead.id}/reverse`).type('form').send({ _csrf: csrfOf(form.text), reason: '日期记错', date: '2026-03-20' }).expect(303);
+    });
+
+    it('refuses a date after today in the receipt, payment and count forms, and records nothing', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '500.00', { date: '2026-03-01' });
+      const expected = '日期不能晚于今天（2026年3月15日），请填今天或以前的日期。';
+      const receiptToken = await formToken(agent, `${base}/receipt`);
+      const receipt = await agent.post(`${base}/receipt`).type('form').send({ _csrf: receiptToken, kind: 'parking', method: 'cash', amount: '35', date: '2026-03-16' }).expect(400);
+      expect(fieldError(receipt.text, 'date')).toBe(expected);
+      const payment = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '20', date: '2026/12/25' }).expect(400);
+      expect(fieldError(payment.text, 'date')).toBe(expected);
+      const count = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: await formToken(agent, `${base}/reconcile`), date: '2026-04-01', cashCounted: '500', bankStatementBalance: '0' }).expect(400);
+      expect(fieldError(count.text, 'date')).toBe(expected);
+      const entries = (await ctx.request().get(`/api/entities/${entity.id}/entries`).set(treasurer.auth).expect(200)).body.items;
+      expect(entries).toHaveLength(1);
+      expect((await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items).toEqual([]);
+    });
+  });
+
+  describe('not enough money (M5, L7)', () => {
+    it('names the lowest cash balance from the payment’s date on, with separators, on top and at the amount', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '5000.00', { date: '2026-03-01' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '3000.00', payee: '物业', purpose: '场地', category: 'program', method: 'cash', date: '2026-03-12' });
+      const response = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '2,500', date: '2026-03-05' }).expect(422);
+      const sentence = '现金在 2026年3月5日 及以后最少时只有 ¥2,000.00';
+      expect(response.text).toContain(`${sentence}，不够这笔支出。`);
+      expect(fieldError(response.text, 'amount')).toBe(`${sentence}，请减少金额或改一下日期。`);
+    });
+
+    it('names a restricted fund by its Chinese name, not its code', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await ledger.createFund(ctx.db, (await admin(ctx)).actor, entity.id, { code: 'LIGHTS', name: '路灯维修专项捐赠', restricted: true });
+      await receive(ctx, treasurer, entity.id, '1470.00', { date: '2026-03-01', fundCode: 'LIGHTS', kind: 'donation' });
+      await receive(ctx, treasurer, entity.id, '9000.00', { date: '2026-03-01' });
+      const response = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '1500', date: '2026-03-10', fundCode: 'LIGHTS' }).expect(422);
+      expect(response.text).toContain('限定性资金“路灯维修专项捐赠”在 2026年3月10日 及以后最少时只剩 ¥1,470.00');
+      expect(response.text).not.toContain('基金 LIGHTS');
+    });
+
+    it('tells the supervisor approving a payment the balance on its date, with separators', async () => {
+      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-02', method: 'bank' });
+      await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '1000', method: 'bank', date: '2026-03-10' }).expect(303);
+      const pending = (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { status: 'pending_approval', limit: 10 })).items[0];
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '50.00', payee: '物业', purpose: '水费', category: 'admin', method: 'bank', date: '2026-03-11' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '60.00', payee: '物业', purpose: '电费', category: 'admin', method: 'bank', date: '2026-03-11' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '90.00', payee: '物业', purpose: '网费', category: 'admin', method: 'bank', date: '2026-03-11' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '100.00', payee: '物业', purpose: '保洁', category: 'admin', method: 'bank', date: '2026-03-12' });
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      const list = await boss.get(`${base}/approvals`).expect(200);
+      const refused = await boss.post(`${base}/entries/${pending.id}/approve`).type('form').send({ _csrf: csrfOf(list.text) }).expect(422);
+      expect(refused.text).toContain('银行存款在 2026年3月10日 及以后最少时只有 ¥900.00，不够这笔支出。');
+    });
+  });
+
+  describe('reconciliation (D5)', () => {
+    it('asks for the reason when the count differs from the books, and saves once it is given', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-05' });
+      const token = await formToken(agent, `${base}/reconcile`);
+      const unexplained = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '0' }).expect(400);
+      expect(fieldError(unexplained.text, 'note')).toBe('现金实际 ¥1,150.00，账上 ¥1,200.00。和账上不一致，请写明原因后再保存。');
+      expect(unexplained.text).toContain('value="1,150"');
+      expect((await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items).toEqual([]);
+
+      await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1200', bankStatementBalance: '0' }).expect(200);
+      const explained = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '0', note: '找零少收 50 元' }).expect(200);
+      expect(explained.text).toContain('账实不符');
+      const saved = (await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items;
+      expect(saved.map((row) => row.note)).toEqual([null, '找零少收 50 元']);
+    });
+  });
+});

@@ -26,6 +26,7 @@ import {
   amendmentsListOf,
   CONDITION_LABELS,
   conditionLabel,
+  editsRows,
   fieldErrorsOf,
   firstDayOf,
   lastDayOf,
@@ -73,9 +74,15 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
     if (review) {
       return web.render(req, res, 'review', '评审', { id, review, application: null, rubric: [], step: 'done', values, errors: {}, message: failure.message ?? null }, { status: failure.status });
     }
+    const { application, rubric } = await reviewed(req, id);
+    web.render(req, res, 'review', '评审', { id, review: null, application, rubric, step, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  /** The application a reviewer scores, and its round's criteria. */
+  async function reviewed(req: Request, id: string) {
     const application = await grants.getApplication(web.db, actorOf(req), id);
-    const round = await grants.getRound(web.db, (application as { roundId: string }).roundId, web.clock);
-    web.render(req, res, 'review', '评审', { id, review: null, application, rubric: (round as { rubric: unknown[] }).rubric, step, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const round = await grants.getRound(web.db, application.roundId, web.clock);
+    return { application, rubric: round.rubric as { key: string; label: string; weight: number }[] };
   }
 
   router.get(
@@ -120,15 +127,16 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
       const values: Record<string, string> = {};
       const scores: Record<string, number> = {};
       const errors: FieldErrors = {};
-      for (const [field, raw] of Object.entries(body)) {
-        if (!field.startsWith('score_')) continue;
-        const key = field.slice('score_'.length);
-        const text = textOf(raw).normalize('NFKC');
+      // Each criterion of the round is asked for by its name, so a missing score is marked where it is missing.
+      for (const criterion of (await reviewed(req, id)).rubric) {
+        const field = `score_${criterion.key}`;
+        const text = textOf(body[field]).normalize('NFKC');
         values[field] = text;
         // The form offers whole points; a plain decimal such as 3.5 is read too, as the API takes it.
         const score = /^\d{1,2}(?:\.\d{1,2})?$/.test(text) ? Score.safeParse(Number(text)) : null;
-        if (!score?.success) errors[field] = '请给出 0 到 5 分。';
-        else scores[key] = score.data;
+        if (text === '') errors[field] = `请给“${criterion.label}”打分（0 到 5 分）。`;
+        else if (!score?.success) errors[field] = '请给出 0 到 5 分。';
+        else scores[criterion.key] = score.data;
       }
       values.comment = textOf(body.comment);
       if (Object.keys(errors).length > 0) return showReview(req, res, id, 'scores', values, { message: '有几项评分需要修改。', errors, status: 400 });
@@ -324,9 +332,10 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         minReviews: '2',
         fundCode: 'GENERAL',
         rubric: [
-          { rubricKey: 'impact', rubricLabel: '社区影响', rubricWeight: '2' },
-          { rubricKey: 'feasibility', rubricLabel: '可行性', rubricWeight: '1' },
-          { rubricKey: 'budget_fit', rubricLabel: '预算合理', rubricWeight: '1' },
+          // Keys are left blank: the page names them c1, c2… and managers need not think of English words.
+          { rubricKey: '', rubricLabel: '社区影响', rubricWeight: '2' },
+          { rubricKey: '', rubricLabel: '可行性', rubricWeight: '1' },
+          { rubricKey: '', rubricLabel: '预算合理', rubricWeight: '1' },
         ],
       });
     }),
@@ -339,7 +348,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['grant_manager']);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const rubric = rowsOf(body, RUBRIC_FIELDS);
+      const rubric = rowsOf(body, RUBRIC_FIELDS, { prefilled: ['rubricWeight'] });
       const values: Values = {
         title: textOf(body.title),
         description: textOf(body.description),
@@ -350,7 +359,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         minReviews: textOf(body.minReviews),
         rubric,
       };
-      if (isChecked(body.addRow)) return showRoundForm(req, res, entity, { ...values, rubric: [...rubric, { rubricKey: '', rubricLabel: '', rubricWeight: '1' }] });
+      if (editsRows(body)) return showRoundForm(req, res, entity, { ...values, rubric: isChecked(body.addRow) ? [...rubric, { rubricKey: '', rubricLabel: '', rubricWeight: '1' }] : rubric });
       const window = windowOf(normaliseDate(values.opensOn as string), normaliseDate(values.closesOn as string));
       const parsed = CreateRoundCommand.safeParse({
         entityId: entity.id,
@@ -536,10 +545,11 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const tranches = rowsOf(body, ['trancheAmount', 'trancheCondition']).filter((row) => row.trancheAmount !== '');
+      const tranches = rowsOf(body, ['trancheAmount', 'trancheCondition'], { prefilled: ['trancheCondition'] });
       const values: Values = { decision: textOf(body.decision), awardAmount: textOf(body.awardAmount), tranches, rejectReason: textOf(body.rejectReason) };
-      if (isChecked(body.addRow)) {
-        return showApplication(req, res, entity, id, { form: 'decision', values: { ...values, tranches: [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report' }] } });
+      if (editsRows(body)) {
+        const rows = isChecked(body.addRow) ? [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report' }] : tranches;
+        return showApplication(req, res, entity, id, { form: 'decision', values: { ...values, tranches: rows } });
       }
       const parsed = DecisionCommand.safeParse(
         values.decision === 'rejected'
@@ -628,12 +638,12 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
       // A row whose amount and label are both cleared is a tranche taken out.
-      const tranches: TrancheRowValues[] = rowsOf(body, [...TRANCHE_ROW_FIELDS])
-        .filter((row) => row.trancheAmount !== '' || row.trancheLabel !== '')
+      const tranches: TrancheRowValues[] = rowsOf(body, [...TRANCHE_ROW_FIELDS], { prefilled: ['trancheCondition'] })
         .map((row) => ({ trancheAmount: row.trancheAmount, trancheCondition: row.trancheCondition, trancheLabel: row.trancheLabel }));
       const values: Values = { tranches, endsOn: textOf(body.endsOn), amendNote: textOf(body.amendNote) };
-      if (isChecked(body.addRow)) {
-        return showApplication(req, res, entity, id, { form: 'amend', values: { ...values, tranches: [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report', trancheLabel: '' }] } });
+      if (editsRows(body)) {
+        const rows = isChecked(body.addRow) ? [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report', trancheLabel: '' }] : tranches;
+        return showApplication(req, res, entity, id, { form: 'amend', values: { ...values, tranches: rows } });
       }
       const application = await grants.getApplication(web.db, actorOf(req), id);
       if (application.entityId !== entity.id) throw new DomainError('not_found', 'Application not found.');
@@ -769,7 +779,7 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
   async function save(req: Request, res: Response, round: RoundView, applicationId: string | null) {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = typedApplication(body);
-    if (isChecked(body.addRow)) return showForm(req, res, { round, applicationId }, withBlankRow(values));
+    if (editsRows(body)) return showForm(req, res, { round, applicationId }, isChecked(body.addRow) ? withBlankRow(values) : values);
     const actor = actorOf(req);
     const parsed = (applicationId ? UpdateApplicationCommand : CreateApplicationCommand).safeParse(commandOf(values));
     if (!parsed.success) {

@@ -8,7 +8,7 @@
 import crypto from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import multer from 'multer';
-import { addDays, addMonths, monthOf } from '../shared/dates';
+import { addDays, addMonths, lastDayOfMonth, monthOf } from '../shared/dates';
 import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { DomainError } from '../shared/errors';
@@ -20,6 +20,7 @@ import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { hintFor } from './messages';
+import { expenseByProject, revenueByAccount } from './queries';
 import { chineseDate, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 
@@ -332,9 +333,21 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const month = addMonths(current, -back);
       if (!closed.includes(month)) openMonths.push(month);
     }
-    const previous = addMonths(current, -1);
-    const selected = (values.period as string | undefined) ?? (openMonths.includes(previous) ? previous : openMonths[0]);
-    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), openMonths, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    // Closing cannot be undone, so nothing old is offered by default: the latest month that is
+    // over and still open, or no month at all. The month still running is marked as such.
+    const finished = openMonths.filter((month) => month < current);
+    const selected = (values.period as string | undefined) ?? finished[finished.length - 1] ?? '';
+    const months = [];
+    for (const month of openMonths) months.push({ month, current: month === current, ...(await monthTotalsOf(entity, month)) });
+    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  /** A month's income and spending, as the close form shows them next to each month. */
+  async function monthTotalsOf(entity: EntityRow, month: string) {
+    const range = { from: `${month}-01`, to: lastDayOfMonth(month) };
+    const income = sumMoney((await revenueByAccount(web.db, entity.id, range)).map((row) => D(row.credit).minus(row.debit)));
+    const spent = sumMoney((await expenseByProject(web.db, entity.id, range)).map((row) => D(row.debit).minus(row.credit)));
+    return { income: formatMoney(income), spent: formatMoney(spent) };
   }
 
   router.get(

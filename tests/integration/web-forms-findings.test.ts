@@ -122,4 +122,30 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(saved.map((row) => row.note)).toEqual([null, '找零少收 50 元']);
     });
   });
+
+  describe('month close (M10)', () => {
+    it('preselects the latest finished open month, marks the month still running and shows each month’s totals', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-01-10' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '80.00', payee: '李师傅', purpose: '买菜', category: 'program', method: 'cash', date: '2026-01-20' });
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      const page = (await agent.get(`${base}/close`).expect(200)).text;
+      expect(page.match(/ checked>/g)).toHaveLength(1);
+      expect(page).toContain('name="period" value="2026-01" checked');
+      expect(page).toMatch(/value="2026-03"><span>2026年3月<strong>（本月还没过完）<\/strong>/);
+      expect(page).toContain('本月还没过完：现在结账，这个月剩下的日子就不能再记账了');
+      expect(page).toMatch(/value="2026-01" checked><span>2026年1月<br><span class="small muted">收入 ¥1,200.00 · 支出 ¥80.00<\/span>/);
+    });
+
+    it('preselects nothing when every finished month is closed', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      for (let month = 4; month <= 14; month += 1) {
+        const period = month <= 12 ? `2025-${String(month).padStart(2, '0')}` : `2026-${String(month - 12).padStart(2, '0')}`;
+        await ctx.request().post(`/api/entities/${entity.id}/periods/${period}/close`).set(treasurer.auth).expect(200);
+      }
+      const page = (await agent.get(`${base}/close`).expect(200)).text;
+      expect(page).toContain('name="period" value="2026-03">');
+      expect(page).not.toContain(' checked>');
+    });
+  });
 });

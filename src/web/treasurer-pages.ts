@@ -21,12 +21,14 @@ import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, r
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { hintFor } from './messages';
 import { expenseByProject, revenueByAccount } from './queries';
-import { chineseDate, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
+import { userNamesOf } from './book-queries';
+import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const RECENT_DAYS = 60;
 const FORM_KEY = /^[0-9a-f]{32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -253,21 +255,30 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   // Recent entries and reversal
 
+  /**
+   * The entries of one month (`?month=2026-07`) or, by default, of the last 60 days, newest
+   * first. The treasurer's and supervisor's own pages: payers and payees are shown in full.
+   */
   async function showEntries(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
     const actor = actorOf(req);
-    const from = addDays(today(web.clock), -RECENT_DAYS);
-    const monetary = await monetaryCodes(req, entity);
-    const { items } = await ledger.listEntries(web.db, actor, entity.id, { from, limit: 500, includeRejected: true });
+    const now = today(web.clock);
+    const month = normaliseMonth(textOf(req.query.month));
+    const range = month ? { from: `${month}-01`, to: lastDayOfMonth(month) } : { from: addDays(now, -RECENT_DAYS) };
+    const { items } = await ledger.listEntries(web.db, actor, entity.id, { ...range, limit: 500, includeRejected: true });
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
+    const describe = await entryDescriber(req, entity, items);
     const entries = items
       .slice()
       .reverse()
       .map((entry) => ({
-        ...entryRow(entry, monetary),
+        ...describe(entry),
         canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close',
         canWithdraw: isTreasurer && entry.status === 'pending_approval' && entry.createdBy === actor.userId,
       }));
-    web.render(req, res, 'entries', '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS, ...refusalView(refusal) }, { status: refusal.status });
+    const current = monthOf(now);
+    const shown = month ?? current;
+    const months = { shown: month, previous: addMonths(shown, -1), next: month && month < current ? addMonths(month, 1) : null, current };
+    web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS, months, ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(
@@ -284,9 +295,40 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     return new Set(items.filter((account) => account.monetary).map((account) => account.code));
   }
 
+  /** Turns entries into list rows, with the names of funds, projects and the people who recorded them. */
+  async function entryDescriber(req: Request, entity: EntityRow, entries: EntryView[]) {
+    const monetary = await monetaryCodes(req, entity);
+    const names = {
+      funds: await fundNamesOf(req, entity),
+      projects: Object.fromEntries((await projects(req, entity)).map((project) => [project.id, project.name])),
+      users: await userNamesOf(web.db, entries.map((entry) => entry.createdBy).filter((id): id is string => id !== null)),
+    };
+    return (entry: EntryView) => entryRow(entry, monetary, names);
+  }
+
+  router.get(
+    '/app/e/:code/entries/:id/attachments/:attachmentId',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
+      const attachmentId = String(req.params.attachmentId ?? '');
+      if (!UUID.test(attachmentId)) throw new DomainError('not_found', 'Attachment not found.');
+      const file = await ledger.getAttachment(web.db, actorOf(req), entity.id, uuidParam(req), attachmentId);
+      // Shown in the browser (a photo or PDF to look at before approving), never run: the type
+      // was checked by content on upload, and the sandbox keeps any script in a PDF inert.
+      res.setHeader('Content-Type', file.content_type);
+      res.setHeader('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Content-Security-Policy', 'sandbox');
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.end(file.data);
+    }),
+  );
+
   async function showReverse(req: Request, res: Response, entity: EntityRow, entryId: string, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
     const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, entryId);
-    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: entryRow(entry, await monetaryCodes(req, entity)), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const describe = await entryDescriber(req, entity, [entry]);
+    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: describe(entry), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
   router.get(
@@ -445,9 +487,9 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   // Supervisor approvals
 
   async function showApprovals(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
-    const monetary = await monetaryCodes(req, entity);
     const { items } = await ledger.listEntries(web.db, actorOf(req), entity.id, { status: 'pending_approval', limit: 500 });
-    web.render(req, res, 'approvals', '待审批的账目', { entity, base: baseOf(entity), entries: items.map((entry) => entryRow(entry, monetary)), ...refusalView(refusal) }, { status: refusal.status });
+    const describe = await entryDescriber(req, entity, items);
+    web.render(req, res, 'approvals', '待审批的账目', { entity, base: baseOf(entity), entries: items.map(describe), ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(
@@ -517,12 +559,30 @@ function refusalView(refusal: Refusal) {
 
 function uuidParam(req: Request): string {
   const id = String(req.params.id ?? '');
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new DomainError('not_found', 'Entry not found.');
+  if (!UUID.test(id)) throw new DomainError('not_found', 'Entry not found.');
   return id;
 }
 
-/** An entry as one line of a list: the money that came in or went out, and its state. */
-function entryRow(entry: EntryView, monetary: Set<string>) {
+/** The payer or payee in full (these are the book-keepers' own pages), and whether they asked to stay anonymous in public. */
+function counterpartyOf(counterparty: { name?: string; anonymous?: boolean } | null | undefined): string | null {
+  if (!counterparty) return null;
+  if (!counterparty.name) return counterparty.anonymous ? ANONYMOUS_LABEL : null;
+  return counterparty.anonymous ? `${counterparty.name}（公开时匿名）` : counterparty.name;
+}
+
+/** Names the list shows instead of codes and ids. */
+interface EntryNames {
+  funds: Record<string, string>;
+  projects: Record<string, string>;
+  users: Map<string, string>;
+}
+
+/**
+ * An entry as one line of a list: the money that came in or went out, its state, and what a
+ * supervisor checks before approving — cash or bank, kind or category, project, fund, payer or
+ * payee, who recorded it and the attached receipts.
+ */
+function entryRow(entry: EntryView, monetary: Set<string>, names: EntryNames) {
   let net = ZERO;
   let debits = ZERO;
   for (const line of entry.lines) {
@@ -531,7 +591,9 @@ function entryRow(entry: EntryView, monetary: Set<string>) {
     if (line.debit) net = net.plus(line.debit);
     if (line.credit) net = net.minus(line.credit);
   }
-  const details = entry.details as { counterparty?: { name?: string; anonymous?: boolean } | null };
+  const details = entry.details as { counterparty?: { name?: string; anonymous?: boolean } | null; method?: string; receiptKind?: string; category?: string };
+  const fundCodes = [...new Set(entry.lines.map((line) => line.fundCode))];
+  const projectIds = [...new Set(entry.lines.map((line) => line.projectId).filter((id): id is string => Boolean(id)))];
   return {
     id: entry.id,
     number: entry.number,
@@ -543,8 +605,13 @@ function entryRow(entry: EntryView, monetary: Set<string>) {
     reversalReason: entry.reversalReason,
     rejectionReason: entry.rejectionReason,
     withdrawn: entry.status === 'rejected' && entry.rejectedBy === entry.createdBy,
-    attachments: entry.attachments.length,
-    payee: details.counterparty?.name || (details.counterparty?.anonymous ? ANONYMOUS_LABEL : null),
+    attachments: entry.attachments.map((attachment) => ({ id: attachment.id, filename: attachment.filename })),
+    payee: counterpartyOf(details.counterparty),
+    method: details.method ? (METHOD_LABELS[details.method] ?? null) : null,
+    kindLabel: details.receiptKind ? RECEIPT_KIND_LABELS[details.receiptKind] : details.category ? PAYMENT_CATEGORY_LABELS[details.category] : null,
+    funds: fundCodes.map((code) => names.funds[code] ?? code),
+    projects: projectIds.map((id) => names.projects[id] ?? '—'),
+    recordedBy: (entry.createdBy && names.users.get(entry.createdBy)) || null,
     direction: net.isPositive() ? 'in' : net.isNegative() ? 'out' : 'none',
     amount: formatMoney(net.isZero() ? debits : net.abs()),
   };

@@ -1,8 +1,10 @@
 import * as ledger from '../../src/ledger/service';
 import { useTestContext } from '../support/context';
 import { fixedClock } from '../../src/shared/clock';
-import { admin, receive } from '../factories';
+import { admin, createUser, receive, stationWithStaff } from '../factories';
 import { csrfOf, formToken, treasurerAgent, webLogin } from './web-support';
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
 /** What a field's red text says: the <p class="field-error"> under the named field. */
 function fieldError(html: string, field: string): string | null {
@@ -146,6 +148,59 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const page = (await agent.get(`${base}/close`).expect(200)).text;
       expect(page).toContain('name="period" value="2026-03">');
       expect(page).not.toContain(' checked>');
+    });
+  });
+
+  describe('approvals and the entries list (M7, M9)', () => {
+    it('shows the supervisor what a pending payment is, who recorded it, and opens its receipt photo', async () => {
+      const staff = await stationWithStaff(ctx, { approvalThreshold: '100.00' });
+      const treasurer = await createUser(ctx, [{ role: 'treasurer', entityId: staff.entity.id }], { displayName: '出纳王阿姨' });
+      const base = `/app/e/${staff.entity.code}`;
+      const project = await ledger.createProject(ctx.db, treasurer.actor, staff.entity.id, { code: 'FEAST', name: '百家宴' });
+      await receive(ctx, treasurer, staff.entity.id, '1000.00', { date: '2026-03-02' });
+      const agent = ctx.request();
+      await webLogin(agent, treasurer);
+      await agent.post(`${base}/payment`).field('_csrf', await formToken(agent, `${base}/payment`)).field('amount', '300').field('payee', '某某物业公司').field('purpose', '百家宴场地')
+        .field('category', 'program').field('method', 'cash').field('date', '2026-03-10').field('projectId', project.id)
+        .attach('file', PNG, { filename: '收据.png', contentType: 'image/png' }).expect(303);
+      const pending = (await ledger.listEntries(ctx.db, treasurer.actor, staff.entity.id, { status: 'pending_approval', limit: 10 })).items[0];
+      const link = `${base}/entries/${pending.id}/attachments/${pending.attachments[0].id}`;
+      const general = (await ledger.listFunds(ctx.db, treasurer.actor, staff.entity.id)).items.find((fund) => fund.code === 'GENERAL');
+
+      const boss = ctx.request();
+      await webLogin(boss, staff.supervisor);
+      const card = (await boss.get(`${base}/approvals`).expect(200)).text;
+      expect(card).toContain(`业务活动成本 · 现金 · 收款人 某某物业公司 · 项目 百家宴 · 资金 ${general?.name} · 记账人 出纳王阿姨`);
+      expect(card).toContain(`href="${link}"`);
+      const photo = await boss.get(link).expect(200);
+      expect(photo.headers['content-type']).toBe('image/png');
+      expect(photo.headers['content-disposition']).toMatch(/^inline;/);
+      expect(Buffer.compare(photo.body as Buffer, PNG)).toBe(0);
+      expect((await agent.get(`${base}/entries`).expect(200)).text).toContain(`href="${link}"`);
+
+      const stranger = ctx.request();
+      await webLogin(stranger, (await stationWithStaff(ctx)).supervisor);
+      expect((await stranger.get(link).expect(404)).text).toContain('没有找到');
+    });
+
+    it('lists an older month by the month picker, with the donor, the kind and cash or bank on each row', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-01-05', kind: 'donation', method: 'bank', payer: '张三丰' });
+      await receive(ctx, treasurer, entity.id, '35.00', { date: '2026-03-05', kind: 'recycling' });
+      const recent = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(recent).not.toContain('张三丰');
+      expect(recent).toContain('废旧物品回收 · 现金');
+      expect(recent).toContain(`href="${base}/entries?month=2026-02"`);
+      expect(recent).toContain('name="month" type="month" value="2026-03"');
+
+      const january = (await agent.get(`${base}/entries?month=2026年1月`).expect(200)).text;
+      expect(january).toContain('<h1>2026年1月的账</h1>');
+      expect(january).toContain('捐赠 · 银行 · 付款人 张三丰');
+      expect(january).not.toContain('废旧物品回收');
+      expect(january).toContain(`href="${base}/entries?month=2025-12"`);
+      expect(january).toContain(`href="${base}/entries?month=2026-02"`);
+      const march = (await agent.get(`${base}/entries?month=2026-03`).expect(200)).text;
+      expect(march).not.toContain(`href="${base}/entries?month=2026-04"`);
     });
   });
 });

@@ -57,6 +57,12 @@ function applicationId(req: Request): string {
   return id;
 }
 
+/** A refusal said again with what the form knows: the sentence on top, and hints by field. */
+interface Rewording {
+  message: string;
+  errors?: FieldErrors;
+}
+
 export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
   const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
 
@@ -479,15 +485,53 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
   }
 
   /** Runs a command; on a refusal the page comes back with the form as typed and the reason. */
-  async function attempt(req: Request, res: Response, entity: EntityRow, id: string, form: FormName, values: Values, names: Record<string, string>, run: () => Promise<string>) {
+  /**
+   * Runs a manager's command and answers its refusal on the application page. `reword` may say
+   * a refusal with what this form knows (its figures), where the generic sentence would not.
+   */
+  async function attempt(
+    req: Request,
+    res: Response,
+    target: { entity: EntityRow; id: string; form: FormName },
+    values: Values,
+    names: Record<string, string>,
+    run: () => Promise<string>,
+    reword: (error: DomainError) => Promise<Rewording | null> = async () => null,
+  ) {
+    const { entity, id, form } = target;
     try {
       const ok = await run();
       res.redirect(303, `${baseOf(entity)}/applications/${id}?ok=${ok}`);
     } catch (error) {
       const failure = formFailure(error);
       if (!failure || failure.status === 404) throw error;
-      await showApplication(req, res, entity, id, { form, values, message: failure.message, errors: renamed(failure.errors, names), status: failure.status });
+      const better = await reword(error as DomainError);
+      const errors = { ...renamed(failure.errors, names), ...better?.errors };
+      await showApplication(req, res, entity, id, { form, values, message: better?.message ?? failure.message, errors, status: failure.status });
     }
+  }
+
+  /**
+   * A decision refused for its figures, said with them: how many reviews count against how many
+   * the round needs (recusals leave a manager waiting for reviews that cannot come), and how
+   * far the tranches are from the award.
+   */
+  async function decisionWording(req: Request, id: string, error: DomainError, typed: { award: string | null; tranches: string[] }): Promise<Rewording | null> {
+    if (error.code === 'not_enough_reviews') {
+      const application = await grants.getApplication(web.db, actorOf(req), id);
+      const round = await grants.getRound(web.db, application.roundId, web.clock);
+      const reviews = (application.reviews ?? []) as { conflictOfInterest?: boolean | null }[];
+      const counted = reviews.filter((review) => !review.conflictOfInterest).length;
+      const recused = reviews.length - counted;
+      return {
+        message: `有效评审 ${counted} 份${recused > 0 ? `（另有 ${recused} 位评审回避，不算）` : ''}，这一轮需要 ${round.minReviews} 份，还不能作决定。请在上面“评审”里再指派 ${round.minReviews - counted} 位评审，等他们评完再决定。`,
+      };
+    }
+    if (error.code === 'tranches_mismatch' && typed.award) {
+      const hint = trancheTotalHint(sumMoney(typed.tranches), typed.award);
+      return { message: `各期拨款加起来要等于批准金额：${hint}`, errors: { tranches: hint } };
+    }
+    return null;
   }
 
   router.get(
@@ -510,7 +554,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       if (userIds.length === 0 || userIds.some((value) => !UUID.test(value))) {
         return showApplication(req, res, entity, id, { form: 'reviewers', values, message: '请至少勾选一位评审。', errors: { userIds: hintFor('userIds') }, status: 400 });
       }
-      await attempt(req, res, entity, id, 'reviewers', values, {}, async () => {
+      await attempt(req, res, { entity, id, form: 'reviewers' }, values, {}, async () => {
         await grants.assignReviewers(web.db, actorOf(req), id, { userIds }, web.clock);
         return 'reviewers_assigned';
       });
@@ -525,7 +569,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const { entity, id } = await target(req);
       const userId = String(req.params.userId);
       if (!UUID.test(userId)) throw new DomainError('not_found', 'No such reviewer.');
-      await attempt(req, res, entity, id, 'reviewers', { userIds: [] }, {}, async () => {
+      await attempt(req, res, { entity, id, form: 'reviewers' }, { userIds: [] }, {}, async () => {
         try {
           await grants.removeReviewer(web.db, actorOf(req), id, userId);
         } catch (error) {
@@ -565,10 +609,19 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       if (!parsed.success) {
         return showApplication(req, res, entity, id, { form: 'decision', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
       }
-      await attempt(req, res, entity, id, 'decision', values, names, async () => {
-        await grants.decide(web.db, actorOf(req), id, parsed.data, web.clock);
-        return 'decided';
-      });
+      const typed = { award: parsed.data.decision === 'approved' ? (parsed.data.amount ?? null) : null, tranches: parsed.data.decision === 'approved' ? (parsed.data.tranches ?? []).map((row) => row.amount) : [] };
+      await attempt(
+        req,
+        res,
+        { entity, id, form: 'decision' },
+        values,
+        names,
+        async () => {
+          await grants.decide(web.db, actorOf(req), id, parsed.data, web.clock);
+          return 'decided';
+        },
+        (error) => decisionWording(req, id, error, typed),
+      );
     }),
   );
 
@@ -587,7 +640,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         method: values.method || undefined,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, entity, id, 'disburse', values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'disburse' }, values, names, async () => {
         await grants.disburse(web.db, actorOf(req), id, parsed.data, web.clock, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'disbursed';
       });
@@ -608,7 +661,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         date: normaliseDate(values.refundDate as string) ?? values.refundDate,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, entity, id, 'refund', values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'refund' }, values, names, async () => {
         await grants.refund(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'refunded';
       });
@@ -623,7 +676,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const { entity, id } = await target(req);
       const note = textOf(req.body?.note);
       if (note.length > 1000) return showApplication(req, res, entity, id, { form: 'close', values: { note }, message: INVALID, errors: { note: hintFor('note') }, status: 400 });
-      await attempt(req, res, entity, id, 'close', { note }, {}, async () => {
+      await attempt(req, res, { entity, id, form: 'close' }, { note }, {}, async () => {
         await grants.closeGrant(web.db, actorOf(req), id, note || undefined, web.clock);
         return 'grant_closed';
       });

@@ -619,4 +619,36 @@ describe('grant pages', () => {
     expect(response.text).toMatch(/value="4" checked/);
     expect((await apiApplication(s, id)).reviews).toEqual([]);
   });
+
+  it('decision form: says how many reviews count when recusals leave too few, and how far the tranches are from the award', async () => {
+    const s = await setup();
+    const { id } = await draftAndSubmit(s, await createRound(s));
+    const [wang, li] = s.reviewers;
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [wang.id, li.id] }).expect(200);
+    await ctx.request().post(`/api/applications/${id}/reviews`).set(wang.auth).send({ conflictOfInterest: true }).expect(201);
+    await ctx.request().post(`/api/applications/${id}/reviews`).set(li.auth).send({ conflictOfInterest: false, scores: { impact: 4, c2: 4 } }).expect(201);
+    const action = `${s.base}/applications/${id}/decision`;
+    const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    const decision = { _csrf: csrfOf(page), decision: 'approved', awardAmount: '1000', trancheAmount: ['600', '300'], trancheCondition: ['on_signing', 'after_final_report'] };
+    const short = await s.manager.post(action).type('form').send(form(decision));
+    expect(short.text).toContain('有效评审 1 份（另有 1 位评审回避，不算），这一轮需要 2 份，还不能作决定。请在上面“评审”里再指派 1 位评审');
+
+    const third = await createUser(ctx, [{ role: 'reviewer', entityId: s.foundation.entity.id }]);
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [third.id] }).expect(200);
+    await ctx.request().post(`/api/applications/${id}/reviews`).set(third.auth).send({ conflictOfInterest: false, scores: { impact: 3, c2: 4 } }).expect(201);
+    const mismatch = await s.manager.post(action).type('form').send(form(decision));
+    expect(mismatch.text).toContain('各期拨款加起来要等于批准金额：现在各期合计 ¥900.00，批准金额 ¥1,000.00，还差 ¥100.00。');
+    expect(mismatch.text).toContain('<p class="field-error" id="f-tranches-error">现在各期合计 ¥900.00');
+    expect((await apiApplication(s, id)).decision).toBeNull();
+  });
+
+  it('application form: does not tell the applicant the budget must equal the request', async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const page = (await agent.get(`/app/rounds/${roundId}/apply`).expect(200)).text;
+    expect(page).not.toContain('要等于下面预算明细的合计');
+    expect(page).toContain('基金会工作人员会看到合计');
+  });
 });

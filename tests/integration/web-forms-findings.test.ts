@@ -134,9 +134,9 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const page = (await agent.get(`${base}/close`).expect(200)).text;
       expect(page.match(/ checked>/g)).toHaveLength(1);
       expect(page).toContain('name="period" value="2026-01" checked');
-      expect(page).toMatch(/value="2026-03"><span>2026年3月<strong>（本月还没过完）<\/strong>/);
+      expect(page).toMatch(/value="2026-03"><span>2026年3月（本月还没过完）/);
       expect(page).toContain('本月还没过完：现在结账，这个月剩下的日子就不能再记账了');
-      expect(page).toMatch(/value="2026-01" checked><span>2026年1月<br><span class="small muted">收入 ¥1,200.00 · 支出 ¥80.00<\/span>/);
+      expect(page).toMatch(/value="2026-01" checked><span>2026年1月<br><small>收入 ¥1,200.00 · 支出 ¥80.00<\/small>/);
     });
 
     it('preselects nothing when every finished month is closed', async () => {

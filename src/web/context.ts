@@ -12,7 +12,7 @@ import type { Logger } from '../shared/logger';
 import { Actor, Role, requireEntityRole } from '../auth/actor';
 import type { EntityRow } from '../ledger/queries';
 import { DomainError, FieldError } from '../shared/errors';
-import { hintFor, sentenceFor, webStatusOf } from './messages';
+import { fieldHintsFor, FormContext, hintFor, sentenceFor, webStatusOf } from './messages';
 import { findEntityByCode } from './queries';
 import { renderPage, RenderOptions } from './views';
 
@@ -85,8 +85,12 @@ export function fieldErrorsOfDomain(errors: FieldError[]): FieldErrors {
   return result;
 }
 
-/** A failed command as what a form shows: a sentence on top, hints by field, and the status. */
-export function formFailure(error: unknown): { message: string; errors: FieldErrors; status: number } | null {
+/**
+ * A failed command as what a form shows: a sentence on top, hints by field (the real reason
+ * where the form's context lets us say it), and the status.
+ */
+export function formFailure(error: unknown, context: FormContext = {}): { message: string; errors: FieldErrors; status: number } | null {
   if (!(error instanceof DomainError)) return null;
-  return { message: sentenceFor(error), errors: fieldErrorsOfDomain(error.errors), status: webStatusOf(error.code) };
+  const errors = { ...fieldErrorsOfDomain(error.errors), ...fieldHintsFor(error, context) };
+  return { message: sentenceFor(error, context), errors, status: webStatusOf(error.code) };
 }

@@ -10,7 +10,7 @@ import { shanghaiDate } from '../shared/clock';
 import { D, formatMoney, ZERO } from '../shared/money';
 import { CONDITION_NAMES_ZH, conditionMet, gateOf, paidTrancheCount } from '../grants/state';
 import type { TrancheCondition } from '../grants/schemas';
-import { textOf } from './forms';
+import { isChecked, textOf } from './forms';
 import { hintFor } from './messages';
 import type { FieldErrors } from './context';
 
@@ -47,19 +47,31 @@ export function listOf(value: unknown): string[] {
   return [textOf(value)];
 }
 
-/** Rows from parallel fields (`budgetItem`, `budgetAmount`…), fully blank rows left out. */
-export function rowsOf(body: Record<string, unknown>, fields: string[]): Record<string, string>[] {
+/**
+ * Rows from parallel fields (`budgetItem`, `budgetAmount`…). Blank rows are left out: a row
+ * counts as blank when every field is empty except those the form fills in by itself
+ * (`prefilled`, such as a weight of 1 or a condition), so a row added and never used never
+ * blocks saving. The row whose 删除 button was pressed (`removeRow`, its index) goes too.
+ */
+export function rowsOf(body: Record<string, unknown>, fields: string[], options: { prefilled?: string[] } = {}): Record<string, string>[] {
   const columns = fields.map((field) => listOf(body[field]));
   const count = Math.max(0, ...columns.map((column) => column.length));
+  const removed = textOf(body.removeRow);
+  const typed = fields.filter((field) => !options.prefilled?.includes(field));
   const rows: Record<string, string>[] = [];
   for (let index = 0; index < count; index += 1) {
     const row: Record<string, string> = {};
     fields.forEach((field, column) => {
       row[field] = columns[column][index] ?? '';
     });
-    if (fields.some((field) => row[field] !== '')) rows.push(row);
+    if (String(index) !== removed && typed.some((field) => row[field] !== '')) rows.push(row);
   }
   return rows;
+}
+
+/** Whether the form was sent to change its rows (再加一行 or 删除) rather than to be saved. */
+export function editsRows(body: Record<string, unknown>): boolean {
+  return isChecked(body.addRow) || textOf(body.removeRow) !== '';
 }
 
 /**

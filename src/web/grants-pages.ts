@@ -26,6 +26,7 @@ import {
   amendmentsListOf,
   CONDITION_LABELS,
   conditionLabel,
+  editsRows,
   fieldErrorsOf,
   firstDayOf,
   lastDayOf,
@@ -56,6 +57,12 @@ function applicationId(req: Request): string {
   return id;
 }
 
+/** A refusal said again with what the form knows: the sentence on top, and hints by field. */
+interface Rewording {
+  message: string;
+  errors?: FieldErrors;
+}
+
 export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
   const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
 
@@ -73,9 +80,15 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
     if (review) {
       return web.render(req, res, 'review', '评审', { id, review, application: null, rubric: [], step: 'done', values, errors: {}, message: failure.message ?? null }, { status: failure.status });
     }
+    const { application, rubric } = await reviewed(req, id);
+    web.render(req, res, 'review', '评审', { id, review: null, application, rubric, step, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  /** The application a reviewer scores, and its round's criteria. */
+  async function reviewed(req: Request, id: string) {
     const application = await grants.getApplication(web.db, actorOf(req), id);
-    const round = await grants.getRound(web.db, (application as { roundId: string }).roundId, web.clock);
-    web.render(req, res, 'review', '评审', { id, review: null, application, rubric: (round as { rubric: unknown[] }).rubric, step, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const round = await grants.getRound(web.db, application.roundId, web.clock);
+    return { application, rubric: round.rubric as { key: string; label: string; weight: number }[] };
   }
 
   router.get(
@@ -120,15 +133,16 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
       const values: Record<string, string> = {};
       const scores: Record<string, number> = {};
       const errors: FieldErrors = {};
-      for (const [field, raw] of Object.entries(body)) {
-        if (!field.startsWith('score_')) continue;
-        const key = field.slice('score_'.length);
-        const text = textOf(raw).normalize('NFKC');
+      // Each criterion of the round is asked for by its name, so a missing score is marked where it is missing.
+      for (const criterion of (await reviewed(req, id)).rubric) {
+        const field = `score_${criterion.key}`;
+        const text = textOf(body[field]).normalize('NFKC');
         values[field] = text;
         // The form offers whole points; a plain decimal such as 3.5 is read too, as the API takes it.
         const score = /^\d{1,2}(?:\.\d{1,2})?$/.test(text) ? Score.safeParse(Number(text)) : null;
-        if (!score?.success) errors[field] = '请给出 0 到 5 分。';
-        else scores[key] = score.data;
+        if (text === '') errors[field] = `请给“${criterion.label}”打分（0 到 5 分）。`;
+        else if (!score?.success) errors[field] = '请给出 0 到 5 分。';
+        else scores[criterion.key] = score.data;
       }
       values.comment = textOf(body.comment);
       if (Object.keys(errors).length > 0) return showReview(req, res, id, 'scores', values, { message: '有几项评分需要修改。', errors, status: 400 });
@@ -324,9 +338,10 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         minReviews: '2',
         fundCode: 'GENERAL',
         rubric: [
-          { rubricKey: 'impact', rubricLabel: '社区影响', rubricWeight: '2' },
-          { rubricKey: 'feasibility', rubricLabel: '可行性', rubricWeight: '1' },
-          { rubricKey: 'budget_fit', rubricLabel: '预算合理', rubricWeight: '1' },
+          // Keys are left blank: the page names them c1, c2… and managers need not think of English words.
+          { rubricKey: '', rubricLabel: '社区影响', rubricWeight: '2' },
+          { rubricKey: '', rubricLabel: '可行性', rubricWeight: '1' },
+          { rubricKey: '', rubricLabel: '预算合理', rubricWeight: '1' },
         ],
       });
     }),
@@ -339,7 +354,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['grant_manager']);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const rubric = rowsOf(body, RUBRIC_FIELDS);
+      const rubric = rowsOf(body, RUBRIC_FIELDS, { prefilled: ['rubricWeight'] });
       const values: Values = {
         title: textOf(body.title),
         description: textOf(body.description),
@@ -350,7 +365,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         minReviews: textOf(body.minReviews),
         rubric,
       };
-      if (isChecked(body.addRow)) return showRoundForm(req, res, entity, { ...values, rubric: [...rubric, { rubricKey: '', rubricLabel: '', rubricWeight: '1' }] });
+      if (editsRows(body)) return showRoundForm(req, res, entity, { ...values, rubric: isChecked(body.addRow) ? [...rubric, { rubricKey: '', rubricLabel: '', rubricWeight: '1' }] : rubric });
       const window = windowOf(normaliseDate(values.opensOn as string), normaliseDate(values.closesOn as string));
       const parsed = CreateRoundCommand.safeParse({
         entityId: entity.id,
@@ -470,15 +485,53 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
   }
 
   /** Runs a command; on a refusal the page comes back with the form as typed and the reason. */
-  async function attempt(req: Request, res: Response, entity: EntityRow, id: string, form: FormName, values: Values, names: Record<string, string>, run: () => Promise<string>) {
+  /**
+   * Runs a manager's command and answers its refusal on the application page. `reword` may say
+   * a refusal with what this form knows (its figures), where the generic sentence would not.
+   */
+  async function attempt(
+    req: Request,
+    res: Response,
+    target: { entity: EntityRow; id: string; form: FormName },
+    values: Values,
+    names: Record<string, string>,
+    run: () => Promise<string>,
+    reword: (error: DomainError) => Promise<Rewording | null> = async () => null,
+  ) {
+    const { entity, id, form } = target;
     try {
       const ok = await run();
       res.redirect(303, `${baseOf(entity)}/applications/${id}?ok=${ok}`);
     } catch (error) {
       const failure = formFailure(error);
       if (!failure || failure.status === 404) throw error;
-      await showApplication(req, res, entity, id, { form, values, message: failure.message, errors: renamed(failure.errors, names), status: failure.status });
+      const better = await reword(error as DomainError);
+      const errors = { ...renamed(failure.errors, names), ...better?.errors };
+      await showApplication(req, res, entity, id, { form, values, message: better?.message ?? failure.message, errors, status: failure.status });
     }
+  }
+
+  /**
+   * A decision refused for its figures, said with them: how many reviews count against how many
+   * the round needs (recusals leave a manager waiting for reviews that cannot come), and how
+   * far the tranches are from the award.
+   */
+  async function decisionWording(req: Request, id: string, error: DomainError, typed: { award: string | null; tranches: string[] }): Promise<Rewording | null> {
+    if (error.code === 'not_enough_reviews') {
+      const application = await grants.getApplication(web.db, actorOf(req), id);
+      const round = await grants.getRound(web.db, application.roundId, web.clock);
+      const reviews = (application.reviews ?? []) as { conflictOfInterest?: boolean | null }[];
+      const counted = reviews.filter((review) => !review.conflictOfInterest).length;
+      const recused = reviews.length - counted;
+      return {
+        message: `有效评审 ${counted} 份${recused > 0 ? `（另有 ${recused} 位评审回避，不算）` : ''}，这一轮需要 ${round.minReviews} 份，还不能作决定。请在上面“评审”里再指派 ${round.minReviews - counted} 位评审，等他们评完再决定。`,
+      };
+    }
+    if (error.code === 'tranches_mismatch' && typed.award) {
+      const hint = trancheTotalHint(sumMoney(typed.tranches), typed.award);
+      return { message: `各期拨款加起来要等于批准金额：${hint}`, errors: { tranches: hint } };
+    }
+    return null;
   }
 
   router.get(
@@ -501,7 +554,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       if (userIds.length === 0 || userIds.some((value) => !UUID.test(value))) {
         return showApplication(req, res, entity, id, { form: 'reviewers', values, message: '请至少勾选一位评审。', errors: { userIds: hintFor('userIds') }, status: 400 });
       }
-      await attempt(req, res, entity, id, 'reviewers', values, {}, async () => {
+      await attempt(req, res, { entity, id, form: 'reviewers' }, values, {}, async () => {
         await grants.assignReviewers(web.db, actorOf(req), id, { userIds }, web.clock);
         return 'reviewers_assigned';
       });
@@ -516,7 +569,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const { entity, id } = await target(req);
       const userId = String(req.params.userId);
       if (!UUID.test(userId)) throw new DomainError('not_found', 'No such reviewer.');
-      await attempt(req, res, entity, id, 'reviewers', { userIds: [] }, {}, async () => {
+      await attempt(req, res, { entity, id, form: 'reviewers' }, { userIds: [] }, {}, async () => {
         try {
           await grants.removeReviewer(web.db, actorOf(req), id, userId);
         } catch (error) {
@@ -536,10 +589,11 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const tranches = rowsOf(body, ['trancheAmount', 'trancheCondition']).filter((row) => row.trancheAmount !== '');
+      const tranches = rowsOf(body, ['trancheAmount', 'trancheCondition'], { prefilled: ['trancheCondition'] });
       const values: Values = { decision: textOf(body.decision), awardAmount: textOf(body.awardAmount), tranches, rejectReason: textOf(body.rejectReason) };
-      if (isChecked(body.addRow)) {
-        return showApplication(req, res, entity, id, { form: 'decision', values: { ...values, tranches: [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report' }] } });
+      if (editsRows(body)) {
+        const rows = isChecked(body.addRow) ? [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report' }] : tranches;
+        return showApplication(req, res, entity, id, { form: 'decision', values: { ...values, tranches: rows } });
       }
       const parsed = DecisionCommand.safeParse(
         values.decision === 'rejected'
@@ -555,10 +609,19 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       if (!parsed.success) {
         return showApplication(req, res, entity, id, { form: 'decision', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
       }
-      await attempt(req, res, entity, id, 'decision', values, names, async () => {
-        await grants.decide(web.db, actorOf(req), id, parsed.data, web.clock);
-        return 'decided';
-      });
+      const typed = { award: parsed.data.decision === 'approved' ? (parsed.data.amount ?? null) : null, tranches: parsed.data.decision === 'approved' ? (parsed.data.tranches ?? []).map((row) => row.amount) : [] };
+      await attempt(
+        req,
+        res,
+        { entity, id, form: 'decision' },
+        values,
+        names,
+        async () => {
+          await grants.decide(web.db, actorOf(req), id, parsed.data, web.clock);
+          return 'decided';
+        },
+        (error) => decisionWording(req, id, error, typed),
+      );
     }),
   );
 
@@ -577,7 +640,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         method: values.method || undefined,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, entity, id, 'disburse', values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'disburse' }, values, names, async () => {
         await grants.disburse(web.db, actorOf(req), id, parsed.data, web.clock, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'disbursed';
       });
@@ -598,7 +661,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         date: normaliseDate(values.refundDate as string) ?? values.refundDate,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, entity, id, 'refund', values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'refund' }, values, names, async () => {
         await grants.refund(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'refunded';
       });
@@ -613,7 +676,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const { entity, id } = await target(req);
       const note = textOf(req.body?.note);
       if (note.length > 1000) return showApplication(req, res, entity, id, { form: 'close', values: { note }, message: INVALID, errors: { note: hintFor('note') }, status: 400 });
-      await attempt(req, res, entity, id, 'close', { note }, {}, async () => {
+      await attempt(req, res, { entity, id, form: 'close' }, { note }, {}, async () => {
         await grants.closeGrant(web.db, actorOf(req), id, note || undefined, web.clock);
         return 'grant_closed';
       });
@@ -628,12 +691,12 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
       // A row whose amount and label are both cleared is a tranche taken out.
-      const tranches: TrancheRowValues[] = rowsOf(body, [...TRANCHE_ROW_FIELDS])
-        .filter((row) => row.trancheAmount !== '' || row.trancheLabel !== '')
+      const tranches: TrancheRowValues[] = rowsOf(body, [...TRANCHE_ROW_FIELDS], { prefilled: ['trancheCondition'] })
         .map((row) => ({ trancheAmount: row.trancheAmount, trancheCondition: row.trancheCondition, trancheLabel: row.trancheLabel }));
       const values: Values = { tranches, endsOn: textOf(body.endsOn), amendNote: textOf(body.amendNote) };
-      if (isChecked(body.addRow)) {
-        return showApplication(req, res, entity, id, { form: 'amend', values: { ...values, tranches: [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report', trancheLabel: '' }] } });
+      if (editsRows(body)) {
+        const rows = isChecked(body.addRow) ? [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report', trancheLabel: '' }] : tranches;
+        return showApplication(req, res, entity, id, { form: 'amend', values: { ...values, tranches: rows } });
       }
       const application = await grants.getApplication(web.db, actorOf(req), id);
       if (application.entityId !== entity.id) throw new DomainError('not_found', 'Application not found.');
@@ -769,7 +832,7 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
   async function save(req: Request, res: Response, round: RoundView, applicationId: string | null) {
     const body = (req.body ?? {}) as Record<string, unknown>;
     const values = typedApplication(body);
-    if (isChecked(body.addRow)) return showForm(req, res, { round, applicationId }, withBlankRow(values));
+    if (editsRows(body)) return showForm(req, res, { round, applicationId }, isChecked(body.addRow) ? withBlankRow(values) : values);
     const actor = actorOf(req);
     const parsed = (applicationId ? UpdateApplicationCommand : CreateApplicationCommand).safeParse(commandOf(values));
     if (!parsed.success) {

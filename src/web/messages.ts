@@ -7,25 +7,26 @@ import { DomainError } from '../shared/errors';
 import { STATUS_BY_CODE } from '../http/problem';
 import type Decimal from 'decimal.js';
 import { D } from '../shared/money';
-import { yuan } from './views';
+import { monthOf } from '../shared/dates';
+import { chineseDate, chineseMonth, yuan } from './views';
 
 const ACCOUNT_NAMES: Record<string, string> = { '1001': '现金', '1002': '银行存款', '1009': '其他货币资金' };
 
+/**
+ * What a form knows that a refused command does not carry: the date that was typed, the date
+ * of the entry being reversed, and the funds' names (errors name a fund by its code).
+ */
+export interface FormContext {
+  date?: string;
+  originalDate?: string;
+  fundNames?: Record<string, string>;
+}
+
 /** One sentence for the top of a form or an error page. */
-export function sentenceFor(error: DomainError): string {
+export function sentenceFor(error: DomainError, context: FormContext = {}): string {
   switch (error.code) {
-    case 'insufficient_funds': {
-      const available = typeof error.extra.available === 'string' ? error.extra.available : null;
-      if (typeof error.extra.fundCode === 'string') {
-        const left = typeof error.extra.lowestFrom === 'string' ? `从 ${error.extra.lowestFrom} 起最少时只剩` : '只剩';
-        return `限定性资金余额不足：基金 ${error.extra.fundCode} ${left} ¥${available ?? '0.00'}，不能支付这么多。请核对金额和日期，或换一个资金来源。`;
-      }
-      const code = typeof error.extra.accountCode === 'string' ? error.extra.accountCode : '';
-      const name = ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户';
-      // A payment dated in the past may not take money that later payments already spent.
-      const when = typeof error.extra.lowestFrom === 'string' ? `从 ${error.extra.lowestFrom} 起最少时只有` : '目前只有';
-      return `${name}余额不足：${when} ¥${available ?? '0.00'}，不能支出这么多。请核对金额和日期，或选择另一种付款方式。`;
-    }
+    case 'insufficient_funds':
+      return `${shortfallOf(error, context)}，不够这笔支出。请核对金额和日期，或${typeof error.extra.fundCode === 'string' ? '换一个资金来源' : '选择另一种付款方式'}。`;
     case 'period_closed':
       return '该月份已结账，不能再记账。请把日期改为未结账的月份。';
     case 'period_already_closed':
@@ -73,19 +74,19 @@ export function sentenceFor(error: DomainError): string {
     case 'invalid_request':
       return '有几处需要修改，请看下面标红的地方。';
     case 'round_budget_exceeded': {
-      const remaining = typeof error.extra.remaining === 'string' ? `：只剩 ¥${error.extra.remaining}` : '';
+      const remaining = typeof error.extra.remaining === 'string' ? `：只剩 ${yuan(error.extra.remaining)}` : '';
       return `这一轮的预算不够了${remaining}。请减少批准金额，或先调整其他项目。`;
     }
     case 'disbursement_exceeds_award': {
-      const remaining = typeof error.extra.remaining === 'string' ? `还可拨付 ¥${error.extra.remaining}，` : '';
+      const remaining = typeof error.extra.remaining === 'string' ? `还可拨付 ${yuan(error.extra.remaining)}，` : '';
       return `拨付总额不能超过批准金额：${remaining}请核对金额。`;
     }
     case 'tranche_condition_unmet': {
-      const releasable = typeof error.extra.releasable === 'string' ? `现在只能拨付 ¥${error.extra.releasable}；` : '';
+      const releasable = typeof error.extra.releasable === 'string' ? `现在只能拨付 ${yuan(error.extra.releasable)}；` : '';
       return `${releasable}下一笔款要等申请方交了相应的报告才能拨付。`;
     }
     case 'refund_exceeds_disbursed': {
-      const refundable = typeof error.extra.refundable === 'string' ? `最多只能退回 ¥${error.extra.refundable}` : '退回金额太多了';
+      const refundable = typeof error.extra.refundable === 'string' ? `最多只能退回 ${yuan(error.extra.refundable)}` : '退回金额太多了';
       return `${refundable}（已拨付减去已退回的部分）。`;
     }
     case 'not_enough_reviews':
@@ -136,6 +137,37 @@ export function trancheTotalHint(total: Decimal, amountAwarded: string): string 
   const difference = D(amountAwarded).minus(total);
   const gap = difference.isNegative() ? `多了 ${yuan(difference.negated())}` : `还差 ${yuan(difference)}`;
   return `现在各期合计 ${yuan(total)}，批准金额 ${yuan(amountAwarded)}，${gap}。`;
+}
+
+/**
+ * How much money there was: the lowest balance from the entry's date on, because a payment
+ * may not take money that later payments already spent. The fund is named, not coded.
+ */
+function shortfallOf(error: DomainError, context: FormContext): string {
+  const available = yuan(typeof error.extra.available === 'string' ? error.extra.available : '0.00');
+  const from = typeof error.extra.lowestFrom === 'string' ? error.extra.lowestFrom : context.date;
+  const when = from ? `在 ${chineseDate(from)} 及以后最少时` : '';
+  const fundCode = error.extra.fundCode;
+  if (typeof fundCode === 'string') return `限定性资金“${context.fundNames?.[fundCode] ?? fundCode}”${when}只剩 ${available}`;
+  const code = typeof error.extra.accountCode === 'string' ? error.extra.accountCode : '';
+  return `${ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户'}${when}只有 ${available}`;
+}
+
+/**
+ * The real reason next to the field a refusal is about, where the generic "how to fill this
+ * in" hint would be wrong: a date was typed, it is just not allowed.
+ */
+export function fieldHintsFor(error: DomainError, context: FormContext = {}): Record<string, string> {
+  switch (error.code) {
+    case 'insufficient_funds':
+      return { amount: `${shortfallOf(error, context)}，请减少金额或改一下日期。` };
+    case 'period_closed':
+      return { date: context.date ? `${chineseMonth(monthOf(context.date))}已结账，请改为还没结账的月份里的日期。` : '这个月已结账，请改为还没结账的月份里的日期。' };
+    case 'reversal_before_original':
+      return { date: context.originalDate ? `冲销日期不能早于原来那笔账的日期（${chineseDate(context.originalDate)}），请填这一天或以后的日期。` : '冲销日期不能早于原来那笔账的日期。' };
+    default:
+      return {};
+  }
 }
 
 /** The HTTP status a web page answers for an error code: the API's table, so both agree. */

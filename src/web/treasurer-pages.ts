@@ -8,9 +8,9 @@
 import crypto from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import multer from 'multer';
-import { addDays, addMonths, monthOf } from '../shared/dates';
+import { addDays, addMonths, lastDayOfMonth, monthOf } from '../shared/dates';
 import { today } from '../shared/clock';
-import { formatMoney, sumMoney, ZERO } from '../shared/money';
+import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { DomainError } from '../shared/errors';
 import * as ledger from '../ledger/service';
 import { RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
@@ -20,12 +20,15 @@ import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { hintFor } from './messages';
-import { PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS } from './views';
+import { expenseByProject, revenueByAccount } from './queries';
+import { userNamesOf } from './book-queries';
+import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const RECENT_DAYS = 60;
 const FORM_KEY = /^[0-9a-f]{32}$/;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Values = Record<string, string | boolean | undefined>;
 
@@ -57,6 +60,20 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 30 } });
 
   const funds = async (req: Request, entity: EntityRow) => (await ledger.listFunds(web.db, actorOf(req), entity.id)).items;
+  const fundNamesOf = async (req: Request, entity: EntityRow) => Object.fromEntries((await funds(req, entity)).map((fund) => [fund.code, fund.name]));
+
+  /** Cash and bank on the books at the end of a day, as the home page and the count compare them. */
+  const booksOf = async (entity: EntityRow, date: string) => {
+    const balances = await ledger.trialBalanceOf(web.db, entity.id, date);
+    const balanceOf = (prefix: string) => formatMoney(sumMoney(balances.rows.filter((row) => row.accountCode.startsWith(prefix)).map((row) => row.balance)));
+    return { cash: balanceOf('1001'), bank: balanceOf('1002') };
+  };
+
+  /** The books record what happened, not what is planned: a day after today is refused. */
+  const futureDateErrors = (date: string): FieldErrors => {
+    const now = today(web.clock);
+    return date > now ? { date: `日期不能晚于今天（${chineseDate(now)}），请填今天或以前的日期。` } : {};
+  };
   const projects = async (req: Request, entity: EntityRow) => (await ledger.listProjects(web.db, actorOf(req), entity.id)).items;
 
   // Today's work
@@ -68,16 +85,15 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
       const actor = actorOf(req);
       const date = today(web.clock);
-      const balances = await ledger.trialBalanceOf(web.db, entity.id, date);
-      const balanceOf = (prefix: string) => formatMoney(sumMoney(balances.rows.filter((row) => row.accountCode.startsWith(prefix)).map((row) => row.balance)));
+      const books = await booksOf(entity, date);
       const pending = await ledger.listEntries(web.db, actor, entity.id, { status: 'pending_approval', limit: 500 });
       const roles = actor.roles.filter((grant) => grant.entityId === entity.id).map((grant) => grant.role);
       web.render(req, res, 'workspace', entity.name, {
         entity,
         base: baseOf(entity),
         today: date,
-        cash: balanceOf('1001'),
-        bank: balanceOf('1002'),
+        cash: books.cash,
+        bank: books.bank,
         pendingCount: pending.items.length,
         isTreasurer: roles.includes('treasurer'),
         isSupervisor: roles.includes('supervisor'),
@@ -134,11 +150,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         memo: values.memo || undefined,
       });
       if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      const dateErrors = futureDateErrors(parsed.data.date);
+      if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       try {
         const result = await ledger.recordReceipt(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}?ok=receipt&no=${encodeURIComponent(String(result.body.number ?? ''))}`);
       } catch (error) {
-        const failure = formFailure(error);
+        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
         await showReceipt(req, res, entity, values, failure);
       }
@@ -215,6 +233,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
       });
       if (!parsed.success) Object.assign(errors, fieldErrorsOfZod(parsed.error));
+      else Object.assign(errors, futureDateErrors(parsed.data.date));
       if (!parsed.success || Object.keys(errors).length > 0) {
         return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       }
@@ -227,7 +246,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         }
         res.redirect(303, `${baseOf(entity)}?ok=${entry.status === 'pending_approval' ? 'payment_pending' : 'payment'}`);
       } catch (error) {
-        const failure = formFailure(error);
+        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
         await showPayment(req, res, entity, values, failure);
       }
@@ -236,21 +255,30 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   // Recent entries and reversal
 
+  /**
+   * The entries of one month (`?month=2026-07`) or, by default, of the last 60 days, newest
+   * first. The treasurer's and supervisor's own pages: payers and payees are shown in full.
+   */
   async function showEntries(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
     const actor = actorOf(req);
-    const from = addDays(today(web.clock), -RECENT_DAYS);
-    const monetary = await monetaryCodes(req, entity);
-    const { items } = await ledger.listEntries(web.db, actor, entity.id, { from, limit: 500, includeRejected: true });
+    const now = today(web.clock);
+    const month = normaliseMonth(textOf(req.query.month));
+    const range = month ? { from: `${month}-01`, to: lastDayOfMonth(month) } : { from: addDays(now, -RECENT_DAYS) };
+    const { items } = await ledger.listEntries(web.db, actor, entity.id, { ...range, limit: 500, includeRejected: true });
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
+    const describe = await entryDescriber(req, entity, items);
     const entries = items
       .slice()
       .reverse()
       .map((entry) => ({
-        ...entryRow(entry, monetary),
+        ...describe(entry),
         canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close',
         canWithdraw: isTreasurer && entry.status === 'pending_approval' && entry.createdBy === actor.userId,
       }));
-    web.render(req, res, 'entries', '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS, ...refusalView(refusal) }, { status: refusal.status });
+    const current = monthOf(now);
+    const shown = month ?? current;
+    const months = { shown: month, previous: addMonths(shown, -1), next: month && month < current ? addMonths(month, 1) : null, current };
+    web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS, months, ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(
@@ -267,9 +295,40 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     return new Set(items.filter((account) => account.monetary).map((account) => account.code));
   }
 
+  /** Turns entries into list rows, with the names of funds, projects and the people who recorded them. */
+  async function entryDescriber(req: Request, entity: EntityRow, entries: EntryView[]) {
+    const monetary = await monetaryCodes(req, entity);
+    const names = {
+      funds: await fundNamesOf(req, entity),
+      projects: Object.fromEntries((await projects(req, entity)).map((project) => [project.id, project.name])),
+      users: await userNamesOf(web.db, entries.map((entry) => entry.createdBy).filter((id): id is string => id !== null)),
+    };
+    return (entry: EntryView) => entryRow(entry, monetary, names);
+  }
+
+  router.get(
+    '/app/e/:code/entries/:id/attachments/:attachmentId',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
+      const attachmentId = String(req.params.attachmentId ?? '');
+      if (!UUID.test(attachmentId)) throw new DomainError('not_found', 'Attachment not found.');
+      const file = await ledger.getAttachment(web.db, actorOf(req), entity.id, uuidParam(req), attachmentId);
+      // Shown in the browser (a photo or PDF to look at before approving), never run: the type
+      // was checked by content on upload, and the sandbox keeps any script in a PDF inert.
+      res.setHeader('Content-Type', file.content_type);
+      res.setHeader('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+      res.setHeader('X-Content-Type-Options', 'nosniff');
+      res.setHeader('Content-Security-Policy', 'sandbox');
+      res.setHeader('Cache-Control', 'private, no-store');
+      res.end(file.data);
+    }),
+  );
+
   async function showReverse(req: Request, res: Response, entity: EntityRow, entryId: string, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
     const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, entryId);
-    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: entryRow(entry, await monetaryCodes(req, entity)), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const describe = await entryDescriber(req, entity, [entry]);
+    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: describe(entry), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
   router.get(
@@ -277,7 +336,10 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      await showReverse(req, res, entity, uuidParam(req), { date: today(web.clock), formKey: newFormKey() });
+      const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, uuidParam(req));
+      // A reversal may not be dated before its entry, so an entry dated ahead of today is reversed on its own day.
+      const now = today(web.clock);
+      await showReverse(req, res, entity, entry.id, { date: entry.date > now ? entry.date : now, formKey: newFormKey() });
     }),
   );
 
@@ -295,7 +357,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         await ledger.reverseEntry(web.db, actorOf(req), entity.id, entryId, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}/entries?ok=reversed`);
       } catch (error) {
-        const failure = formFailure(error);
+        const original = error instanceof DomainError && error.code === 'reversal_before_original' ? await ledger.getEntry(web.db, actorOf(req), entity.id, entryId) : null;
+        const failure = formFailure(error, { date: parsed.data.date, originalDate: original?.date });
         if (!failure || failure.status === 404) throw error;
         await showReverse(req, res, entity, entryId, values, failure);
       }
@@ -312,9 +375,21 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const month = addMonths(current, -back);
       if (!closed.includes(month)) openMonths.push(month);
     }
-    const previous = addMonths(current, -1);
-    const selected = (values.period as string | undefined) ?? (openMonths.includes(previous) ? previous : openMonths[0]);
-    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), openMonths, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    // Closing cannot be undone, so nothing old is offered by default: the latest month that is
+    // over and still open, or no month at all. The month still running is marked as such.
+    const finished = openMonths.filter((month) => month < current);
+    const selected = (values.period as string | undefined) ?? finished[finished.length - 1] ?? '';
+    const months = [];
+    for (const month of openMonths) months.push({ month, current: month === current, ...(await monthTotalsOf(entity, month)) });
+    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  /** A month's income and spending, as the close form shows them next to each month. */
+  async function monthTotalsOf(entity: EntityRow, month: string) {
+    const range = { from: `${month}-01`, to: lastDayOfMonth(month) };
+    const income = sumMoney((await revenueByAccount(web.db, entity.id, range)).map((row) => D(row.credit).minus(row.debit)));
+    const spent = sumMoney((await expenseByProject(web.db, entity.id, range)).map((row) => D(row.debit).minus(row.credit)));
+    return { income: formatMoney(income), spent: formatMoney(spent) };
   }
 
   router.get(
@@ -380,23 +455,41 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         note: values.note || undefined,
       });
       if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      const errors = futureDateErrors(parsed.data.date);
+      if (!errors.date && !parsed.data.note) Object.assign(errors, await unexplainedDifference(entity, parsed.data));
+      if (Object.keys(errors).length > 0) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       try {
         const result = await ledger.recordReconciliation(web.db, actorOf(req), entity.id, parsed.data);
         await showReconcile(req, res, entity, { date: today(web.clock) }, { result });
       } catch (error) {
-        const failure = formFailure(error);
+        const failure = formFailure(error, { date: parsed.data.date });
         if (!failure) throw error;
         await showReconcile(req, res, entity, values, failure);
       }
     }),
   );
 
+  /**
+   * The form's rule, not the ledger's (the API keeps the note optional): money that does not
+   * match the books is explained when it is counted, because the public report prints it.
+   */
+  async function unexplainedDifference(entity: EntityRow, count: { date: string; cashCounted: string; bankStatementBalance: string }): Promise<FieldErrors> {
+    const books = await booksOf(entity, count.date);
+    const gaps = [
+      ['现金', count.cashCounted, books.cash],
+      ['银行', count.bankStatementBalance, books.bank],
+    ]
+      .filter(([, counted, book]) => !D(counted).eq(book))
+      .map(([name, counted, book]) => `${name}实际 ${yuan(counted)}，账上 ${yuan(book)}`);
+    return gaps.length === 0 ? {} : { note: `${gaps.join('；')}。和账上不一致，请写明原因后再保存。` };
+  }
+
   // Supervisor approvals
 
   async function showApprovals(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
-    const monetary = await monetaryCodes(req, entity);
     const { items } = await ledger.listEntries(web.db, actorOf(req), entity.id, { status: 'pending_approval', limit: 500 });
-    web.render(req, res, 'approvals', '待审批的账目', { entity, base: baseOf(entity), entries: items.map((entry) => entryRow(entry, monetary)), ...refusalView(refusal) }, { status: refusal.status });
+    const describe = await entryDescriber(req, entity, items);
+    web.render(req, res, 'approvals', '待审批的账目', { entity, base: baseOf(entity), entries: items.map(describe), ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(
@@ -418,9 +511,11 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         await ledger.approveEntry(web.db, actorOf(req), entity.id, uuidParam(req));
         res.redirect(303, `${baseOf(entity)}/approvals?ok=approved`);
       } catch (error) {
-        const failure = formFailure(error);
+        const entry = error instanceof DomainError && error.code === 'insufficient_funds' ? await ledger.getEntry(web.db, actorOf(req), entity.id, uuidParam(req)) : null;
+        const failure = formFailure(error, { date: entry?.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure || failure.status === 404) throw error;
-        await showApprovals(req, res, entity, failure);
+        // The card has no amount field to mark: the sentence on top says it all.
+        await showApprovals(req, res, entity, { ...failure, errors: {} });
       }
     }),
   );
@@ -464,12 +559,30 @@ function refusalView(refusal: Refusal) {
 
 function uuidParam(req: Request): string {
   const id = String(req.params.id ?? '');
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new DomainError('not_found', 'Entry not found.');
+  if (!UUID.test(id)) throw new DomainError('not_found', 'Entry not found.');
   return id;
 }
 
-/** An entry as one line of a list: the money that came in or went out, and its state. */
-function entryRow(entry: EntryView, monetary: Set<string>) {
+/** The payer or payee in full (these are the book-keepers' own pages), and whether they asked to stay anonymous in public. */
+function counterpartyOf(counterparty: { name?: string; anonymous?: boolean } | null | undefined): string | null {
+  if (!counterparty) return null;
+  if (!counterparty.name) return counterparty.anonymous ? ANONYMOUS_LABEL : null;
+  return counterparty.anonymous ? `${counterparty.name}（公开时匿名）` : counterparty.name;
+}
+
+/** Names the list shows instead of codes and ids. */
+interface EntryNames {
+  funds: Record<string, string>;
+  projects: Record<string, string>;
+  users: Map<string, string>;
+}
+
+/**
+ * An entry as one line of a list: the money that came in or went out, its state, and what a
+ * supervisor checks before approving — cash or bank, kind or category, project, fund, payer or
+ * payee, who recorded it and the attached receipts.
+ */
+function entryRow(entry: EntryView, monetary: Set<string>, names: EntryNames) {
   let net = ZERO;
   let debits = ZERO;
   for (const line of entry.lines) {
@@ -478,7 +591,9 @@ function entryRow(entry: EntryView, monetary: Set<string>) {
     if (line.debit) net = net.plus(line.debit);
     if (line.credit) net = net.minus(line.credit);
   }
-  const details = entry.details as { counterparty?: { name?: string; anonymous?: boolean } | null };
+  const details = entry.details as { counterparty?: { name?: string; anonymous?: boolean } | null; method?: string; receiptKind?: string; category?: string };
+  const fundCodes = [...new Set(entry.lines.map((line) => line.fundCode))];
+  const projectIds = [...new Set(entry.lines.map((line) => line.projectId).filter((id): id is string => Boolean(id)))];
   return {
     id: entry.id,
     number: entry.number,
@@ -490,8 +605,13 @@ function entryRow(entry: EntryView, monetary: Set<string>) {
     reversalReason: entry.reversalReason,
     rejectionReason: entry.rejectionReason,
     withdrawn: entry.status === 'rejected' && entry.rejectedBy === entry.createdBy,
-    attachments: entry.attachments.length,
-    payee: details.counterparty?.name || (details.counterparty?.anonymous ? ANONYMOUS_LABEL : null),
+    attachments: entry.attachments.map((attachment) => ({ id: attachment.id, filename: attachment.filename })),
+    payee: counterpartyOf(details.counterparty),
+    method: details.method ? (METHOD_LABELS[details.method] ?? null) : null,
+    kindLabel: details.receiptKind ? RECEIPT_KIND_LABELS[details.receiptKind] : details.category ? PAYMENT_CATEGORY_LABELS[details.category] : null,
+    funds: fundCodes.map((code) => names.funds[code] ?? code),
+    projects: projectIds.map((id) => names.projects[id] ?? '—'),
+    recordedBy: (entry.createdBy && names.users.get(entry.createdBy)) || null,
     direction: net.isPositive() ? 'in' : net.isNegative() ? 'out' : 'none',
     amount: formatMoney(net.isZero() ? debits : net.abs()),
   };

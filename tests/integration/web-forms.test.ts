@@ -1,19 +1,12 @@
 import { useTestContext } from '../support/context';
 import { fixedClock } from '../../src/shared/clock';
 import { createUser, receive, stationWithStaff } from '../factories';
-import { csrfOf, formToken, webLogin } from './web-support';
+import { csrfOf, formToken, treasurerAgent, webLogin } from './web-support';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
 
 describe('treasurer forms', () => {
   const ctx = useTestContext({ clock: fixedClock('2026-03-15T10:00:00+08:00') });
-
-  async function treasurerAgent(options: { approvalThreshold?: string } = {}) {
-    const staff = await stationWithStaff(ctx, options);
-    const agent = ctx.request();
-    await webLogin(agent, staff.treasurer);
-    return { ...staff, agent, base: `/app/e/${staff.entity.code}` };
-  }
 
   async function entriesOf(entityId: string, auth: { Authorization: string }) {
     return (await ctx.request().get(`/api/entities/${entityId}/entries`).set(auth).expect(200)).body.items;
@@ -21,7 +14,7 @@ describe('treasurer forms', () => {
 
   describe('POST /app/e/:code/receipt', () => {
     it('defaults the date to today in Shanghai', async () => {
-      const { agent, base } = await treasurerAgent();
+      const { agent, base } = await treasurerAgent(ctx);
       const page = await agent.get(`${base}/receipt`).expect(200);
       expect(page.text).toContain('value="2026-03-15"');
       expect(page.text).toContain('lang="zh-CN"');
@@ -35,7 +28,7 @@ describe('treasurer forms', () => {
       ['1,500.00', '1500.00'],
       ['150.5', '150.50'],
     ])('reads the amount %p as %p and posts a parking receipt', async (typed, posted) => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const token = await formToken(agent, `${base}/receipt`);
       const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'parking', method: 'cash', amount: typed, date: '2026/3/5' }).expect(303);
       expect(response.headers.location).toMatch(new RegExp(`^${base}\\?ok=receipt`));
@@ -47,7 +40,7 @@ describe('treasurer forms', () => {
     });
 
     it('keeps what was typed and says in Chinese what to fix, writing nothing', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const token = await formToken(agent, `${base}/receipt`);
       const response = await agent
         .post(`${base}/receipt`)
@@ -66,7 +59,7 @@ describe('treasurer forms', () => {
     });
 
     it('asks for the kind and a positive amount when they are missing or zero', async () => {
-      const { agent, base } = await treasurerAgent();
+      const { agent, base } = await treasurerAgent(ctx);
       const token = await formToken(agent, `${base}/receipt`);
       const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, method: 'cash', amount: '0', date: '2026-03-05' }).expect(400);
       expect(response.text).toContain('请选择收入类型');
@@ -74,7 +67,7 @@ describe('treasurer forms', () => {
     });
 
     it('refuses a date in a closed month with the plain sentence and keeps the form', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
       const token = await formToken(agent, `${base}/receipt`);
       const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'recycling', method: 'cash', amount: '35', date: '2026-02-20' }).expect(409);
@@ -84,7 +77,7 @@ describe('treasurer forms', () => {
     });
 
     it('posts a double-tapped form once (the form key is the idempotency key)', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const page = await agent.get(`${base}/receipt`).expect(200);
       const formKey = /name="formKey" value="([0-9a-f]{32})"/.exec(page.text)?.[1];
       const form = { _csrf: csrfOf(page.text), formKey, kind: 'parking', method: 'cash', amount: '20', date: '2026-03-05' };
@@ -96,7 +89,7 @@ describe('treasurer forms', () => {
 
   describe('POST /app/e/:code/payment', () => {
     it('posts a payment with its receipt photo, checked by content', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '500.00');
       const token = await formToken(agent, `${base}/payment`);
       await agent
@@ -118,7 +111,7 @@ describe('treasurer forms', () => {
     });
 
     it('refuses a file that is not a picture or PDF by its content, keeps the values and posts nothing', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '500.00');
       const token = await formToken(agent, `${base}/payment`);
       const response = await agent
@@ -139,7 +132,7 @@ describe('treasurer forms', () => {
     });
 
     it('refuses a file over 5 MB with a Chinese hint', async () => {
-      const { agent, base } = await treasurerAgent();
+      const { agent, base } = await treasurerAgent(ctx);
       const token = await formToken(agent, `${base}/payment`);
       const big = Buffer.concat([PNG, Buffer.alloc(5 * 1024 * 1024)]);
       const response = await agent
@@ -157,7 +150,7 @@ describe('treasurer forms', () => {
     });
 
     it('says the cash is not enough, in Chinese, with the amount available', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '50.00');
       const token = await formToken(agent, `${base}/payment`);
       const response = await agent
@@ -170,12 +163,12 @@ describe('treasurer forms', () => {
         .field('method', 'cash')
         .field('date', '2026-03-10')
         .expect(422);
-      expect(response.text).toContain('现金余额不足：目前只有 ¥50.00');
+      expect(response.text).toContain('现金在 2026年3月10日 及以后最少时只有 ¥50.00');
       expect(response.text).toContain('value="买菜"');
     });
 
     it('asks for payee and purpose in Chinese', async () => {
-      const { agent, base } = await treasurerAgent();
+      const { agent, base } = await treasurerAgent(ctx);
       const token = await formToken(agent, `${base}/payment`);
       const response = await agent.post(`${base}/payment`).field('_csrf', token).field('amount', '80').field('category', 'program').field('method', 'cash').field('date', '2026-03-10').expect(400);
       expect(response.text).toContain('请填写收款人');
@@ -185,7 +178,7 @@ describe('treasurer forms', () => {
 
   describe('reversal, close, reconciliation, approval', () => {
     it('needs a reason to reverse, then reverses once', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const receipt = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-05' });
       const list = await agent.get(`${base}/entries`).expect(200);
       expect(list.text).toContain(`${base}/entries/${receipt.id}/reverse`);
@@ -200,9 +193,9 @@ describe('treasurer forms', () => {
     });
 
     it('closes a month only after the confirmation box is ticked', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const page = await agent.get(`${base}/close`).expect(200);
-      expect(page.text).toMatch(/<option value="2026-02" selected>2026年2月<\/option>/);
+      expect(page.text).toContain('name="period" value="2026-02" checked');
       const token = csrfOf(page.text);
       const unconfirmed = await agent.post(`${base}/close`).type('form').send({ _csrf: token, period: '2026-02' }).expect(400);
       expect(unconfirmed.text).toContain('请勾选确认后再结账');
@@ -216,10 +209,10 @@ describe('treasurer forms', () => {
     });
 
     it('shows the differences between counted money and the books', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent();
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-05' });
       const token = await formToken(agent, `${base}/reconcile`);
-      const response = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '０' }).expect(200);
+      const response = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '０', note: '少了 50 元，在查' }).expect(200);
       expect(response.text).toContain('¥1,150.00');
       expect(response.text).toContain('¥1,200.00');
       expect(response.text).toContain('-¥50.00');
@@ -227,7 +220,7 @@ describe('treasurer forms', () => {
     });
 
     it('lets a supervisor approve a large payment, but not the one they wrote', async () => {
-      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent({ approvalThreshold: '100.00' });
+      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
       await receive(ctx, treasurer, entity.id, '1000.00');
       const token = await formToken(agent, `${base}/payment`);
       const posted = await agent
@@ -265,7 +258,7 @@ describe('treasurer forms', () => {
     });
 
     it('lets a supervisor send a pending payment back with a reason; the treasurer sees it as 已退回 and the month closes', async () => {
-      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent({ approvalThreshold: '100.00' });
+      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
       await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-03-02' });
       const token = await formToken(agent, `${base}/payment`);
       await agent.post(`${base}/payment`).field('_csrf', token).field('amount', '800').field('payee', '某某物业公司').field('purpose', '多付的场地费')
@@ -305,7 +298,7 @@ describe('treasurer forms', () => {
     });
 
     it('lets the treasurer withdraw their own pending payment from the entries list, and nobody else', async () => {
-      const { agent, base, entity, treasurer } = await treasurerAgent({ approvalThreshold: '100.00' });
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
       await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-03-02' });
       const token = await formToken(agent, `${base}/payment`);
       await agent.post(`${base}/payment`).field('_csrf', token).field('amount', '300').field('payee', '电工').field('purpose', '记重了的维修费')
@@ -336,7 +329,7 @@ describe('treasurer forms', () => {
     });
 
     it('shows a Chinese 404 page for another station, and 403 for the wrong role', async () => {
-      const { agent } = await treasurerAgent();
+      const { agent } = await treasurerAgent(ctx);
       const other = await stationWithStaff(ctx);
       const notFound = await agent.get(`/app/e/${other.entity.code}/receipt`).expect(404);
       expect(notFound.text).toContain('没有找到');

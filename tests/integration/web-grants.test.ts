@@ -526,4 +526,121 @@ describe('grant pages', () => {
     expect(application.amendments).toEqual([]);
     expect(application.tranches[1].condition).toBe('after_final_report');
   });
+
+  /** The form that posts to `action` on a page, from its opening tag to its end. */
+  function formOf(html: string, action: string): string {
+    const start = html.indexOf(`action="${action}"`);
+    expect(start).toBeGreaterThan(-1);
+    return html.slice(start, html.indexOf('</form>', start));
+  }
+
+  /** Enter in a field sends the form's first submit button: it must save, never add a row. */
+  function expectEnterSaves(formHtml: string, saveAs: string) {
+    const first = /<button type="submit"[^>]*>/.exec(formHtml)?.[0] ?? '';
+    expect(first).toContain('class="default-submit"');
+    expect(first).toBe(`<button type="submit"${saveAs} class="default-submit" tabindex="-1" aria-hidden="true">`);
+  }
+
+  it('round form: Enter saves, a row added and left blank is ignored, 删除 takes a row out, and no English keys are pre-filled', async () => {
+    const s = await setup();
+    const page = (await s.manager.get(`${s.base}/rounds/new`).expect(200)).text;
+    expectEnterSaves(formOf(page, `${s.base}/rounds/new`), '');
+    expect(page).toContain('name="removeRow" value="2"');
+    expect(page).not.toMatch(/value="(impact|feasibility|budget_fit)"/);
+
+    const removed = await s.manager
+      .post(`${s.base}/rounds/new`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(page), title: '秋季创投', rubricLabel: ['社区影响', '可行性', '预算合理'], rubricWeight: ['2', '1', '1'], rubricKey: ['', '', ''], removeRow: '1' }))
+      .expect(200);
+    expect(removed.text).toContain('value="社区影响"');
+    expect(removed.text).toContain('value="预算合理"');
+    expect(removed.text).not.toContain('value="可行性"');
+    expect(removed.text).toContain('value="秋季创投"');
+
+    const roundId = await createRound(s, { rubricLabel: ['社区影响', '可行性', ''], rubricWeight: ['2', '1', '1'], rubricKey: ['', '', ''] });
+    const rubric = (await ctx.request().get(`/api/rounds/${roundId}`).expect(200)).body.rubric;
+    expect(rubric).toEqual([
+      { key: 'c1', label: '社区影响', weight: 2 },
+      { key: 'c2', label: '可行性', weight: 1 },
+    ]);
+  });
+
+  it('application form: Enter saves a draft, 删除 takes a budget line out without saving, and the help does not say the budget must equal the request', async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const page = (await agent.get(`/app/rounds/${roundId}/apply`).expect(200)).text;
+    expectEnterSaves(formOf(page, `/app/rounds/${roundId}/apply`), ' name="then" value="save"');
+    expect(page).not.toContain('要等于下面预算明细的合计');
+    expect(page).toContain('基金会工作人员会看到合计');
+    const removed = await agent
+      .post(`/app/rounds/${roundId}/apply`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(page), title: '社区书屋', budgetItem: ['书架', '图书', ''], budgetAmount: ['300', '500', ''], removeRow: '0' }))
+      .expect(200);
+    expect(removed.text).toContain('id="f-budgetLines_0_item" name="budgetItem" value="图书"');
+    expect(removed.text).not.toContain('value="书架"');
+    expect((await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items).toEqual([]);
+  });
+
+  it('decision form: Enter saves the decision, and 删除 takes a tranche out', async () => {
+    const s = await setup();
+    const { id } = await draftAndSubmit(s, await createRound(s));
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: s.reviewers.map((reviewer) => reviewer.id) }).expect(200);
+    const action = `${s.base}/applications/${id}/decision`;
+    const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    expectEnterSaves(formOf(page, action), '');
+    const removed = await s.manager
+      .post(action)
+      .type('form')
+      .send(form({ _csrf: csrfOf(page), decision: 'approved', awardAmount: '1000', trancheAmount: ['600', '400'], trancheCondition: ['on_signing', 'after_final_report'], removeRow: '0' }))
+      .expect(200);
+    expect(formOf(removed.text, action)).toContain('id="f-tranches_0_amount" name="trancheAmount" value="400"');
+    expect(formOf(removed.text, action)).not.toContain('f-tranches_1_amount');
+    expect((await apiApplication(s, id)).decision).toBeNull();
+  });
+
+  it('review page: shows the budget lines and the request, and marks a criterion left unscored by its name', async () => {
+    const s = await setup();
+    const { id } = await draftAndSubmit(s, await createRound(s));
+    const [wang] = s.reviewers;
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [wang.id] }).expect(200);
+    const reviewer = ctx.request();
+    await webLogin(reviewer, wang);
+    const first = (await reviewer.get(`/app/review/${id}`).expect(200)).text;
+    expect(first).toMatch(/<th scope="row">苗木<\/th><td class="num">¥600.00<\/td>/);
+    expect(first).toMatch(/<th scope="row">工具<\/th><td class="num">¥400.00<\/td>/);
+    expect(first).toContain('申请金额 <strong>¥1,000.00</strong>');
+
+    const scoresPage = (await reviewer.get(`/app/review/${id}?step=scores`).expect(200)).text;
+    const response = await reviewer.post(`/app/review/${id}/scores`).type('form').send(form({ _csrf: csrfOf(scoresPage), score_impact: '4' })).expect(400);
+    expect(response.text).toContain('<p class="field-error" id="f-score_c2-error">请给“可行性”打分（0 到 5 分）。</p>');
+    expect(response.text).not.toContain('预算金额');
+    expect(response.text).toMatch(/value="4" checked/);
+    expect((await apiApplication(s, id)).reviews).toEqual([]);
+  });
+
+  it('decision form: says how many reviews count when recusals leave too few, and how far the tranches are from the award', async () => {
+    const s = await setup();
+    const { id } = await draftAndSubmit(s, await createRound(s));
+    const [wang, li] = s.reviewers;
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [wang.id, li.id] }).expect(200);
+    await ctx.request().post(`/api/applications/${id}/reviews`).set(wang.auth).send({ conflictOfInterest: true }).expect(201);
+    await ctx.request().post(`/api/applications/${id}/reviews`).set(li.auth).send({ conflictOfInterest: false, scores: { impact: 4, c2: 4 } }).expect(201);
+    const action = `${s.base}/applications/${id}/decision`;
+    const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    const decision = { _csrf: csrfOf(page), decision: 'approved', awardAmount: '1000', trancheAmount: ['600', '300'], trancheCondition: ['on_signing', 'after_final_report'] };
+    const short = await s.manager.post(action).type('form').send(form(decision));
+    expect(short.text).toContain('有效评审 1 份（另有 1 位评审回避，不算），这一轮需要 2 份，还不能作决定。请在上面“评审”里再指派 1 位评审');
+
+    const third = await createUser(ctx, [{ role: 'reviewer', entityId: s.foundation.entity.id }]);
+    await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [third.id] }).expect(200);
+    await ctx.request().post(`/api/applications/${id}/reviews`).set(third.auth).send({ conflictOfInterest: false, scores: { impact: 3, c2: 4 } }).expect(201);
+    const mismatch = await s.manager.post(action).type('form').send(form(decision));
+    expect(mismatch.text).toContain('各期拨款加起来要等于批准金额：现在各期合计 ¥900.00，批准金额 ¥1,000.00，还差 ¥100.00。');
+    expect(mismatch.text).toContain('<p class="field-error" id="f-tranches-error">现在各期合计 ¥900.00');
+    expect((await apiApplication(s, id)).decision).toBeNull();
+  });
 });

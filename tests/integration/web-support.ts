@@ -3,7 +3,8 @@
  * supertest agent in through the login page, so the cookie jar carries the session.
  */
 import type supertest from 'supertest';
-import { FACTORY_PASSWORD, TestUser } from '../factories';
+import type { TestContext } from '../support/context';
+import { FACTORY_PASSWORD, stationWithStaff, TestUser } from '../factories';
 
 export function csrfOf(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
@@ -20,4 +21,12 @@ export async function webLogin(agent: supertest.Agent, user: TestUser): Promise<
   const token = await formToken(agent, '/login');
   const response = await agent.post('/login').type('form').send({ _csrf: token, username: user.username, password: FACTORY_PASSWORD });
   if (response.status !== 303) throw new Error(`login failed with ${response.status}`);
+}
+
+/** A station with staff, and a web agent logged in as its treasurer, with the pages' base path. */
+export async function treasurerAgent(ctx: TestContext, options: { approvalThreshold?: string } = {}) {
+  const staff = await stationWithStaff(ctx, options);
+  const agent = ctx.request();
+  await webLogin(agent, staff.treasurer);
+  return { ...staff, agent, base: `/app/e/${staff.entity.code}` };
 }

@@ -1,0 +1,206 @@
+import * as ledger from '../../src/ledger/service';
+import { useTestContext } from '../support/context';
+import { fixedClock } from '../../src/shared/clock';
+import { admin, createUser, receive, stationWithStaff } from '../factories';
+import { csrfOf, formToken, treasurerAgent, webLogin } from './web-support';
+
+const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
+
+/** What a field's red text says: the <p class="field-error"> under the named field. */
+function fieldError(html: string, field: string): string | null {
+  const match = new RegExp(`<p class="field-error" id="f-${field}-error">([^<]*)</p>`).exec(html);
+  return match ? match[1] : null;
+}
+
+describe('treasurer forms say what is wrong where it is wrong', () => {
+  const ctx = useTestContext({ clock: fixedClock('2026-03-15T10:00:00+08:00') });
+
+  function pay(agent: ReturnType<typeof ctx.request>, base: string, token: string, fields: Record<string, string>) {
+    let request = agent.post(`${base}/payment`).field('_csrf', token);
+    const all = { payee: '李师傅', purpose: '买菜', category: 'program', method: 'cash', ...fields };
+    for (const [name, value] of Object.entries(all)) request = request.field(name, value);
+    return request;
+  }
+
+  describe('dates (M4, M3)', () => {
+    it('says next to the date that its month is closed, not that a date is missing', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      const receiptToken = await formToken(agent, `${base}/receipt`);
+      const receipt = await agent.post(`${base}/receipt`).type('form').send({ _csrf: receiptToken, kind: 'recycling', method: 'cash', amount: '35', date: '2026-02-20' }).expect(409);
+      expect(fieldError(receipt.text, 'date')).toBe('2026年2月已结账，请改为还没结账的月份里的日期。');
+
+      const countToken = await formToken(agent, `${base}/reconcile`);
+      const count = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: countToken, date: '2026-02-27', cashCounted: '0', bankStatementBalance: '0' }).expect(409);
+      expect(fieldError(count.text, 'date')).toBe('2026年2月已结账，请改为还没结账的月份里的日期。');
+    });
+
+    it('says next to the date that a reversal may not come before its entry, and offers a valid date', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const receipt = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-10' });
+      const form = await agent.get(`${base}/entries/${receipt.id}/reverse`).expect(200);
+      expect(form.text).toContain('name="date" type="date" value="2026-03-15"');
+      const response = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: csrfOf(form.text), reason: '记错了', date: '2026-03-09' }).expect(422);
+      expect(fieldError(response.text, 'date')).toBe('冲销日期不能早于原来那笔账的日期（2026年3月10日），请填这一天或以后的日期。');
+    });
+
+    it('defaults the reversal of an entry dated after today to that entry’s own day', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const ahead = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-20' });
+      const form = await agent.get(`${base}/entries/${ahead.id}/reverse`).expect(200);
+      expect(form.text).toContain('name="date" type="date" value="2026-03-20"');
+      await agent.post(`${base}/entries/${ahead.id}/reverse`).type('form').send({ _csrf: csrfOf(form.text), reason: '日期记错', date: '2026-03-20' }).expect(303);
+    });
+
+    it('refuses a date after today in the receipt, payment and count forms, and records nothing', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '500.00', { date: '2026-03-01' });
+      const expected = '日期不能晚于今天（2026年3月15日），请填今天或以前的日期。';
+      const receiptToken = await formToken(agent, `${base}/receipt`);
+      const receipt = await agent.post(`${base}/receipt`).type('form').send({ _csrf: receiptToken, kind: 'parking', method: 'cash', amount: '35', date: '2026-03-16' }).expect(400);
+      expect(fieldError(receipt.text, 'date')).toBe(expected);
+      const payment = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '20', date: '2026/12/25' }).expect(400);
+      expect(fieldError(payment.text, 'date')).toBe(expected);
+      const count = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: await formToken(agent, `${base}/reconcile`), date: '2026-04-01', cashCounted: '500', bankStatementBalance: '0' }).expect(400);
+      expect(fieldError(count.text, 'date')).toBe(expected);
+      const entries = (await ctx.request().get(`/api/entities/${entity.id}/entries`).set(treasurer.auth).expect(200)).body.items;
+      expect(entries).toHaveLength(1);
+      expect((await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items).toEqual([]);
+    });
+  });
+
+  describe('not enough money (M5, L7)', () => {
+    it('names the lowest cash balance from the payment’s date on, with separators, on top and at the amount', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '5000.00', { date: '2026-03-01' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '3000.00', payee: '物业', purpose: '场地', category: 'program', method: 'cash', date: '2026-03-12' });
+      const response = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '2,500', date: '2026-03-05' }).expect(422);
+      const sentence = '现金在 2026年3月5日 及以后最少时只有 ¥2,000.00';
+      expect(response.text).toContain(`${sentence}，不够这笔支出。`);
+      expect(fieldError(response.text, 'amount')).toBe(`${sentence}，请减少金额或改一下日期。`);
+    });
+
+    it('names a restricted fund by its Chinese name, not its code', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await ledger.createFund(ctx.db, (await admin(ctx)).actor, entity.id, { code: 'LIGHTS', name: '路灯维修专项捐赠', restricted: true });
+      await receive(ctx, treasurer, entity.id, '1470.00', { date: '2026-03-01', fundCode: 'LIGHTS', kind: 'donation' });
+      await receive(ctx, treasurer, entity.id, '9000.00', { date: '2026-03-01' });
+      const response = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '1500', date: '2026-03-10', fundCode: 'LIGHTS' }).expect(422);
+      expect(response.text).toContain('限定性资金“路灯维修专项捐赠”在 2026年3月10日 及以后最少时只剩 ¥1,470.00');
+      expect(response.text).not.toContain('基金 LIGHTS');
+    });
+
+    it('tells the supervisor approving a payment the balance on its date, with separators', async () => {
+      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-02', method: 'bank' });
+      await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '1000', method: 'bank', date: '2026-03-10' }).expect(303);
+      const pending = (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { status: 'pending_approval', limit: 10 })).items[0];
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '50.00', payee: '物业', purpose: '水费', category: 'admin', method: 'bank', date: '2026-03-11' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '60.00', payee: '物业', purpose: '电费', category: 'admin', method: 'bank', date: '2026-03-11' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '90.00', payee: '物业', purpose: '网费', category: 'admin', method: 'bank', date: '2026-03-11' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '100.00', payee: '物业', purpose: '保洁', category: 'admin', method: 'bank', date: '2026-03-12' });
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      const list = await boss.get(`${base}/approvals`).expect(200);
+      const refused = await boss.post(`${base}/entries/${pending.id}/approve`).type('form').send({ _csrf: csrfOf(list.text) }).expect(422);
+      expect(refused.text).toContain('银行存款在 2026年3月10日 及以后最少时只有 ¥900.00，不够这笔支出。');
+    });
+  });
+
+  describe('reconciliation (D5)', () => {
+    it('asks for the reason when the count differs from the books, and saves once it is given', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-05' });
+      const token = await formToken(agent, `${base}/reconcile`);
+      const unexplained = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '0' }).expect(400);
+      expect(fieldError(unexplained.text, 'note')).toBe('现金实际 ¥1,150.00，账上 ¥1,200.00。和账上不一致，请写明原因后再保存。');
+      expect(unexplained.text).toContain('value="1,150"');
+      expect((await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items).toEqual([]);
+
+      await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1200', bankStatementBalance: '0' }).expect(200);
+      const explained = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '0', note: '找零少收 50 元' }).expect(200);
+      expect(explained.text).toContain('账实不符');
+      const saved = (await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items;
+      expect(saved.map((row) => row.note)).toEqual([null, '找零少收 50 元']);
+    });
+  });
+
+  describe('month close (M10)', () => {
+    it('preselects the latest finished open month, marks the month still running and shows each month’s totals', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-01-10' });
+      await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '80.00', payee: '李师傅', purpose: '买菜', category: 'program', method: 'cash', date: '2026-01-20' });
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      const page = (await agent.get(`${base}/close`).expect(200)).text;
+      expect(page.match(/ checked>/g)).toHaveLength(1);
+      expect(page).toContain('name="period" value="2026-01" checked');
+      expect(page).toMatch(/value="2026-03"><span>2026年3月（本月还没过完）/);
+      expect(page).toContain('本月还没过完：现在结账，这个月剩下的日子就不能再记账了');
+      expect(page).toMatch(/value="2026-01" checked><span>2026年1月<br><small>收入 ¥1,200.00 · 支出 ¥80.00<\/small>/);
+    });
+
+    it('preselects nothing when every finished month is closed', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      for (let month = 4; month <= 14; month += 1) {
+        const period = month <= 12 ? `2025-${String(month).padStart(2, '0')}` : `2026-${String(month - 12).padStart(2, '0')}`;
+        await ctx.request().post(`/api/entities/${entity.id}/periods/${period}/close`).set(treasurer.auth).expect(200);
+      }
+      const page = (await agent.get(`${base}/close`).expect(200)).text;
+      expect(page).toContain('name="period" value="2026-03">');
+      expect(page).not.toContain(' checked>');
+    });
+  });
+
+  describe('approvals and the entries list (M7, M9)', () => {
+    it('shows the supervisor what a pending payment is, who recorded it, and opens its receipt photo', async () => {
+      const staff = await stationWithStaff(ctx, { approvalThreshold: '100.00' });
+      const treasurer = await createUser(ctx, [{ role: 'treasurer', entityId: staff.entity.id }], { displayName: '出纳王阿姨' });
+      const base = `/app/e/${staff.entity.code}`;
+      const project = await ledger.createProject(ctx.db, treasurer.actor, staff.entity.id, { code: 'FEAST', name: '百家宴' });
+      await receive(ctx, treasurer, staff.entity.id, '1000.00', { date: '2026-03-02' });
+      const agent = ctx.request();
+      await webLogin(agent, treasurer);
+      await agent.post(`${base}/payment`).field('_csrf', await formToken(agent, `${base}/payment`)).field('amount', '300').field('payee', '某某物业公司').field('purpose', '百家宴场地')
+        .field('category', 'program').field('method', 'cash').field('date', '2026-03-10').field('projectId', project.id)
+        .attach('file', PNG, { filename: '收据.png', contentType: 'image/png' }).expect(303);
+      const pending = (await ledger.listEntries(ctx.db, treasurer.actor, staff.entity.id, { status: 'pending_approval', limit: 10 })).items[0];
+      const link = `${base}/entries/${pending.id}/attachments/${pending.attachments[0].id}`;
+      const general = (await ledger.listFunds(ctx.db, treasurer.actor, staff.entity.id)).items.find((fund) => fund.code === 'GENERAL');
+
+      const boss = ctx.request();
+      await webLogin(boss, staff.supervisor);
+      const card = (await boss.get(`${base}/approvals`).expect(200)).text;
+      expect(card).toContain(`业务活动成本 · 现金 · 收款人 某某物业公司 · 项目 百家宴 · 资金 ${general?.name} · 记账人 出纳王阿姨`);
+      expect(card).toContain(`href="${link}"`);
+      const photo = await boss.get(link).expect(200);
+      expect(photo.headers['content-type']).toBe('image/png');
+      expect(photo.headers['content-disposition']).toMatch(/^inline;/);
+      expect(Buffer.compare(photo.body as Buffer, PNG)).toBe(0);
+      expect((await agent.get(`${base}/entries`).expect(200)).text).toContain(`href="${link}"`);
+
+      const stranger = ctx.request();
+      await webLogin(stranger, (await stationWithStaff(ctx)).supervisor);
+      expect((await stranger.get(link).expect(404)).text).toContain('没有找到');
+    });
+
+    it('lists an older month by the month picker, with the donor, the kind and cash or bank on each row', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-01-05', kind: 'donation', method: 'bank', payer: '张三丰' });
+      await receive(ctx, treasurer, entity.id, '35.00', { date: '2026-03-05', kind: 'recycling' });
+      const recent = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(recent).not.toContain('张三丰');
+      expect(recent).toContain('废旧物品回收 · 现金');
+      expect(recent).toContain(`href="${base}/entries?month=2026-02"`);
+      expect(recent).toContain('name="month" type="month" value="2026-03"');
+
+      const january = (await agent.get(`${base}/entries?month=2026年1月`).expect(200)).text;
+      expect(january).toContain('<h1>2026年1月的账</h1>');
+      expect(january).toContain('捐赠 · 银行 · 付款人 张三丰');
+      expect(january).not.toContain('废旧物品回收');
+      expect(january).toContain(`href="${base}/entries?month=2025-12"`);
+      expect(january).toContain(`href="${base}/entries?month=2026-02"`);
+      const march = (await agent.get(`${base}/entries?month=2026-03`).expect(200)).text;
+      expect(march).not.toContain(`href="${base}/entries?month=2026-04"`);
+    });
+  });
+});

@@ -27,12 +27,19 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
   switch (error.code) {
     case 'insufficient_funds':
       return `${shortfallOf(error, context)}，不够这笔支出。请核对金额和日期，或${typeof error.extra.fundCode === 'string' ? '换一个资金来源' : '选择另一种付款方式'}。`;
-    case 'period_closed':
-      return '该月份已结账，不能再记账。请把日期改为未结账的月份。';
+    case 'period_closed': {
+      const through = closedThroughOf(error, context);
+      return through
+        ? `账本已结账到${chineseMonth(through)}（结账会冻结这个月和之前的所有月份），这一天不能再记账。请改为${chineseMonth(through)}以后的日期。`
+        : '该月份已结账，不能再记账。请把日期改为未结账的月份。';
+    }
     case 'period_already_closed':
       return '这个月份已经结过账了，不需要再结。';
-    case 'pending_entries_in_period':
-      return '这个月还有等待监委会审批的账目，审批通过或退回后才能结账。';
+    case 'pending_entries_in_period': {
+      const months = Array.isArray(error.extra.months) ? error.extra.months.filter((m): m is string => typeof m === 'string') : [];
+      const where = months.length > 0 ? `${months.map(chineseMonth).join('、')}` : '这个月或之前的月份';
+      return `${where}还有等待监委会审批的账目。结账后它们就不能再审批了，请先审批通过或退回，再结账。`;
+    }
     case 'amount_too_large':
       return '金额太大了，账上的合计会超出系统能记的最大金额。请核对金额。';
     case 'reversal_before_original':
@@ -153,6 +160,13 @@ function shortfallOf(error: DomainError, context: FormContext): string {
   return `${ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户'}${when}只有 ${available}`;
 }
 
+/** The latest closed month when a later close froze the typed date (not when the date's own month is closed). */
+function closedThroughOf(error: DomainError, context: FormContext): string | null {
+  const through = error.extra.closedThrough;
+  if (typeof through !== 'string') return null;
+  return context.date && monthOf(context.date) === through ? null : through;
+}
+
 /**
  * The real reason next to the field a refusal is about, where the generic "how to fill this
  * in" hint would be wrong: a date was typed, it is just not allowed.
@@ -161,8 +175,11 @@ export function fieldHintsFor(error: DomainError, context: FormContext = {}): Re
   switch (error.code) {
     case 'insufficient_funds':
       return { amount: `${shortfallOf(error, context)}，请减少金额或改一下日期。` };
-    case 'period_closed':
+    case 'period_closed': {
+      const through = closedThroughOf(error, context);
+      if (through) return { date: `账本已结账到${chineseMonth(through)}，请改为${chineseMonth(through)}以后的日期。` };
       return { date: context.date ? `${chineseMonth(monthOf(context.date))}已结账，请改为还没结账的月份里的日期。` : '这个月已结账，请改为还没结账的月份里的日期。' };
+    }
     case 'reversal_before_original':
       return { date: context.originalDate ? `冲销日期不能早于原来那笔账的日期（${chineseDate(context.originalDate)}），请填这一天或以后的日期。` : '冲销日期不能早于原来那笔账的日期。' };
     default:

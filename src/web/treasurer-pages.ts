@@ -88,6 +88,11 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const books = await booksOf(entity, date);
       const pending = await ledger.listEntries(web.db, actor, entity.id, { status: 'pending_approval', limit: 500 });
       const roles = actor.roles.filter((grant) => grant.entityId === entity.id).map((grant) => grant.role);
+      // Entries a supervisor returned (not withdrawn by their author) in the last 30 days: the
+      // treasurer should see why, and record them again if they were right.
+      const since = Date.parse(`${addDays(date, -30)}T00:00:00+08:00`);
+      const rejected = await ledger.listEntries(web.db, actor, entity.id, { status: 'rejected', from: addDays(date, -400), limit: 500 });
+      const returned = rejected.items.filter((entry) => entry.rejectedBy !== entry.createdBy && entry.rejectedAt !== null && Date.parse(entry.rejectedAt) >= since);
       web.render(req, res, 'workspace', entity.name, {
         entity,
         base: baseOf(entity),
@@ -95,6 +100,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         cash: books.cash,
         bank: books.bank,
         pendingCount: pending.items.length,
+        returnedCount: returned.length,
         isTreasurer: roles.includes('treasurer'),
         isSupervisor: roles.includes('supervisor'),
         canPublish: true,
@@ -154,7 +160,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       try {
         const result = await ledger.recordReceipt(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
-        res.redirect(303, `${baseOf(entity)}?ok=receipt&no=${encodeURIComponent(String(result.body.number ?? ''))}`);
+        res.redirect(303, `${baseOf(entity)}?${recordedQuery('receipt', result.body)}`);
       } catch (error) {
         const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
@@ -244,7 +250,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         if (file && entry.attachments.length === 0) {
           await ledger.addAttachment(web.db, actor, entity.id, entry.id, { originalname: file.originalname, buffer: file.buffer });
         }
-        res.redirect(303, `${baseOf(entity)}?ok=${entry.status === 'pending_approval' ? 'payment_pending' : 'payment'}`);
+        res.redirect(303, `${baseOf(entity)}?${recordedQuery(entry.status === 'pending_approval' ? 'payment_pending' : 'payment', entry)}`);
       } catch (error) {
         const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
@@ -555,6 +561,12 @@ function reasonField(entryId: string): string {
 function refusalView(refusal: Refusal) {
   const values: Values = refusal.entryId ? { [reasonField(refusal.entryId)]: refusal.reason } : {};
   return { message: refusal.message ?? null, errors: refusal.errors ?? {}, values };
+}
+
+/** The notice after a receipt or payment: what was recorded, by its amount and voucher number. */
+function recordedQuery(ok: string, entry: { number?: string | null; lines: { debit: string | null }[] }): string {
+  const amount = sumMoney(entry.lines.map((line) => line.debit ?? '0'));
+  return new URLSearchParams({ ok, amt: formatMoney(amount), ...(entry.number ? { no: entry.number } : {}) }).toString();
 }
 
 function uuidParam(req: Request): string {

@@ -111,7 +111,19 @@ const FLASHES: Record<string, string> = {
   logout: '您已退出登录。',
 };
 
+/**
+ * A recorded receipt or payment is named by its amount and voucher number (?amt=150.00&no=
+ * 2026-000123), so the treasurer can write the number on the paper receipt. Both are checked
+ * for their shape: the query string is the visitor's to change.
+ */
 function flashOf(req: Request): string | null {
   const key = typeof req.query.ok === 'string' ? req.query.ok : '';
-  return FLASHES[key] ?? null;
+  const base = FLASHES[key];
+  if (!base || !['receipt', 'payment', 'payment_pending'].includes(key)) return base ?? null;
+  const amount = typeof req.query.amt === 'string' && /^\d{1,18}(\.\d{1,2})?$/.test(req.query.amt) ? yuan(req.query.amt) : null;
+  const number = typeof req.query.no === 'string' && /^\d{4}-\d{6,}$/.test(req.query.no) ? req.query.no : null;
+  if (key === 'payment_pending') return amount ? `支出 ${amount} 已记好，金额超过审批额度，正在等待监委会审批（审批通过后才有凭证号）。` : base;
+  const what = key === 'receipt' ? '收入' : '支出';
+  if (!amount) return base;
+  return `${what} ${amount} 已记好${number ? `，凭证号 ${number}，可写在收据上` : ''}。`;
 }

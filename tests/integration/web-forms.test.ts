@@ -33,6 +33,9 @@ describe('treasurer forms', () => {
       const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'parking', method: 'cash', amount: typed, date: '2026/3/5' }).expect(303);
       expect(response.headers.location).toMatch(new RegExp(`^${base}\\?ok=receipt`));
       const [entry] = await entriesOf(entity.id, treasurer.auth);
+      // The notice names what was recorded, so the number can go on the paper receipt.
+      const home = await agent.get(response.headers.location).expect(200);
+      expect(home.text).toContain(`收入 ${posted === '1500.00' ? '¥1,500.00' : `¥${posted}`} 已记好，凭证号 ${entry.number}，可写在收据上。`);
       expect(entry.date).toBe('2026-03-05');
       expect(entry.details.receiptKind).toBe('parking');
       expect(entry.lines.find((line: { accountCode: string }) => line.accountCode === '1001').debit).toBe(posted);
@@ -244,6 +247,9 @@ describe('treasurer forms', () => {
         .field('date', '2026-03-10')
         .expect(303);
       expect(posted.headers.location).toContain('ok=payment_pending');
+      expect((await agent.get(posted.headers.location).expect(200)).text).toContain('支出 ¥300.00 已记好，金额超过审批额度，正在等待监委会审批（审批通过后才有凭证号）。');
+      // A notice is only words: a forged amount or number in the address is not shown.
+      expect((await agent.get(`${base}?ok=payment&amt=<b>1</b>&no=x`).expect(200)).text).toContain('支出已记好。');
       const pending = (await entriesOf(entity.id, treasurer.auth)).find((entry: { status: string }) => entry.status === 'pending_approval');
 
       const boss = ctx.request();
@@ -294,6 +300,7 @@ describe('treasurer forms', () => {
       expect(after.text).toContain('现在没有等待审批的账目');
       const entry = (await ctx.request().get(`/api/entities/${entity.id}/entries/${pending.id}`).set(treasurer.auth).expect(200)).body;
       expect(entry).toMatchObject({ status: 'rejected', rejectedBy: supervisor.id, rejectionReason: '场地费已经付过了', number: null });
+      expect((await agent.get(base).expect(200)).text).toContain('最近 30 天有 1 笔账被监委会退回，没有入账。');
 
       const again = await boss.post(`${base}/entries/${pending.id}/reject`).type('form').send({ _csrf: csrfOf(list.text), reason: '再退一次' }).expect(409);
       expect(again.text).toContain('这笔账已经不在等待审批的状态');

@@ -383,10 +383,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     }
     // Closing cannot be undone, so nothing old is offered by default: the latest month that is
     // over and still open, or no month at all. The month still running is marked as such.
-    const finished = openMonths.filter((month) => month < current);
+    // Months before the latest closed one are frozen by it already (nothing can be recorded
+    // there); closing them only lets a quarter's or a year's report be published.
+    const closedThrough = closed.length > 0 ? closed[closed.length - 1] : '';
+    const finished = openMonths.filter((month) => month < current && month > closedThrough);
     const selected = (values.period as string | undefined) ?? finished[finished.length - 1] ?? '';
     const months = [];
-    for (const month of openMonths) months.push({ month, current: month === current, ...(await monthTotalsOf(entity, month)) });
+    for (const month of openMonths) months.push({ month, current: month === current, frozen: month < closedThrough, ...(await monthTotalsOf(entity, month)) });
     web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 

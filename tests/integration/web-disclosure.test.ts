@@ -107,18 +107,24 @@ describe('disclosure pages', () => {
 
   it('names the parts of a report that no longer match in Chinese, as the report heads them', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx, { name: '湖畔社区公益站' });
-    await receive(ctx, treasurer, entity.id, '500.00', { kind: 'parking', date: '2026-03-05' });
+    const receipt = await receive(ctx, treasurer, entity.id, '500.00', { kind: 'parking', date: '2026-03-05' });
     expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth)).status).toBe(200);
     const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03' });
     expect(published.status).toBe(201);
-    // February is still open: a receipt backdated into it changes March's opening balances.
-    await receive(ctx, treasurer, entity.id, '80.00', { kind: 'recycling', date: '2026-02-10' });
+    // The service refuses any change to a closed month, so the books are altered behind it.
+    await ctx.db.transaction(async (tx) => {
+      await tx.raw(`set local session_replication_role = replica`);
+      await tx('entry_lines').where({ entry_id: receipt.id, line_no: 1 }).update({ debit: '580.00' });
+      await tx('entry_lines').where({ entry_id: receipt.id, line_no: 2 }).update({ credit: '580.00' });
+      await tx('daily_balances').where({ entity_id: entity.id, day: '2026-03-05', account_code: '1001' }).update({ debit: '580.00' });
+      await tx('daily_balances').where({ entity_id: entity.id, day: '2026-03-05', account_code: '490101' }).update({ credit: '580.00' });
+    });
     const verdict = (await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`).expect(200)).body;
     expect(verdict.differingSections).toEqual(expect.arrayContaining(['summary', 'funds']));
 
     const html = (await ctx.request().get(`/verify/${published.body.id}`).expect(200)).text;
     expect(html).toContain('验证未通过');
-    expect(html).toContain('报告中“收支概况”“基金余额”这几部分的内容和发布时不一致');
+    expect(html).toContain('报告中“收支概况”“收入明细”“基金余额”“逐笔明细”这几部分的内容和发布时不一致');
     expect(html).toContain('需要由出纳重新发布新版本');
     for (const key of verdict.differingSections as string[]) expect(html).not.toMatch(new RegExp(`[>（：、]${key}[、）<]`));
   });

@@ -130,13 +130,20 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-01-10' });
       await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '80.00', payee: '李师傅', purpose: '买菜', category: 'program', method: 'cash', date: '2026-01-20' });
-      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2025-12/close`).set(treasurer.auth).expect(200);
       const page = (await agent.get(`${base}/close`).expect(200)).text;
       expect(page.match(/ checked>/g)).toHaveLength(1);
-      expect(page).toContain('name="period" value="2026-01" checked');
+      expect(page).toContain('name="period" value="2026-02" checked');
       expect(page).toMatch(/value="2026-03"><span>2026年3月（本月还没过完）/);
       expect(page).toContain('本月还没过完：现在结账，这个月剩下的日子就不能再记账了');
-      expect(page).toMatch(/value="2026-01" checked><span>2026年1月<br><small>收入 ¥1,200.00 · 支出 ¥80.00<\/small>/);
+      expect(page).toMatch(/value="2026-01"><span>2026年1月<br><small>收入 ¥1,200.00 · 支出 ¥80.00<\/small>/);
+
+      // Closing February freezes January: it is offered only to be closed for a report, never preselected.
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      const after = (await agent.get(`${base}/close`).expect(200)).text;
+      expect(after).not.toContain(' checked>');
+      expect(after).toMatch(/value="2026-01"><span>2026年1月（已冻结）/);
+      expect(after).toContain('标着“已冻结”的月份已随后面月份的结账冻结，不能再记账');
     });
 
     it('preselects nothing when every finished month is closed', async () => {

@@ -143,7 +143,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const after = (await agent.get(`${base}/close`).expect(200)).text;
       expect(after).not.toContain(' checked>');
       expect(after).toMatch(/value="2026-01"><span>2026年1月（已冻结）/);
-      expect(after).toContain('标着“已冻结”的月份已随后面月份的结账冻结，不能再记账');
+      expect(after).toContain('<summary>已冻结、还没结账的月份（1 个）</summary>');
     });
 
     it('preselects nothing when every finished month is closed', async () => {

@@ -4,8 +4,8 @@
  * open, changed May's opening balance: the trial balance at the end of May moved and May's frozen
  * report failed its own verification. Two black-box testers found it independently.
  *
- * Now the books are closed through the latest closed month: an entry (posted, or approved) dated
- * on or before its end is refused, as is a reconciliation, with `period_closed` naming that month.
+ * Now the books are closed through the latest closed month: an entry (posted, approved, or made
+ * to wait for approval, which could then never be approved) dated on or before its end is refused, as is a reconciliation, with `period_closed` naming that month.
  * Months before it may still be closed afterwards (a quarter's report needs all three closed); it
  * changes nothing they hold. One entry is exempt: the year-end close (结转), which closing a
  * December posts on the 31st, is refused only when that December itself is closed. It moves
@@ -42,7 +42,7 @@ export async function up(knex: Knex): Promise<void> {
                       else p.period >= to_char(written.date, 'YYYY-MM') end
            order by p.period desc
            limit 1) closed
-       where written.status = 'posted'
+       where written.status in ('posted', 'pending_approval')
        limit 1;
       if found then
         perform ledger_fail('period_closed', closed_message(hit.month, hit.closed_through, 'date the entry'),

@@ -239,12 +239,17 @@ describe('the deferred balance check, for writers other than the service', () =>
         await tx('entry_lines').insert([lineRow(id, entity.id, 1, '1001', 'debit', '5.00'), lineRow(id, entity.id, 2, '490101', 'credit', '5.00')]);
       }),
     ).rejects.toMatchObject({ code: 'P0001', hint: 'period_closed' });
-    // A pending entry of the closed month cannot be turned into a posted one either.
-    const pendingId = crypto.randomUUID();
-    await ctx.db('entries').insert({
-      id: pendingId, entity_id: entity.id, date: '2026-03-12', memo: '待审批', status: 'pending_approval', kind: 'payment',
+    // Nor does an entry wait for approval there (migration 001900).
+    const pending = (date: string) => ({
+      id: crypto.randomUUID(), entity_id: entity.id, date, memo: '待审批', status: 'pending_approval', kind: 'payment',
       pending_lines: JSON.stringify([{ lineNo: 1 }]), details: {},
     });
+    await expect(ctx.db('entries').insert(pending('2026-03-12'))).rejects.toMatchObject({ code: 'P0001', hint: 'period_closed' });
+    // A pending entry of a month closed after it was made cannot be turned into a posted one either.
+    const waiting = pending('2026-04-12');
+    const pendingId = waiting.id;
+    await ctx.db('entries').insert(waiting);
+    await ctx.db('periods').insert({ entity_id: entity.id, period: '2026-04', closed_by: treasurer.id });
     await expect(
       ctx.db('entries').where({ id: pendingId }).update({
         status: 'posted', pending_lines: null, number: '2026-900007', voucher_year: 2026, voucher_seq: 900007, chain_index: 900007, prev_hash: 'x', hash: 'h7',

@@ -127,7 +127,8 @@ describe('POST /api/entities/:entityId/entries', () => {
     const late = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
       .send({ kind: 'parking', date: '2026-03-31', amount: '1.00', method: 'cash' });
     expect(late.status).toBe(409);
-    expect(late.body.code).toBe('period_closed');
+    expect(late.body).toMatchObject({ code: 'period_closed', closedThrough: '2026-03', errors: [{ path: 'body.date', message: 'in a closed period' }] });
+    expect(late.body.detail).toBe('The period 2026-03 is closed; date the entry in an open month.');
     const april = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
       .send({ kind: 'parking', date: '2026-04-01', amount: '1.00', method: 'cash' });
     expect(april.status).toBe(201);
@@ -153,6 +154,11 @@ describe('POST /api/entities/:entityId/entries', () => {
       .send({ kind: 'parking', date: '2026-01-15', amount: '1.00', method: 'cash' });
     expect(receipt.status).toBe(409);
     expect(receipt.body.code).toBe('period_closed');
+    // Nor may an entry wait there for an approval it could never get.
+    const large = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-04-21', amount: '150.00', method: 'cash', payee: '五金店', purpose: '灯泡', category: 'program' });
+    expect(large.status).toBe(409);
+    expect(large.body).toMatchObject({ code: 'period_closed', closedThrough: '2026-05' });
     const count = await ctx.request().post(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth)
       .send({ date: '2026-04-30', cashCounted: '500.00', bankStatementBalance: '0.00' });
     expect(count.status).toBe(409);

@@ -92,7 +92,7 @@ export async function seedDemo(db: Knex, clock: Clock): Promise<DemoSummary> {
   await ledger.reverseEntry(db, treasurer, station.id, mistake.body.id, { date: day(m3, 21), reason: '重复登记：该笔海报费已由街道报销，冲销' });
   await ledger.recordReconciliation(db, treasurer, station.id, { date: lastDayOfMonth(m3), cashCounted: '4786.50', bankStatementBalance: '3520.00', note: '现金实点与账面相差0.50元，系找零误差' });
 
-  for (const month of [m1, m2, m3]) await ledger.closePeriod(db, treasurer, station.id, month);
+  for (const month of [m1, m2, m3]) await ledger.closePeriod(db, treasurer, station.id, month, clock);
 
   await ledger.recordReceipt(db, foundationTreasurer, foundation.id, { kind: 'donation', date: day(m1, 10), amount: '1200000.00', method: 'bank', payer: '南岸区爱心企业联合会', nameConsent: true, memo: '年度捐赠' });
   await ledger.recordReceipt(db, foundationTreasurer, foundation.id, { kind: 'subsidy', date: day(m2, 15), amount: '300000.00', method: 'bank', payer: '南岸区民政局', nameConsent: true, memo: '社区治理专项补助' });

@@ -27,6 +27,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   duplicate: 409,
   period_closed: 409,
   period_already_closed: 409,
+  period_in_future: 409,
   pending_entries_in_period: 409,
   already_reversed: 409,
   period_not_closed: 409,

@@ -111,7 +111,7 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
     pageOf(await service.listPeriods(db, actor, params.entityId), query, (period) => period.period),
   );
   defineRoute(target, { method: 'post', path: `${base}/periods/:period/close`, summary: 'Close a month (December also posts the year-end close)', tags, auth: true, params: PeriodParams }, ({ actor, params }) =>
-    service.closePeriod(db, actor, params.entityId, params.period),
+    service.closePeriod(db, actor, params.entityId, params.period, clock),
   );
   defineRoute(target, { method: 'get', path: `${base}/export/journal`, summary: 'The journal in hledger format', tags, auth: true, params: EntityParams, query: RangeQuery }, async ({ actor, params, query, res }) => {
     await service.readableEntity(db, actor, params.entityId);

@@ -602,9 +602,18 @@ function statementTail(movement: { debit: Decimal.Value; credit: Decimal.Value }
 
 // Periods
 
-export async function closePeriod(db: Knex, actor: Actor, entityId: string, period: string) {
+export async function closePeriod(db: Knex, actor: Actor, entityId: string, period: string, clock: Clock) {
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer']);
+  // Closing freezes every month before the one closed, with no reopening, so a mistyped year
+  // (2062-03 for 2026-03) would end the books. A month of this year may close early: the year
+  // is closed by closing its December, on the 31st or before.
+  const lastClosable = `${today(clock).slice(0, 4)}-12`;
+  if (period > lastClosable) {
+    throw new DomainError('period_in_future', `The period ${period} is in a later year; months up to ${lastClosable} can be closed.`, {
+      errors: [{ path: 'params.period', message: `after ${lastClosable}` }],
+    });
+  }
   return withTransaction(db, 'read committed', async (tx) => {
     await queries.lockBooks(tx, entityId);
     const closed = new Set(await queries.closedPeriods(tx, entityId));

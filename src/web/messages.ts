@@ -33,6 +33,8 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
         ? `账本已结账到${chineseMonth(through)}（结账会冻结这个月和之前的所有月份），这一天不能再记账。请改为${chineseMonth(through)}以后的日期。`
         : '该月份已结账，不能再记账。请把日期改为未结账的月份。';
     }
+    case 'period_in_future':
+      return '只能结今年以内的月份。请检查年份是否填错了。';
     case 'period_already_closed':
       return '这个月份已经结过账了，不需要再结。';
     case 'pending_entries_in_period': {

@@ -423,7 +423,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
       if (!period || Object.keys(errors).length > 0) return showClose(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       try {
-        await ledger.closePeriod(web.db, actorOf(req), entity.id, period);
+        await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
         res.redirect(303, `${baseOf(entity)}?ok=closed`);
       } catch (error) {
         const failure = formFailure(error);

@@ -3,6 +3,7 @@ import Decimal from 'decimal.js';
 import { useTestContext } from '../support/context';
 import { admin, createUser, receive, stationWithStaff } from '../factories';
 import { postEntryInTransaction } from '../../src/ledger/posting';
+import { systemClock, today } from '../../src/shared/clock';
 
 const ctx = useTestContext();
 
@@ -551,15 +552,28 @@ describe('a payment that would wait for approval', () => {
 describe('closing December after a later month', () => {
   it('still posts the year-end close on the 31st: the 结转 is the one entry a later close does not freeze', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
-    await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-11-10', kind: 'parking' });
-    await receive(ctx, treasurer, entity.id, '20.00', { date: '2027-01-05', kind: 'parking' });
-    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2027-01/close`).set(treasurer.auth)).status).toBe(200);
-    const december = await ctx.request().post(`/api/entities/${entity.id}/periods/2026-12/close`).set(treasurer.auth);
+    await receive(ctx, treasurer, entity.id, '300.00', { date: '2025-11-10', kind: 'parking' });
+    await receive(ctx, treasurer, entity.id, '20.00', { date: '2026-01-05', kind: 'parking' });
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-01/close`).set(treasurer.auth)).status).toBe(200);
+    const december = await ctx.request().post(`/api/entities/${entity.id}/periods/2025-12/close`).set(treasurer.auth);
     expect(december.status).toBe(200);
-    expect(december.body.closingEntry).toMatchObject({ kind: 'year_end_close', date: '2026-12-31' });
-    const tb = await trialBalance(entity.id, treasurer.token, '2026-12-31');
+    expect(december.body.closingEntry).toMatchObject({ kind: 'year_end_close', date: '2025-12-31' });
+    const tb = await trialBalance(entity.id, treasurer.token, '2025-12-31');
     expect(tb.rows.find((row) => row.accountCode === '490101')).toMatchObject({ balance: '0.00' });
     expect(tb.rows.find((row) => row.accountCode === '3101')).toMatchObject({ balance: '300.00' });
+  });
+});
+
+describe('closing a month of a later year', () => {
+  it('is a 409: closing freezes every month before it for good, so a mistyped year would end the books', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const nextYear = Number(today(systemClock).slice(0, 4)) + 1;
+    const later = await ctx.request().post(`/api/entities/${entity.id}/periods/${nextYear}-01/close`).set(treasurer.auth);
+    expect(later.status).toBe(409);
+    expect(later.body).toMatchObject({ code: 'period_in_future', errors: [{ path: 'params.period', message: `after ${nextYear - 1}-12` }] });
+    expect((await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth)).body.items).toEqual([]);
+    // December of this year closes early, as year-end closing needs.
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/${nextYear - 1}-12/close`).set(treasurer.auth)).status).toBe(200);
   });
 });
 

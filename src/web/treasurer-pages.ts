@@ -320,10 +320,12 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const attachmentId = String(req.params.attachmentId ?? '');
       if (!UUID.test(attachmentId)) throw new DomainError('not_found', 'Attachment not found.');
       const file = await ledger.getAttachment(web.db, actorOf(req), entity.id, uuidParam(req), attachmentId);
-      // Shown in the browser (a photo or PDF to look at before approving), never run: the type
-      // was checked by content on upload, and the sandbox keeps any script in a PDF inert.
+      // A photo is shown in the browser, sandboxed; a PDF is downloaded and opened by the
+      // device's viewer, since Chromium will not start its PDF viewer in a sandboxed document
+      // and a PDF may carry script. The type was checked by content on upload.
+      const inline = file.content_type !== 'application/pdf';
       res.setHeader('Content-Type', file.content_type);
-      res.setHeader('Content-Disposition', `inline; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
+      res.setHeader('Content-Disposition', `${inline ? 'inline' : 'attachment'}; filename*=UTF-8''${encodeURIComponent(file.filename)}`);
       res.setHeader('X-Content-Type-Options', 'nosniff');
       res.setHeader('Content-Security-Policy', 'sandbox');
       res.setHeader('Cache-Control', 'private, no-store');

@@ -125,7 +125,9 @@ describe('disclosure pages', () => {
     const html = (await ctx.request().get(`/verify/${published.body.id}`).expect(200)).text;
     expect(html).toContain('验证未通过');
     expect(html).toContain('报告中“收支概况”“收入明细”“基金余额”“逐笔明细”这几部分的内容和发布时不一致');
-    expect(html).toContain('需要由出纳重新发布新版本');
+    // Nothing in the service can change a closed month, so the page asks for a check, not a new version.
+    expect(html).toContain('说明账本可能在系统之外被改动过，需要核查。请告知社区监委会或基金会。');
+    expect(html).not.toContain('重新发布');
     for (const key of verdict.differingSections as string[]) expect(html).not.toMatch(new RegExp(`[>（：、]${key}[、）<]`));
   });
 });

@@ -183,6 +183,13 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(photo.headers['content-type']).toBe('image/png');
       expect(photo.headers['content-disposition']).toMatch(/^inline;/);
       expect(Buffer.compare(photo.body as Buffer, PNG)).toBe(0);
+      // A PDF is downloaded: Chromium's PDF viewer does not start in a sandboxed document.
+      const pdf = Buffer.from('%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n');
+      const scan = await ctx.request().post(`/api/entities/${staff.entity.id}/entries/${pending.id}/attachments`).set(treasurer.auth)
+        .attach('file', pdf, { filename: '发票.pdf', contentType: 'application/pdf' }).expect(201);
+      const download = await boss.get(`${base}/entries/${pending.id}/attachments/${scan.body.id}`).expect(200);
+      expect(download.headers['content-type']).toBe('application/pdf');
+      expect(download.headers['content-disposition']).toMatch(/^attachment;/);
       expect((await agent.get(`${base}/entries`).expect(200)).text).toContain(`href="${link}"`);
 
       const stranger = ctx.request();

@@ -63,9 +63,12 @@ export const ORGANISATION_MARKERS: readonly string[] = [
  * 红十字会), and names in Latin letters that end in a company or body word (ABC Ltd, City Print
  * Co.). An acceptance pass found these masked like people (南*, A*). None of them is a word a
  * person's name is made of; 会 alone is (张会芳), so only whole names of bodies ending in it are here.
+ *
+ * These lists (this one, ORGANISATION_ENDINGS and LATIN_ORGANISATION) are part of format 3:
+ * changing them changes how published format-3 reports rebuild, so they would fail
+ * verification. A change needs a format 4 (see model.ts); a unit test pins format 3's output.
  */
-const MORE_ORGANISATION_MARKERS: readonly string[] = [
-  '局',
+export const MORE_ORGANISATION_MARKERS: readonly string[] = [
   '政府',
   '人民法院',
   '检察院',
@@ -83,9 +86,19 @@ const MORE_ORGANISATION_MARKERS: readonly string[] = [
   '党委',
   '党支部',
 ];
-/** School words a given name can hold too (王小学): they mark a school only ending a name of four or more characters (南坪小学). */
-const SCHOOL_ENDINGS: readonly string[] = ['幼儿园', '小学', '中学', '大学', '学院'];
-const LATIN_ORGANISATION = /\b(ltd|limited|co|inc|llc|llp|plc|gmbh|company|corp|corporation|group|school|college|university|hospital|clinic|bank|association|society|foundation|committee|council|centre|center|club|studio|shop|store)\b\.?$/i;
+/**
+ * Words that mark a body only where they end a name long enough to be one: a given name can
+ * hold a school word (王小学), and a person can be named by title (王局长, 王局).
+ */
+export const ORGANISATION_ENDINGS: readonly (readonly [ending: string, minLength: number])[] = [
+  ['局', 3],
+  ['幼儿园', 4],
+  ['小学', 4],
+  ['中学', 4],
+  ['大学', 4],
+  ['学院', 4],
+];
+export const LATIN_ORGANISATION = /\b(ltd|limited|co|inc|llc|llp|plc|gmbh|company|corp|corporation|group|school|college|university|hospital|clinic|bank|association|society|foundation|committee|council|centre|center|club|studio|shop|store)\b\.?$/i;
 
 /** Which words mark an organisation: format 1 and 2 reports used the first list only. */
 export type OrganisationMarkers = 'first' | 'wider';
@@ -96,7 +109,7 @@ export function isOrganisationName(name: string, markers: OrganisationMarkers = 
   const trimmed = name.trim();
   return (
     MORE_ORGANISATION_MARKERS.some((marker) => trimmed.includes(marker)) ||
-    (Array.from(trimmed).length >= 4 && SCHOOL_ENDINGS.some((ending) => trimmed.endsWith(ending))) ||
+    ORGANISATION_ENDINGS.some(([ending, minLength]) => trimmed.endsWith(ending) && Array.from(trimmed).length >= minLength) ||
     LATIN_ORGANISATION.test(trimmed)
   );
 }

@@ -565,7 +565,6 @@ export async function sumBefore(db: Queryable, entityId: string, code: string, b
   return result.rows[0];
 }
 
-/** The months (of those given) with entries waiting for approval, and how many wait in all. */
 /** Entries waiting for approval dated in `lastMonth` or before: closing it freezes them all, so none could be approved afterwards. */
 export async function pendingThrough(db: Queryable, entityId: string, lastMonth: string): Promise<{ count: number; months: string[] }> {
   const result = await db.raw(

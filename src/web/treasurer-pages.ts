@@ -21,7 +21,7 @@ import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, r
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { hintFor } from './messages';
 import { expenseByProject, revenueByAccount } from './queries';
-import { userNamesOf } from './book-queries';
+import { returnedSince, userNamesOf } from './book-queries';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 
@@ -90,9 +90,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const roles = actor.roles.filter((grant) => grant.entityId === entity.id).map((grant) => grant.role);
       // Entries a supervisor returned (not withdrawn by their author) in the last 30 days: the
       // treasurer should see why, and record them again if they were right.
-      const since = Date.parse(`${addDays(date, -30)}T00:00:00+08:00`);
-      const rejected = await ledger.listEntries(web.db, actor, entity.id, { status: 'rejected', from: addDays(date, -400), limit: 500 });
-      const returned = rejected.items.filter((entry) => entry.rejectedBy !== entry.createdBy && entry.rejectedAt !== null && Date.parse(entry.rejectedAt) >= since);
+      const returned = await returnedSince(web.db, entity.id, new Date(`${addDays(date, -30)}T00:00:00+08:00`));
       web.render(req, res, 'workspace', entity.name, {
         entity,
         base: baseOf(entity),
@@ -100,7 +98,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         cash: books.cash,
         bank: books.bank,
         pendingCount: pending.items.length,
-        returnedCount: returned.length,
+        returnedCount: returned,
         isTreasurer: roles.includes('treasurer'),
         isSupervisor: roles.includes('supervisor'),
         canPublish: true,

@@ -238,32 +238,6 @@ export async function nextVoucherSeq(tx: Knex.Transaction, entityId: string, yea
   return result.rows[0].last_seq;
 }
 
-/** Current balance (debit − credit) of each account, all funds, all posted entries. */
-export async function accountBalances(db: Queryable, entityId: string, codes: string[]): Promise<Map<string, string>> {
-  if (codes.length === 0) return new Map();
-  const rows = await db('daily_balances')
-    .where({ entity_id: entityId })
-    .whereIn('account_code', codes)
-    .groupBy('account_code')
-    .select('account_code', db.raw('sum(debit) - sum(credit) as balance'));
-  return new Map(rows.map((row: { account_code: string; balance: string }) => [row.account_code, row.balance]));
-}
-
-/** Net assets (credit − debit over net-asset, revenue and expense accounts) held in each fund. */
-export async function fundNetAssets(db: Queryable, entityId: string, fundCodes: string[]): Promise<Map<string, string>> {
-  if (fundCodes.length === 0) return new Map();
-  const result = await db.raw(
-    `select d.fund_code, sum(d.credit) - sum(d.debit) as balance
-       from daily_balances d
-       join accounts a on a.entity_id = d.entity_id and a.code = d.account_code
-      where d.entity_id = ? and d.fund_code = any(?) and a.type in ('net_assets','revenue','expense')
-      group by d.fund_code`,
-    [entityId, fundCodes],
-  );
-  return new Map(result.rows.map((row: { fund_code: string; balance: string }) => [row.fund_code, row.balance]));
-}
-
-
 export async function insertLines(tx: Knex.Transaction, lines: LineRow[]): Promise<void> {
   await tx('entry_lines').insert(lines);
 }

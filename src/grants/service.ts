@@ -550,22 +550,24 @@ export async function disburse(db: Knex, actor: Actor, id: string, command: Disb
     let stationEntry: Awaited<ReturnType<typeof ledger.postDraftInTransaction>> | null = null;
     if (application.station_entity_id) {
       assert(application.station_fund_code, 'an approved grant to a station has its restricted fund');
+      const stationFund = application.station_fund_code;
       const stationMoney = await ledger.accountCodeByRole(tx, application.station_entity_id, METHOD_ROLES[command.method]);
       const income = await ledger.accountCodeByRole(tx, application.station_entity_id, 'donation_income');
       const foundation = await ledger.entityOr404(tx, application.entity_id);
-      stationEntry = await ledger.postDraftInTransaction(tx, {
-        entityId: application.station_entity_id,
+      const station = await ledger.entityOr404(tx, application.station_entity_id);
+      stationEntry = await inStationBooks(station, () => ledger.postDraftInTransaction(tx, {
+        entityId: station.id,
         date: command.date,
         memo: `收到资助款：${memoTitle}`,
         kind: 'grant_receipt',
         details: { applicationId: id, foundationEntryId: entry.id, counterparty: namedCounterparty(foundation.name) },
         lines: [
-          { accountCode: stationMoney, fundCode: application.station_fund_code, projectId: null, debit: amount, credit: null, memo: null },
-          { accountCode: income, fundCode: application.station_fund_code, projectId: null, debit: null, credit: amount, memo: null },
+          { accountCode: stationMoney, fundCode: stationFund, projectId: null, debit: amount, credit: null, memo: null },
+          { accountCode: income, fundCode: stationFund, projectId: null, debit: null, credit: amount, memo: null },
         ],
         authorId: actor.userId,
         approval: 'exempt',
-      });
+      }));
     }
 
     const disbursement = await queries.insertDisbursement(tx, {
@@ -617,22 +619,24 @@ export async function refund(db: Knex, actor: Actor, id: string, command: Refund
     let stationEntry: Awaited<ReturnType<typeof ledger.postDraftInTransaction>> | null = null;
     if (application.station_entity_id) {
       assert(application.station_fund_code, 'an approved grant to a station has its restricted fund');
+      const stationFund = application.station_fund_code;
       const stationMoney = await ledger.accountCodeByRole(tx, application.station_entity_id, METHOD_ROLES[method]);
       const income = await ledger.accountCodeByRole(tx, application.station_entity_id, 'donation_income');
       const foundation = await ledger.entityOr404(tx, application.entity_id);
-      stationEntry = await ledger.postDraftInTransaction(tx, {
-        entityId: application.station_entity_id,
+      const station = await ledger.entityOr404(tx, application.station_entity_id);
+      stationEntry = await inStationBooks(station, () => ledger.postDraftInTransaction(tx, {
+        entityId: station.id,
         date: command.date,
         memo: `退回资助款：${memoTitle}`,
         kind: 'grant_refund',
         details: { applicationId: id, foundationEntryId: entry.id, counterparty: namedCounterparty(foundation.name) },
         lines: [
-          { accountCode: income, fundCode: application.station_fund_code, projectId: null, debit: amount, credit: null, memo: null },
-          { accountCode: stationMoney, fundCode: application.station_fund_code, projectId: null, debit: null, credit: amount, memo: null },
+          { accountCode: income, fundCode: stationFund, projectId: null, debit: amount, credit: null, memo: null },
+          { accountCode: stationMoney, fundCode: stationFund, projectId: null, debit: null, credit: amount, memo: null },
         ],
         authorId: actor.userId,
         approval: 'exempt',
-      });
+      }));
     }
     const row = await queries.insertRefund(tx, {
       application_id: id,
@@ -720,4 +724,21 @@ export async function threeSixtyGiving(db: Knex, roundId: string) {
       presenters.present360Grant(row, { round, foundation, station: row.station_entity_id ? (entities.get(row.station_entity_id) ?? null) : null }),
     ),
   };
+}
+
+/**
+ * Runs a posting into a grantee station's books, and says so when those books refuse it for a
+ * closed month: the manager disbursing sees the foundation's books, and "closed through 2026-05"
+ * alone would read as if they were closed.
+ */
+async function inStationBooks<T>(station: { id: string; name: string }, post: () => Promise<T>): Promise<T> {
+  try {
+    return await post();
+  } catch (error) {
+    if (!(error instanceof DomainError) || error.code !== 'period_closed') throw error;
+    throw new DomainError(error.code, `In the books of the grantee station ${station.name}: ${error.message}`, {
+      errors: error.errors,
+      extra: { ...error.extra, stationEntityId: station.id, stationName: station.name },
+    });
+  }
 }

@@ -29,6 +29,9 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
       return `${shortfallOf(error, context)}，不够这笔支出。请核对金额和日期，或${typeof error.extra.fundCode === 'string' ? '换一个资金来源' : '选择另一种付款方式'}。`;
     case 'period_closed': {
       const through = closedThroughOf(error, context);
+      if (typeof error.extra.stationName === 'string') {
+        return `受资助的${error.extra.stationName}的账本${through ? `已结账到${chineseMonth(through)}` : '在这个月已结账'}，这一天不能再往它的账上记款。请换一个日期，或请该公益站的出纳核对。`;
+      }
       return through
         ? `账本已结账到${chineseMonth(through)}（结账会冻结这个月和之前的所有月份），这一天不能再记账。请改为${chineseMonth(through)}以后的日期。`
         : '该月份已结账，不能再记账。请把日期改为未结账的月份。';

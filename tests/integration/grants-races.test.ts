@@ -101,7 +101,9 @@ describe('grants under concurrency', () => {
 
     const res = await ctx.request().post(`/api/applications/${id}/disbursements`).set(s.gm.auth).send({ amount: '400.00', date: '2026-03-20', method: 'bank' });
     expect(res.status).toBe(409);
-    expect(res.body.code).toBe('period_closed');
+    expect(res.body).toMatchObject({ code: 'period_closed', closedThrough: '2026-03', stationEntityId: s.station.entity.id });
+    // The manager sees whose books refused: the foundation's own March is open.
+    expect(res.body.detail).toMatch(/^In the books of the grantee station .+: The period 2026-03 is closed; date the entry in an open month\.$/);
 
     const expense = await ctx.request().get(`/api/entities/${s.foundation.entity.id}/entries?accountCode=5101`).set(s.foundation.treasurer.auth);
     expect(expense.status).toBe(200);

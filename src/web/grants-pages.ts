@@ -129,6 +129,11 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
     csrf,
     page(async (req, res) => {
       const id = applicationId(req);
+      // A reviewer who has reviewed or recused may no longer read the application, so this is
+      // answered before the round's criteria are looked up.
+      if (await ownReview(req, id)) {
+        return showReview(req, res, id, 'scores', {}, { message: '您已经提交过评审（或已声明回避），不能再评分。', status: 409 });
+      }
       const body = (req.body ?? {}) as Record<string, unknown>;
       const values: Record<string, string> = {};
       const scores: Record<string, number> = {};

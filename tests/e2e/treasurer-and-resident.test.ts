@@ -29,7 +29,7 @@ describe('a treasurer’s month and a resident’s look, in Chromium', () => {
     await page.evaluate('document.fonts.ready');
       await page.screenshot({ path: path.join(SHOTS_DIR, 'receipt-form-375.png'), fullPage: true });
     await page.getByRole('button', { name: '保存这笔收入' }).click();
-    await page.getByText('收入已记好').waitFor();
+    await page.getByText(/收入 ¥[\d,.]+ 已记好，凭证号 \d{4}-\d{6}/).waitFor();
 
     await page.getByRole('link', { name: /记一笔支出/ }).click();
     await page.getByLabel(/金额/).fill('80元');
@@ -38,11 +38,11 @@ describe('a treasurer’s month and a resident’s look, in Chromium', () => {
     await page.getByText('业务活动成本', { exact: true }).click();
     await page.setInputFiles('#f-file', { name: '发票.png', mimeType: 'image/png', buffer: PNG });
     await page.getByRole('button', { name: '保存这笔支出' }).click();
-    await page.getByText('支出已记好').waitFor();
+    await page.getByText(/支出 ¥[\d,.]+ 已记好/).waitFor();
     await page.getByText('¥1,070.00').waitFor();
 
     await page.getByRole('link', { name: '月末结账' }).click();
-    await page.getByLabel('结账月份').selectOption('2026-03');
+    await page.locator('label.choice', { hasText: /^2026年3月/ }).click();
     await page.getByRole('button', { name: '确认结账' }).click();
     await page.getByText('请勾选确认后再结账').first().waitFor();
     await page.getByLabel(/确认结账，结账后不能再修改/).check();

@@ -271,6 +271,14 @@ describe('grant pages', () => {
     const refused = await s.manager.post(`${appPath}/reviewers/${wang.id}/remove`).type('form').send(form({ _csrf: csrfOf(pageHtml) }));
     expect(refused.status).toBe(409);
     expect(refused.text).toContain('这位评审已经提交了评审（或声明了回避）');
+
+    // Nor can the recused reviewer score by a hand-made request: a 409 that says why, not a 404.
+    const reviewer = ctx.request();
+    await webLogin(reviewer, wang);
+    const own = (await reviewer.get(`/app/review/${id}`).expect(200)).text;
+    const scored = await reviewer.post(`/app/review/${id}/scores`).type('form').send(form({ _csrf: csrfOf(own), score_impact: '5', score_c2: '5' }));
+    expect(scored.status).toBe(409);
+    expect(scored.text).toContain('您已经提交过评审（或已声明回避），不能再评分。');
   });
 
   it('scores a round whose criterion keys have capitals and dashes on the review page, halves included', async () => {

@@ -3,6 +3,7 @@
  * a month (YYYY-MM), a quarter (YYYY-Qn) or a year (YYYY); unknown fields are refused.
  */
 import { z } from 'zod';
+import { FIRST_YEAR } from '../shared/dates';
 import { Pagination, Uuid } from '../shared/schemas';
 
 export const PERIOD_PATTERN = /^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/;
@@ -10,6 +11,7 @@ export const PERIOD_PATTERN = /^\d{4}(-(0[1-9]|1[0-2])|-Q[1-4])?$/;
 export const PeriodString = z
   .string({ error: (issue) => (issue.input === undefined ? 'required' : 'a period YYYY-MM, YYYY-Qn or YYYY') })
   .regex(PERIOD_PATTERN, 'a period YYYY-MM, YYYY-Qn or YYYY')
+  .refine((period) => parseInt(period.slice(0, 4), 10) >= FIRST_YEAR, `a period from ${FIRST_YEAR} on`)
   .openapi({ example: '2026-Q1' });
 
 export const PublishCommand = z

@@ -10,7 +10,7 @@ import { runIdempotent } from '../db/idempotency';
 import { withRetry, withTransaction } from '../db/transaction';
 import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
-import { lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
+import { isValidMonth, lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
 import { DomainError, isDomainError } from '../shared/errors';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { cursorOf, cutPage, invalidCursor, keyOfCursor } from '../shared/paging';
@@ -609,6 +609,9 @@ export async function closePeriod(db: Knex, actor: Actor, entityId: string, peri
   // (2062-03 for 2026-03) would end the books. A month of this year may close early: the year
   // is closed by closing its December, on the 31st or before.
   const lastClosable = `${today(clock).slice(0, 4)}-12`;
+  if (!isValidMonth(period)) {
+    throw new DomainError('invalid_request', 'The period is not a month YYYY-MM from 1900 on.', { errors: [{ path: 'params.period', message: 'a month YYYY-MM, from 1900 on' }] });
+  }
   if (period > lastClosable) {
     throw new DomainError('period_in_future', `The period ${period} is in a later year; months up to ${lastClosable} can be closed.`, {
       errors: [{ path: 'params.period', message: `after ${lastClosable}` }],

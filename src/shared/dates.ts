@@ -5,11 +5,23 @@
 export const DATE_PATTERN = /^\d{4}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/;
 export const MONTH_PATTERN = /^\d{4}-(0[1-9]|1[0-2])$/;
 
+/**
+ * The first year a book date may fall in. Anything earlier is a typo, and years below 1000
+ * would print with fewer than four digits wherever a year is computed ("1-12-31", which
+ * Postgres reads as 2031-01-12): a black-box test closed 0001-12 that way.
+ */
+export const FIRST_YEAR = 1900;
+
 export function isValidDate(value: string): boolean {
   if (!DATE_PATTERN.test(value)) return false;
   const [y, m, d] = value.split('-').map((part) => parseInt(part, 10));
+  if (y < FIRST_YEAR) return false;
   const probe = new Date(Date.UTC(y, m - 1, d));
   return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
+}
+
+export function isValidMonth(value: string): boolean {
+  return MONTH_PATTERN.test(value) && parseInt(value.slice(0, 4), 10) >= FIRST_YEAR;
 }
 
 export function monthOf(date: string): string {

@@ -4,7 +4,7 @@
  */
 import { z } from './zod';
 import { MONEY_PATTERN } from './money';
-import { isValidDate, MONTH_PATTERN } from './dates';
+import { FIRST_YEAR, isValidDate, isValidMonth } from './dates';
 
 const MONEY_MESSAGE = 'money is a decimal string with at most 2 decimals, e.g. "1234.50"';
 
@@ -30,10 +30,10 @@ export const SignedMoney = z
 
 export const DateString = z
   .string({ error: (issue) => (issue.input === undefined ? 'required' : 'a date YYYY-MM-DD') })
-  .refine(isValidDate, 'a real calendar date YYYY-MM-DD')
+  .refine(isValidDate, `a real calendar date YYYY-MM-DD, from ${FIRST_YEAR} on`)
   .openapi({ type: 'string', format: 'date', example: '2026-03-15' });
 
-export const MonthString = z.string().regex(MONTH_PATTERN, 'a month YYYY-MM').openapi({ example: '2026-03' });
+export const MonthString = z.string().refine(isValidMonth, `a month YYYY-MM, from ${FIRST_YEAR} on`).openapi({ type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-03' });
 
 export const Code = z.string().regex(/^[A-Za-z0-9_-]{1,40}$/, 'letters, digits, dash or underscore (1–40)');
 

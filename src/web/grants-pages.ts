@@ -226,7 +226,9 @@ function renamed(errors: FieldErrors, names: Record<string, string>): FieldError
   const result: FieldErrors = {};
   for (const [field, hint] of Object.entries(errors)) {
     const name = names[field] ?? field;
-    result[name] ??= names[field] ? hintFor(name) : hint;
+    // A generic "how to fill this in" hint is said for the form's own field; a real reason
+    // (a closed month, a date before its entry) is kept as it is.
+    result[name] ??= names[field] && hint === hintFor(field) ? hintFor(name) : hint;
   }
   return result;
 }

@@ -572,6 +572,17 @@ describe('closing a month of a later year', () => {
     expect(later.status).toBe(409);
     expect(later.body).toMatchObject({ code: 'period_in_future', errors: [{ path: 'params.period', message: `after ${nextYear - 1}-12` }] });
     expect((await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth)).body.items).toEqual([]);
+    // Nor a month before 1900: years below 1000 printed as "1-12-31" once computed, which
+    // Postgres read as 2031-01-12, and closing 0001-12 posted a 结转 that broke the chain.
+    for (const period of ['0001-12', '0999-12', '1899-12']) {
+      const early = await ctx.request().post(`/api/entities/${entity.id}/periods/${period}/close`).set(treasurer.auth);
+      expect(early.status).toBe(400);
+      expect(early.body.errors).toEqual([{ path: 'params.period', message: 'a month YYYY-MM, from 1900 on' }]);
+    }
+    const ancient = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: '0999-12-31', amount: '1.00', method: 'cash' });
+    expect(ancient.status).toBe(400);
+    expect(await countEntries(entity.id)).toBe(0);
+    expect((await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth)).body.items).toEqual([]);
     // December of this year closes early, as year-end closing needs.
     expect((await ctx.request().post(`/api/entities/${entity.id}/periods/${nextYear - 1}-12/close`).set(treasurer.auth)).status).toBe(200);
   });

@@ -87,7 +87,9 @@ describe('disclosure pages', () => {
     const snapshot = (await ctx.request().get(`/api/public/disclosures/${id}`).expect(200)).body;
 
     const html = (await ctx.request().get(`/reports/${id}`).expect(200)).text;
-    for (const heading of ['收支概况', '收入明细', '支出明细', '基金余额', '逐笔明细', '对账', '审核']) expect(html).toContain(`>${heading}`);
+    for (const heading of ['收支概况', '收入明细', '支出明细', '基金余额', '逐笔明细', '对账', '更正说明', '审核']) expect(html).toContain(`>${heading}`);
+    // A period without corrections says so, as the PDF's empty 更正说明 does.
+    expect(html).toContain('本期没有更正。');
     expect(html).toMatch(/<th scope="col" class="num">非限定性<\/th><th scope="col" class="num">限定性<\/th>/);
     expect(html).toMatch(/捐赠<\/th><td class="num">¥0\.00<\/td><td class="num">¥3,000\.00<\/td>/);
     expect(html).toMatch(/管理费用<\/th><td class="num">¥56\.50<\/td>/);

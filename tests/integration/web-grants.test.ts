@@ -227,6 +227,11 @@ describe('grant pages', () => {
     await s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount: '400.00', disburseDate: '2026-03-20', method: 'bank' })).expect(303);
     const unsettled = (await s.manager.get(appPath).expect(200)).text;
     expect(unsettled).toContain('账还没有对上：申请方手上的 ¥1,000.00 和结项报告支出 ¥600.00 不一样');
+    // A refund dated where the station's books are closed says so at the date, not "fill in a date".
+    await ctx.request().post(`/api/entities/${s.station.entity.id}/periods/2026-02/close`).set(s.station.treasurer.auth).expect(200);
+    const frozen = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-02-25' })).expect(409);
+    expect(frozen.text).toContain('的账本已结账到2026年2月');
+    expect(frozen.text).not.toContain('请填写退款日期');
     await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(303);
     await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
     application = await apiApplication(s, id);

@@ -50,9 +50,14 @@ export function addMonths(month: string, count: number): string {
   return `${Math.floor(index / 12)}-${String((index % 12) + 1).padStart(2, '0')}`;
 }
 
-/** Months from `first` to `last` inclusive, both YYYY-MM. */
+/**
+ * Months from `first` to `last` inclusive, both YYYY-MM. Counted by number, not compared as
+ * text: the month after 9999-12 is "10000-01", which sorts before "9999-12", and publishing the
+ * year 9999 once looped until the process ran out of memory.
+ */
 export function monthsBetween(first: string, last: string): string[] {
+  const index = (month: string) => parseInt(month.slice(0, 4), 10) * 12 + parseInt(month.slice(5, 7), 10) - 1;
   const months: string[] = [];
-  for (let month = first; month <= last; month = addMonths(month, 1)) months.push(month);
+  for (let i = index(first), end = index(last); i <= end; i += 1) months.push(addMonths(first, i - index(first)));
   return months;
 }

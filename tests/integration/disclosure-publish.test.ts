@@ -103,6 +103,10 @@ describe('POST /api/entities/:entityId/disclosures', () => {
     const refused = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-Q1' });
     expect(refused.status).toBe(409);
     expect(refused.body).toMatchObject({ code: 'period_not_closed', openMonths: ['2026-02', '2026-03'] });
+    // The last year a date can name: its twelve months are counted, not looped past 9999-12.
+    const far = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '9999' });
+    expect(far.status).toBe(409);
+    expect(far.body.openMonths).toHaveLength(12);
     const nothing = await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`);
     expect(nothing.body.items).toEqual([]);
 

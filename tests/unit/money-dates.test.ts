@@ -50,6 +50,15 @@ describe('calendar dates', () => {
     expect(addMonths('2026-11', 3)).toBe('2027-02');
     expect(addMonths('2026-01', -1)).toBe('2025-12');
     expect(monthsBetween('2026-11', '2027-02')).toEqual(['2026-11', '2026-12', '2027-01', '2027-02']);
+    // Counted by number: the month after 9999-12 ("10000-01") sorts before it as text.
+    expect(monthsBetween('9999-01', '9999-12')).toHaveLength(12);
+    expect(monthsBetween('2026-03', '2026-02')).toEqual([]);
+  });
+
+  it('takes no year before 1900, so every year prints with four digits', () => {
+    expect(isValidDate('1900-01-01')).toBe(true);
+    expect(isValidDate('1899-12-31')).toBe(false);
+    expect(isValidDate('0999-12-31')).toBe(false);
   });
 
   it('takes the calendar day in Asia/Shanghai, not UTC', () => {

@@ -112,7 +112,23 @@ export function classify(error: unknown): Problem | null {
   if (e && e.code === 'LIMIT_FILE_SIZE') return problemOf('file_too_large', 'The file is larger than 5 MB; send a JPEG, PNG or PDF of at most 5 MB.', [{ path: 'file', message: 'at most 5 MB' }]);
   if (e && typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return problemOf('invalid_request', 'The upload is not valid.');
   if (e && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return classifyPostgres(e);
-  return null;
+  return classifyClientError(error);
+}
+
+/**
+ * What the HTTP plumbing refuses before a route runs, as http-errors with a 4xx status it marks
+ * safe to show: a bad percent-escape in a path (the router), an unsupported charset or a body
+ * that does not decompress (the body parsers). A robustness test found each answered 500.
+ */
+function classifyClientError(error: unknown): Problem | null {
+  const e = error as { status?: unknown; statusCode?: unknown; expose?: unknown; message?: unknown } | null;
+  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : null;
+  // The router's URIError carries its 400 without http-errors' `expose`; its message is ours.
+  if (status === null || status < 400 || status > 499 || (e?.expose !== true && !(error instanceof URIError))) return null;
+  if (status === 413) return problemOf('payload_too_large', 'The request body is too large.');
+  const reason = typeof e?.message === 'string' && e.message.length <= 200 ? e.message : 'the request could not be read';
+  if (status === 415) return problemOf('unsupported_media_type', `The request body cannot be read: ${reason}. Send UTF-8 JSON or form data.`);
+  return problemOf('invalid_request', `The request cannot be read: ${reason}.`);
 }
 
 function classifyPostgres(e: { code?: string; hint?: string; constraint?: string; message?: string; detail?: string }): Problem | null {

@@ -133,7 +133,11 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 5 } });
   target.router.post(`${base}/entries/:id/attachments`, (req, res, next) => {
     if (!req.actor) return next(new DomainError('unauthenticated', 'A valid bearer token is required.'));
-    return upload.single('file')(req, res, next);
+    // A multipart body the parser cannot read (no boundary, cut short) is the sender's mistake.
+    return upload.single('file')(req, res, (error?: unknown) => {
+      if (!error || error instanceof DomainError || (error as { code?: unknown }).code !== undefined) return next(error);
+      next(new DomainError('invalid_request', 'The upload is not a readable multipart form; send the file in the field `file`.', { errors: [{ path: 'file', message: 'a multipart form' }] }));
+    });
   });
   defineRoute(target, { method: 'post', path: `${base}/entries/:id/attachments`, summary: 'Attach a receipt photo or scan (JPEG, PNG, PDF ≤ 5 MB; multipart field `file`)', tags, auth: true, params: EntryParams, status: 201 }, ({ actor, params, req }) =>
     service.addAttachment(db, actor, params.entityId, params.id, req.file),

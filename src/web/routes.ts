@@ -9,6 +9,7 @@ import rateLimit, { ipKeyGenerator } from 'express-rate-limit';
 import * as auth from '../auth/service';
 import { LoginCommand } from '../auth/schemas';
 import * as ledger from '../ledger/service';
+import { classify } from '../http/problem';
 import { DomainError, isDomainError } from '../shared/errors';
 import { page, requireLogin, webOf, WebDeps, Web, actorOf } from './context';
 import { textOf } from './forms';
@@ -145,6 +146,13 @@ function webErrorHandler(web: Web) {
       if (status === 401) return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
       const heading = status === 404 ? '没有找到' : status === 403 ? '没有权限' : '没有成功';
       return web.render(req, res, 'error', heading, { heading, message: sentenceFor(error), back: req.actor ? '/app' : '/' }, { status });
+    }
+    // What the plumbing refuses (a bad percent-escape in the address, a body it cannot read) is
+    // the sender's mistake: a 4xx page, not 系统出错了.
+    const refused = classify(error);
+    if (refused && refused.status < 500) {
+      const heading = refused.status === 404 ? '没有找到' : '没有成功';
+      return web.render(req, res, 'error', heading, { heading, message: '这个网址或提交的内容无法读取，请检查后再试。', back: req.actor ? '/app' : '/' }, { status: refused.status });
     }
     web.logger.error({ err: error, requestId: req.id, method: req.method, url: req.originalUrl }, 'web page failed');
     try {

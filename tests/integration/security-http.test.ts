@@ -14,6 +14,29 @@ function expectCleanProblem(response: { status: number; headers: Record<string, 
 }
 
 describe('HTTP hardening', () => {
+  test('requests the plumbing cannot read are 4xx problems, never a 500', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const entry = await receive(ctx, treasurer, entity.id, '10.00');
+    // A bad percent-escape in a path, on the API and on pages.
+    for (const path of ['/api/rounds/%', '/api/public/disclosures/%E4']) expectCleanProblem(await ctx.request().get(path), 400);
+    for (const path of ['/e/%ff', '/reports/%']) {
+      const page = await ctx.request().get(path).set('Accept', 'text/html');
+      expect(page.status).toBe(400);
+      expect(page.text).toContain('这个网址或提交的内容无法读取');
+    }
+    // A charset the parsers do not read, and a body that does not decompress.
+    expectCleanProblem(await ctx.request().post('/api/auth/login').set('Content-Type', 'application/json; charset=latin1').send('{}'), 400);
+    expectCleanProblem(await ctx.request().post('/login').set('Content-Type', 'application/x-www-form-urlencoded; charset=koi8-r').send('a=b'), 400);
+    for (const encoding of ['gzip', 'deflate', 'br']) {
+      expectCleanProblem(await ctx.request().post('/api/auth/login').set('Content-Type', 'application/json').set('Content-Encoding', encoding).send('{}'), 400);
+    }
+    // A multipart upload without a boundary, or cut short.
+    const upload = `/api/entities/${entity.id}/entries/${entry.id}/attachments`;
+    expectCleanProblem(await ctx.request().post(upload).set(treasurer.auth).set('Content-Type', 'multipart/form-data').send('x'), 400);
+    const cut = Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n\x89PNG\r\n', 'latin1');
+    expectCleanProblem(await ctx.request().post(upload).set(treasurer.auth).set('Content-Type', 'multipart/form-data; boundary=xyz').send(cut), 400);
+  });
+
   test('security headers are set on API answers and pages', async () => {
     for (const path of ['/healthz', '/api/public/entities', '/api/nothing-here']) {
       const response = await ctx.request().get(path);

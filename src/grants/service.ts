@@ -15,7 +15,7 @@ import { METHOD_ROLES } from '../ledger/schemas';
 import { assert } from '../shared/assert';
 import { shanghaiTime, type Clock } from '../shared/clock';
 import { DomainError } from '../shared/errors';
-import { D, formatMoney, sumMoney } from '../shared/money';
+import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { cutPage, seqCursor, seqOfCursor } from '../shared/paging';
 import * as presenters from './presenters';
 import * as queries from './queries';
@@ -598,6 +598,18 @@ export async function refund(db: Knex, actor: Actor, id: string, command: Refund
     const held = netDisbursed(application.disbursed, application.refunded);
     if (amount.gt(held)) {
       throw new DomainError('refund_exceeds_disbursed', `Only ${formatMoney(held)} was disbursed and not yet refunded.`, { extra: { refundable: formatMoney(held) } });
+    }
+    // Money comes back after it went out: the books would otherwise show the grant's expense
+    // below zero between the two dates.
+    const heldThen = sumMoney((await queries.disbursementsOf(tx, id)).filter((row) => row.date <= command.date).map((row) => row.amount)).minus(
+      sumMoney((await queries.refundsOf(tx, id)).filter((row) => row.date <= command.date).map((row) => row.amount)),
+    );
+    if (amount.gt(heldThen)) {
+      const refundable = formatMoney(heldThen.isNegative() ? ZERO : heldThen);
+      throw new DomainError('refund_before_disbursement', `By ${command.date} only ${refundable} had been disbursed and not refunded; date the refund on or after the disbursement it returns.`, {
+        errors: [{ path: 'body.date', message: 'before the money was disbursed' }],
+        extra: { refundableOn: refundable },
+      });
     }
     const round = await roundOr404(tx, application.round_id);
     const memoTitle = application.title.slice(0, 100);

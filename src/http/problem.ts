@@ -44,6 +44,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   not_enough_reviews: 409,
   tranche_condition_unmet: 409,
   refund_exceeds_disbursed: 409,
+  refund_before_disbursement: 422,
   account_has_postings: 409,
   entry_not_balanced: 422,
   unknown_account: 422,

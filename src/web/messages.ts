@@ -97,6 +97,8 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
       const releasable = typeof error.extra.releasable === 'string' ? `现在只能拨付 ${yuan(error.extra.releasable)}；` : '';
       return `${releasable}下一笔款要等申请方交了相应的报告才能拨付。`;
     }
+    case 'refund_before_disbursement':
+      return '退款日期不能早于拨付这笔钱的日期，请改一下日期。';
     case 'refund_exceeds_disbursed': {
       const refundable = typeof error.extra.refundable === 'string' ? `最多只能退回 ${yuan(error.extra.refundable)}` : '退回金额太多了';
       return `${refundable}（已拨付减去已退回的部分）。`;

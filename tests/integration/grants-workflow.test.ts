@@ -646,6 +646,10 @@ describe('grants workflow', () => {
     const tooMuch = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '1000.01', date: '2026-03-20' });
     expect(tooMuch.status).toBe(409);
     expect(tooMuch.body.code).toBe('refund_exceeds_disbursed');
+    // Money comes back after it went out: a refund dated before the disbursement is refused.
+    const early = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '250.00', date: '2026-01-01' });
+    expect(early.status).toBe(422);
+    expect(early.body).toMatchObject({ code: 'refund_before_disbursement', refundableOn: '0.00', errors: [{ path: 'body.date', message: 'before the money was disbursed' }] });
     expect((await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '250.00', date: '2026-03-20' })).status).toBe(201);
     const stationTb = await ctx.request().get(`/api/entities/${s.station.entity.id}/trial-balance?asOf=2026-03-31`).set(s.station.treasurer.auth);
     expect(stationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '1002', balance: '750.00' }));

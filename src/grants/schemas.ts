@@ -5,14 +5,18 @@
  * (a rejection needs a reason) are checked here too.
  */
 import { z } from 'zod';
+import { shanghaiDate } from '../shared/clock';
+import { FIRST_YEAR, isValidDate } from '../shared/dates';
 import { DateString, MoneyString, Pagination, PositiveMoney, Text, Uuid } from '../shared/schemas';
 
 /** The gates a tranche's condition may name: the money waits until signing or a report is filed. */
 export const TRANCHE_CONDITIONS = ['on_signing', 'after_progress_report', 'after_final_report'] as const;
 export type TrancheCondition = (typeof TRANCHE_CONDITIONS)[number];
 
+/** A moment whose Beijing-time calendar day is a book date (1900 to 9999), so pages can print it. */
 const Instant = z.iso
   .datetime({ offset: true, message: 'an ISO 8601 timestamp with offset, e.g. 2026-03-01T00:00:00+08:00' })
+  .refine((value) => isValidDate(shanghaiDate(new Date(value))), `a moment from ${FIRST_YEAR} to 9999, Beijing time`)
   .openapi({ example: '2026-03-01T00:00:00+08:00' });
 
 /**

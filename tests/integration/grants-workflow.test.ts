@@ -214,6 +214,17 @@ describe('grants workflow', () => {
     expect(stationTb.body.totals.debit).toBe(stationTb.body.totals.credit);
   });
 
+  it('refuses a round whose window starts or ends outside the years a book date can name (400)', async () => {
+    const s = await setup();
+    const round = (opensAt: string, closesAt: string) =>
+      ctx.request().post('/api/rounds').set(s.gm.auth).send({ entityId: s.foundation.entity.id, title: 't', description: 'd', budget: '10.00', opensAt, closesAt, rubric: RUBRIC, minReviews: 1 });
+    const ancient = await round('0001-01-01T00:00:00+08:00', '2026-04-01T00:00:00+08:00');
+    expect(ancient.status).toBe(400);
+    expect(ancient.body.errors).toEqual([{ path: 'body.opensAt', message: 'a moment from 1900 to 9999, Beijing time' }]);
+    // 9999-12-31 at 23:59 in UTC−12 is already the year 10000 in Beijing.
+    expect((await round('2026-03-01T00:00:00+08:00', '9999-12-31T23:59:59-12:00')).status).toBe(400);
+  });
+
   it('refuses a round or a decision to a caller without the role (403)', async () => {
     const s = await setup();
     const asApplicant = await ctx

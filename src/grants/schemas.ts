@@ -16,7 +16,11 @@ export type TrancheCondition = (typeof TRANCHE_CONDITIONS)[number];
 /** A moment whose Beijing-time calendar day is a book date (1900 to 9999), so pages can print it. */
 const Instant = z.iso
   .datetime({ offset: true, message: 'an ISO 8601 timestamp with offset, e.g. 2026-03-01T00:00:00+08:00' })
-  .refine((value) => isValidDate(shanghaiDate(new Date(value))), `a moment from ${FIRST_YEAR} to 9999, Beijing time`)
+  .refine((value) => {
+    // Zod runs this also when the format check has failed, so a non-date must not reach shanghaiDate.
+    const instant = Date.parse(value);
+    return Number.isFinite(instant) && isValidDate(shanghaiDate(new Date(instant)));
+  }, `a moment from ${FIRST_YEAR} to 9999, Beijing time`)
   .openapi({ example: '2026-03-01T00:00:00+08:00' });
 
 /**

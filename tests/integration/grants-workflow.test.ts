@@ -223,6 +223,8 @@ describe('grants workflow', () => {
     expect(ancient.body.errors).toEqual([{ path: 'body.opensAt', message: 'a moment from 1900 to 9999, Beijing time' }]);
     // 9999-12-31 at 23:59 in UTC−12 is already the year 10000 in Beijing.
     expect((await round('2026-03-01T00:00:00+08:00', '9999-12-31T23:59:59-12:00')).status).toBe(400);
+    // Not a moment at all is a 400 too, never a 500 from the year check.
+    for (const text of ['now', '2026-03-01T25:00:00+08:00', '']) expect((await round(text, '2026-04-01T00:00:00+08:00')).status).toBe(400);
   });
 
   it('refuses a round or a decision to a caller without the role (403)', async () => {

@@ -228,11 +228,11 @@ describe('grant pages', () => {
     const unsettled = (await s.manager.get(appPath).expect(200)).text;
     expect(unsettled).toContain('账还没有对上：申请方手上的 ¥1,000.00 和结项报告支出 ¥600.00 不一样');
     // A refund dated where the station's books are closed says so at the date, not "fill in a date".
-    await ctx.request().post(`/api/entities/${s.station.entity.id}/periods/2026-02/close`).set(s.station.treasurer.auth).expect(200);
-    const frozen = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-02-25' })).expect(409);
-    expect(frozen.text).toContain('的账本已结账到2026年2月');
+    await ctx.request().post(`/api/entities/${s.station.entity.id}/periods/2026-03/close`).set(s.station.treasurer.auth).expect(200);
+    const frozen = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(409);
+    expect(frozen.text).toContain('的账本已结账到2026年3月');
     expect(frozen.text).not.toContain('请填写退款日期');
-    await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(303);
+    await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-04-02' })).expect(303);
     await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
     application = await apiApplication(s, id);
     expect(application).toMatchObject({ status: 'closed', disbursed: '1000.00', refunded: '400.00' });

@@ -107,7 +107,7 @@ export async function loadBigLedger(options: {
         const date = days[Math.floor((i * days.length) / entryCount)];
         const method = random() < 0.5 ? '1001' : '1002';
         const cents = 100 + Math.floor(random() * 200_000);
-        let amount = D(cents).div(100);
+        let amount = D(String(cents)).div(100);
         const held = monetary.get(method) as Decimal;
         const pay = random() < 0.45 && held.gt(0);
         let memo: string;

@@ -5,7 +5,7 @@
  */
 import Decimal from 'decimal.js';
 import { DomainError } from '../shared/errors';
-import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
+import { D, formatMoney, type MoneyValue, sumMoney, ZERO } from '../shared/money';
 import { TRANCHE_CONDITIONS, TrancheCondition } from './schemas';
 
 export const STATUSES = ['draft', 'submitted', 'under_review', 'approved', 'rejected', 'active', 'reporting', 'closed', 'withdrawn'] as const;
@@ -63,7 +63,7 @@ export function reviewScore(rubric: Criterion[], scores: Record<string, number>)
 }
 
 /** Mean of the non-recused reviews' scores; null when there is none. */
-export function weightedScore(reviewScores: Decimal.Value[]): Decimal | null {
+export function weightedScore(reviewScores: Decimal[]): Decimal | null {
   if (reviewScores.length === 0) return null;
   return sumMoney(reviewScores).div(reviewScores.length);
 }
@@ -79,7 +79,7 @@ export function scoreProblems(rubric: Criterion[], scores: Record<string, number
 }
 
 export interface TrancheState {
-  amount: Decimal.Value;
+  amount: MoneyValue;
   /** The condition as the decision stated it: a gate's code, one of its names, or free text. */
   condition: string;
 }
@@ -223,7 +223,7 @@ export interface LabelledTranche extends TrancheState {
  * so the paid ones are a prefix; a tranche paid in part counts as paid, because its condition
  * was already met and money went out under it.
  */
-export function paidTrancheCount(tranches: TrancheState[], disbursed: Decimal.Value): number {
+export function paidTrancheCount(tranches: TrancheState[], disbursed: MoneyValue): number {
   let before = ZERO;
   let count = 0;
   for (const tranche of tranches) {
@@ -239,7 +239,7 @@ export function paidTrancheCount(tranches: TrancheState[], disbursed: Decimal.Va
  * (409 invalid_state otherwise), and the whole list adds up to the unchanged award (422
  * tranches_mismatch). Returns how many leading tranches are paid and kept.
  */
-export function checkAmendedTranches(input: { current: LabelledTranche[]; proposed: LabelledTranche[]; awarded: Decimal; disbursed: Decimal.Value }): number {
+export function checkAmendedTranches(input: { current: LabelledTranche[]; proposed: LabelledTranche[]; awarded: Decimal; disbursed: MoneyValue }): number {
   const paid = paidTrancheCount(input.current, input.disbursed);
   const changed: { path: string; message: string }[] = [];
   for (let index = 0; index < paid; index += 1) {
@@ -275,7 +275,7 @@ export function describeCondition(condition: string): string {
 }
 
 /** Money held by the grantee: paid out minus refunded. */
-export function netDisbursed(disbursed: Decimal.Value, refunded: Decimal.Value): Decimal {
+export function netDisbursed(disbursed: MoneyValue, refunded: MoneyValue): Decimal {
   return D(disbursed).minus(refunded);
 }
 
@@ -283,7 +283,7 @@ export function netDisbursed(disbursed: Decimal.Value, refunded: Decimal.Value):
  * The history note of a grant closed while what the grantee holds differs from what its final
  * report says was spent, in Chinese as the pages show it; null when the two agree.
  */
-export function unsettledNote(held: Decimal, spent: Decimal.Value): string | null {
+export function unsettledNote(held: Decimal, spent: MoneyValue): string | null {
   if (held.eq(spent)) return null;
   return `结项时未结清：拨付净额 ${formatMoney(held)} 元，决算支出 ${formatMoney(spent)} 元，相差 ${formatMoney(held.minus(spent).abs())} 元。`;
 }
@@ -293,7 +293,7 @@ export function unsettledNote(held: Decimal, spent: Decimal.Value): string | nul
  * manager's note when one is given, so a note of theirs never hides the difference; null when
  * the money is settled and there is no note.
  */
-export function closingNote(held: Decimal, spent: Decimal.Value, managerNote: string | null | undefined): string | null {
+export function closingNote(held: Decimal, spent: MoneyValue, managerNote: string | null | undefined): string | null {
   const unsettled = unsettledNote(held, spent);
   if (unsettled && managerNote) return `${unsettled}说明：${managerNote}`;
   return unsettled ?? managerNote ?? null;

@@ -12,7 +12,7 @@ import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
 import { isValidMonth, lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
 import { DomainError, isDomainError } from '../shared/errors';
-import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
+import { D, formatMoney, type MoneyValue, sumMoney, ZERO } from '../shared/money';
 import { cursorOf, cutPage, invalidCursor, keyOfCursor } from '../shared/paging';
 import { GENESIS_HASH, chainHash } from './hash';
 import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
@@ -490,7 +490,7 @@ export async function rejectEntry(db: Knex, actor: Actor, entityId: string, entr
 
 const DEBIT_NORMAL = new Set(['asset', 'expense']);
 
-export function normalBalance(type: string, debit: Decimal.Value, credit: Decimal.Value): Decimal {
+export function normalBalance(type: string, debit: MoneyValue, credit: MoneyValue): Decimal {
   return DEBIT_NORMAL.has(type) ? D(debit).minus(credit) : D(credit).minus(debit);
 }
 
@@ -588,7 +588,7 @@ async function* statementWithoutLines(db: Knex, entityId: string, code: string, 
   if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
   if (range.from > range.to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
   const before = await queries.sumBefore(db, entityId, code, range.from);
-  const opening = normalBalance(account.type, before.debit ?? 0, before.credit ?? 0);
+  const opening = normalBalance(account.type, before.debit ?? ZERO, before.credit ?? ZERO);
   yield statementHead(account, range, opening) + statementTail({ debit: ZERO, credit: ZERO }, opening);
 }
 
@@ -596,7 +596,7 @@ function statementHead(account: queries.AccountRow, range: { from: string; to: s
   return `{"account":${JSON.stringify(presenters.presentAccount(account))},"from":${JSON.stringify(range.from)},"to":${JSON.stringify(range.to)},"openingBalance":"${formatMoney(opening)}","lines":[`;
 }
 
-function statementTail(movement: { debit: Decimal.Value; credit: Decimal.Value }, closing: Decimal): string {
+function statementTail(movement: { debit: MoneyValue; credit: MoneyValue }, closing: Decimal): string {
   return `],"totals":{"debit":"${formatMoney(movement.debit)}","credit":"${formatMoney(movement.credit)}"},"closingBalance":"${formatMoney(closing)}"}`;
 }
 

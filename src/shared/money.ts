@@ -15,16 +15,19 @@ export type Money = Decimal;
 /** Wire format: digits, optional two-place fraction; no sign, exponent or spaces. */
 export const MONEY_PATTERN = /^(0|[1-9]\d{0,17})(\.\d{1,2})?$/;
 
-export function D(value: Decimal.Value): Decimal {
+/** Money as it arrives: a decimal string (the wire, the database) or a Decimal; never a JS number. */
+export type MoneyValue = Decimal | string;
+
+export function D(value: MoneyValue): Decimal {
   return new Decimal(value);
 }
 
 /** Two decimals, half-up, as every response prints money. */
-export function formatMoney(value: Decimal.Value): string {
+export function formatMoney(value: MoneyValue): string {
   return new Decimal(value).toDecimalPlaces(2, Decimal.ROUND_HALF_UP).toFixed(2);
 }
 
-export function sumMoney(values: Iterable<Decimal.Value | null | undefined>): Decimal {
+export function sumMoney(values: Iterable<MoneyValue | null | undefined>): Decimal {
   let total = new Decimal(0);
   for (const value of values) {
     if (value !== null && value !== undefined) total = total.plus(value);

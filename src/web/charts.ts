@@ -33,7 +33,7 @@ export function barChart(title: string, bars: Bar[]): string {
     .map((bar, index) => {
       const y = index * ROW + 4;
       const amount = D(bar.amount);
-      const length = max.isZero() || !amount.isPositive() ? D(0) : amount.div(max).times(WIDTH - 4).toDecimalPlaces(1);
+      const length = max.isZero() || !amount.isPositive() ? ZERO : amount.div(max).times(WIDTH - 4).toDecimalPlaces(1);
       const colour = COLOURS[index % COLOURS.length];
       return [
         `<text x="2" y="${y + 18}" font-size="17" fill="#1a1a1a">${escapeXml(bar.label)}</text>`,

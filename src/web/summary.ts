@@ -64,7 +64,7 @@ export async function entitySummary(db: Knex, entity: EntityRow, clock: Clock): 
     name: fund.name,
     restricted: fund.restricted,
     purpose: fund.purpose,
-    balance: formatMoney(fundBalances.get(fund.code) ?? 0),
+    balance: formatMoney(fundBalances.get(fund.code) ?? '0'),
   }));
 
   const income = new Map<string, Decimal>();

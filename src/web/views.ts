@@ -6,8 +6,7 @@
 import path from 'node:path';
 import { Eta } from 'eta';
 import type { Request, Response } from 'express';
-import Decimal from 'decimal.js';
-import { formatMoney } from '../shared/money';
+import { formatMoney, type MoneyValue } from '../shared/money';
 import { csrfTokenFor, CSRF_FIELD } from './session';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
@@ -42,7 +41,7 @@ export const ROLE_LABELS: Record<string, string> = {
 };
 
 /** ¥1,234.50 — grouping on the decimal string, never through a JS number. */
-export function yuan(value: Decimal.Value | null | undefined): string {
+export function yuan(value: MoneyValue | null | undefined): string {
   if (value === null || value === undefined) return '—';
   const text = formatMoney(value);
   const negative = text.startsWith('-');

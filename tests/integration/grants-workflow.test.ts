@@ -664,6 +664,11 @@ describe('grants workflow', () => {
     expect(early.status).toBe(422);
     expect(early.body).toMatchObject({ code: 'refund_before_disbursement', refundableOn: '0.00', errors: [{ path: 'body.date', message: 'before the money was disbursed' }] });
     expect((await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '250.00', date: '2026-03-20' })).status).toBe(201);
+    // The database keeps the date rule for a writer that skips the service.
+    const [paid] = await ctx.db('grant_disbursements').where({ application_id: app.id });
+    await expect(
+      ctx.db('grant_refunds').insert({ application_id: app.id, amount: '1.00', date: '2026-01-01', entry_id: paid.entry_id, created_by: s.gm.id }),
+    ).rejects.toMatchObject({ hint: 'refund_before_disbursement' });
     const stationTb = await ctx.request().get(`/api/entities/${s.station.entity.id}/trial-balance?asOf=2026-03-31`).set(s.station.treasurer.auth);
     expect(stationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '1002', balance: '750.00' }));
     expect((await get(app, s.gm)).body.refunded).toBe('250.00');

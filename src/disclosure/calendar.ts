@@ -18,6 +18,8 @@
  */
 import { addDays, addMonths, lastDayOfMonth, monthsBetween } from '../shared/dates';
 
+const LAST_DATE = '9999-12-31';
+
 export type PeriodKind = 'month' | 'quarter' | 'year';
 
 export interface Period {
@@ -87,18 +89,21 @@ export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
     if (disclosureId) return { status: 'done', disclosureId };
     return { status: today > dueDate ? 'overdue' : 'due' };
   };
+  // A period ending in 9999 is due on the last day a date can name, not in year 10000 (which
+  // would also sort before every other date as text).
+  const dueBy = (date: string): string => (date.length > 10 ? LAST_DATE : date);
   const items: CalendarItem[] = [];
 
   // Quarters from the one the books start in; the first quarter not yet over is the next due.
   for (let code = quarterOf(input.since); input.quarterly; code = nextQuarter(code)) {
     const period = periodOf(code);
-    const dueDate = lastDayOfMonth(addMonths(period.to.slice(0, 7), 1));
+    const dueDate = dueBy(lastDayOfMonth(addMonths(period.to.slice(0, 7), 1)));
     items.push({ kind: 'quarterly', period: code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate), ...exact(coverage, code) });
     if (period.to >= today) break;
   }
   for (let year = parseInt(input.since.slice(0, 4), 10); ; year += 1) {
     const period = periodOf(String(year));
-    const dueDate = `${year + 1}-05-31`;
+    const dueDate = dueBy(`${year + 1}-05-31`);
     items.push({ kind: 'annual', period: period.code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate), ...exact(coverage, period.code) });
     if (period.to >= today) break;
   }
@@ -107,18 +112,19 @@ export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
     if (!project.startsOn) continue;
     const ref = { id: project.id, name: project.name };
     const lastsUntil = project.endsOn ?? today;
-    if (addDays(addMonthsToDate(project.startsOn, 6), -1) < lastsUntil) {
+    const halfYearEnds = addDays(addMonthsToDate(project.startsOn, 6), -1);
+    if (halfYearEnds.length === 10 && halfYearEnds < lastsUntil) {
       for (let from = project.startsOn; from <= lastsUntil; from = addMonthsToDate(from, 3)) {
         const to = addDays(addMonthsToDate(from, 3), -1);
         // The window that holds the end is covered by the final report.
         if (project.endsOn && to >= project.endsOn) break;
-        const dueDate = lastDayOfMonth(addMonths(to.slice(0, 7), 1));
+        const dueDate = dueBy(lastDayOfMonth(addMonths(to.slice(0, 7), 1)));
         items.push({ kind: 'project_progress', period: `${from}..${to}`, from, to, dueDate, ...status(from, to, dueDate), project: ref });
         if (to >= today) break;
       }
     }
     if (project.endsOn) {
-      const dueDate = addMonthsToDate(project.endsOn, 3);
+      const dueDate = dueBy(addMonthsToDate(project.endsOn, 3));
       const from = project.startsOn;
       items.push({ kind: 'project_final', period: `${from}..${project.endsOn}`, from, to: project.endsOn, dueDate, ...status(from, project.endsOn, dueDate), project: ref });
     }

@@ -41,7 +41,9 @@ export function lastDayOfMonth(month: string): string {
 export function addDays(date: string, days: number): string {
   const [y, m, d] = date.split('-').map((part) => parseInt(part, 10));
   const moved = new Date(Date.UTC(y, m - 1, d + days));
-  return moved.toISOString().slice(0, 10);
+  // Not toISOString: it writes year 10000 as "+010000".
+  const pad = (value: number): string => String(value).padStart(2, '0');
+  return `${String(moved.getUTCFullYear()).padStart(4, '0')}-${pad(moved.getUTCMonth() + 1)}-${pad(moved.getUTCDate())}`;
 }
 
 export function addMonths(month: string, count: number): string {

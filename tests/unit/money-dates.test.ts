@@ -1,5 +1,5 @@
 import { D, formatMoney, MONEY_PATTERN, sumMoney } from '../../src/shared/money';
-import { addMonths, isValidDate, lastDayOfMonth, monthsBetween } from '../../src/shared/dates';
+import { addDays, addMonths, isValidDate, lastDayOfMonth, monthsBetween } from '../../src/shared/dates';
 import { shanghaiDate, shanghaiTime } from '../../src/shared/clock';
 import { PositiveMoney, MoneyString } from '../../src/shared/schemas';
 
@@ -53,6 +53,13 @@ describe('calendar dates', () => {
     // Counted by number: the month after 9999-12 ("10000-01") sorts before it as text.
     expect(monthsBetween('9999-01', '9999-12')).toHaveLength(12);
     expect(monthsBetween('2026-03', '2026-02')).toEqual([]);
+  });
+
+  it('moves days across months, years and past 9999 without a sign or six-digit year', () => {
+    expect(addDays('2026-02-28', 1)).toBe('2026-03-01');
+    expect(addDays('2028-03-01', -1)).toBe('2028-02-29');
+    expect(addDays('1900-01-01', -1)).toBe('1899-12-31');
+    expect(addDays('9999-12-31', 1)).toBe('10000-01-01');
   });
 
   it('takes no year before 1900, so every year prints with four digits', () => {

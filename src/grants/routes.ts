@@ -34,15 +34,21 @@ export function grantsRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   defineRoute(target, { method: 'post', path: '/api/rounds', summary: 'Open a grant round (grant manager of the foundation)', tags, auth: true, body: CreateRoundCommand, status: 201 }, ({ actor, body }) =>
     service.createRound(db, actor, body, clock),
   );
-  defineRoute(target, { method: 'get', path: '/api/rounds', summary: 'Grant rounds (public)', tags, auth: false, query: RoundQuery }, ({ query }) =>
-    service.listRounds(db, query, clock),
-  );
-  defineRoute(target, { method: 'get', path: '/api/rounds/:id', summary: 'A grant round with budget, committed, disbursed, remaining (public)', tags, auth: false, params: RoundParams }, ({ params }) =>
-    service.getRound(db, params.id, clock),
-  );
-  defineRoute(target, { method: 'get', path: '/api/rounds/:id/360giving.json', summary: "The round's awarded grants as 360Giving JSON (public)", tags, auth: false, params: RoundParams }, ({ params }) =>
-    service.threeSixtyGiving(db, params.id),
-  );
+  // A round is public information (applicants without an account read it, and 360Giving is open
+  // data), so it is readable under /api/public/ without a token; the /api/rounds reads, like
+  // everything outside /api/public/ (API.md), take one.
+  for (const [prefix, auth] of [['/api/rounds', true], ['/api/public/rounds', false]] as const) {
+    const who = auth ? 'any signed-in user' : 'public, no token';
+    defineRoute(target, { method: 'get', path: prefix, summary: `Grant rounds (${who})`, tags, auth, query: RoundQuery }, ({ query }) =>
+      service.listRounds(db, query, clock),
+    );
+    defineRoute(target, { method: 'get', path: `${prefix}/:id`, summary: `A grant round with budget, committed, disbursed, remaining (${who})`, tags, auth, params: RoundParams }, ({ params }) =>
+      service.getRound(db, params.id, clock),
+    );
+    defineRoute(target, { method: 'get', path: `${prefix}/:id/360giving.json`, summary: `The round's awarded grants as 360Giving JSON (${who})`, tags, auth, params: RoundParams }, ({ params }) =>
+      service.threeSixtyGiving(db, params.id),
+    );
+  }
   defineRoute(target, { method: 'get', path: '/api/rounds/:id/applications', summary: "A round's applications (staff: all; reviewer: assigned)", tags, auth: true, params: RoundParams, query: ListQuery }, ({ actor, params, query }) =>
     service.listRoundApplications(db, actor, params.id, query),
   );

@@ -41,7 +41,7 @@ describe('ids in paths', () => {
   test('the same bad id in a query or a body is a 400, and so is a malformed period in a path', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const foundation = await foundationWithStaff(ctx);
-    const inQuery = await ctx.request().get(`/api/rounds?entityId=${NOT_AN_ID}`);
+    const inQuery = await ctx.request().get(`/api/public/rounds?entityId=${NOT_AN_ID}`);
     expect([inQuery.status, inQuery.body.errors?.[0]?.path]).toEqual([400, 'query.entityId']);
     const inBody = await ctx.request().post('/api/rounds').set(foundation.grantManager.auth).send({ entityId: NOT_AN_ID });
     expect(inBody.status).toBe(400);
@@ -193,7 +193,8 @@ describe('lists', () => {
       [`${base}/reconciliations`, station.treasurer.auth],
       [`${base}/entries`, station.treasurer.auth],
       [`${base}/approval-flags`, supervisor.auth],
-      ['/api/rounds', anonymous],
+      ['/api/rounds', grants.applicant.auth],
+      ['/api/public/rounds', anonymous],
       [`/api/rounds/${grants.round.id}/applications`, grants.gm.auth],
       ['/api/applications', grants.applicant.auth],
       ['/api/users', boss.auth],

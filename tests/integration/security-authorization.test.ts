@@ -128,6 +128,8 @@ function expectation(answers: { allowed: GrantCaller[]; forbidden: GrantCaller[]
 const without = (callers: GrantCaller[], drop: GrantCaller[]) => callers.filter((caller) => !drop.includes(caller));
 /** Open to everyone, no token needed. */
 const everyone = (): Expectation => Object.fromEntries(GRANT_CALLERS.map((caller) => [caller, 200])) as Expectation;
+/** Any signed-in user; no token is a 401 (API.md: only /api/public/ needs none). */
+const signedIn = (): Expectation => expectation({ allowed: without(GRANT_CALLERS, ['anonymous']), forbidden: [], missing: [] });
 /** A role on the foundation: 403 inside its scope (global roles included), 404 outside. */
 const foundationRole = (allowed: GrantCaller[]): Expectation =>
   expectation({ allowed, forbidden: without([...IN_SCOPE, ...GLOBAL_ONLY], allowed), missing: OUTSIDE });
@@ -165,9 +167,12 @@ const app = (pick: (fixture: GrantFixture) => string, suffix = '') => (fixture: 
 // prettier-ignore
 const GRANT_MATRIX: GrantRow[] = [
   { endpoint: 'POST /api/rounds', expect: foundationRole(['grant_manager']), send: grantPost(() => '/api/rounds', (f) => f.roundBody) },
-  { endpoint: 'GET /api/rounds', expect: everyone(), send: grantGet((f) => `/api/rounds?entityId=${f.foundationId}`) },
-  { endpoint: 'GET /api/rounds/:id', expect: everyone(), send: grantGet((f) => `/api/rounds/${f.roundId}`) },
-  { endpoint: 'GET /api/rounds/:id/360giving.json', expect: everyone(), send: grantGet((f) => `/api/rounds/${f.roundId}/360giving.json`) },
+  { endpoint: 'GET /api/rounds', expect: signedIn(), send: grantGet((f) => `/api/rounds?entityId=${f.foundationId}`) },
+  { endpoint: 'GET /api/rounds/:id', expect: signedIn(), send: grantGet((f) => `/api/rounds/${f.roundId}`) },
+  { endpoint: 'GET /api/rounds/:id/360giving.json', expect: signedIn(), send: grantGet((f) => `/api/rounds/${f.roundId}/360giving.json`) },
+  { endpoint: 'GET /api/public/rounds', expect: everyone(), send: grantGet((f) => `/api/public/rounds?entityId=${f.foundationId}`) },
+  { endpoint: 'GET /api/public/rounds/:id', expect: everyone(), send: grantGet((f) => `/api/public/rounds/${f.roundId}`) },
+  { endpoint: 'GET /api/public/rounds/:id/360giving.json', expect: everyone(), send: grantGet((f) => `/api/public/rounds/${f.roundId}/360giving.json`) },
   { endpoint: 'GET /api/rounds/:id/applications', expect: foundationRole([...STAFF, 'reviewer', 'reviewerUnassigned']), send: grantGet((f) => `/api/rounds/${f.roundId}/applications`) },
   // Rounds are public calls, so the round exists for everyone; only applicants may answer it.
   { endpoint: 'POST /api/rounds/:id/applications', expect: expectation({ allowed: GLOBAL_ONLY, forbidden: [...IN_SCOPE, ...OUTSIDE], missing: [] }), send: grantPost((f) => `/api/rounds/${f.roundId}/applications`, (f) => f.applicationBody) },

@@ -109,7 +109,7 @@ describe('grant pages', () => {
     expect(home.headers.location).toBe(s.base);
 
     const roundId = await createRound(s);
-    const round = (await ctx.request().get(`/api/rounds/${roundId}`).expect(200)).body;
+    const round = (await ctx.request().get(`/api/public/rounds/${roundId}`).expect(200)).body;
     expect(round).toMatchObject({ budget: '50000.00', minReviews: 2, fundCode: 'GENERAL', opensAt: '2026-02-28T16:00:00.000Z', closesAt: '2026-03-31T16:00:00.000Z' });
     expect(round.rubric).toEqual([
       { key: 'impact', label: '社区影响', weight: 2 },
@@ -289,7 +289,7 @@ describe('grant pages', () => {
   it('scores a round whose criterion keys have capitals and dashes on the review page, halves included', async () => {
     const s = await setup();
     const roundId = await createRound(s, { rubricKey: ['Impact', 'budget-fit', ''] });
-    expect((await ctx.request().get(`/api/rounds/${roundId}`).expect(200)).body.rubric.map((criterion: { key: string }) => criterion.key)).toEqual(['Impact', 'budget-fit']);
+    expect((await ctx.request().get(`/api/public/rounds/${roundId}`).expect(200)).body.rubric.map((criterion: { key: string }) => criterion.key)).toEqual(['Impact', 'budget-fit']);
     const { id } = await draftAndSubmit(s, roundId);
     const [wang] = s.reviewers;
     await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [wang.id] }).expect(200);
@@ -316,7 +316,7 @@ describe('grant pages', () => {
       .send(form({ title: '没有令牌的轮次', description: '—', budget: '100', opensOn: '2026-03-01', closesOn: '2026-03-31', rubricLabel: '影响', rubricWeight: '1', rubricKey: '', minReviews: '1' }))
       .expect(403);
     expect(response.text).toContain('请刷新页面');
-    const rounds = (await ctx.request().get(`/api/rounds?entityId=${s.foundation.entity.id}`).expect(200)).body.items;
+    const rounds = (await ctx.request().get(`/api/public/rounds?entityId=${s.foundation.entity.id}`).expect(200)).body.items;
     expect(rounds.map((round: { title: string }) => round.title)).not.toContain('没有令牌的轮次');
   });
 
@@ -572,7 +572,7 @@ describe('grant pages', () => {
     expect(removed.text).toContain('value="秋季创投"');
 
     const roundId = await createRound(s, { rubricLabel: ['社区影响', '可行性', ''], rubricWeight: ['2', '1', '1'], rubricKey: ['', '', ''] });
-    const rubric = (await ctx.request().get(`/api/rounds/${roundId}`).expect(200)).body.rubric;
+    const rubric = (await ctx.request().get(`/api/public/rounds/${roundId}`).expect(200)).body.rubric;
     expect(rubric).toEqual([
       { key: 'c1', label: '社区影响', weight: 2 },
       { key: 'c2', label: '可行性', weight: 1 },

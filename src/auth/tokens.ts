@@ -30,7 +30,8 @@ export function verifyToken(secret: string, token: string): string | null {
   }
   try {
     const payload = jwt.verify(token, secretKey(secret), { algorithms: ['HS256'], issuer: ISSUER, audience: AUDIENCE });
-    if (typeof payload === 'string' || typeof payload.sub !== 'string' || typeof payload.exp !== 'number') return null;
+    // Users are named by uuid; a token naming anything else is not one of ours (a 401, not a 400 from the user lookup).
+    if (typeof payload === 'string' || typeof payload.sub !== 'string' || !UUID.test(payload.sub) || typeof payload.exp !== 'number') return null;
     if (cache.size >= MAX_VERIFIED) cache.delete(cache.keys().next().value as string);
     cache.set(token, { userId: payload.sub, expiresAt: payload.exp * 1000 });
     return payload.sub;
@@ -45,6 +46,7 @@ export function verifyToken(secret: string, token: string): string | null {
 // posting request. Users and roles are still read live (currentActor), so a deleted user's
 // token is refused at once as before.
 const MAX_VERIFIED = 10_000;
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const verified = new Map<string, Map<string, { userId: string; expiresAt: number }>>();
 function verifiedCache(secret: string): Map<string, { userId: string; expiresAt: number }> {
   let cache = verified.get(secret);

@@ -76,6 +76,7 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
       throw new DomainError('unauthenticated', 'A valid bearer token is required.');
     }
     const params = parsePart(spec.params, req.params, 'params');
+    refuseBracketedQuery(spec.query, req.query);
     const query = parsePart(spec.query, req.query, 'query');
     const body = parsePart(spec.body, spec.body && req.body === undefined ? {} : req.body, 'body');
     const rawKey = req.get('Idempotency-Key');
@@ -153,6 +154,22 @@ function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, par
     throw new DomainError('invalid_request', describe(part), { errors });
   }
   return parsed.data;
+}
+
+/**
+ * `?asOf[]=2026-11-01` or `?cursor[a]=b` reaches us as a key named `asOf[]`: a client writing a
+ * parameter in another framework's array or object form. Ignoring it would answer for a
+ * different question (today's trial balance, the first page), so it is a 400 like a bad value.
+ */
+function refuseBracketedQuery(schema: ZodType | undefined, query: unknown): void {
+  if (!(schema instanceof z.ZodObject) || !query || typeof query !== 'object') return;
+  const known = schema.shape as Record<string, unknown>;
+  const errors = Object.keys(query)
+    .filter((key) => key.includes('['))
+    .map((key) => key.slice(0, key.indexOf('[')))
+    .filter((name) => name !== '' && name in known)
+    .map((name) => ({ path: `query.${name}`, message: 'a single value, written name=value (no brackets)' }));
+  if (errors.length > 0) throw new DomainError('invalid_request', describe('query'), { errors });
 }
 
 /** Whether the path parameter `key` names a record (an id, an account code), see recordKeys. */

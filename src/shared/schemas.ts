@@ -49,7 +49,15 @@ export const recordKeys = z.registry<{ record: string }>();
 export const Uuid = z.uuid('not a valid id').register(recordKeys, { record: 'id' });
 
 export const Pagination = z.object({
-  limit: z.coerce.number().int().min(1).max(500).default(50),
+  // Plain digits only: Number() would also read 1e2, 0x10 and " 5".
+  limit: z
+    .string()
+    .regex(/^\d{1,6}$/, 'a whole number from 1 to 500')
+    .transform(Number)
+    .pipe(z.number().int().min(1).max(500))
+    .optional()
+    .transform((limit) => limit ?? 50)
+    .openapi({ type: 'integer', minimum: 1, maximum: 500, default: 50 }),
   cursor: z.string().max(200).optional(),
 });
 

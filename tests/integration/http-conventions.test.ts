@@ -224,6 +224,26 @@ describe('lists', () => {
     expect(first.body.items.length + rest.body.items.length).toBe(60);
   });
 
+  test('a query parameter in array or object form, or a limit that is not plain digits, is a 400 naming it', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const base = `/api/entities/${entity.id}`;
+    const cases: [string, string][] = [
+      [`${base}/trial-balance?asOf[]=2026-01-31`, 'query.asOf'],
+      [`${base}/entries?from[]=2026-01-01`, 'query.from'],
+      [`${base}/entries?cursor[a]=b`, 'query.cursor'],
+      [`${base}/accounts?limit[]=2`, 'query.limit'],
+      [`${base}/accounts?limit=1e2`, 'query.limit'],
+      [`${base}/accounts?limit=0x10`, 'query.limit'],
+      [`${base}/accounts?limit=%205`, 'query.limit'],
+    ];
+    for (const [path, field] of cases) {
+      const response = await ctx.request().get(path).set(treasurer.auth);
+      expect({ path, status: response.status, type: response.type, fields: response.body.errors?.map((e: { path: string }) => e.path) }).toEqual({ path, status: 400, type: 'application/problem+json', fields: [field] });
+    }
+    // A plain value still works, and so does a parameter the route does not take.
+    expect((await ctx.request().get(`${base}/accounts?limit=7&_=1700000000`).set(treasurer.auth)).body.items).toHaveLength(7);
+  });
+
   test('GET /api/public/disclosures lists every entity newest first without entityId; limit, cursor and entityId are its only parameters', async () => {
     const { station } = await books();
     const other = await stationWithStaff(ctx);

@@ -35,6 +35,8 @@ describe('bearer tokens', () => {
     await expect401(jwt.sign({}, 'another-secret-0123456789abcdef', { algorithm: 'HS256', subject: treasurer.id, ...CLAIMS, expiresIn: 600 }), path);
     await expect401(jwt.sign({ exp: now - 10, iat: now - 100 }, ctx.config.jwtSecret, { algorithm: 'HS256', subject: treasurer.id, ...CLAIMS }), path);
     await expect401(jwt.sign({}, ctx.config.jwtSecret, { algorithm: 'HS512', subject: treasurer.id, ...CLAIMS, expiresIn: 600 }), path);
+    // Signed with our secret but naming no user id (a uuid): a 401 like an unknown user, not a 400.
+    for (const subject of ['admin', '42', `${treasurer.id}x`]) await expect401(jwt.sign({}, ctx.config.jwtSecret, { algorithm: 'HS256', subject, ...CLAIMS, expiresIn: 600 }), path);
 
     const boss = await admin(ctx);
     const [header, , signature] = treasurer.token.split('.');

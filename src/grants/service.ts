@@ -716,7 +716,14 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
     const final = (await queries.reportsOf(tx, id)).find((report) => report.kind === 'final');
     assert(final, 'a grant in reporting has a final report');
     const held = netDisbursed(application.disbursed, application.refunded);
-    const row = await move(tx, application, 'closed', { actor, clock }, closingNote(held, final.spent, note));
+    // No money moves after a close, so what the grant never used goes back to the round's
+    // budget for other projects: the round commits what the grantee kept, not the award.
+    const released = D(application.amount_awarded ?? '0').minus(held);
+    if (released.gt(ZERO)) {
+      assert(await queries.lockRound(tx, application.round_id), 'an application belongs to a round');
+      await queries.addCommitted(tx, application.round_id, formatMoney(released.negated()));
+    }
+    const row = await move(tx, application, 'closed', { actor, clock }, closingNote(held, final.spent, note, released));
     return applicationView(tx, actor, row, 'staff');
   });
 }

@@ -289,12 +289,12 @@ export function unsettledNote(held: Decimal, spent: MoneyValue): string | null {
 }
 
 /**
- * The history note of a close: the unsettled sentence when the money is not settled, then the
- * manager's note when one is given, so a note of theirs never hides the difference; null when
- * the money is settled and there is no note.
+ * The history note of a close: the unsettled sentence when the money is not settled, the part
+ * of the award never used and given back to the round's budget, then the manager's note when
+ * one is given, so a note of theirs never hides the money; null when there is nothing to say.
  */
-export function closingNote(held: Decimal, spent: MoneyValue, managerNote: string | null | undefined): string | null {
-  const unsettled = unsettledNote(held, spent);
-  if (unsettled && managerNote) return `${unsettled}说明：${managerNote}`;
-  return unsettled ?? managerNote ?? null;
+export function closingNote(held: Decimal, spent: MoneyValue, managerNote: string | null | undefined, released: Decimal = ZERO): string | null {
+  const facts = [unsettledNote(held, spent), released.gt(ZERO) ? `未使用的资助额度 ${formatMoney(released)} 元退回本轮预算。` : null].filter(Boolean).join('');
+  if (facts && managerNote) return `${facts}说明：${managerNote}`;
+  return facts || managerNote || null;
 }

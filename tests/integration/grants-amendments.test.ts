@@ -149,7 +149,7 @@ describe('POST /api/applications/:id/amendments', () => {
     });
     // The applicant sees the amendment too: it changes when they get paid.
     expect((await get(app, s.applicant)).body.amendments).toHaveLength(1);
-    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body).toMatchObject({ committed: '1000.00', remaining: '49000.00' });
+    expect((await ctx.request().get(`/api/public/rounds/${s.round.id}`)).body).toMatchObject({ committed: '1000.00', remaining: '49000.00' });
     const projects = await ctx.request().get(`/api/entities/${s.foundation.entity.id}/projects`).set(s.gm.auth);
     expect(projects.body.items).toContainEqual(expect.objectContaining({ id: view.projectId, endsOn: '2026-12-31' }));
 
@@ -227,7 +227,7 @@ describe('POST /api/applications/:id/amendments', () => {
     ]);
     const projects = await ctx.request().get(`/api/entities/${s.foundation.entity.id}/projects`).set(s.gm.auth);
     expect(projects.body.items).toContainEqual(expect.objectContaining({ id: view.projectId, endsOn: null }));
-    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.committed).toBe('1000.00');
+    expect((await ctx.request().get(`/api/public/rounds/${s.round.id}`)).body.committed).toBe('1000.00');
   });
 
   it('answers 409 before the award and after close, 403 to other roles, 404 to another foundation, 400 without a note', async () => {

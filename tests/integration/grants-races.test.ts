@@ -56,7 +56,7 @@ describe('grants under concurrency', () => {
     expect(statuses.filter((status) => status === 200)).toHaveLength(3);
     expect(statuses.filter((status) => status === 409)).toHaveLength(7);
     expect(results.filter((res) => res.status === 409).every((res) => res.body.code === 'round_budget_exceeded')).toBe(true);
-    const round = await ctx.request().get(`/api/rounds/${s.round.id}`);
+    const round = await ctx.request().get(`/api/public/rounds/${s.round.id}`);
     expect(round.body).toMatchObject({ budget: '1000.00', committed: '900.00', remaining: '100.00' });
     const list = await ctx.request().get(`/api/rounds/${s.round.id}/applications?limit=50`).set(s.gm.auth);
     expect(list.body.items.filter((item: { status: string }) => item.status === 'approved')).toHaveLength(3);

@@ -196,14 +196,15 @@ describe('grants workflow', () => {
       'active→reporting',
       'reporting→closed',
     ]);
-    expect(closed.body.history.at(-1).note).toBeNull();
+    // The ¥100 refunded was never used: the close gives it back to the round.
+    expect(closed.body.history.at(-1).note).toBe('未使用的资助额度 100.00 元退回本轮预算。');
     expect(closed.body.history[0].by).toBe(s.applicant.id);
     expect(closed.body.history[3].by).toBe(s.gm.id);
     expect(closed.body.disbursed).toBe('1000.00');
     expect(closed.body.refunded).toBe('100.00');
 
-    const round = await ctx.request().get(`/api/rounds/${s.round.id}`);
-    expect(round.body).toMatchObject({ budget: '50000.00', committed: '1000.00', disbursed: '1000.00', refunded: '100.00', remaining: '49000.00' });
+    const round = await ctx.request().get(`/api/public/rounds/${s.round.id}`);
+    expect(round.body).toMatchObject({ budget: '50000.00', committed: '900.00', disbursed: '1000.00', refunded: '100.00', remaining: '49100.00' });
 
     const foundationTb = await ctx.request().get(`/api/entities/${s.foundation.entity.id}/trial-balance?asOf=2026-03-31`).set(s.foundation.treasurer.auth);
     expect(foundationTb.body.rows).toContainEqual(expect.objectContaining({ accountCode: '5101', balance: '900.00' }));
@@ -286,7 +287,7 @@ describe('grants workflow', () => {
     expect(notYet.body.detail).toBe('The round accepts applications from 2026-03-20 00:00 (北京时间) until 2026-04-01 00:00 (北京时间).');
 
     now = new Date('2026-04-01T00:00:00+08:00');
-    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.open).toBe(false);
+    expect((await ctx.request().get(`/api/public/rounds/${s.round.id}`)).body.open).toBe(false);
     const late = await draft(s, { title: '截止后才写的草稿' });
     expect(late.status).toBe('draft');
     expect((await edit(late, '截止后改过的草稿')).status).toBe(200);
@@ -317,7 +318,7 @@ describe('grants workflow', () => {
     expect(over.status).toBe(409);
     expect(over.body.code).toBe('round_budget_exceeded');
     expect((await get(app, s.gm)).body.status).toBe('under_review');
-    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body).toMatchObject({ committed: '800.00', remaining: '700.00' });
+    expect((await ctx.request().get(`/api/public/rounds/${s.round.id}`)).body).toMatchObject({ committed: '800.00', remaining: '700.00' });
   });
 
   it('refuses an award above the request (422) and tranches that do not sum to the award (422)', async () => {
@@ -334,7 +335,7 @@ describe('grants workflow', () => {
     expect([blankCondition.status, blankCondition.body.errors?.[0]?.path]).toEqual([400, 'body.tranches.0.condition']);
     const longCondition = await decide({ amount: '900.00', tranches: [{ amount: '900.00', condition: '条'.repeat(201) }] });
     expect(longCondition.status).toBe(400);
-    expect((await ctx.request().get(`/api/rounds/${s.round.id}`)).body.committed).toBe('0.00');
+    expect((await ctx.request().get(`/api/public/rounds/${s.round.id}`)).body.committed).toBe('0.00');
   });
 
   it('needs a reason to reject (400) and records it in the history', async () => {
@@ -699,6 +700,28 @@ describe('grants workflow', () => {
     expect(await publish(s.station.entity.id, s.station.treasurer)).toEqual({ grant_receipt: s.foundation.entity.name, grant_refund: s.foundation.entity.name });
   });
 
+  it('closing gives the part of the award never used back to the round, so another project can have it', async () => {
+    const s = await setup({ budget: '2500.00' });
+    const app = await approved(s, { amount: '2000.00', tranches: [{ amount: '1000.00', condition: 'on_signing' }, { amount: '1000.00', condition: 'after_final_report' }] }, { requestedAmount: '2000.00', budgetLines: [{ item: '苗木', amount: '2000.00' }] });
+    const round = () => ctx.request().get(`/api/public/rounds/${s.round.id}`);
+    expect((await round()).body).toMatchObject({ committed: '2000.00', remaining: '500.00' });
+    expect((await disburse(app, s, '1000.00')).status).toBe(201);
+    expect((await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '900.00' })).status).toBe(201);
+    expect((await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '100.00', date: '2026-03-20' })).status).toBe(201);
+    // Before the close the second tranche is still owed: the budget stays committed.
+    const tooBig = await approved(s, { amount: '600.00' }, { requestedAmount: '600.00', budgetLines: [{ item: '工具', amount: '600.00' }] }).catch((error: Error) => error);
+    expect(tooBig).toBeInstanceOf(Error);
+
+    const closed = await ctx.request().post(`/api/applications/${app.id}/close`).set(s.gm.auth).send({ note: '按期结项' });
+    expect(closed.status).toBe(200);
+    expect(closed.body.history.at(-1).note).toBe('未使用的资助额度 1100.00 元退回本轮预算。说明：按期结项');
+    expect(closed.body).toMatchObject({ amountAwarded: '2000.00', disbursed: '1000.00', refunded: '100.00' });
+    expect((await round()).body).toMatchObject({ budget: '2500.00', committed: '900.00', disbursed: '1000.00', refunded: '100.00', remaining: '1600.00' });
+    const next = await approved(s, { amount: '1600.00' }, { requestedAmount: '1600.00', budgetLines: [{ item: '工具', amount: '1600.00' }] });
+    expect(next.status).toBe('approved');
+    expect((await round()).body).toMatchObject({ committed: '2500.00', remaining: '0.00' });
+  });
+
   it('closes an unsettled grant; the history states both figures, then the manager\'s note when given', async () => {
     const s = await setup();
     const close = (app: { id: string }, body: object, user = s.gm) => ctx.request().post(`/api/applications/${app.id}/close`).set(user.auth).send(body);
@@ -749,7 +772,7 @@ describe('grants workflow', () => {
     const rejected = await reviewed(s);
     await ctx.request().post(`/api/applications/${rejected.id}/decision`).set(s.gm.auth).send({ decision: 'rejected', reason: '不符合' });
 
-    const res = await ctx.request().get(`/api/rounds/${s.round.id}/360giving.json`);
+    const res = await ctx.request().get(`/api/public/rounds/${s.round.id}/360giving.json`);
     expect(res.status).toBe(200);
     expect(res.body.grants).toHaveLength(4);
     const prefix = `360G-${s.foundation.entity.code}-`;

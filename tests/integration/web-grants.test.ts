@@ -239,7 +239,8 @@ describe('grant pages', () => {
 
     // Residents see where the money went.
     const publicRound = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds/${roundId}`).expect(200)).text;
-    expect(publicRound).toMatch(/id="round-committed">¥1,000.00</);
+    // Closed, the grant keeps what it used (¥1,000 − ¥400 returned); the rest is the round's again.
+    expect(publicRound).toMatch(/<dt>已安排资助<\/dt><dd id="round-committed">¥600.00</);
     expect(publicRound).toMatch(/id="round-disbursed">¥1,000.00</);
     expect(publicRound).toContain('其中已退回 ¥400.00');
     expect(publicRound).toContain('楼栋互助花园');

@@ -415,6 +415,9 @@ export async function getEntry(db: Knex, actor: Actor, entityId: string, entryId
   return entryView(db, row);
 }
 
+/** Entries the grant workflow posts into both books at once: corrected there (a refund), never reversed on one side. */
+export const GRANT_POSTINGS: ReadonlySet<string> = new Set(['grant_disbursement', 'grant_receipt', 'grant_refund']);
+
 export async function reverseEntry(db: Knex, actor: Actor, entityId: string, entryId: string, command: ReverseEntryCommand, options: WriteOptions = {}) {
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer']);
@@ -423,6 +426,9 @@ export async function reverseEntry(db: Knex, actor: Actor, entityId: string, ent
     if (!original) throw new DomainError('not_found', 'Entry not found.');
     if (original.status !== 'posted') throw new DomainError('invalid_state', 'Only posted entries can be reversed; a pending entry has not entered the books yet.');
     if (original.kind === 'year_end_close') throw new DomainError('invalid_state', 'The year-end closing entry cannot be reversed.');
+    if (GRANT_POSTINGS.has(original.kind)) {
+      throw new DomainError('invalid_state', `Entry ${original.number} was posted by a grant, in the foundation's books and the station's at once; reversing one side would leave the two books and the grant disagreeing. Money the grantee returns is recorded by the foundation's grant manager as a refund of the grant.`);
+    }
     if (await queries.findReversalOf(tx, original.id)) throw new DomainError('already_reversed', `Entry ${original.number} has already been reversed.`);
     if (command.date < original.date) {
       throw new DomainError('reversal_before_original', `A reversal is dated on or after the entry it corrects (${original.date}).`, { errors: [{ path: 'body.date', message: `before ${original.date}` }] });

@@ -271,12 +271,15 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const { items } = await ledger.listEntries(web.db, actor, entity.id, { ...range, limit: 500, includeRejected: true });
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
     const describe = await entryDescriber(req, entity, items);
+    const pendingIds = new Set(items.filter((entry) => entry.status === 'pending_approval').map((entry) => entry.id));
     const entries = items
       .slice()
       .reverse()
       .map((entry) => ({
         ...describe(entry),
-        canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close',
+        canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close' && !ledger.GRANT_POSTINGS.has(entry.kind),
+        grantPosting: ledger.GRANT_POSTINGS.has(entry.kind),
+        reversalPending: entry.reversedBy !== null && pendingIds.has(entry.reversedBy),
         canWithdraw: isTreasurer && entry.status === 'pending_approval' && entry.createdBy === actor.userId,
       }));
     const current = monthOf(now);
@@ -360,8 +363,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
       if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
       try {
-        await ledger.reverseEntry(web.db, actorOf(req), entity.id, entryId, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
-        res.redirect(303, `${baseOf(entity)}/entries?ok=reversed`);
+        const reversal = await ledger.reverseEntry(web.db, actorOf(req), entity.id, entryId, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
+        res.redirect(303, `${baseOf(entity)}/entries?ok=${reversal.body.status === 'pending_approval' ? 'reversed_pending' : 'reversed'}`);
       } catch (error) {
         const original = error instanceof DomainError && error.code === 'reversal_before_original' ? await ledger.getEntry(web.db, actorOf(req), entity.id, entryId) : null;
         const failure = formFailure(error, { date: parsed.data.date, originalDate: original?.date });

@@ -100,6 +100,7 @@ const FLASHES: Record<string, string> = {
   payment: '支出已记好。',
   payment_pending: '支出已记好，金额超过审批额度，正在等待监委会审批。',
   reversed: '已冲销。',
+  reversed_pending: '冲销已记下，金额超过审批额度，等监委会审批通过后才入账。',
   closed: '已结账。',
   reconciled: '对账结果已保存。',
   approved: '已审批通过。',

@@ -700,6 +700,27 @@ describe('grants workflow', () => {
     expect(await publish(s.station.entity.id, s.station.treasurer)).toEqual({ grant_receipt: s.foundation.entity.name, grant_refund: s.foundation.entity.name });
   });
 
+  it('refuses to reverse a grant posting on one side (409): the two books and the grant would disagree', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    const paid = await disburse(app, s, '600.00');
+    expect(paid.status).toBe(201);
+    const back = await ctx.request().post(`/api/applications/${app.id}/refunds`).set(s.gm.auth).send({ amount: '100.00', date: '2026-03-20' });
+    expect(back.status).toBe(201);
+    const attempts = [
+      [s.foundation.entity.id, paid.body.entry.id, s.foundation.treasurer],
+      [s.station.entity.id, paid.body.stationEntry.id, s.station.treasurer],
+      [s.foundation.entity.id, back.body.entry.id, s.foundation.treasurer],
+    ] as const;
+    for (const [entityId, entryId, treasurer] of attempts) {
+      const before = await ctx.request().get(`/api/entities/${entityId}/trial-balance?asOf=2026-12-31`).set(treasurer.auth);
+      const reversal = await ctx.request().post(`/api/entities/${entityId}/entries/${entryId}/reverse`).set(treasurer.auth).send({ date: '2026-03-25', reason: '记错了' });
+      expect([reversal.status, reversal.body.code]).toEqual([409, 'invalid_state']);
+      expect(reversal.body.detail).toMatch(/posted by a grant/);
+      expect((await ctx.request().get(`/api/entities/${entityId}/trial-balance?asOf=2026-12-31`).set(treasurer.auth)).body).toEqual(before.body);
+    }
+  });
+
   it('closing gives the part of the award never used back to the round, so another project can have it', async () => {
     const s = await setup({ budget: '2500.00' });
     const app = await approved(s, { amount: '2000.00', tranches: [{ amount: '1000.00', condition: 'on_signing' }, { amount: '1000.00', condition: 'after_final_report' }] }, { requestedAmount: '2000.00', budgetLines: [{ item: '苗木', amount: '2000.00' }] });

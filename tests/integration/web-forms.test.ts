@@ -205,6 +205,18 @@ describe('treasurer forms', () => {
       expect(again.text).toContain('这笔账已经冲销过了');
     });
 
+    it('says a reversal above the approval threshold waits for the supervisor, and marks the entry so', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
+      const receipt = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-05' });
+      const token = await formToken(agent, `${base}/entries/${receipt.id}/reverse`);
+      const done = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: token, reason: '金额记错', date: '2026-03-15' }).expect(303);
+      expect(done.headers.location).toBe(`${base}/entries?ok=reversed_pending`);
+      const list = await agent.get(done.headers.location).expect(200);
+      expect(list.text).toContain('等监委会审批通过后才入账');
+      expect(list.text).toContain('冲销待审批');
+      expect(list.text).not.toContain('<span class="tag">已冲销</span>');
+    });
+
     it('closes a month only after the confirmation box is ticked', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const page = await agent.get(`${base}/close`).expect(200);

@@ -123,8 +123,8 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
     service.verify(db, actor, params.entityId),
   );
 
-  defineRoute(target, { method: 'post', path: `${base}/reconciliations`, summary: 'Record counted cash and the bank statement balance', tags, auth: true, params: EntityParams, body: RecordReconciliationCommand, status: 201 }, ({ actor, params, body }) =>
-    service.recordReconciliation(db, actor, params.entityId, body),
+  defineRoute(target, { method: 'post', path: `${base}/reconciliations`, summary: 'Record counted cash and the bank statement balance', tags, auth: true, params: EntityParams, body: RecordReconciliationCommand, status: 201, idempotent: true }, ({ actor, params, body, idempotencyKey }) =>
+    service.recordReconciliation(db, actor, params.entityId, body, { idempotencyKey }),
   );
   defineRoute(target, { method: 'get', path: `${base}/reconciliations`, summary: 'Reconciliations', tags, auth: true, params: EntityParams, query: Pagination }, async ({ actor, params, query }) =>
     pageOf(await service.listReconciliations(db, actor, params.entityId), query, (reconciliation) => String(reconciliation.id)),

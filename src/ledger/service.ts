@@ -789,10 +789,15 @@ export async function verify(db: Knex, actor: Actor, entityId: string) {
 
 // Reconciliation
 
-export async function recordReconciliation(db: Knex, actor: Actor, entityId: string, command: RecordReconciliationCommand) {
+/**
+ * Records a cash count. It moves no money, but it prints in the public report, so a form sent
+ * twice (a reload after saving, a double tap) must not print it twice: it takes an
+ * Idempotency-Key like the money writes.
+ */
+export async function recordReconciliation(db: Knex, actor: Actor, entityId: string, command: RecordReconciliationCommand, options: WriteOptions = {}) {
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer']);
-  return withTransaction(db, 'read committed', async (tx) => {
+  return runIdempotent(db, { key: options.idempotencyKey, userId: actor.userId, request: { route: 'reconciliation', entityId, command }, status: 201 }, async (tx) => {
     // A closed month is frozen, its reconciliations too: they print in its published reports.
     await queries.lockBooks(tx, entityId);
     const closed = await queries.closedThrough(tx, entityId, monthOf(command.date));

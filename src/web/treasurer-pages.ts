@@ -448,7 +448,11 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      await showReconcile(req, res, entity, { date: today(web.clock) });
+      // After saving, the result is shown by a redirect here (?saved=<id>), so reloading the
+      // page shows it again rather than sending the count a second time.
+      const saved = typeof req.query.saved === 'string' ? req.query.saved : null;
+      const result = saved ? (await ledger.listReconciliations(web.db, actorOf(req), entity.id)).items.find((row) => String(row.id) === saved) : undefined;
+      await showReconcile(req, res, entity, { date: today(web.clock), formKey: newFormKey() }, { result });
     }),
   );
 
@@ -459,7 +463,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values: Values = { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note) };
+      const values: Values = { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note), formKey: textOf(body.formKey) || newFormKey() };
       const parsed = RecordReconciliationCommand.safeParse({
         date: normaliseDate(values.date as string) ?? values.date,
         cashCounted: normaliseAmount(values.cashCounted as string) ?? values.cashCounted,
@@ -471,8 +475,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (!errors.date && !parsed.data.note) Object.assign(errors, await unexplainedDifference(entity, parsed.data));
       if (Object.keys(errors).length > 0) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       try {
-        const result = await ledger.recordReconciliation(web.db, actorOf(req), entity.id, parsed.data);
-        await showReconcile(req, res, entity, { date: today(web.clock) }, { result });
+        const saved = await ledger.recordReconciliation(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
+        res.redirect(303, `${baseOf(entity)}/reconcile?saved=${encodeURIComponent(String(saved.body.id))}`);
       } catch (error) {
         const failure = formFailure(error, { date: parsed.data.date });
         if (!failure) throw error;

@@ -69,6 +69,17 @@ describe('POST /api/entities/:entityId/reconciliations', () => {
     expect(list.body.items).toHaveLength(1);
   });
 
+  it('takes an Idempotency-Key: the same count sent again is the same record, another body under the key a 409', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const send = (body: object) => ctx.request().post(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth).set('Idempotency-Key', 'count-2026-03-31').send(body);
+    const body = { date: '2026-03-31', cashCounted: '0.00', bankStatementBalance: '0.00' };
+    const [first, second] = await Promise.all([send(body), send(body)]);
+    expect([first.status, second.status]).toEqual([201, 201]);
+    expect(second.body.id).toBe(first.body.id);
+    expect((await send({ ...body, cashCounted: '1.00' })).status).toBe(409);
+    expect((await ctx.request().get(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth)).body.items).toHaveLength(1);
+  });
+
   it('refuses a count dated in a closed month (409): it would change that month\'s published 对账', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-03-01' });

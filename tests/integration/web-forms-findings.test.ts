@@ -117,11 +117,31 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(unexplained.text).toContain('value="1,150"');
       expect((await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items).toEqual([]);
 
-      await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1200', bankStatementBalance: '0' }).expect(200);
-      const explained = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '0', note: '找零少收 50 元' }).expect(200);
-      expect(explained.text).toContain('账实不符');
+      await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1200', bankStatementBalance: '0' }).expect(303);
+      const explained = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '0', note: '找零少收 50 元' }).expect(303);
+      expect((await agent.get(explained.headers.location).expect(200)).text).toContain('账实不符');
       const saved = (await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items;
       expect(saved.map((row) => row.note)).toEqual([null, '找零少收 50 元']);
+    });
+  });
+
+  describe('reconciliation sent twice', () => {
+    it('saves a count once when the same form is sent again (reload after saving, double tap), and shows the result after a redirect', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-05' });
+      const page = await agent.get(`${base}/reconcile`).expect(200);
+      const formKey = /name="formKey" value="([0-9a-f]{32})"/.exec(page.text)?.[1];
+      expect(formKey).toBeDefined();
+      const form = { _csrf: csrfOf(page.text), formKey, date: '2026-03-15', cashCounted: '1200', bankStatementBalance: '0' };
+      const [first, second] = await Promise.all([agent.post(`${base}/reconcile`).type('form').send(form), agent.post(`${base}/reconcile`).type('form').send(form)]);
+      const third = await agent.post(`${base}/reconcile`).type('form').send(form);
+      expect([first.status, second.status, third.status]).toEqual([303, 303, 303]);
+      expect(new Set([first.headers.location, second.headers.location, third.headers.location]).size).toBe(1);
+      expect((await agent.get(first.headers.location).expect(200)).text).toContain('账实相符');
+      expect((await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items).toHaveLength(1);
+      // A new visit to the form is a new count.
+      const again = await agent.get(`${base}/reconcile`).expect(200);
+      expect(again.text).not.toContain(`value="${formKey}"`);
     });
   });
 

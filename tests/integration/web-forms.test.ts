@@ -237,7 +237,8 @@ describe('treasurer forms', () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-05' });
       const token = await formToken(agent, `${base}/reconcile`);
-      const response = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '０', note: '少了 50 元，在查' }).expect(200);
+      const saved = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '０', note: '少了 50 元，在查' }).expect(303);
+      const response = await agent.get(saved.headers.location).expect(200);
       expect(response.text).toContain('¥1,150.00');
       expect(response.text).toContain('¥1,200.00');
       expect(response.text).toContain('-¥50.00');

@@ -197,8 +197,20 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       }
     }
     const reports = await reportsOf(web, entity.id);
-    const selected = values.period ?? candidates[0]?.value ?? '';
-    web.render(req, res, 'publish', '发布公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, candidates, reports, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const latest = latestVersions(reports);
+    const options = candidates.map((option) => {
+      const published = latest.get(option.value);
+      return { ...option, published: published !== undefined, label: published ? `${option.label}（已发布第${published.version}版${published.countersigned ? '，已会签' : ''}）` : option.label };
+    });
+    // A period not yet published is the usual choice; a published one is never preselected,
+    // so one tap cannot put a new version over a report the 监委会 has countersigned.
+    const selected = values.period ?? options.find((option) => !option.published)?.value ?? '';
+    web.render(req, res, 'publish', '发布公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, candidates: options, reports, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  /** The latest version of each published period. */
+  function latestVersions(reports: ReportListItem[]): Map<string, ReportListItem> {
+    return new Map(reports.filter((report) => !report.superseded).map((report) => [report.period, report]));
   }
 
   router.get(
@@ -219,6 +231,15 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       const values = { period: textOf(req.body?.period), reason: textOf(req.body?.reason) };
       const parsed = PublishCommand.safeParse({ period: values.period, reason: values.reason || undefined });
       if (!parsed.success) return showPublish(req, res, entity, values, { message: '请选择要公开的期间。', errors: { period: hintFor('period') }, status: 400 });
+      const earlier = latestVersions(await reportsOf(web, entity.id)).get(parsed.data.period);
+      if (earlier && !parsed.data.reason) {
+        const signed = earlier.countersigned ? '，监委会已经会签，新版本要重新会签' : '';
+        return showPublish(req, res, entity, values, {
+          message: `${earlier.periodLabel}已经发布过第${earlier.version}版${signed}。确实要发布新版本，请写明改了什么。`,
+          errors: { reason: '发布新版本要写明原因，居民会在报告上看到' },
+          status: 400,
+        });
+      }
       try {
         const published = await disclosure.publish(deps(web), actorOf(req), entity.id, parsed.data);
         res.redirect(303, `/reports/${published.id}?ok=published`);

@@ -60,6 +60,16 @@ describe('disclosure pages', () => {
     expect(signed.countersigned).toBe(true);
     const again = await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text) }).expect(409);
     expect(again.text).toContain('已经会签过了');
+
+    // Published and countersigned: the form no longer preselects it, and a new version needs a reason.
+    const next = await agent.get(`${base}/publish`).expect(200);
+    expect(next.text).toContain('<option value="2026-03">2026年3月（已发布第1版，已会签）</option>');
+    expect(next.text).toContain('<option value="" selected>请选择</option>');
+    const noReason = await agent.post(`${base}/publish`).type('form').send({ _csrf: csrfOf(next.text), period: '2026-03', reason: ' ' }).expect(400);
+    expect(noReason.text).toContain('2026年3月已经发布过第1版，监委会已经会签，新版本要重新会签');
+    expect((await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items).toHaveLength(1);
+    await agent.post(`${base}/publish`).type('form').send({ _csrf: csrfOf(next.text), period: '2026-03', reason: '补上漏记的停车费' }).expect(303);
+    expect((await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items.map((item: { version: number }) => item.version)).toEqual([2, 1]);
   });
 
   it('shows every section of the station report from the snapshot: funds, split income, categories, vouchers in date order, reconciliation and the countersignature', async () => {

@@ -42,9 +42,27 @@ export function page(handler: (req: Request, res: Response, next: NextFunction) 
 }
 
 /** Pages behind login send a visitor to the login page and back here afterwards. */
+/**
+ * Pages behind login send a visitor without a session to the login page, and back afterwards.
+ * A form sent after the session ended (it expired, or the user logged out in another tab) is
+ * not saved: the login page says so, and leads back to the page the form was on.
+ */
 export function requireLogin(req: Request, res: Response, next: NextFunction): void {
   if (req.actor) return next();
-  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+  if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
+  res.redirect(303, `/login?expired=1&next=${encodeURIComponent(refererPath(req) ?? req.originalUrl)}`);
+}
+
+/** The path of the page a request came from, when that page is on this site; else undefined. */
+export function refererPath(req: Request): string | undefined {
+  const referer = req.get('referer');
+  if (!referer) return undefined;
+  try {
+    const url = new URL(referer, `${req.protocol}://${req.get('host')}`);
+    return url.host === req.get('host') && url.pathname.startsWith('/') ? `${url.pathname}${url.search}` : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 export function actorOf(req: Request): Actor {

@@ -11,7 +11,7 @@ import { LoginCommand } from '../auth/schemas';
 import * as ledger from '../ledger/service';
 import { classify } from '../http/problem';
 import { DomainError, isDomainError } from '../shared/errors';
-import { page, requireLogin, webOf, WebDeps, Web, actorOf } from './context';
+import { page, refererPath, requireLogin, webOf, WebDeps, Web, actorOf } from './context';
 import { textOf } from './forms';
 import { hintFor, sentenceFor, webStatusOf } from './messages';
 import { publicPages } from './public-pages';
@@ -46,7 +46,7 @@ export function webRouter(deps: WebDeps): Router {
   });
 
   const refuseCsrf = (req: Request, res: Response) => {
-    web.render(req, res, 'error', '请刷新页面', { heading: '请刷新页面后再提交', message: '这个页面已经过期或不是从本站打开的，为了安全没有保存。请返回、刷新页面后再试一次。', back: req.get('referer') && req.get('referer')?.startsWith('/') ? req.get('referer') : '/' }, { status: 403 });
+    web.render(req, res, 'error', '请刷新页面', { heading: '请刷新页面后再提交', message: '这个页面已经过期或不是从本站打开的，为了安全没有保存。请返回、刷新页面后再试一次。', back: refererPath(req) ?? '/' }, { status: 403 });
   };
   const csrf = requireCsrf(deps.config.jwtSecret, refuseCsrf);
 
@@ -95,7 +95,8 @@ function sessionPages(router: Router, web: Web, csrf: ReturnType<typeof requireC
 
   router.get('/login', (req, res) => {
     if (req.actor) return res.redirect(303, safeNext(textOf(req.query.next)));
-    showLogin(req, res, { next: textOf(req.query.next) });
+    const expired = req.query.expired === '1' ? '登录已过期或已经退出，刚才填写的内容没有保存。请重新登录，登录后会回到刚才的页面，请再填一次。' : undefined;
+    showLogin(req, res, { next: textOf(req.query.next) }, { message: expired });
   });
 
   const limiter = rateLimit({

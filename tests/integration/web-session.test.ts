@@ -94,6 +94,35 @@ describe('web sessions and CSRF', () => {
       const entries = await ctx.request().get(`/api/entities/${entity.id}/entries`).set(treasurer.auth).expect(200);
       expect(entries.body.items).toEqual([]);
     });
+
+    it('sends a stale page back to the form it came from (the 返回 link), never off the site', async () => {
+      const { entity, treasurer } = await stationWithStaff(ctx);
+      const agent = ctx.request();
+      await webLogin(agent, treasurer);
+      const form = { kind: 'parking', method: 'cash', amount: '150', date: '2026-03-05', _csrf: 'stale' };
+      const from = `http://ledger.example/app/e/${entity.code}/receipt?kind=parking`;
+      const stale = await agent.post(`/app/e/${entity.code}/receipt`).set('Host', 'ledger.example').set('Referer', from).type('form').send(form).expect(403);
+      expect(stale.text).toContain(`href="/app/e/${entity.code}/receipt?kind=parking"`);
+      const foreign = await agent.post(`/app/e/${entity.code}/receipt`).set('Host', 'ledger.example').set('Referer', 'https://evil.example/app').type('form').send(form).expect(403);
+      expect(foreign.text).not.toContain('evil.example');
+    });
+  });
+
+  describe('a form sent after the session ended', () => {
+    it('is not saved, and the login page says so and leads back to the form', async () => {
+      const { entity, treasurer } = await stationWithStaff(ctx);
+      const agent = ctx.request();
+      const from = `http://ledger.example/app/e/${entity.code}/payment`;
+      const sent = await agent.post(`/app/e/${entity.code}/receipt`).set('Host', 'ledger.example').set('Referer', from).type('form').send({ kind: 'parking', method: 'cash', amount: '150', date: '2026-03-05' }).expect(303);
+      expect(sent.headers.location).toBe(`/login?expired=1&next=${encodeURIComponent(`/app/e/${entity.code}/payment`)}`);
+      const login = await agent.get(sent.headers.location).expect(200);
+      expect(login.text).toContain('登录已过期或已经退出，刚才填写的内容没有保存');
+      expect(login.text).toContain(`name="next" value="/app/e/${entity.code}/payment"`);
+      // A plain visit to a page behind login asks for login without that warning.
+      const visit = await agent.get(`/app/e/${entity.code}`).expect(303);
+      expect((await agent.get(visit.headers.location).expect(200)).text).not.toContain('登录已过期');
+      expect((await ctx.request().get(`/api/entities/${entity.id}/entries`).set(treasurer.auth).expect(200)).body.items).toEqual([]);
+    });
   });
 
   describe('POST /logout', () => {

@@ -106,7 +106,7 @@ describe('disclosure pages', () => {
     expect(html).toMatch(/路灯维修<\/th><td class="num">¥1,200\.00<\/td>/);
     expect(html).toContain('路灯维修专项捐赠 <span class="tag">限定性</span>');
     expect(html).toContain('用途：物业公司定向捐赠，用于小区路灯维修');
-    expect(html).toMatch(/<td class="num">¥0\.00<\/td><td class="num">¥3,000\.00<\/td><td class="num">¥1,200\.00<\/td><td class="num">¥1,800\.00<\/td>/);
+    expect(html).toMatch(/<td class="num" data-label="期初">¥0\.00<\/td><td class="num" data-label="本期收入">¥3,000\.00<\/td><td class="num" data-label="本期支出">¥1,200\.00<\/td><td class="num" data-label="期末">¥1,800\.00<\/td>/);
     expect(html.indexOf(early.number)).toBeGreaterThan(0);
     expect(html.indexOf(early.number)).toBeLessThan(html.indexOf(late.number));
     // Books hold 800 − 56.50 = 743.50 in cash; 700.00 was counted and nobody said why.

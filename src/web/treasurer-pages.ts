@@ -20,6 +20,7 @@ import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { hintFor } from './messages';
+import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { returnedSince, userNamesOf } from './book-queries';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
@@ -49,6 +50,31 @@ function newFormKey(): string {
 function idempotencyKeyOf(values: Values): string | undefined {
   const key = values.formKey;
   return typeof key === 'string' && FORM_KEY.test(key) ? `web-${key}` : undefined;
+}
+
+/**
+ * From this amount on, a receipt or payment is read back before it is saved: the amount with
+ * its 大写 and a box to tick. A slip of the finger (15000 for 150.00, a row of nines) would
+ * otherwise go straight into the books and the public page, and only a reversal takes it out.
+ */
+export const CONFIRM_FROM = '10000.00';
+
+/**
+ * The form's answer when a large amount is not yet confirmed; undefined when it is small or
+ * confirmed. The tick holds only for the amount it was given for (`confirmedAmount`), so
+ * changing the amount afterwards asks again.
+ */
+function largeAmountUnconfirmed(amount: string, body: Record<string, unknown>, values: Values): { message: string; errors: FieldErrors; status: number } | undefined {
+  if (D(amount).lt(CONFIRM_FROM)) return undefined;
+  const confirmed = isChecked(body.confirmLarge) && textOf(body.confirmedAmount) === formatMoney(amount);
+  if (confirmed) return undefined;
+  values.confirmAmount = formatMoney(amount);
+  values.confirmText = `${yuan(amount)}（大写：${capitalAmount(formatMoney(amount))}）`;
+  return {
+    message: `金额比较大，请再核对一遍：${values.confirmText as string}。没有错就勾选“金额无误”再保存；错了请改金额。`,
+    errors: { confirmLarge: '请核对金额后勾选“金额无误”' },
+    status: 400,
+  };
 }
 
 function baseOf(entity: EntityRow): string {
@@ -147,15 +173,16 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         method: values.method || undefined,
         amount: normaliseAmount(values.amount as string) ?? values.amount,
         date: normaliseDate(values.date as string) ?? values.date,
-        payer: values.payer || undefined,
-        anonymous: values.anonymous,
-        nameConsent: values.nameConsent,
+        // The giver's fields show only for a donation; typed and then hidden by another kind, they are not kept.
+        ...(values.kind === 'donation' ? { payer: values.payer || undefined, anonymous: values.anonymous, nameConsent: values.nameConsent } : {}),
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
       if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
       const dateErrors = futureDateErrors(parsed.data.date);
       if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
+      const unconfirmed = largeAmountUnconfirmed(parsed.data.amount, body, values);
+      if (unconfirmed) return showReceipt(req, res, entity, values, unconfirmed);
       try {
         const result = await ledger.recordReceipt(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}?${recordedQuery('receipt', result.body)}`);
@@ -241,6 +268,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (!parsed.success || Object.keys(errors).length > 0) {
         return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       }
+      const unconfirmed = largeAmountUnconfirmed(parsed.data.amount, body, values);
+      if (unconfirmed) return showPayment(req, res, entity, values, unconfirmed);
       try {
         const actor = actorOf(req);
         const result = await ledger.recordPayment(web.db, actor, entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });

@@ -1,4 +1,5 @@
 import * as ledger from '../../src/ledger/service';
+import type { Actor } from '../../src/auth/actor';
 import { useTestContext } from '../support/context';
 import { fixedClock } from '../../src/shared/clock';
 import { admin, createUser, receive, stationWithStaff } from '../factories';
@@ -142,6 +143,49 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       // A new visit to the form is a new count.
       const again = await agent.get(`${base}/reconcile`).expect(200);
       expect(again.text).not.toContain(`value="${formKey}"`);
+    });
+  });
+
+  describe('large amounts are read back before they are saved', () => {
+    const entriesOf = async (entity: { id: string }, treasurer: { actor: Actor }) =>
+      (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 50 })).items;
+
+    it('asks to confirm a receipt of ¥10,000 or more with its 大写, for that amount only', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', formKey: 'f'.repeat(32) };
+      const asked = await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '99999999999999999' }).expect(400);
+      expect(asked.text).toContain('金额比较大，请再核对一遍：¥99,999,999,999,999,999.00（大写：玖亿亿玖仟玖佰玖拾玖万亿玖仟玖佰玖拾玖亿玖仟玖佰玖拾玖万玖仟玖佰玖拾玖元整）');
+      expect(fieldError(asked.text, 'confirmLarge')).toBe('请核对金额后勾选“金额无误”');
+      expect(asked.text).toContain('name="confirmedAmount" value="99999999999999999.00"');
+      expect(asked.text).toContain('value="99999999999999999"');
+      // Ticked, but for another amount than the one now typed: asked again.
+      const changed = await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '12,000', confirmLarge: '1', confirmedAmount: '99999999999999999.00' }).expect(400);
+      expect(changed.text).toContain('¥12,000.00（大写：壹万贰仟元整）');
+      expect(await entriesOf(entity, treasurer)).toEqual([]);
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '12,000', confirmLarge: '1', confirmedAmount: '12000.00' }).expect(303);
+      // Below the line nothing is asked.
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, formKey: 'e'.repeat(32), amount: '9999.99' }).expect(303);
+      expect((await entriesOf(entity, treasurer)).map((entry) => entry.lines[0].debit)).toEqual(['12000.00', '9999.99']);
+    });
+
+    it('asks the same of a payment, and the payment form names the approval threshold', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx, { approvalThreshold: '5000.00' });
+      await receive(ctx, treasurer, entity.id, '20000.00', { date: '2026-03-01' });
+      const page = await agent.get(`${base}/payment`).expect(200);
+      expect(page.text).toContain('超过 ¥5,000.00 的支出要等监委会审批通过后才入账');
+      const asked = await pay(agent, base, csrfOf(page.text), { amount: '15000', date: '2026-03-05' }).expect(400);
+      expect(asked.text).toContain('¥15,000.00（大写：壹万伍仟元整）');
+      expect(await entriesOf(entity, treasurer)).toHaveLength(1);
+      await pay(agent, base, csrfOf(page.text), { amount: '15000', date: '2026-03-05', confirmLarge: '1', confirmedAmount: '15000.00' }).expect(303);
+      expect(await entriesOf(entity, treasurer)).toHaveLength(2);
+    });
+
+    it('keeps no giver typed for a donation when the kind was changed before saving', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', amount: '50', payer: '王大妈', nameConsent: '1' };
+      await agent.post(`${base}/receipt`).type('form').send(form).expect(303);
+      const [entry] = await entriesOf(entity, treasurer);
+      expect(JSON.stringify(entry)).not.toContain('王大妈');
     });
   });
 

@@ -210,6 +210,15 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(after).toContain('<summary>已冻结、还没结账的月份（1 个）</summary>');
     });
 
+    it('leaves out frozen months from before the first entry: they have nothing to close', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-02-05' });
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      const page = (await agent.get(`${base}/close`).expect(200)).text;
+      expect(page.match(/name="period" value="\d{4}-\d{2}"/g)).toEqual(['name="period" value="2026-03"']);
+      expect(page).not.toContain('已冻结');
+    });
+
     it('preselects nothing when every finished month is closed', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       for (let month = 4; month <= 14; month += 1) {

@@ -299,7 +299,7 @@ describe('treasurer forms', () => {
       const list = await boss.get(`${base}/approvals`).expect(200);
       expect(list.text).toContain(`action="${base}/entries/${pending.id}/reject"`);
       expect(list.text).toMatch(new RegExp(`<label for="f-reason-${pending.id}">退回原因</label>`));
-      expect(list.text).toContain('退回：多付的场地费');
+      expect(list.text).toContain('退回<span class="sr-only">：多付的场地费</span>');
 
       const blank = await boss.post(`${base}/entries/${pending.id}/reject`).type('form').send({ _csrf: csrfOf(list.text), reason: '   ' }).expect(400);
       expect(blank.text).toContain('请写明原因');

@@ -189,7 +189,7 @@ const GRANT_FLASHES: Record<string, string> = {
   reviewers_assigned: '评审已指派。',
   reviewer_removed: '已撤销这位评审的指派。',
   decided: '决定已保存。',
-  disbursed: '已拨付，记账凭证已生成。',
+  disbursed: '已拨付，基金会的账已记好（凭证号见下面的拨付记录）；受助方是本系统里的公益站时，它的账上也同时记了这笔收到的资助款。',
   refunded: '退款已登记。',
   grant_closed: '已结项。',
   amended: '修改已保存，申请方能看到这条变更记录。',

@@ -86,7 +86,7 @@ describe('a grant from application to disbursement, in Chromium', () => {
     expect(await gmPage.getByLabel(/拨付金额/).inputValue()).toBe('600.00');
     await gmPage.screenshot({ path: path.join(SHOTS_DIR, 'grant-manager-application-1280.png'), fullPage: true });
     await gmPage.getByRole('button', { name: '确认拨付' }).click();
-    await gmPage.getByText('已拨付，记账凭证已生成').waitFor();
+    await gmPage.getByText('已拨付，基金会的账已记好').waitFor();
     expect(await gmPage.locator('#app-disbursed').textContent()).toBe('¥600.00');
     // The second tranche waits for the final report: no payment form, a notice instead.
     await gmPage.locator('#next-tranche').waitFor();

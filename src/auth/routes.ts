@@ -11,6 +11,7 @@ import { problemOf, sendProblem } from '../http/problem';
 import { Pagination, Uuid } from '../shared/schemas';
 import * as service from './service';
 import { AssignRolesCommand, CreateUserCommand, LoginCommand } from './schemas';
+import { LoginView, UserList, UserView } from './responses';
 
 export function authRoutes(target: RouteTarget, deps: { db: Knex; jwtSecret: string; loginRateLimit: number }): void {
   const { db, jwtSecret } = deps;
@@ -28,17 +29,17 @@ export function authRoutes(target: RouteTarget, deps: { db: Knex; jwtSecret: str
       handler: (_req, res) => sendProblem(res, problemOf('too_many_requests', 'Too many login attempts; wait a minute and try again.')),
     }),
   );
-  defineRoute(target, { method: 'post', path: '/api/auth/login', summary: 'Log in; returns a JWT', tags, auth: false, body: LoginCommand }, ({ body }) =>
+  defineRoute(target, { method: 'post', path: '/api/auth/login', summary: 'Log in; returns a JWT', tags, auth: false, body: LoginCommand, response: LoginView }, ({ body }) =>
     service.login(db, jwtSecret, body),
   );
-  defineRoute(target, { method: 'get', path: '/api/me', summary: 'The current user with roles', tags, auth: true }, ({ actor }) => service.me(db, actor));
-  defineRoute(target, { method: 'post', path: '/api/users', summary: 'Create a user (admin)', tags, auth: true, body: CreateUserCommand, status: 201 }, ({ actor, body }) =>
+  defineRoute(target, { method: 'get', path: '/api/me', summary: 'The current user with roles', tags, auth: true, response: UserView }, ({ actor }) => service.me(db, actor));
+  defineRoute(target, { method: 'post', path: '/api/users', summary: 'Create a user (admin)', tags, auth: true, body: CreateUserCommand, status: 201, response: UserView }, ({ actor, body }) =>
     service.createUser(db, actor, body),
   );
-  defineRoute(target, { method: 'get', path: '/api/users', summary: 'List users (admin)', tags, auth: true, query: Pagination }, ({ actor, query }) =>
+  defineRoute(target, { method: 'get', path: '/api/users', summary: 'List users (admin)', tags, auth: true, query: Pagination, response: UserList }, ({ actor, query }) =>
     service.listUsers(db, actor, query),
   );
-  defineRoute(target, { method: 'post', path: '/api/users/:id/roles', summary: 'Grant roles (admin)', tags, auth: true, params: z.object({ id: Uuid }), body: AssignRolesCommand }, ({ actor, params, body }) =>
+  defineRoute(target, { method: 'post', path: '/api/users/:id/roles', summary: 'Grant roles (admin)', tags, auth: true, params: z.object({ id: Uuid }), body: AssignRolesCommand, response: UserView }, ({ actor, params, body }) =>
     service.assignRoles(db, actor, params.id, body),
   );
   defineRoute(target, { method: 'delete', path: '/api/users/:id', summary: 'Delete a user (admin); their tokens stop working', tags, auth: true, params: z.object({ id: Uuid }), status: 204 }, async ({ actor, params, res }) => {

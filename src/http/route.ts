@@ -9,6 +9,7 @@ import { z, ZodType } from 'zod';
 import { DomainError } from '../shared/errors';
 import { recordKeys } from '../shared/schemas';
 import { zodFieldErrors } from './problem';
+import { checkAnswer, ProblemDetails } from './responses';
 import type { Actor } from '../auth/actor';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -25,6 +26,10 @@ export interface RouteSpec<P extends ZodType, Q extends ZodType, B extends ZodTy
   body?: B;
   status?: number;
   responseDescription?: string;
+  /** The JSON body of the success answer; under test every answer is checked against it. */
+  response?: ZodType;
+  /** A success answer that is not JSON: its body schema by media type (a PDF, plain text). */
+  responseContent?: Record<string, ZodType>;
   /** Documented request headers, e.g. Idempotency-Key. */
   idempotent?: boolean;
 }
@@ -65,12 +70,14 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
       ...(spec.idempotent ? { headers: z.object({ 'Idempotency-Key': IDEMPOTENCY_KEY.optional() }) as never } : {}),
     },
     responses: {
-      [spec.status ?? 200]: { description: spec.responseDescription ?? 'Success' },
-      default: { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: z.object({}) } } },
+      [spec.status ?? 200]: { description: spec.responseDescription ?? 'Success', ...successContent(spec) },
+      default: { description: 'Problem details (RFC 9457)', content: { 'application/problem+json': { schema: ProblemDetails } } },
     },
   });
 
+  const route = `${spec.method.toUpperCase()} ${spec.path}`;
   target.router[spec.method](spec.path, async (req: Request, res: Response) => {
+    if (CHECK_ANSWERS) checkAnswers(res, route, spec.response);
     const actor = req.actor;
     if (spec.auth && !actor) {
       throw new DomainError('unauthenticated', 'A valid bearer token is required.');
@@ -103,6 +110,31 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
     }
     res.status(spec.status ?? 200).json(result);
   });
+}
+
+function successContent(spec: { response?: ZodType; responseContent?: Record<string, ZodType> }) {
+  const media = spec.response ? { 'application/json': spec.response } : spec.responseContent;
+  if (!media) return {};
+  return { content: Object.fromEntries(Object.entries(media).map(([type, schema]) => [type, { schema }])) };
+}
+
+/** Under test (jest sets NODE_ENV), every JSON success answer must match its declared schema. */
+const CHECK_ANSWERS = process.env.NODE_ENV === 'test';
+
+/**
+ * Checks each JSON body the route sends with a 2xx status (res.json, a replay, pieces sent
+ * whole) before it goes out; a mismatch throws, so the test sees a 500 naming the route. A
+ * statement long enough to go out piece by piece (res.write) is not checked.
+ */
+function checkAnswers(res: Response, route: string, schema: ZodType | undefined): void {
+  const send = res.send.bind(res);
+  res.send = (body?: unknown) => {
+    const type = String(res.get('Content-Type') ?? '');
+    if (res.statusCode >= 200 && res.statusCode < 300 && type.startsWith('application/json')) {
+      checkAnswer(route, schema, typeof body === 'string' ? JSON.parse(body) : body);
+    }
+    return send(body);
+  };
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
- * Building blocks of request schemas shared by every domain: money as decimal strings,
- * calendar dates, pagination.
+ * Building blocks of request and response schemas shared by every domain: money as decimal
+ * strings, calendar dates, pagination, and the shapes answers print them in.
  */
 import { z } from './zod';
 import { MONEY_PATTERN } from './money';
@@ -62,3 +62,23 @@ export const Pagination = z.object({
 });
 
 export const EntityParams = z.object({ entityId: Uuid });
+
+/** Money as every answer prints it: a decimal string with exactly two decimals, maybe signed. */
+export const Money = z.string().regex(/^-?\d+\.\d{2}$/).openapi({ example: '1234.50' });
+
+/** An instant as answers print it: ISO 8601 in UTC (toISOString). */
+export const Timestamp = z.iso.datetime().openapi({ example: '2026-03-15T08:30:00.000Z' });
+
+/** An id in an answer (a path or query id is a Uuid, which names a record). */
+export const Id = z.uuid();
+
+/** A SHA-256 as lowercase hex. */
+export const Sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** A list page of API.md: `{ items, nextCursor }`, the cursor null once the last item is sent. */
+export function ListPage<T extends z.ZodType>(item: T) {
+  return z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+}
+
+/** A body of bytes (a PDF, an image), for answers that are not JSON. */
+export const Binary = z.string().openapi({ format: 'binary' });

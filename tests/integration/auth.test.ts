@@ -67,6 +67,17 @@ describe('POST /api/users and POST /api/entities (admin)', () => {
     expect(login.status).toBe(200);
   });
 
+  it('grants more roles to a user and answers the user with all of them', async () => {
+    const boss = await admin(ctx);
+    const entity = await createEntity(ctx);
+    const user = await createUser(ctx, [{ role: 'applicant' }]);
+    const granted = await ctx.request().post(`/api/users/${user.id}/roles`).set(boss.auth).send({ roles: [{ role: 'supervisor', entityId: entity.id }] });
+    expect(granted.status).toBe(200);
+    expect(granted.body).toMatchObject({ id: user.id, username: user.username });
+    expect(granted.body.roles).toEqual(expect.arrayContaining([{ role: 'applicant', entityId: null }, { role: 'supervisor', entityId: entity.id }]));
+    expect((await ctx.request().get('/api/me').set(user.auth)).body.roles).toHaveLength(2);
+  });
+
   it('creates an entity with the standard chart and fund GENERAL; duplicate code is 409', async () => {
     const boss = await admin(ctx);
     const res = await ctx.request().post('/api/entities').set(boss.auth).send({ code: 'NP-TEST-1', name: '南坪测试公益站', kind: 'station', approvalThreshold: '2000' });

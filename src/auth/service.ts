@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { DomainError } from '../shared/errors';
+import { cursorOf, invalidCursor, keyOfCursor } from '../shared/paging';
 import { withTransaction } from '../db/transaction';
 import { Actor, GLOBAL_ROLES, Role, isAdmin } from './actor';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from './passwords';
@@ -11,6 +12,7 @@ import * as queries from './queries';
 import { presentUser, UserView } from './presenters';
 import type { AssignRolesCommand, CreateUserCommand, LoginCommand } from './schemas';
 import { signToken } from './tokens';
+import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 /**
  * The live user and roles behind a token, kept for a second per database handle: a request
@@ -130,10 +132,13 @@ export async function deleteUser(db: Knex, actor: Actor, userId: string): Promis
 
 export async function listUsers(db: Knex, actor: Actor, options: { limit: number; cursor?: string }) {
   requireAdmin(actor);
-  const rows = await queries.listUsers(db, { limit: options.limit, after: options.cursor });
+  // Opaque like every other list's cursor: the last user id sent, in base64url.
+  const after = options.cursor === undefined ? undefined : keyOfCursor(options.cursor);
+  if (after !== undefined && !UUID.test(after)) throw invalidCursor();
+  const rows = await queries.listUsers(db, { limit: options.limit, after });
   const page = rows.slice(0, options.limit);
   const items = await Promise.all(page.map(async (row) => presentUser(row, await queries.listRoles(db, row.id))));
-  return { items, nextCursor: rows.length > options.limit ? page[page.length - 1].id : null };
+  return { items, nextCursor: rows.length > options.limit ? cursorOf(page[page.length - 1].id) : null };
 }
 
 /** On start: create `admin` with ADMIN_PASSWORD when no admin exists yet. */

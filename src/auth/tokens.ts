@@ -5,6 +5,7 @@
  */
 import crypto from 'node:crypto';
 import jwt from 'jsonwebtoken';
+import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 const ISSUER = 'community-fund-ledger';
 const AUDIENCE = 'community-fund-ledger';
@@ -46,7 +47,6 @@ export function verifyToken(secret: string, token: string): string | null {
 // posting request. Users and roles are still read live (currentActor), so a deleted user's
 // token is refused at once as before.
 const MAX_VERIFIED = 10_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const verified = new Map<string, Map<string, { userId: string; expiresAt: number }>>();
 function verifiedCache(secret: string): Map<string, { userId: string; expiresAt: number }> {
   let cache = verified.get(secret);

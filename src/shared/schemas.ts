@@ -46,6 +46,9 @@ export const Text = (max: number) => z.string().trim().min(1, 'required').max(ma
  */
 export const recordKeys = z.registry<{ record: string }>();
 
+/** A uuid as the database writes it (any case accepted): ids in paths, cursors and tokens. */
+export const UUID_PATTERN = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 export const Uuid = z.uuid('not a valid id').register(recordKeys, { record: 'id' });
 
 export const Pagination = z.object({

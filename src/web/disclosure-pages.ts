@@ -20,8 +20,8 @@ import { textOf } from './forms';
 import { hintFor } from './messages';
 import { findDisclosureIdByHash } from './queries';
 import { requireCsrf } from './session';
+import { UUID_PATTERN as UUID } from '../shared/schemas';
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 const SHA256 = /^[0-9a-f]{64}$/i;
 /** A report's id in one of its addresses: the verify link the PDF prints, the page, the API. */
 const REPORT_ADDRESS = /\/(?:verify|reports|api\/public\/disclosures)\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})(?=[/?#]|$)/i;

@@ -48,8 +48,7 @@ import { amendmentSentenceFor, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 function applicationId(req: Request): string {
   const id = String(req.params.id ?? '');

@@ -26,11 +26,11 @@ import { returnedSince, userNamesOf } from './book-queries';
 import { firstEntryDate } from '../disclosure/queries';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
+import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const RECENT_DAYS = 60;
 const FORM_KEY = /^[0-9a-f]{32}$/;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type Values = Record<string, string | boolean | undefined>;
 

@@ -208,6 +208,9 @@ describe('lists', () => {
       expect(paged.pages).toBe(Math.ceil(whole.body.items.length / 2));
       const first = await ctx.request().get(withQuery(path, 'limit=1')).set(auth);
       expect({ path, items: first.body.items.length, hasCursor: typeof first.body.nextCursor === 'string' }).toEqual({ path, items: 1, hasCursor: true });
+      // A cursor that names nothing of the list is a 400.
+      const bad = await ctx.request().get(withQuery(path, 'cursor=bm90LWEta2V5')).set(auth);
+      expect({ path, status: bad.status }).toEqual({ path, status: 400 });
     }
   });
 

@@ -2,9 +2,13 @@
  * The journal in hledger's plain-text format: one transaction per posted entry, accounts
  * named by code and name, the fund and project as tags. `hledger -f - bal` over it gives the
  * same per-account figures as the trial balance — an independent check of our arithmetic.
+ * An export that starts at `from` opens with one transaction of the balances before that day
+ * (hledger's own way to start a file mid-way, as `hledger close --open` writes), so its
+ * totals still equal the trial balance as of its end.
  */
 import type { Knex } from 'knex';
-import { formatMoney } from '../shared/money';
+import { addDays } from '../shared/dates';
+import { D, formatMoney } from '../shared/money';
 import * as queries from './queries';
 
 /** hledger ends an account name at two spaces and starts a comment at ';'. */
@@ -15,6 +19,7 @@ function clean(text: string): string {
 export async function* hledgerJournal(db: Knex, entityId: string, range: { from?: string; to?: string }): AsyncGenerator<string> {
   const accounts = new Map((await queries.listAccounts(db, entityId)).map((account) => [account.code, account.name]));
   yield `; 社区公益基金账本 — hledger journal\ncommodity 1,000.00 CNY\n\n`;
+  if (range.from) yield await openingBalances(db, entityId, range.from, accounts);
   let after: { date: string; seq: string } | undefined;
   for (;;) {
     const rows = await queries.listEntries(db, entityId, { from: range.from, to: range.to, status: 'posted', after, limit: 1000 });
@@ -38,4 +43,13 @@ export async function* hledgerJournal(db: Knex, entityId: string, range: { from?
     const last = page[page.length - 1];
     after = { date: last.date, seq: last.seq };
   }
+}
+
+/** The balances of posted entries dated before `from`, as one transaction the day before; '' when there are none. */
+async function openingBalances(db: Knex, entityId: string, from: string, accounts: Map<string, string>): Promise<string> {
+  const rows = (await queries.balancesAsOf(db, entityId, from, true)).map((row) => ({ code: row.account_code, balance: D(row.debit).minus(row.credit) })).filter((row) => !row.balance.isZero());
+  if (rows.length === 0) return '';
+  let text = `${addDays(from, -1)} 期初余额（${from} 之前的凭证）\n    ; opening:\n`;
+  for (const row of rows) text += `    ${clean(`${row.code} ${accounts.get(row.code) ?? ''}`)}  ${formatMoney(row.balance)} CNY\n`;
+  return `${text}\n`;
 }

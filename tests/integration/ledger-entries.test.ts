@@ -635,17 +635,32 @@ describe('GET /api/entities/:entityId/export/journal', () => {
     const journal = await ctx.request().get(`/api/entities/${entity.id}/export/journal`).set(treasurer.auth);
     expect(journal.status).toBe(200);
     expect(journal.headers['content-type']).toMatch(/text\/plain/);
-    const output = execFileSync('hledger', ['-f', '-', 'bal', '--flat', '--no-total', '-O', 'csv'], { input: journal.text }).toString();
-    const hledger = new Map(
+    const tb = await trialBalance(entity.id, treasurer.token);
+    expectSameFigures(hledgerBal(execFileSync, journal.text), tb.rows);
+    expect(journal.text).not.toContain('期初余额');
+
+    // From a later day: the balances before it open the file, so the totals are still the trial balance's.
+    const later = await ctx.request().get(`/api/entities/${entity.id}/export/journal?from=2026-02-02&to=2026-02-28`).set(treasurer.auth);
+    expect(later.text).toContain('2026-02-01 期初余额（2026-02-02 之前的凭证）');
+    expect(later.text.match(/^2026-02-0\d \(2026-/gm)).toHaveLength(2);
+    expectSameFigures(hledgerBal(execFileSync, later.text), (await trialBalance(entity.id, treasurer.token, '2026-02-28')).rows);
+  });
+
+  function hledgerBal(execFileSync: typeof import('node:child_process').execFileSync, journal: string): Map<string, Decimal> {
+    const output = execFileSync('hledger', ['-f', '-', 'bal', '--flat', '--no-total', '-O', 'csv'], { input: journal }).toString();
+    return new Map(
       output.trim().split('\n').slice(1).map((line) => {
         const [account, amount] = line.split('","').map((cell) => cell.replace(/"/g, ''));
         return [account.split(' ')[0], new Decimal(amount.replace(/[^0-9.-]/g, ''))];
       }),
     );
-    const tb = await trialBalance(entity.id, treasurer.token);
-    for (const row of tb.rows) {
+  }
+
+  function expectSameFigures(hledger: Map<string, Decimal>, rows: { accountCode: string; debit: string; credit: string }[]) {
+    expect(rows.length).toBeGreaterThan(3);
+    for (const row of rows) {
       const net = new Decimal(row.debit).minus(row.credit);
       expect([row.accountCode, (hledger.get(row.accountCode) ?? new Decimal(0)).toFixed(2)]).toEqual([row.accountCode, net.toFixed(2)]);
     }
-  });
+  }
 });

@@ -256,7 +256,7 @@ export function present360Grant(
     awardDate: shanghaiDate(new Date(row.decided_at as Date)),
     recipientOrganization: {
       id: station ? entityIdentifier(foundation.code, station.code) : outsideOrgIdentifier(foundation.code, row.organization),
-      name: row.organization,
+      name: station ? station.name : row.organization,
     },
     fundingOrganization: [{ id: entityIdentifier(foundation.code, foundation.code), name: foundation.name }],
     amountAppliedFor: formatMoney(row.requested_amount),

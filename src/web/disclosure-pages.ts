@@ -15,6 +15,7 @@ import { shanghaiDate, today } from '../shared/clock';
 import { addMonths, monthOf } from '../shared/dates';
 import { DomainError } from '../shared/errors';
 import { barChart } from './charts';
+import { chineseDate } from './views';
 import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { textOf } from './forms';
 import { hintFor } from './messages';
@@ -44,6 +45,8 @@ export interface ReportListItem {
   publishedDate: string;
   superseded: boolean;
   countersigned: boolean;
+  /** Who countersigned, when (a Beijing day) and what they noted; null before. */
+  countersignature: { name: string; date: string; note: string | null } | null;
   pdfUrl: string;
 }
 
@@ -62,6 +65,7 @@ async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> 
       publishedDate: shanghaiDate(new Date(item.publishedAt)),
       superseded: !item.latest,
       countersigned: item.countersigned,
+      countersignature: item.countersignature ? { name: item.countersignature.name ?? '', date: shanghaiDate(new Date(item.countersignature.at)), note: item.countersignature.note } : null,
       pdfUrl: item.countersignedPdfUrl ?? item.pdfUrl,
     }))
     .sort((a, b) => (a.period === b.period ? b.version - a.version : a.period < b.period ? 1 : -1));
@@ -283,7 +287,11 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       } catch (error) {
         const failure = formFailure(error);
         if (!failure || failure.status === 404) throw error;
-        if (error instanceof DomainError && error.code === 'already_countersigned') failure.message = '这份报告已经会签过了。';
+        if (error instanceof DomainError && error.code === 'already_countersigned') {
+          const signed = (await reportsOf(web, entity.id)).find((report) => report.id === id)?.countersignature;
+          const by = signed ? `${signed.name}已在${chineseDate(signed.date)}会签` : '已经会签过了';
+          failure.message = `这份报告${by}，不用再会签。${note ? `您填写的意见没有保存：“${note}”，可以复制后告诉记账人或写进下一期的审核意见。` : ''}`;
+        }
         await showCountersign(req, res, entity, failure);
       }
     }),

@@ -58,8 +58,10 @@ describe('disclosure pages', () => {
     await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text), note: '已核对' }).expect(303);
     const signed = (await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items[0];
     expect(signed.countersigned).toBe(true);
-    const again = await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text) }).expect(409);
-    expect(again.text).toContain('已经会签过了');
+    const again = await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text), note: '金额已逐笔核对' }).expect(409);
+    const { display_name: name } = await ctx.db('users').where({ id: supervisor.id }).first();
+    expect(again.text).toContain(`这份报告${name}已在2026年4月10日会签，不用再会签。您填写的意见没有保存：“金额已逐笔核对”`);
+    expect((await boss.get(`${base}/countersign`).expect(200)).text).toContain(`已会签：${name} · 2026年4月10日 · 意见：已核对`);
 
     // Published and countersigned: the form no longer preselects it, and a new version needs a reason.
     const next = await agent.get(`${base}/publish`).expect(200);

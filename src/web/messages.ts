@@ -20,13 +20,17 @@ export interface FormContext {
   date?: string;
   originalDate?: string;
   fundNames?: Record<string, string>;
+  /** What the money that was short was for, when not a payment: "这次存入银行". */
+  payingFor?: string;
 }
 
 /** One sentence for the top of a form or an error page. */
 export function sentenceFor(error: DomainError, context: FormContext = {}): string {
   switch (error.code) {
-    case 'insufficient_funds':
-      return `${shortfallOf(error, context)}，不够这笔支出。请核对金额和日期，或${typeof error.extra.fundCode === 'string' ? '换一个资金来源' : '选择另一种付款方式'}。`;
+    case 'insufficient_funds': {
+      const advice = context.payingFor ? '' : `，或${typeof error.extra.fundCode === 'string' ? '换一个资金来源' : '选择另一种付款方式'}`;
+      return `${shortfallOf(error, context)}，不够${context.payingFor ?? '这笔支出'}。请核对金额和日期${advice}。`;
+    }
     case 'period_closed': {
       const through = closedThroughOf(error, context);
       if (typeof error.extra.stationName === 'string') {
@@ -204,6 +208,7 @@ export const FIELD_HINTS: Record<string, string> = {
   amount: '请填写大于零的金额，例如 150 或 150.50（最多两位小数）。',
   date: '请填写日期，例如 2026-03-05。',
   kind: '请选择收入类型。',
+  direction: '请选择是现金存入银行，还是从银行取现金。',
   method: '请选择是现金还是银行。',
   payer: '付款人名字太长了（最多 200 字）。',
   payee: '请填写收款人（把钱付给谁）。',

@@ -1,7 +1,8 @@
 /**
  * The treasurer's and supervisor's pages for one station or foundation: today's work, record
- * a receipt or payment, recent entries and reversal, month close, reconciliation, approvals
- * and the sending back (退回) or withdrawal (撤回) of a pending entry.
+ * a receipt or payment, cash paid into or drawn from the bank, recent entries and reversal,
+ * month close, reconciliation, approvals and the sending back (退回) or withdrawal (撤回) of a
+ * pending entry.
  * Each form posts to the same ledger service the API uses; a rejected form is shown again
  * with what was typed and a plain-Chinese hint per field. No rule of the books lives here.
  */
@@ -13,7 +14,9 @@ import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { DomainError } from '../shared/errors';
 import * as ledger from '../ledger/service';
-import { RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
+import { METHOD_ROLES, PostEntryCommand, RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
+import { Code, DateString, PositiveMoney } from '../shared/schemas';
+import { z } from '../shared/zod';
 import type { EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
@@ -33,6 +36,20 @@ const RECENT_DAYS = 60;
 const FORM_KEY = /^[0-9a-f]{32}$/;
 
 type Values = Record<string, string | boolean | undefined>;
+
+/** Which way cash moves between the cash box and the bank: the form's choices, and the memo when none is written. */
+const TRANSFER_LABELS = { deposit: '现金存入银行', withdrawal: '从银行取现金' } as const;
+
+/** The 存取现金 form as the page reads it (after the forgiving normalisation of amount and date). */
+const TransferForm = z
+  .object({
+    direction: z.enum(['deposit', 'withdrawal']),
+    amount: PositiveMoney,
+    date: DateString,
+    fundCode: Code,
+    memo: z.string().trim().max(500).optional(),
+  })
+  .strict();
 
 /** A refused 退回/撤回 form on a list page: the reason as typed, shown again next to its entry. */
 interface Refusal {
@@ -191,6 +208,87 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
         await showReceipt(req, res, entity, values, failure);
+      }
+    }),
+  );
+
+  // Cash to and from the bank (存现、取现)
+
+  const transferOptions = Object.entries(TRANSFER_LABELS).map(([value, label]) => ({ value, label }));
+
+  async function showTransfer(req: Request, res: Response, entity: EntityRow, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const books = await booksOf(entity, today(web.clock));
+    web.render(
+      req,
+      res,
+      'transfer',
+      '存取现金',
+      { entity, base: baseOf(entity), directions: transferOptions, funds: await funds(req, entity), books, values, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { status: failure.status },
+    );
+  }
+
+  router.get(
+    '/app/e/:code/transfer',
+    requireLogin,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      // No direction is chosen for the treasurer: one the wrong way round is only undone by a reversal.
+      await showTransfer(req, res, entity, { date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
+    }),
+  );
+
+  /**
+   * Money that only changes place: one entry through the manual entry command the API uses,
+   * debiting where the money went and crediting where it came from, both in the chosen fund
+   * (money keeps its fund). Cash and bank are the accounts holding the roles the receipts post
+   * to, so a sub-account that took over a role is used here too.
+   */
+  router.post(
+    '/app/e/:code/transfer',
+    requireLogin,
+    csrf,
+    page(async (req, res) => {
+      const entity = await entityFor(web, req, ['treasurer']);
+      const body = req.body ?? {};
+      const values: Values = {
+        direction: textOf(body.direction),
+        amount: textOf(body.amount),
+        date: textOf(body.date),
+        fundCode: textOf(body.fundCode) || 'GENERAL',
+        memo: textOf(body.memo),
+        formKey: textOf(body.formKey) || newFormKey(),
+      };
+      const parsed = TransferForm.safeParse({
+        direction: values.direction || undefined,
+        amount: normaliseAmount(values.amount as string) ?? values.amount,
+        date: normaliseDate(values.date as string) ?? values.date,
+        fundCode: values.fundCode,
+        memo: values.memo || undefined,
+      });
+      if (!parsed.success) return showTransfer(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      const { direction, amount, date, fundCode, memo } = parsed.data;
+      const dateErrors = futureDateErrors(date);
+      if (dateErrors.date) return showTransfer(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
+      const cash = await ledger.accountCodeByRole(web.db, entity.id, METHOD_ROLES.cash);
+      const bank = await ledger.accountCodeByRole(web.db, entity.id, METHOD_ROLES.bank);
+      const [to, from] = direction === 'deposit' ? [bank, cash] : [cash, bank];
+      const command: PostEntryCommand = {
+        date,
+        memo: memo || TRANSFER_LABELS[direction],
+        lines: [
+          { accountCode: to, fundCode, debit: amount },
+          { accountCode: from, fundCode, credit: amount },
+        ],
+      };
+      try {
+        const result = await ledger.postEntry(web.db, actorOf(req), entity.id, command, { idempotencyKey: idempotencyKeyOf(values), request: { route: 'transfer', entityId: entity.id, body: command } });
+        const entry = result.body;
+        res.redirect(303, `${baseOf(entity)}?${recordedQuery(entry.status === 'pending_approval' ? `${direction}_pending` : direction, entry)}`);
+      } catch (error) {
+        const failure = formFailure(error, { date, fundNames: await fundNamesOf(req, entity), payingFor: direction === 'deposit' ? '这次存入银行' : '这次取现' });
+        if (!failure) throw error;
+        await showTransfer(req, res, entity, values, failure);
       }
     }),
   );
@@ -666,12 +764,26 @@ function entryRow(entry: EntryView, monetary: Set<string>, names: EntryNames) {
     attachments: entry.attachments.map((attachment) => ({ id: attachment.id, filename: attachment.filename })),
     payee: counterpartyOf(details.counterparty),
     method: details.method ? (METHOD_LABELS[details.method] ?? null) : null,
-    kindLabel: details.receiptKind ? RECEIPT_KIND_LABELS[details.receiptKind] : details.category ? PAYMENT_CATEGORY_LABELS[details.category] : null,
+    kindLabel: transferLabelOf(entry, monetary) ?? (details.receiptKind ? RECEIPT_KIND_LABELS[details.receiptKind] : details.category ? PAYMENT_CATEGORY_LABELS[details.category] : null),
     funds: fundCodes.map((code) => names.funds[code] ?? code),
     projects: projectIds.map((id) => names.projects[id] ?? '—'),
     recordedBy: (entry.createdBy && names.users.get(entry.createdBy)) || null,
-    direction: net.isPositive() ? 'in' : net.isNegative() ? 'out' : 'none',
+    // Zero first: decimal.js counts 0 as positive, and money that only moved is neither in nor out.
+    direction: net.isZero() ? 'none' : net.isPositive() ? 'in' : 'out',
     amount: formatMoney(net.isZero() ? debits : net.abs()),
   };
 }
 
+/**
+ * A journal entry whose every line is on a money account only moves money from one place to
+ * another: it is neither income nor spending, and the list says so, with its way for the
+ * everyday two (存现 and 取现, by the 1001/1002 groups the balances use).
+ */
+function transferLabelOf(entry: EntryView, monetary: Set<string>): string | null {
+  if (entry.kind !== 'journal' || !entry.lines.every((line) => monetary.has(line.accountCode))) return null;
+  const groups = (side: 'debit' | 'credit') => [...new Set(entry.lines.filter((line) => line[side]).map((line) => line.accountCode.slice(0, 4)))].join();
+  const way = `${groups('credit')}→${groups('debit')}`;
+  if (way === '1001→1002') return '存现：现金存入银行（不算收入或支出）';
+  if (way === '1002→1001') return '取现：从银行取现金（不算收入或支出）';
+  return '资金划转（不算收入或支出）';
+}

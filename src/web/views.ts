@@ -99,6 +99,10 @@ const FLASHES: Record<string, string> = {
   receipt: '收入已记好。',
   payment: '支出已记好。',
   payment_pending: '支出已记好，金额超过审批额度，正在等待监委会审批。',
+  deposit: '现金存入银行已记好。',
+  deposit_pending: '现金存入银行已记好，金额超过审批额度，正在等待监委会审批。',
+  withdrawal: '从银行取现金已记好。',
+  withdrawal_pending: '从银行取现金已记好，金额超过审批额度，正在等待监委会审批。',
   reversed: '已冲销。',
   reversed_pending: '冲销已记下，金额超过审批额度，等监委会审批通过后才入账。',
   closed: '已结账。',
@@ -112,18 +116,28 @@ const FLASHES: Record<string, string> = {
 };
 
 /**
- * A recorded receipt or payment is named by its amount and voucher number (?amt=150.00&no=
- * 2026-000123), so the treasurer can write the number on the paper receipt. Both are checked
- * for their shape: the query string is the visitor's to change.
+ * A recorded receipt, payment or move of cash to or from the bank is named by its amount and
+ * voucher number (?amt=150.00&no=2026-000123), so the treasurer can write the number on the
+ * paper receipt or bank slip. Both are checked for their shape, and the key is looked up as
+ * the tables' own: the query string is the visitor's to change.
  */
 function flashOf(req: Request): string | null {
   const key = typeof req.query.ok === 'string' ? req.query.ok : '';
-  const base = FLASHES[key];
-  if (!base || !['receipt', 'payment', 'payment_pending'].includes(key)) return base ?? null;
+  const base = Object.hasOwn(FLASHES, key) ? FLASHES[key] : undefined;
+  const kind = key.replace(/_pending$/, '');
+  const recorded = Object.hasOwn(RECORDED, kind) ? RECORDED[kind] : undefined;
+  if (!base || !recorded) return base ?? null;
   const amount = typeof req.query.amt === 'string' && /^\d{1,18}(\.\d{1,2})?$/.test(req.query.amt) ? yuan(req.query.amt) : null;
   const number = typeof req.query.no === 'string' && /^\d{4}-\d{6,}$/.test(req.query.no) ? req.query.no : null;
-  if (key === 'payment_pending') return amount ? `支出 ${amount} 已记好，金额超过审批额度，正在等待监委会审批（审批通过后才有凭证号）。` : base;
-  const what = key === 'receipt' ? '收入' : '支出';
   if (!amount) return base;
-  return `${what} ${amount} 已记好${number ? `，凭证号 ${number}，可写在收据上` : ''}。`;
+  if (key.endsWith('_pending')) return `${recorded.what} ${amount} 已记好，金额超过审批额度，正在等待监委会审批（审批通过后才有凭证号）。`;
+  return `${recorded.what} ${amount} 已记好${number ? `，凭证号 ${number}，可写在${recorded.paper}上` : ''}。`;
 }
+
+/** The notices that name what was recorded (and their `_pending` forms): what it was, and the paper its number goes on. */
+const RECORDED: Record<string, { what: string; paper: string }> = {
+  receipt: { what: '收入', paper: '收据' },
+  payment: { what: '支出', paper: '收据' },
+  deposit: { what: '现金存入银行', paper: '银行回单' },
+  withdrawal: { what: '从银行取现金', paper: '银行回单' },
+};

@@ -41,6 +41,15 @@ describe('a treasurer’s month and a resident’s look, in Chromium', () => {
     await page.getByText(/支出 ¥[\d,.]+ 已记好/).waitFor();
     await page.getByText('¥1,070.00').waitFor();
 
+    // Paying most of the cash into the bank moves money, it is not income or spending: the
+    // totals below (page and PDF) stay ¥1,070.00.
+    await page.getByRole('link', { name: /存取现金/ }).click();
+    await page.getByText('现金存入银行', { exact: true }).click();
+    await page.getByLabel(/金额/).fill('５００');
+    await page.getByRole('button', { name: '保存这一笔' }).click();
+    await page.getByText(/现金存入银行 ¥500\.00 已记好，凭证号 \d{4}-\d{6}/).waitFor();
+    await page.getByText('¥570.00').waitFor();
+
     await page.getByRole('link', { name: '月末结账' }).click();
     await page.locator('label.choice', { hasText: /^2026年3月/ }).click();
     await page.getByRole('button', { name: '确认结账' }).click();

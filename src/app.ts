@@ -60,8 +60,15 @@ export function buildApp(deps: AppDeps): Express {
   app.use(cookieParser());
   app.use(authenticate({ db, jwtSecret: config.jwtSecret }));
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ ok: true });
+  // Healthy means the database answers too: a supervisor or load balancer must not keep
+  // sending work to a service whose Postgres has died.
+  app.get('/healthz', async (_req, res) => {
+    try {
+      await deps.db.raw('select 1');
+      res.json({ ok: true });
+    } catch {
+      res.status(503).set('Retry-After', '30').json({ ok: false, database: 'unreachable' });
+    }
   });
 
   const registry = createRegistry();

@@ -1,7 +1,8 @@
 /**
  * Starts the service: config → database (embedded Postgres under DATA_DIR unless
- * DATABASE_URL) → migrations → admin bootstrap and demo data → listen. SIGTERM and SIGINT
- * close the HTTP server, the pool and the embedded Postgres, in that order.
+ * DATABASE_URL) → migrations → admin bootstrap and demo data → listen. SIGTERM, SIGINT and
+ * SIGHUP close the HTTP server (letting requests under way finish), the pool and the embedded
+ * Postgres, in that order; an embedded Postgres that dies is started again.
  */
 import http from 'node:http';
 import { loadConfig } from './config';
@@ -13,6 +14,8 @@ import { createLogger } from './shared/logger';
 import { bootstrapAdmin } from './auth/service';
 import { seedDemo } from '../seeds/demo';
 
+const SHUTDOWN_GRACE_MS = 10_000;
+
 async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel);
@@ -21,7 +24,14 @@ async function main(): Promise<void> {
   let url = config.databaseUrl;
   if (!url) {
     logger.info({ dataDir: config.dataDir }, 'starting embedded PostgreSQL');
-    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, log: (message) => logger.debug({ postgres: message.trim() }) });
+    embedded = await startEmbeddedPostgres({ dataDir: config.dataDir, ownSignals: true, log: (message) => logger.debug({ postgres: message.trim() }) });
+    embedded.onUnexpectedExit(({ restarted, error }) => {
+      // Requests meanwhile got 503s and left nothing behind; if Postgres cannot come back the
+      // service exits, so that a supervisor (or the treasurer running npm start) sees it stopped.
+      if (restarted) return logger.warn('embedded PostgreSQL had stopped; it was started again');
+      logger.fatal({ err: error }, 'embedded PostgreSQL stopped and could not be started again');
+      process.exit(1);
+    });
     url = embedded.url;
   }
   const db = createDb(url, { max: 20 });
@@ -34,6 +44,10 @@ async function main(): Promise<void> {
   const app = buildApp({ config, db, clock: systemClock, logger });
   const server = http.createServer(app);
   server.keepAliveTimeout = 65_000;
+  // A client that sends its headers or body slower than this is cut off, so slow or abandoned
+  // connections cannot pile up (node's defaults wait 60 s for headers and 300 s for a request).
+  server.headersTimeout = 20_000;
+  server.requestTimeout = 120_000;
   await new Promise<void>((resolve) => server.listen(config.port, resolve));
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : config.port;
@@ -50,14 +64,17 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    server.closeIdleConnections?.();
+    // Requests under way finish (their transactions commit or roll back) before the pool and
+    // Postgres stop; a request still running after the grace period is cut off.
+    const grace = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+    server.closeIdleConnections();
     await new Promise<void>((resolve) => server.close(() => resolve()));
+    clearTimeout(grace);
     await db.destroy();
     if (embedded) await embedded.stop();
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop('SIGTERM'));
-  process.on('SIGINT', () => void stop('SIGINT'));
+  for (const signal of ['SIGTERM', 'SIGINT', 'SIGHUP'] as const) process.on(signal, () => void stop(signal));
 }
 
 main().catch((error) => {

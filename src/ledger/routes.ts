@@ -2,6 +2,7 @@
  * HTTP routes of the books: parse, call the service, answer. No knex, no arithmetic.
  */
 import multer from 'multer';
+import type { RequestHandler } from 'express';
 import type { Knex } from 'knex';
 import { defineRoute, RouteTarget, sendJsonPieces } from '../http/route';
 import { Binary, EntityParams, Pagination, Uuid } from '../shared/schemas';
@@ -51,6 +52,7 @@ import {
   StatementView,
   TrialBalanceView,
 } from './responses';
+import { uploadSlots } from '../http/concurrency';
 
 /** Attachments are served as stored: a JPEG, PNG or PDF, by their content. */
 const BINARY_ATTACHMENT = { 'image/jpeg': Binary, 'image/png': Binary, 'application/pdf': Binary };
@@ -157,8 +159,8 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   );
 
   const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: 5 * 1024 * 1024, files: 1, fields: 5 } });
-  target.router.post(`${base}/entries/:id/attachments`, (req, res, next) => {
-    if (!req.actor) return next(new DomainError('unauthenticated', 'A valid bearer token is required.'));
+  const signedIn: RequestHandler = (req, _res, next) => next(req.actor ? undefined : new DomainError('unauthenticated', 'A valid bearer token is required.'));
+  target.router.post(`${base}/entries/:id/attachments`, signedIn, uploadSlots, (req, res, next) => {
     // A multipart body the parser cannot read (no boundary, cut short) is the sender's mistake.
     return upload.single('file')(req, res, (error?: unknown) => {
       if (!error || error instanceof DomainError || (error as { code?: unknown }).code !== undefined) return next(error);

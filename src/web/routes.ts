@@ -151,6 +151,10 @@ function webErrorHandler(web: Web) {
     // What the plumbing refuses (a bad percent-escape in the address, a body it cannot read) is
     // the sender's mistake: a 4xx page, not 系统出错了.
     const refused = classify(error);
+    if (refused?.status === 503) {
+      res.set('Retry-After', '30');
+      return web.render(req, res, 'error', '请稍后再试', { heading: '系统暂时忙不过来', message: '账本的数据库暂时连不上，这一步没有保存任何内容。请过一两分钟再试一次。', back: req.actor ? '/app' : '/' }, { status: 503 });
+    }
     if (refused && refused.status < 500) {
       const heading = refused.status === 404 ? '没有找到' : '没有成功';
       return web.render(req, res, 'error', heading, { heading, message: '这个网址或提交的内容无法读取，请检查后再试。', back: req.actor ? '/app' : '/' }, { status: refused.status });

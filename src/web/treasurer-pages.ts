@@ -30,6 +30,7 @@ import { firstEntryDate } from '../disclosure/queries';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
+import { uploadSlots } from '../http/concurrency';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const RECENT_DAYS = 60;
@@ -320,6 +321,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   router.post(
     '/app/e/:code/payment',
     requireLogin,
+    uploadSlots,
     (req, res, next) => {
       // Multer errors (too big, too many files) become a form hint, not a problem+json page.
       upload.single('file')(req, res, (error: unknown) => {

@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import Decimal from 'decimal.js';
-import { call, ChildService, isProcessAlive, postmasterPid, startChildService } from '../support/child-service';
+import { call, ChildService, isProcessAlive, postmasterPid, startChildService, stationOnChild } from '../support/child-service';
 
 jest.setTimeout(110_000);
 
@@ -80,18 +80,7 @@ async function loadUntilKilled(options: { baseUrl: string; entityId: string; tok
 describe('SIGKILL mid-load and restart on the same DATA_DIR', () => {
   test('five crashes lose no acknowledged entry and leave the books whole', async () => {
     service = await startChildService({ dataDir, env: ENV });
-    const login = await call(service.baseUrl, 'POST', '/api/auth/login', { body: { username: 'admin', password: ADMIN_PASSWORD } });
-    expect(login.status).toBe(200);
-    const adminToken = login.body.token as string;
-    const entity = await call(service.baseUrl, 'POST', '/api/entities', { token: adminToken, body: { code: 'CRASH-1', name: '崩溃测试公益站', kind: 'station' } });
-    expect(entity.status).toBe(201);
-    const entityId = entity.body.id as string;
-    const user = await call(service.baseUrl, 'POST', '/api/users', {
-      token: adminToken,
-      body: { username: 'crash-treasurer', password: 'treasurer-pw-1', displayName: '出纳', roles: [{ role: 'treasurer', entityId }] },
-    });
-    expect(user.status).toBe(201);
-    const token = (await call(service.baseUrl, 'POST', '/api/auth/login', { body: { username: 'crash-treasurer', password: 'treasurer-pw-1' } })).body.token as string;
+    const { entityId, token } = await stationOnChild(service.baseUrl, ADMIN_PASSWORD, 'CRASH-1');
 
     const acknowledged: Acknowledged[] = [];
     const rounds: string[] = [];

@@ -2,8 +2,13 @@
  * HTTP hardening: security headers, body size limit, closed CORS, error bodies without stack
  * traces or SQL, and attachments checked by content and size.
  */
+import supertest from 'supertest';
 import { useTestContext } from '../support/context';
 import { receive, stationWithStaff } from '../factories';
+import { buildApp } from '../../src/app';
+import { createDb } from '../../src/db/knex';
+import { freePort } from '../../src/db/embedded';
+import { createLogger } from '../../src/shared/logger';
 
 const ctx = useTestContext();
 
@@ -35,6 +40,24 @@ describe('HTTP hardening', () => {
     expectCleanProblem(await ctx.request().post(upload).set(treasurer.auth).set('Content-Type', 'multipart/form-data').send('x'), 400);
     const cut = Buffer.from('--xyz\r\nContent-Disposition: form-data; name="file"; filename="a.png"\r\n\r\n\x89PNG\r\n', 'latin1');
     expectCleanProblem(await ctx.request().post(upload).set(treasurer.auth).set('Content-Type', 'multipart/form-data; boundary=xyz').send(cut), 400);
+  });
+
+  test('with the database unreachable, /healthz is a 503 and requests are 503s with Retry-After, not 500s', async () => {
+    const gone = createDb(`postgres://nobody:x@127.0.0.1:${await freePort()}/ledger`, { max: 2 });
+    try {
+      const app = supertest(buildApp({ config: ctx.config, db: gone, clock: ctx.clock, logger: createLogger('silent') }));
+      const health = await app.get('/healthz');
+      expect([health.status, health.body]).toEqual([503, { ok: false, database: 'unreachable' }]);
+      const api = await app.get('/api/public/entities');
+      expectCleanProblem(api, 503);
+      expect([api.body.code, api.headers['retry-after']]).toEqual(['service_unavailable', '30']);
+      const page = await app.get('/').set('Accept', 'text/html');
+      expect([page.status, page.headers['retry-after']]).toEqual([503, '30']);
+      expect(page.text).toContain('账本的数据库暂时连不上，这一步没有保存任何内容');
+    } finally {
+      await gone.destroy();
+    }
+    expect((await ctx.request().get('/healthz')).body).toEqual({ ok: true });
   });
 
   test('security headers are set on API answers and pages', async () => {

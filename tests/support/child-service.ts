@@ -155,3 +155,19 @@ export function isProcessAlive(pid: number): boolean {
     return false;
   }
 }
+
+/** A station with a treasurer on a child service started with ADMIN_PASSWORD: its id and the treasurer's token. */
+export async function stationOnChild(baseUrl: string, adminPassword: string, code: string): Promise<{ entityId: string; token: string }> {
+  const login = await call(baseUrl, 'POST', '/api/auth/login', { body: { username: 'admin', password: adminPassword } });
+  if (login.status !== 200) throw new Error(`admin login: ${login.status} ${login.text}`);
+  const entity = await call(baseUrl, 'POST', '/api/entities', { token: login.body.token, body: { code, name: `${code} 公益站`, kind: 'station' } });
+  if (entity.status !== 201) throw new Error(`create entity: ${entity.status} ${entity.text}`);
+  const username = `${code.toLowerCase()}-treasurer`;
+  const user = await call(baseUrl, 'POST', '/api/users', {
+    token: login.body.token,
+    body: { username, password: 'treasurer-pw-1', displayName: '出纳', roles: [{ role: 'treasurer', entityId: entity.body.id }] },
+  });
+  if (user.status !== 201) throw new Error(`create user: ${user.status} ${user.text}`);
+  const token = (await call(baseUrl, 'POST', '/api/auth/login', { body: { username, password: 'treasurer-pw-1' } })).body.token as string;
+  return { entityId: entity.body.id as string, token };
+}

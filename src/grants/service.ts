@@ -686,6 +686,7 @@ export async function fileReport(db: Knex, actor: Actor, id: string, command: Fi
     if (lines.length > 0 && !linesTotal.eq(command.spent)) {
       throw new DomainError('report_lines_mismatch', `The lines total ${formatMoney(linesTotal)} but ${formatMoney(command.spent)} is reported spent.`, {
         errors: [{ path: 'body.lines', message: 'must add up to spent' }],
+        extra: { linesTotal: formatMoney(linesTotal), spent: formatMoney(command.spent) },
       });
     }
     const report = await queries.insertReport(tx, {

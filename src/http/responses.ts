@@ -31,6 +31,8 @@ export const ProblemDetails = z
     refundable: Extra('refund_exceeds_disbursed: what may be refunded, money.'),
     refundableOn: Extra('refund_exceeds_disbursed, refund_before_disbursement: what may be refunded on that date, money.'),
     currentStatus: Extra('invalid_state: the application status.'),
+    linesTotal: Extra("report_lines_mismatch: what the report's budget lines add up to, money."),
+    spent: Extra('report_lines_mismatch: the total reported spent, money.'),
     paidTranches: z.number().int().optional().openapi({ description: 'invalid_state: how many tranches are paid and cannot change.' }),
     stationEntityId: Extra("A refusal by the grantee station's books: the station."),
     stationName: Extra("A refusal by the grantee station's books: the station's name."),

@@ -128,7 +128,9 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
     case 'unknown_budget_line':
       return '报告里的支出要对应申请时的预算明细。';
     case 'report_lines_mismatch':
-      return '各预算明细的支出加起来要等于总支出，请核对。';
+      return typeof error.extra.linesTotal === 'string' && typeof error.extra.spent === 'string'
+        ? `各预算明细的支出加起来是 ${yuan(error.extra.linesTotal)}，总支出填的是 ${yuan(error.extra.spent)}，两者要相等，请核对。`
+        : '各预算明细的支出加起来要等于总支出，请核对。';
     default:
       return '操作没有成功，请稍后再试。';
   }

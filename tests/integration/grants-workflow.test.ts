@@ -649,7 +649,7 @@ describe('grants workflow', () => {
     const unknownLine = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'progress', narrative: 'x', spent: '1.00', lines: [{ item: '差旅', spent: '1.00' }] });
     expect(unknownLine.status).toBe(422);
     const mismatch = await ctx.request().post(`/api/applications/${app.id}/reports`).set(s.applicant.auth).send({ kind: 'progress', narrative: 'x', spent: '2.00', lines: [{ item: '苗木', spent: '1.00' }] });
-    expect(mismatch.status).toBe(422);
+    expect([mismatch.status, mismatch.body.code, mismatch.body.linesTotal, mismatch.body.spent]).toEqual([422, 'report_lines_mismatch', '1.00', '2.00']);
     expect((await get(app, s.applicant)).body.reports).toHaveLength(0);
   });
 

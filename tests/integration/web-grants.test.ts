@@ -213,6 +213,11 @@ describe('grant pages', () => {
 
     // The applicant files the final report by budget line; the total is their sum.
     const reportForm = (await applicantAgent.get(`/app/applications/${id}/report?kind=final`).expect(200)).text;
+    const unequal = await applicantAgent
+      .post(`/app/applications/${id}/report`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(reportForm), kind: 'final', narrative: '花园建成', lineSpent: ['500', '100'], spent: '650' }));
+    expect(unequal.text).toContain('各预算明细的支出加起来是 ¥600.00，总支出填的是 ¥650.00，两者要相等，请核对。');
     await applicantAgent
       .post(`/app/applications/${id}/report`)
       .type('form')

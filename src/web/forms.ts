@@ -1,6 +1,6 @@
 /**
  * Forgiving form input for people who type on a phone: amounts written as "１５０", "¥150",
- * "150元" or "1,500.00" and dates written as "2026/3/5" or "2026年3月5日" become the strict
+ * "150元", "1,500.00" or "1.5万" and dates written as "2026/3/5" or "2026年3月5日" become the strict
  * strings the domain schemas expect. It only normalises spelling; it never rounds money or
  * guesses a value, so anything it cannot read is left for the schema to refuse.
  */
@@ -33,6 +33,10 @@ export function normaliseAmount(input: string | undefined | null): string | null
   let text = asciiOf(String(input));
   text = text.replace(CURRENCY_PREFIX, '').replace(CURRENCY_SUFFIX, '');
   if (text.startsWith('+')) text = text.slice(1);
+  // "1万" and "1.25万": ten thousands, as people write large sums. Only a plain number before
+  // 万; "1万2千" and words are left for the schema to refuse rather than guessed.
+  const wan = /^(\d+(?:\.\d{1,6})?)万$/.exec(text);
+  if (wan) text = new Decimal(wan[1]).times(10_000).toFixed();
   if (GROUPED_AMOUNT.test(text)) text = text.replace(/,/g, '');
   if (!PLAIN_AMOUNT.test(text)) return null;
   const fraction = text.split('.')[1];

@@ -8,6 +8,7 @@ import { Eta } from 'eta';
 import type { Request, Response } from 'express';
 import { formatMoney, type MoneyValue } from '../shared/money';
 import { csrfTokenFor, CSRF_FIELD } from './session';
+import { normaliseDate } from './forms';
 
 export const TEMPLATES_DIR = path.resolve(__dirname, '../../templates');
 
@@ -81,6 +82,19 @@ export interface RenderOptions {
   flash?: string | null;
 }
 
+/**
+ * Date fields (named date, …Date or …On in every form) go back to the page as the browser's date
+ * picker needs them, YYYY-MM-DD: "2026/3/5" typed where there is no picker would otherwise come
+ * back blank when the form returns for another field's mistake. Text that is not a date stays.
+ */
+function withPickerDates(values: Record<string, unknown>): Record<string, unknown> {
+  const shown = { ...values };
+  for (const [name, value] of Object.entries(values)) {
+    if (typeof value === 'string' && /(^date|Date|On)$/.test(name)) shown[name] = normaliseDate(value) ?? value;
+  }
+  return shown;
+}
+
 /** Renders `templates/<name>.eta` inside the layout, with helpers and the CSRF token. */
 export function renderPage(req: Request, res: Response, secret: string, name: string, title: string, data: Record<string, unknown>, options: RenderOptions = {}): void {
   const frame: PageFrame = {
@@ -90,7 +104,7 @@ export function renderPage(req: Request, res: Response, secret: string, name: st
     csrfField: CSRF_FIELD,
     flash: options.flash ?? flashOf(req),
   };
-  const html = eta.render(`./${name}`, { ...data, page: frame, h: helpers, values: data.values ?? {}, errors: data.errors ?? {} });
+  const html = eta.render(`./${name}`, { ...data, page: frame, h: helpers, values: withPickerDates((data.values ?? {}) as Record<string, unknown>), errors: data.errors ?? {} });
   res.status(options.status ?? 200).type('html').set('Cache-Control', 'no-store').send(html);
 }
 

@@ -146,6 +146,19 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
     });
   });
 
+  describe('a date typed another way', () => {
+    it('comes back as the date picker reads it when the form returns for another field', async () => {
+      const { agent, base } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', amount: '一百' };
+      for (const typed of ['2026/3/5', '2026年3月5日']) {
+        const page = await agent.post(`${base}/receipt`).type('form').send({ ...form, date: typed }).expect(400);
+        expect(page.text).toContain('name="date" type="date" value="2026-03-05"');
+      }
+      const nonsense = await agent.post(`${base}/receipt`).type('form').send({ ...form, date: '下周三' }).expect(400);
+      expect(nonsense.text).toContain('value="下周三"');
+    });
+  });
+
   describe('large amounts are read back before they are saved', () => {
     const entriesOf = async (entity: { id: string }, treasurer: { actor: Actor }) =>
       (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 50 })).items;

@@ -219,11 +219,14 @@ export function fieldErrorsOf(error: ZodError, rename: Record<string, string> = 
     const [head, row, column] = issue.path;
     const field = rename[String(head)] ?? String(head ?? '');
     if (!field) continue;
+    // A mistake in one row is said at that row; the group's own hint ("fill in at least one
+    // row…") is for a mistake of the rows as a whole, and would be wrong next to a bad amount.
     if (typeof row === 'number' && column !== undefined) {
       const name = `${field}_${row}_${String(column)}`;
       errors[name] ??= hintFor(`${field}.${String(column)}`);
+    } else {
+      errors[field] ??= hintFor(field);
     }
-    errors[field] ??= hintFor(field);
   }
   return errors;
 }

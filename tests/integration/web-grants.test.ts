@@ -354,6 +354,20 @@ describe('grant pages', () => {
     return { agent, response };
   }
 
+  it('says a bad budget amount at its row only, not "fill in at least one row"', async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const response = await agent
+      .post(`/app/rounds/${roundId}/apply`)
+      .type('form')
+      .send(form({ _csrf: await formToken(agent, `/app/rounds/${roundId}/apply`), title: '社区书屋', organization: '读书会', contact: '钱伟', summary: '小书屋', requestedAmount: '800', budgetItem: ['书架', '图书'], budgetAmount: ['300', '4000.005'], stationEntityId: '' }));
+    expect(response.status).toBe(400);
+    expect(response.text).toContain('id="f-budgetLines_1_amount-error">请填写大于零的金额');
+    expect(response.text).not.toContain('请至少填一行预算明细');
+  });
+
   it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
     const s = await setup();
     const { response } = await applyAndSubmit(s, await createRound(s), '900');

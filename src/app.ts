@@ -14,6 +14,7 @@ import type { Clock } from './shared/clock';
 import type { Logger } from './shared/logger';
 import { authenticate } from './http/authenticate';
 import { createRegistry, openApiDocument } from './http/openapi';
+import { checkAnswersAgainst } from './http/responses';
 import { errorHandler, problemOf, sendProblem } from './http/problem';
 import type { RouteTarget } from './http/route';
 import { authRoutes } from './auth/routes';
@@ -82,6 +83,7 @@ export function buildApp(deps: AppDeps): Express {
   app.use(router);
 
   const document = openApiDocument(registry);
+  if (process.env.NODE_ENV === 'test') checkAnswersAgainst(document);
   app.get('/api/openapi.json', (_req, res) => {
     res.json(document);
   });

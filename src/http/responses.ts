@@ -3,6 +3,8 @@
  * answer instead, and the check that holds a route's JSON answer to its declared schema (run
  * under test only, so a drift fails a test; production answers are never refused here).
  */
+import type Ajv2020 from 'ajv/dist/2020';
+import type { ValidateFunction } from 'ajv/dist/2020';
 import { z } from '../shared/zod';
 import type { ZodType } from 'zod';
 import { DomainError } from '../shared/errors';
@@ -68,4 +70,42 @@ function undeclaredKeys(sent: unknown, kept: unknown, path: string): string[] {
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/**
+ * The served document itself, as a client's validator reads it: zod accepting an answer is not
+ * enough if the JSON Schema generated from it says otherwise (a nullable reference rendered as
+ * allOf, a nullable date whose override dropped the null). Under test the app hands its
+ * document here, and each answer is validated against its operation's schema (JSON Schema
+ * 2020-12, as OpenAPI 3.1 uses).
+ */
+let served: { ajv: Ajv2020; paths: Set<string>; validators: Map<string, ValidateFunction> } | null = null;
+
+export function checkAnswersAgainst(document: object): void {
+  // Loaded here, not at the top: ajv is a test tool (a devDependency), never needed in production.
+  const { default: Ajv } = require('ajv/dist/2020') as { default: typeof Ajv2020 };
+  const { default: addFormats } = require('ajv-formats') as { default: (ajv: Ajv2020) => void };
+  const ajv = new Ajv({ strict: false, allErrors: false });
+  addFormats(ajv);
+  ajv.addSchema({ ...document, $id: 'openapi.json' });
+  served = { ajv, paths: new Set(Object.keys((document as { paths?: object }).paths ?? {})), validators: new Map() };
+}
+
+export function checkAnswerInDocument(route: string, path: string, method: string, status: number, body: unknown): void {
+  // A route outside the served document (a test's own probe router) has nothing to check against.
+  if (!served || !served.paths.has(path)) return;
+  const pointer = ['paths', path, method, 'responses', String(status), 'content', 'application/json', 'schema']
+    .map((token) => encodeURIComponent(token.replace(/~/g, '~0').replace(/\//g, '~1')))
+    .join('/');
+  const key = `openapi.json#/${pointer}`;
+  let validate = served.validators.get(key);
+  if (!validate) {
+    validate = served.ajv.getSchema(key);
+    if (!validate) throw contractBroken(route, `the served document has no JSON schema for ${status}`);
+    served.validators.set(key, validate);
+  }
+  if (!validate(body)) {
+    const issues = (validate.errors ?? []).slice(0, 3).map((error) => `${error.instancePath || '(body)'} ${error.message ?? ''} (${error.schemaPath})`);
+    throw contractBroken(route, `the served OpenAPI document refuses it: ${issues.join('; ')}`);
+  }
 }

@@ -9,7 +9,7 @@ import { z, ZodType } from 'zod';
 import { DomainError } from '../shared/errors';
 import { recordKeys } from '../shared/schemas';
 import { zodFieldErrors } from './problem';
-import { checkAnswer, ProblemDetails } from './responses';
+import { checkAnswer, checkAnswerInDocument, ProblemDetails } from './responses';
 import type { Actor } from '../auth/actor';
 
 type Method = 'get' | 'post' | 'patch' | 'put' | 'delete';
@@ -77,7 +77,7 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
 
   const route = `${spec.method.toUpperCase()} ${spec.path}`;
   target.router[spec.method](spec.path, async (req: Request, res: Response) => {
-    if (CHECK_ANSWERS) checkAnswers(res, route, spec.response);
+    if (CHECK_ANSWERS) checkAnswers(res, route, spec.response, { path: openApiPath, method: spec.method });
     const actor = req.actor;
     if (spec.auth && !actor) {
       throw new DomainError('unauthenticated', 'A valid bearer token is required.');
@@ -126,12 +126,14 @@ const CHECK_ANSWERS = process.env.NODE_ENV === 'test';
  * whole) before it goes out; a mismatch throws, so the test sees a 500 naming the route. A
  * statement long enough to go out piece by piece (res.write) is not checked.
  */
-function checkAnswers(res: Response, route: string, schema: ZodType | undefined): void {
+function checkAnswers(res: Response, route: string, schema: ZodType | undefined, operation: { path: string; method: string }): void {
   const send = res.send.bind(res);
   res.send = (body?: unknown) => {
     const type = String(res.get('Content-Type') ?? '');
     if (res.statusCode >= 200 && res.statusCode < 300 && type.startsWith('application/json')) {
-      checkAnswer(route, schema, typeof body === 'string' ? JSON.parse(body) : body);
+      const json = typeof body === 'string' ? JSON.parse(body) : body;
+      checkAnswer(route, schema, json);
+      checkAnswerInDocument(route, operation.path, operation.method, res.statusCode, json);
     }
     return send(body);
   };

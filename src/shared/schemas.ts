@@ -31,7 +31,7 @@ export const SignedMoney = z
 export const DateString = z
   .string({ error: (issue) => (issue.input === undefined ? 'required' : 'a date YYYY-MM-DD') })
   .refine(isValidDate, `a real calendar date YYYY-MM-DD, from ${FIRST_YEAR} on`)
-  .openapi({ type: 'string', format: 'date', example: '2026-03-15' });
+  .openapi({ format: 'date', example: '2026-03-15' });
 
 export const MonthString = z.string().refine(isValidMonth, `a month YYYY-MM, from ${FIRST_YEAR} on`).openapi({ type: 'string', pattern: '^\\d{4}-(0[1-9]|1[0-2])$', example: '2026-03' });
 

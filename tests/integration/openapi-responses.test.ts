@@ -56,6 +56,15 @@ describe('GET /api/openapi.json responses', () => {
     expect(Object.keys(ProblemDetails.properties ?? {})).toEqual(expect.arrayContaining(['closedThrough', 'accountCode', 'available', 'remaining', 'requestId']));
   });
 
+  test('a nullable answer is one a JSON Schema validator lets be null (not allOf with the referenced object)', async () => {
+    const document = await documentOf();
+    const text = JSON.stringify(document);
+    expect(text).not.toMatch(/"allOf":\[\{"\$ref":"[^"]+"\},\{"type":\["object","null"\]\}\]/);
+    const schemas = document.components.schemas as Record<string, { properties?: Record<string, unknown> }>;
+    expect(schemas.Disbursement.properties?.stationEntry).toEqual({ anyOf: [{ $ref: '#/components/schemas/Entry' }, { type: 'null' }] });
+    expect(schemas.Project.properties?.startsOn).toMatchObject({ type: ['string', 'null'], format: 'date' });
+  });
+
   test('an entry answers its number, hash and lines, with money as two-decimal strings', async () => {
     const document = await documentOf();
     const posted = document.paths['/api/entities/{entityId}/entries'].post.responses['201'].content?.['application/json'].schema;

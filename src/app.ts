@@ -32,6 +32,17 @@ export interface AppDeps {
 
 const MAX_ETAG_BODY = 64 * 1024;
 
+/** A database that does not answer `select 1` this fast is reported unhealthy (a hung one never answers). */
+const HEALTH_TIMEOUT_MS = 3_000;
+
+function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('no answer in time')), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
 export function buildApp(deps: AppDeps): Express {
   const { config, db, clock, logger } = deps;
   const app = express();
@@ -65,7 +76,7 @@ export function buildApp(deps: AppDeps): Express {
   // sending work to a service whose Postgres has died.
   app.get('/healthz', async (_req, res) => {
     try {
-      await deps.db.raw('select 1');
+      await withinMs(HEALTH_TIMEOUT_MS, deps.db.raw('select 1'));
       res.json({ ok: true });
     } catch {
       res.status(503).set('Retry-After', '30').json({ ok: false, database: 'unreachable' });

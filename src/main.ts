@@ -34,8 +34,11 @@ async function main(): Promise<void> {
     });
     url = embedded.url;
   }
-  const db = createDb(url, { max: 20 });
-  await migrate(db);
+  // Migrations may run long statements on big books: they get a handle without the limits.
+  const migrator = createDb(url, { max: 1 });
+  await migrate(migrator);
+  await migrator.destroy();
+  const db = createDb(url, { max: 20, timeouts: { connectMs: 5_000, acquireMs: 10_000, queryMs: 30_000 } });
   if (config.adminPassword && (await bootstrapAdmin(db, config.adminPassword))) {
     logger.info('created user admin from ADMIN_PASSWORD');
   }

@@ -6,8 +6,10 @@
 import packageJson from '../package.json';
 
 export function startCommand(): { nodeFlags: string[]; script: string } {
-  const [program, ...args] = packageJson.scripts.start.trim().split(/\s+/);
+  // `exec` makes the shell npm runs the script in become node, so a SIGTERM sent to npm (which
+  // passes it on to its child) reaches the service and its clean shutdown, not a shell that dies.
+  const [program, ...args] = packageJson.scripts.start.trim().replace(/^exec\s+/, '').split(/\s+/);
   const script = args.pop();
-  if (program !== 'node' || !script) throw new Error(`package.json's start script is not "node [flags] <script>": ${packageJson.scripts.start}`);
+  if (program !== 'node' || !script) throw new Error(`package.json's start script is not "[exec] node [flags] <script>": ${packageJson.scripts.start}`);
   return { nodeFlags: args, script };
 }

@@ -14,11 +14,25 @@ export type Queryable = Knex | Knex.Transaction;
 
 export const MIGRATIONS_DIR = path.resolve(__dirname, '../../migrations');
 
-export function createDb(connectionString: string, pool: { min?: number; max?: number } = {}): Knex {
+export interface DbOptions {
+  min?: number;
+  max?: number;
+  /**
+   * Limits for a database that hangs rather than dies (stopped, or cut off by the network):
+   * connecting, waiting for a pooled connection, and waiting for a query's answer. Past them a
+   * request fails (a 503) instead of hanging. The service sets them; tools that run long
+   * statements (the bulk loader, migrations of big books) leave them unset.
+   */
+  timeouts?: { connectMs: number; acquireMs: number; queryMs: number };
+}
+
+export function createDb(connectionString: string, options: DbOptions = {}): Knex {
+  const { timeouts } = options;
   return knexFactory({
     client: 'pg',
-    connection: connectionString,
-    pool: { min: pool.min ?? 0, max: pool.max ?? 10 },
+    connection: timeouts ? { connectionString, connectionTimeoutMillis: timeouts.connectMs, query_timeout: timeouts.queryMs } : connectionString,
+    pool: { min: options.min ?? 0, max: options.max ?? 10 },
+    ...(timeouts ? { acquireConnectionTimeout: timeouts.acquireMs } : {}),
     migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'], tableName: 'knex_migrations' },
   });
 }

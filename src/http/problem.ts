@@ -115,7 +115,7 @@ function databaseUnavailable(error: unknown, depth = 0): boolean {
 }
 
 /** What pg and knex say, without a code, when the connection is gone or cannot be had (knex puts the SQL first). */
-const CONNECTION_LOST = /(Connection terminated|Client has encountered a connection error|Client was closed and is not queryable|Unable to acquire a connection|terminating connection|connect ECONNREFUSED|read ECONNRESET|write EPIPE)/;
+const CONNECTION_LOST = /(Connection terminated|Query read timeout|timeout expired|Client has encountered a connection error|Client was closed and is not queryable|Unable to acquire a connection|terminating connection|connect ECONNREFUSED|read ECONNRESET|write EPIPE)/;
 
 export function zodFieldErrors(error: ZodError, prefix = ''): FieldError[] {
   return error.issues.map((issue) => ({

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { call, ChildService, isProcessAlive, JsonResponse, postmasterPid, startChildService, stationOnChild } from '../support/child-service';
 
-jest.setTimeout(110_000);
+jest.setTimeout(170_000);
 
 const ADMIN_PASSWORD = 'lifecycle-admin-pw';
 const ENV = { ADMIN_PASSWORD, JWT_SECRET: 'lifecycle-secret-0123456789abcdef' };
@@ -29,6 +29,21 @@ afterAll(async () => {
   if (leftover && isProcessAlive(leftover)) process.kill(leftover, 'SIGKILL');
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
+
+function childrenOf(pid: number): number[] {
+  return fs
+    .readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        const stat = fs.readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
 
 /** Receipts from 8 clients until `stop()` resolves; every answer's status, and the ids acknowledged. */
 async function postWhile(baseUrl: string, station: { entityId: string; token: string }, during: () => Promise<void>) {
@@ -106,6 +121,32 @@ describe('the service and its embedded Postgres', () => {
     expect(statuses.filter((status) => status !== 201 && status !== 503)).toEqual([]);
     expect(acknowledged.length).toBeGreaterThan(0);
     await expectBooksWhole(current.baseUrl, station, acknowledged);
+  });
+
+  test('a Postgres that hangs (stopped, not dead) makes /healthz and requests 503s in bounded time, and they recover', async () => {
+    const current = service as ChildService;
+    const postmaster = postmasterPid(dataDir) as number;
+    const cluster = [postmaster, ...childrenOf(postmaster)];
+    const timed = async (path: string) => {
+      const started = Date.now();
+      const response = await call(current.baseUrl, 'GET', path);
+      return { status: response.status, seconds: (Date.now() - started) / 1000 };
+    };
+    for (const pid of cluster) process.kill(pid, 'SIGSTOP');
+    try {
+      const health = await timed('/healthz');
+      expect(health.status).toBe(503);
+      expect(health.seconds).toBeLessThan(5);
+      const read = await timed('/api/public/entities');
+      expect(read.status).toBe(503);
+      expect(read.seconds).toBeLessThan(45);
+    } finally {
+      for (const pid of cluster) process.kill(pid, 'SIGCONT');
+    }
+    for (const deadline = Date.now() + 60_000; (await call(current.baseUrl, 'GET', '/api/public/entities')).status !== 200; ) {
+      if (Date.now() > deadline) throw new Error('the service did not recover after Postgres resumed');
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
   });
 
   test('SIGTERM under load lets requests under way finish before Postgres stops', async () => {

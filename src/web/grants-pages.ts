@@ -511,6 +511,9 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     } catch (error) {
       const failure = formFailure(error);
       if (!failure || failure.status === 404) throw error;
+      // Sent again with other values under a used key (Back, changed, sent): a new key, so the
+      // next send is judged afresh instead of refused for ever; the message says why.
+      if ((error as DomainError).code === 'idempotency_key_reused' && values.formKey !== undefined) values.formKey = newFormKey();
       const better = await reword(error as DomainError);
       const errors = { ...renamed(failure.errors, names), ...better?.errors };
       await showApplication(req, res, entity, id, { form, values, message: better?.message ?? failure.message, errors, status: failure.status });

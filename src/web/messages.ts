@@ -127,6 +127,8 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
       return '找不到所选的公益站，请重新选择。';
     case 'unknown_budget_line':
       return '报告里的支出要对应申请时的预算明细。';
+    case 'idempotency_key_reused':
+      return '这张表刚才已经保存过了（可能是按了返回键、改了内容又提交），刚才那一笔已经记下。请先核对刚才保存的记录：记错了就冲销或退回后重记；如果确实要再记一笔，请核对下面的内容后再提交一次。';
     case 'report_lines_mismatch':
       return typeof error.extra.linesTotal === 'string' && typeof error.extra.spent === 'string'
         ? `各预算明细的支出加起来是 ${yuan(error.extra.linesTotal)}，总支出填的是 ${yuan(error.extra.spent)}，两者要相等，请核对。`

@@ -96,6 +96,15 @@ function largeAmountUnconfirmed(amount: string, body: Record<string, unknown>, v
   };
 }
 
+/**
+ * A form sent again with other values under a key already used (Back after saving, a figure
+ * changed, sent again) is refused by the ledger, and would be for ever under the same key: the
+ * page comes back with a new key, and the message says the first one was saved.
+ */
+function renewKeyAfterReuse(error: unknown, values: Values): void {
+  if (error instanceof DomainError && error.code === 'idempotency_key_reused') values.formKey = newFormKey();
+}
+
 function baseOf(entity: EntityRow): string {
   return `/app/e/${encodeURIComponent(entity.code)}`;
 }
@@ -206,6 +215,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         const result = await ledger.recordReceipt(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}?${recordedQuery('receipt', result.body)}`);
       } catch (error) {
+        renewKeyAfterReuse(error, values);
         const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
         await showReceipt(req, res, entity, values, failure);
@@ -287,6 +297,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         const entry = result.body;
         res.redirect(303, `${baseOf(entity)}?${recordedQuery(entry.status === 'pending_approval' ? `${direction}_pending` : direction, entry)}`);
       } catch (error) {
+        renewKeyAfterReuse(error, values);
         const failure = formFailure(error, { date, fundNames: await fundNamesOf(req, entity), payingFor: direction === 'deposit' ? '这次存入银行' : '这次取现' });
         if (!failure) throw error;
         await showTransfer(req, res, entity, values, failure);
@@ -380,6 +391,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         }
         res.redirect(303, `${baseOf(entity)}?${recordedQuery(entry.status === 'pending_approval' ? 'payment_pending' : 'payment', entry)}`);
       } catch (error) {
+        renewKeyAfterReuse(error, values);
         const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
         if (!failure) throw error;
         await showPayment(req, res, entity, values, failure);
@@ -497,6 +509,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         res.redirect(303, `${baseOf(entity)}/entries?ok=${reversal.body.status === 'pending_approval' ? 'reversed_pending' : 'reversed'}`);
       } catch (error) {
         const original = error instanceof DomainError && error.code === 'reversal_before_original' ? await ledger.getEntry(web.db, actorOf(req), entity.id, entryId) : null;
+        renewKeyAfterReuse(error, values);
         const failure = formFailure(error, { date: parsed.data.date, originalDate: original?.date });
         if (!failure || failure.status === 404) throw error;
         await showReverse(req, res, entity, entryId, values, failure);
@@ -614,6 +627,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         const saved = await ledger.recordReconciliation(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}/reconcile?saved=${encodeURIComponent(String(saved.body.id))}`);
       } catch (error) {
+        renewKeyAfterReuse(error, values);
         const failure = formFailure(error, { date: parsed.data.date });
         if (!failure) throw error;
         await showReconcile(req, res, entity, values, failure);

@@ -146,6 +146,24 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
     });
   });
 
+  describe('a saved form sent again with changed values (Back, edit, send)', () => {
+    it('says the first was saved and gives the page a new key, so the next send is judged afresh', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const formKey = 'a'.repeat(32);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', formKey };
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '100' }).expect(303);
+      const changed = await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '120' }).expect(409);
+      expect(changed.text).toContain('这张表刚才已经保存过了');
+      const renewed = /name="formKey" value="([0-9a-f]{32})"/.exec(changed.text)?.[1];
+      expect(renewed).toBeDefined();
+      expect(renewed).not.toBe(formKey);
+      expect(changed.text).toContain('value="120"');
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, formKey: renewed, amount: '120' }).expect(303);
+      const amounts = (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 10 })).items.map((entry) => entry.lines[0].debit);
+      expect(amounts.sort()).toEqual(['100.00', '120.00']);
+    });
+  });
+
   describe('a date typed another way', () => {
     it('comes back as the date picker reads it when the form returns for another field', async () => {
       const { agent, base } = await treasurerAgent(ctx);

@@ -193,16 +193,21 @@ function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, par
 /**
  * `?asOf[]=2026-11-01` or `?cursor[a]=b` reaches us as a key named `asOf[]`: a client writing a
  * parameter in another framework's array or object form. Ignoring it would answer for a
- * different question (today's trial balance, the first page), so it is a 400 like a bad value.
+ * different question (today's trial balance, the first page), so it is a 400 like a bad value;
+ * so is a parameter given twice (`asOf=a&asOf=b`), said as such rather than as a type error.
  */
 function refuseBracketedQuery(schema: ZodType | undefined, query: unknown): void {
   if (!(schema instanceof z.ZodObject) || !query || typeof query !== 'object') return;
   const known = schema.shape as Record<string, unknown>;
-  const errors = Object.keys(query)
+  const bracketed = Object.keys(query)
     .filter((key) => key.includes('['))
     .map((key) => key.slice(0, key.indexOf('[')))
     .filter((name) => name !== '' && name in known)
     .map((name) => ({ path: `query.${name}`, message: 'a single value, written name=value (no brackets)' }));
+  const repeated = Object.entries(query as Record<string, unknown>)
+    .filter(([name, value]) => name in known && Array.isArray(value))
+    .map(([name]) => ({ path: `query.${name}`, message: 'a single value; the parameter was given more than once' }));
+  const errors = [...bracketed, ...repeated];
   if (errors.length > 0) throw new DomainError('invalid_request', describe('query'), { errors });
 }
 

@@ -143,6 +143,7 @@ export function ledgerRoutes(target: RouteTarget, deps: { db: Knex; clock: Clock
   );
   defineRoute(target, { method: 'get', path: `${base}/export/journal`, summary: 'The journal in hledger format', tags, auth: true, params: EntityParams, query: RangeQuery, responseContent: { 'text/plain': z.string() } }, async ({ actor, params, query, res }) => {
     await service.readableEntity(db, actor, params.entityId);
+    service.assertRange(query);
     res.type('text/plain; charset=utf-8');
     for await (const chunk of hledgerJournal(db, params.entityId, query)) res.write(chunk);
     res.end();

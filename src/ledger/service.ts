@@ -374,8 +374,16 @@ export async function recordPayment(db: Knex, actor: Actor, entityId: string, co
  * An entity's entries. Rejected ones are left out unless asked for (`status=rejected`) or, for
  * the treasurer's own pages, `includeRejected`: API clients of v1 know posted and pending only.
  */
+/** A date range whose `from` is after its `to` asks for nothing sensible: a 400, not an empty answer. */
+export function assertRange(range: { from?: string; to?: string }): void {
+  if (range.from && range.to && range.from > range.to) {
+    throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
+  }
+}
+
 export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery & { includeRejected?: boolean }) {
   await readableEntity(db, actor, entityId);
+  assertRange(query);
   const after = entryOfCursor(query.cursor);
   const rows = await queries.listEntries(db, entityId, { ...query, after, limit: query.limit });
   const { page, nextCursor } = cutPage(rows, query.limit, entryCursor);
@@ -592,7 +600,7 @@ export async function* accountStatement(
 async function* statementWithoutLines(db: Knex, entityId: string, code: string, range: { from: string; to: string }): AsyncGenerator<string> {
   const [account] = await queries.findAccounts(db, entityId, [code]);
   if (!account) throw new DomainError('not_found', `Account ${code} not found.`);
-  if (range.from > range.to) throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
+  assertRange(range);
   const before = await queries.sumBefore(db, entityId, code, range.from);
   const opening = normalBalance(account.type, before.debit ?? ZERO, before.credit ?? ZERO);
   yield statementHead(account, range, opening) + statementTail({ debit: ZERO, credit: ZERO }, opening);
@@ -922,9 +930,7 @@ export { GENERAL_FUND, accountCodeByRole, entityOr404, monthOf };
 export async function approvalFlags(db: Knex, actor: Actor, entityId: string, range: { from?: string; to?: string }) {
   const entity = await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['supervisor', 'treasurer']);
-  if (range.from && range.to && range.from > range.to) {
-    throw new DomainError('invalid_request', '`from` is after `to`.', { errors: [{ path: 'query.from', message: 'after to' }] });
-  }
+  assertRange(range);
   if (entity.approval_threshold === null) return { approvalThreshold: null, items: [] };
   const threshold = formatMoney(entity.approval_threshold);
   const rows = await queries.splitPayments(db, entityId, threshold, range);

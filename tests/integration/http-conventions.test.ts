@@ -238,7 +238,13 @@ describe('lists', () => {
       [`${base}/accounts?limit=1e2`, 'query.limit'],
       [`${base}/accounts?limit=0x10`, 'query.limit'],
       [`${base}/accounts?limit=%205`, 'query.limit'],
+      [`${base}/entries?accountCode=1001&accountCode=1002`, 'query.accountCode'],
+      // A range that ends before it starts.
+      [`${base}/export/journal?from=2026-03-02&to=2026-03-01`, 'query.from'],
+      [`${base}/entries?from=2026-03-02&to=2026-03-01`, 'query.from'],
     ];
+    const twice = await ctx.request().get(`${base}/trial-balance?asOf=2026-01-31&asOf=2026-02-28`).set(treasurer.auth);
+    expect(twice.body.errors).toEqual([{ path: 'query.asOf', message: 'a single value; the parameter was given more than once' }]);
     for (const [path, field] of cases) {
       const response = await ctx.request().get(path).set(treasurer.auth);
       expect({ path, status: response.status, type: response.type, fields: response.body.errors?.map((e: { path: string }) => e.path) }).toEqual({ path, status: 400, type: 'application/problem+json', fields: [field] });

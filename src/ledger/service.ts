@@ -435,7 +435,7 @@ export async function reverseEntry(db: Knex, actor: Actor, entityId: string, ent
     if (original.status !== 'posted') throw new DomainError('invalid_state', 'Only posted entries can be reversed; a pending entry has not entered the books yet.');
     if (original.kind === 'year_end_close') throw new DomainError('invalid_state', 'The year-end closing entry cannot be reversed.');
     if (GRANT_POSTINGS.has(original.kind)) {
-      throw new DomainError('invalid_state', `Entry ${original.number} was posted by a grant, in the foundation's books and the station's at once; reversing one side would leave the two books and the grant disagreeing. Money the grantee returns is recorded by the foundation's grant manager as a refund of the grant.`);
+      throw new DomainError('invalid_state', `Entry ${original.number} was posted by a grant (in the foundation's books, and in the grantee station's at once when the grantee keeps its books here); reversing it alone would leave the books and the grant disagreeing. Money the grantee returns is recorded by the foundation's grant manager as a refund of the grant.`);
     }
     if (await queries.findReversalOf(tx, original.id)) throw new DomainError('already_reversed', `Entry ${original.number} has already been reversed.`);
     if (command.date < original.date) {

@@ -59,7 +59,9 @@ export function refererPath(req: Request): string | undefined {
   if (!referer) return undefined;
   try {
     const url = new URL(referer, `${req.protocol}://${req.get('host')}`);
-    return url.host === req.get('host') && url.pathname.startsWith('/') ? `${url.pathname}${url.search}` : undefined;
+    // "//evil.example" is a path to the browser's eyes only as far as this check goes: as an
+    // href it names another site, so a path must start with exactly one slash.
+    return url.host === req.get('host') && /^\/(?![/\\])/.test(url.pathname) ? `${url.pathname}${url.search}` : undefined;
   } catch {
     return undefined;
   }

@@ -479,7 +479,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   async function showReverse(req: Request, res: Response, entity: EntityRow, entryId: string, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
     const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, entryId);
     const describe = await entryDescriber(req, entity, [entry]);
-    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: describe(entry), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const grantPosting = ledger.GRANT_POSTINGS.has(entry.kind);
+    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: describe(entry), grantPosting, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
   router.get(

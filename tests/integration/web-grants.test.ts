@@ -418,6 +418,22 @@ describe('grant pages', () => {
 
   const tranchesOf = (application: { tranches: { amount: string; condition: string; label: string | null }[] }) => application.tranches.map((t) => [t.amount, t.condition, t.label]);
 
+  it('shows the station treasurer why a grant receipt cannot be reversed, with no 冲销 link or form', async () => {
+    const s = await setup();
+    await activeGrant(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.station.treasurer);
+    const stationBase = `/app/e/${s.station.entity.code}`;
+    const entries = await ctx.request().get(`/api/entities/${s.station.entity.id}/entries`).set(s.station.treasurer.auth).expect(200);
+    const receipt = entries.body.items.find((entry: { kind: string }) => entry.kind === 'grant_receipt');
+    const list = (await agent.get(`${stationBase}/entries?month=2026-03`).expect(200)).text;
+    expect(list).not.toContain(`/entries/${receipt.id}/reverse`);
+    expect(list).toContain('资助款的账由基金会和公益站同时记');
+    const page = (await agent.get(`${stationBase}/entries/${receipt.id}/reverse`).expect(200)).text;
+    expect(page).toContain('这是资助款的账，由基金会和公益站同时记，不能在一边冲销');
+    expect(page).not.toContain('确认冲销');
+  });
+
   it('amends an active grant through the form: the unpaid tranche is re-split, the award and the paid tranche stay', async () => {
     const s = await setup();
     const { id, appPath, pageHtml, applicantAgent } = await activeGrant(s);

@@ -218,5 +218,8 @@ describe('the 存取现金 form (cash to and from the bank)', () => {
       ['从银行取现金', null, null],
     ]);
     expect(report.entries.total).toEqual({ income: '1000.00', expense: '0.00' });
+    // Residents see why the row has no figure.
+    const page = (await ctx.request().get(`/reports/${published.body.id}`).expect(200)).text;
+    expect(page.match(/资金在账户之间转移（如现金存入银行），不计入收支/g)).toHaveLength(2);
   });
 });

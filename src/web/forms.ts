@@ -36,7 +36,7 @@ export function normaliseAmount(input: string | undefined | null): string | null
   // "1万" and "1.25万": ten thousands, as people write large sums. Only a plain number before
   // 万; "1万2千" and words are left for the schema to refuse rather than guessed.
   const wan = /^(\d+(?:\.\d{1,6})?)万$/.exec(text);
-  if (wan) text = new Decimal(wan[1]).times(10_000).toFixed();
+  if (wan) text = new Decimal(wan[1]).times('10000').toFixed();
   if (GROUPED_AMOUNT.test(text)) text = text.replace(/,/g, '');
   if (!PLAIN_AMOUNT.test(text)) return null;
   const fraction = text.split('.')[1];

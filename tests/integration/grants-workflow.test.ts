@@ -2,6 +2,8 @@
  * Grant rounds through the HTTP API: one application walked through every state, then one
  * test per rule. Each test makes its own foundation, station and users.
  */
+import Decimal from 'decimal.js';
+import { postEntryInTransaction } from '../../src/ledger/posting';
 import { useTestContext } from '../support/context';
 import { createUser, foundationWithStaff, receive, stationWithStaff, TestUser } from '../factories';
 import type { Clock } from '../../src/shared/clock';
@@ -719,6 +721,36 @@ describe('grants workflow', () => {
       expect(reversal.body.detail).toMatch(/posted by a grant/);
       expect((await ctx.request().get(`/api/entities/${entityId}/trial-balance?asOf=2026-12-31`).set(treasurer.auth)).body).toEqual(before.body);
     }
+    // The database keeps the rule for a writer that skips the service.
+    const draft = {
+      entityId: s.station.entity.id,
+      date: '2026-03-25',
+      memo: '直接写库冲销',
+      kind: 'reversal' as const,
+      details: {},
+      lines: paid.body.stationEntry.lines.map((line: { accountCode: string; fundCode: string; debit: string | null; credit: string | null }) => ({
+        accountCode: line.accountCode,
+        fundCode: line.fundCode,
+        projectId: null,
+        debit: line.credit === null ? null : new Decimal(line.credit),
+        credit: line.debit === null ? null : new Decimal(line.debit),
+        memo: null,
+      })),
+      authorId: s.station.treasurer.id,
+      reversal: { of: paid.body.stationEntry.id, reason: '直接写库' },
+      approval: 'exempt' as const,
+      checkOverdraft: false,
+    };
+    await expect(ctx.db.transaction((tx) => postEntryInTransaction(tx, draft))).rejects.toMatchObject({ code: 'invalid_state' });
+  });
+
+  it('the database holds a round\'s committed to what its grants hold: closing a grant past the service without giving the rest back is refused', async () => {
+    const s = await setup();
+    const app = await approved(s);
+    expect((await disburse(app, s, '600.00')).status).toBe(201);
+    await expect(ctx.db.transaction((tx) => tx('grant_applications').where({ id: app.id }).update({ status: 'closed' }))).rejects.toMatchObject({ hint: 'accounting_rule' });
+    await expect(ctx.db.transaction((tx) => tx('grant_rounds').where({ id: s.round.id }).update({ committed: '1.00' }))).rejects.toMatchObject({ hint: 'accounting_rule' });
+    expect((await ctx.request().get(`/api/public/rounds/${s.round.id}`)).body.committed).toBe('1000.00');
   });
 
   it('closing gives the part of the award never used back to the round, so another project can have it', async () => {

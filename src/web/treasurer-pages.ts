@@ -588,9 +588,12 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   // Reconciliation
 
-  async function showReconcile(req: Request, res: Response, entity: EntityRow, values: Values, extra: { result?: unknown; message?: string; errors?: FieldErrors; status?: number } = {}) {
-    const history = (await ledger.listReconciliations(web.db, actorOf(req), entity.id)).items.slice().reverse().slice(0, 12);
-    web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), history, result: extra.result ?? null, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
+  /** The count form and the latest counts; `savedId` names the count just saved, shown as the result. */
+  async function showReconcile(req: Request, res: Response, entity: EntityRow, values: Values, extra: { savedId?: string; message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const all = (await ledger.listReconciliations(web.db, actorOf(req), entity.id)).items;
+    const result = extra.savedId ? (all.find((row) => String(row.id) === extra.savedId) ?? null) : null;
+    const history = all.slice().reverse().slice(0, 12);
+    web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), history, result, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
   }
 
   router.get(
@@ -600,9 +603,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer']);
       // After saving, the result is shown by a redirect here (?saved=<id>), so reloading the
       // page shows it again rather than sending the count a second time.
-      const saved = typeof req.query.saved === 'string' ? req.query.saved : null;
-      const result = saved ? (await ledger.listReconciliations(web.db, actorOf(req), entity.id)).items.find((row) => String(row.id) === saved) : undefined;
-      await showReconcile(req, res, entity, { date: today(web.clock), formKey: newFormKey() }, { result });
+      const savedId = typeof req.query.saved === 'string' ? req.query.saved : undefined;
+      await showReconcile(req, res, entity, { date: today(web.clock), formKey: newFormKey() }, { savedId });
     }),
   );
 

@@ -83,7 +83,7 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
       throw new DomainError('unauthenticated', 'A valid bearer token is required.');
     }
     const params = parsePart(spec.params, req.params, 'params');
-    refuseBracketedQuery(spec.query, req.query);
+    refuseAmbiguousQuery(spec.query, req.query);
     const query = parsePart(spec.query, req.query, 'query');
     const body = parsePart(spec.body, spec.body && req.body === undefined ? {} : req.body, 'body');
     const rawKey = req.get('Idempotency-Key');
@@ -196,7 +196,7 @@ function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, par
  * different question (today's trial balance, the first page), so it is a 400 like a bad value;
  * so is a parameter given twice (`asOf=a&asOf=b`), said as such rather than as a type error.
  */
-function refuseBracketedQuery(schema: ZodType | undefined, query: unknown): void {
+function refuseAmbiguousQuery(schema: ZodType | undefined, query: unknown): void {
   if (!(schema instanceof z.ZodObject) || !query || typeof query !== 'object') return;
   const known = schema.shape as Record<string, unknown>;
   const bracketed = Object.keys(query)

@@ -6,7 +6,8 @@
  * and compared. It reads only; the caller supplies the publication fields (version, time,
  * verification block), and it decides no figure — `buildReport` does.
  *
- * Grants (a foundation's year): every grant awarded in the year or with money moving in it,
+ * Grants (a foundation's year): every grant awarded in the year or with money moving in it
+ * (before format 4, only grants whose decision was recorded by the year's end),
  * read through the grants module's queries, with the amount disbursed as of the period's last
  * day (disbursements minus refunds dated up to it) and the status as of that day (已批准 until
  * money moved, then 执行中; from report format 2 also 结项中 and 已结项, by the workflow's
@@ -80,14 +81,19 @@ export async function gatherReportInput(db: Queryable, entity: EntityRow, period
       bankBook: formatMoney(r.bank_book as string),
       note: r.note,
     })),
-    grants: entity.kind === 'foundation' && period.kind === 'year' ? await grantsOfYear(db, entity.id, range, publication.publishedAt) : undefined,
+    grants: entity.kind === 'foundation' && period.kind === 'year' ? await grantsOfYear(db, entity.id, range, publication) : undefined,
   };
 }
 
 /** Enough for any foundation's year; the grants queries page by a limit. */
 const GRANT_PAGE = 100_000;
 
-async function grantsOfYear(db: Queryable, entityId: string, range: { from: string; to: string }, publishedAt: string): Promise<NonNullable<ReportInput['grants']>> {
+async function grantsOfYear(
+  db: Queryable,
+  entityId: string,
+  range: { from: string; to: string },
+  { publishedAt, schemaVersion }: PublicationFields,
+): Promise<NonNullable<ReportInput['grants']>> {
   const grants: NonNullable<ReportInput['grants']> = [];
   // Steps up to the period's end, and known when it was published: a year published before
   // it ended keeps the statuses it showed (grant steps are not held by closed periods).
@@ -101,10 +107,13 @@ async function grantsOfYear(db: Queryable, entityId: string, range: { from: stri
     for (const application of applications) {
       if (application.amount_awarded === null || application.decided_at === null) continue;
       const awardedOn = shanghaiDate(new Date(application.decided_at));
-      if (awardedOn > range.to) continue;
       const disbursements = await grantQueries.disbursementsOf(db, application.id);
       const refunds = await grantQueries.refundsOf(db, application.id);
       const movedInYear = [...disbursements, ...refunds].some((m) => m.date >= range.from && m.date <= range.to);
+      // A grant entered after the fact (decision recorded now, its money dated in an earlier
+      // year) belongs, from format 4, to the years its money moved in too: otherwise that year
+      // shows the expense and no grant, and the decision's year the grant and none of its money.
+      if (awardedOn > range.to && !(schemaVersion >= 4 && movedInYear)) continue;
       if (awardedOn < range.from && !movedInYear) continue;
       const upTo = (rows: { date: string; amount: string }[]): Decimal =>
         rows.filter((r) => r.date <= range.to).reduce((total, r) => total.plus(D(r.amount)), ZERO);

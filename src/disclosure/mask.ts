@@ -64,9 +64,10 @@ export const ORGANISATION_MARKERS: readonly string[] = [
  * Co.). An acceptance pass found these masked like people (南*, A*). None of them is a word a
  * person's name is made of; 会 alone is (张会芳), so only whole names of bodies ending in it are here.
  *
- * These lists (this one, ORGANISATION_ENDINGS and LATIN_ORGANISATION) are part of format 3:
- * changing them changes how published format-3 reports rebuild, so they would fail
- * verification. A change needs a format 4 (see model.ts); a unit test pins format 3's output.
+ * These lists (this one, ORGANISATION_ENDINGS and LATIN_ORGANISATION) are part of formats 3
+ * and 4: changing them changes how published reports of those formats rebuild, so they would
+ * fail verification. A change needs a new format (see model.ts); a unit test pins format 3's
+ * output.
  */
 export const MORE_ORGANISATION_MARKERS: readonly string[] = [
   '政府',

@@ -9,7 +9,10 @@ import { canonicalJson } from '../../src/ledger/hash';
 import { shanghaiDate } from '../../src/shared/clock';
 import { useTestContext } from '../support/context';
 import { grantScenario } from '../factories/grants';
-import { stationWithStaff, TestUser } from '../factories';
+import { receive, stationWithStaff, TestUser } from '../factories';
+import { gatherReportInput } from '../../src/disclosure/input';
+import { periodOf } from '../../src/disclosure/calendar';
+import { findEntity } from '../../src/ledger/queries';
 
 const ctx = useTestContext();
 
@@ -296,11 +299,38 @@ describe('a foundation\'s year', () => {
   });
 });
 
+describe('a foundation\'s year with a grant entered after the fact', () => {
+  it('lists the grant in the year its money moved, though its decision was recorded later (format 4); format 3 rebuilds without it', async () => {
+    const s = await grantScenario(ctx);
+    // Last year's paper records entered now: the money came in and went out in 2025, the
+    // decision is recorded today.
+    await receive(ctx, s.foundation.treasurer, s.foundationId, '1000.00', { date: '2025-01-10', method: 'bank', kind: 'donation' });
+    const grant = await s.application('reviewed');
+    await ctx.request().post(`/api/applications/${grant.id}/decision`).set(s.gm.auth)
+      .send({ decision: 'approved', amount: '300.00', tranches: [{ amount: '300.00', condition: 'on_signing' }], reason: '补录2025年的资助' }).expect(200);
+    await ctx.request().post(`/api/applications/${grant.id}/disbursements`).set(s.gm.auth).send({ amount: '250.00', date: '2025-06-01', method: 'bank' }).expect(201);
+    await closeMonths(s.foundationId, s.foundation.treasurer, Array.from({ length: 12 }, (_, i) => `2025-${String(i + 1).padStart(2, '0')}`));
+    const published = await ctx.request().post(`/api/entities/${s.foundationId}/disclosures`).set(s.foundation.treasurer.auth).send({ period: '2025' });
+    expect([published.status, published.body.detail]).toEqual([201, undefined]);
+    const json = (await ctx.request().get(`/api/public/disclosures/${published.body.id}`).expect(200)).body;
+    expect(json.schemaVersion).toBe(4);
+    expect(json.grants.rows).toEqual([expect.objectContaining({ id: grant.id, amountAwarded: '300.00', amountDisbursed: '250.00', statusLabel: '执行中' })]);
+    expect(json.summary.expense).toBe('250.00');
+    expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
+    // A year published in format 3 is rebuilt as it was: grants decided by the year's end only.
+    const entity = (await findEntity(ctx.db, s.foundationId))!;
+    const fields = { publishedAt: new Date().toISOString(), version: 1, supersedes: null, countersignature: null, verification: undefined } as never;
+    const asFormat = async (schemaVersion: 3 | 4) => (await gatherReportInput(ctx.db, entity, periodOf('2025'), { ...(fields as object), schemaVersion } as never)).grants;
+    expect(await asFormat(3)).toEqual([]);
+    expect((await asFormat(4))!.map((g) => g.id)).toEqual([grant.id]);
+  });
+});
+
 describe('收支概况 when money moves without income or expense', () => {
   it('publishes 其他资金变动 so opening + income − expense + other = closing, in the JSON, the PDF and the web page', async () => {
     const { published, treasurer } = await openingMonthPublished('新建测试公益站');
     const json = (await ctx.request().get(`/api/public/disclosures/${published.id}`).expect(200)).body;
-    expect(json.schemaVersion).toBe(3);
+    expect(json.schemaVersion).toBe(4);
     // Hand-computed: income 1200.00 + 800.00; expense 600.00 (unpaid) + 150.50; money 0.00 →
     // cash 3000.00 + 1200.00 − 2500.00 − 150.50 = 1549.50, bank 17000.00 + 800.00 + 2500.00 −
     // 1000.00 = 19300.00; other = 20000.00 + 600.00 − 1000.00; the transfer shows nowhere.

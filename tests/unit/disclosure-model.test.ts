@@ -342,7 +342,7 @@ describe('收支概况 adds up when money moves without income or expense', () =
     });
     // 0.00 + 2000.00 − 750.50 + 19600.00 = 20849.50
     expect(summary.note).toContain('期末货币资金 = 期初货币资金 + 本期收入 − 本期支出 + 其他资金变动');
-    expect(model.schemaVersion).toBe(3);
+    expect(model.schemaVersion).toBe(4);
   });
 
   test('a period with only receipts and payments has no other movement', () => {
@@ -412,7 +412,7 @@ describe('reports published in earlier schema versions rebuild exactly as they w
   });
 
   test('an unknown version is refused', () => {
-    expect(() => buildReport({ ...stationQuarter(), schemaVersion: 4 as never })).toThrow(/schema version 4/);
+    expect(() => buildReport({ ...stationQuarter(), schemaVersion: 5 as never })).toThrow(/schema version 5/);
   });
 });
 

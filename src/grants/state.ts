@@ -242,14 +242,23 @@ export function paidTrancheCount(tranches: TrancheState[], disbursed: MoneyValue
 export function checkAmendedTranches(input: { current: LabelledTranche[]; proposed: LabelledTranche[]; awarded: Decimal; disbursed: MoneyValue }): number {
   const paid = paidTrancheCount(input.current, input.disbursed);
   const changed: { path: string; message: string }[] = [];
+  let before = ZERO;
+  let partly: string | undefined;
   for (let index = 0; index < paid; index += 1) {
     const was = input.current[index];
     const now = input.proposed[index];
+    // Money paid against this tranche (the last paid one may be paid only in part).
+    const paidHere = Decimal.min(D(was.amount), D(input.disbursed).minus(before));
+    before = before.plus(was.amount);
+    const state = paidHere.lt(was.amount) ? `has ${formatMoney(paidHere)} of its ${formatMoney(was.amount)} paid` : 'is paid';
+    if (paidHere.lt(was.amount)) partly = `tranche ${index + 1} ${state}`;
     const same = now !== undefined && D(now.amount).eq(was.amount) && now.condition === was.condition && (now.label ?? null) === (was.label ?? null);
-    if (!same) changed.push({ path: `body.tranches.${index}`, message: `tranche ${index + 1} is paid and stays ${formatMoney(was.amount)} ${was.condition}${was.label ? ` (${was.label})` : ''}` });
+    if (!same) changed.push({ path: `body.tranches.${index}`, message: `tranche ${index + 1} ${state} and stays ${formatMoney(was.amount)} ${was.condition}${was.label ? ` (${was.label})` : ''}` });
   }
   if (changed.length > 0) {
-    throw new DomainError('invalid_state', `The first ${paid} tranche(s) are paid and cannot change; an amendment re-splits only the unpaid ones.`, {
+    const which = paid === 1 ? 'The first tranche has money paid against it' : `The first ${paid} tranches have money paid against them`;
+    const note = partly ? ` (${partly}: a tranche paid in part counts as paid, since its condition was met)` : '';
+    throw new DomainError('invalid_state', `${which}${note} and cannot change; an amendment re-splits only the unpaid ones.`, {
       errors: changed,
       extra: { paidTranches: paid },
     });

@@ -172,6 +172,15 @@ describe('amended tranches', () => {
     );
     expect(checkAmendedTranches({ current, proposed: [{ amount: '1000.00', condition: 'on_signing' }], awarded, disbursed: '0.00' })).toBe(0);
   });
+
+  it('says when the tranche that cannot change is paid only in part, and how much of it', () => {
+    const current = [{ amount: '800.00', condition: 'on_signing' as const }];
+    const split = () => checkAmendedTranches({ current, proposed: [{ amount: '300.00', condition: 'on_signing' }, { amount: '500.00', condition: 'after_final_report' }], awarded: D('800.00'), disbursed: '300.00' });
+    expect(split).toThrow(expect.objectContaining({ code: 'invalid_state', message: expect.stringContaining('tranche 1 has 300.00 of its 800.00 paid') }));
+    expect(split).toThrow(/The first tranche has money paid against it \(tranche 1 has 300\.00 of its 800\.00 paid: a tranche paid in part counts as paid/);
+    const whole = () => checkAmendedTranches({ current, proposed: [{ amount: '700.00', condition: 'on_signing' }, { amount: '100.00', condition: 'on_signing' }], awarded: D('800.00'), disbursed: '800.00' });
+    expect(whole).toThrow(/^The first tranche has money paid against it and cannot change/);
+  });
 });
 
 describe('close', () => {

@@ -871,6 +871,16 @@ export function buildReport(input: ReportInput): ReportModel {
   return model;
 }
 
+/**
+ * The snapshot lists entries in voucher order, and a backdated entry gets a later voucher
+ * number than the days around it; residents read a month by date, so the web page and the PDF
+ * show them by date and, within a day, by voucher number. Only the order changes, never the
+ * frozen rows.
+ */
+export function inDateOrder(rows: ReportModel['entries']['rows']): ReportModel['entries']['rows'] {
+  return [...rows].sort((a, b) => (a.date === b.date ? a.number.localeCompare(b.number) : a.date < b.date ? -1 : 1));
+}
+
 function reviewSection(countersignature: ReportInput['countersignature']): ReviewSection {
   return {
     title: SECTION_TITLES.review,

@@ -18,7 +18,7 @@ import QRCode from 'qrcode';
 import layoutJson from '../../templates/report-layout.json';
 import { assert } from '../shared/assert';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
-import type { ActivityRow, BalanceSheetRow, ReportModel } from './model';
+import { inDateOrder, type ActivityRow, type BalanceSheetRow, type ReportModel } from './model';
 
 export interface ReportLayout {
   page: { size: string; margins: { top: number; bottom: number; left: number; right: number } };
@@ -993,7 +993,7 @@ function drawEntries(w: ReportWriter, model: ReportModel, title: string): void {
   const { entries } = model;
   const c = layout.columns.entries;
   drawSectionTitle(w, title, 60);
-  paragraph(w, `共 ${entries.count} 笔。个人捐赠人除本人同意公开外显示为“张*”或“匿名”。单位：元`, {
+  paragraph(w, `共 ${entries.count} 笔，按日期排列，同一天按凭证号排列。个人捐赠人除本人同意公开外显示为“张*”或“匿名”。单位：元`, {
     colour: layout.colours.muted,
     size: layout.fontSizes.small,
   });
@@ -1008,7 +1008,7 @@ function drawEntries(w: ReportWriter, model: ReportModel, title: string): void {
       { header: '支出', width: c.expense, align: 'right' },
     ],
     rows: [
-      ...entries.rows.map((e) => [
+      ...inDateOrder(entries.rows).map((e) => [
         e.date,
         e.number,
         e.kind === 'year_end_close' ? `${e.memo}（年终结转，不计入收支）` : e.memo,
@@ -1086,7 +1086,11 @@ function drawReview(w: ReportWriter, model: ReportModel, title: string): void {
   const { review } = model;
   drawSectionTitle(w, title, 40);
   if (!review.countersigned) {
-    paragraph(w, `${review.label}：${review.statusText}`, { colour: layout.colours.warning, bold: true });
+    // These bytes are frozen when the report is published and never change, so they say when
+    // the statement was true and where a later countersignature is shown (an acceptance pass
+    // read 尚未审核 in a PDF whose web page already showed the review).
+    paragraph(w, `${review.label}：发布时${review.statusText}`, { colour: layout.colours.warning, bold: true });
+    paragraph(w, '本文件是发布时的原始版本，此后不再改动。监委会审核后，审核意见和审核版 PDF 见这份报告的公开网页（扫描下方验证二维码即可到达）。');
     return;
   }
   paragraph(w, `${review.label}：${review.name ?? ''}　审核日期：${review.date ?? ''}`, { bold: true });

@@ -7,7 +7,7 @@
 import type { Request, Response, Router } from 'express';
 import * as disclosure from '../disclosure/service';
 import { periodOf } from '../disclosure/calendar';
-import { SECTION_TITLES, type ReportModel } from '../disclosure/model';
+import { inDateOrder, SECTION_TITLES, type ReportModel } from '../disclosure/model';
 import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
 import * as ledger from '../ledger/service';
@@ -113,15 +113,6 @@ function reportPartLabels(keys: string[]): string[] {
   const order = Object.keys(REPORT_PART_LABELS);
   const sorted = [...keys].sort((a, b) => order.indexOf(a) - order.indexOf(b));
   return [...new Set(sorted.map((key) => REPORT_PART_LABELS[key as keyof ReportModel] ?? '其他部分'))];
-}
-
-/**
- * The snapshot lists entries in voucher order, and a backdated entry gets a later voucher
- * number than the days around it; residents read a month by date, so the page sorts by date
- * and, within a day, by voucher number. Only the order changes, never the frozen rows.
- */
-function inDateOrder(rows: ReportModel['entries']['rows']): ReportModel['entries']['rows'] {
-  return [...rows].sort((a, b) => (a.date === b.date ? a.number.localeCompare(b.number) : a.date < b.date ? -1 : 1));
 }
 
 /** Reports and calendar for an entity's public page. */

@@ -107,7 +107,8 @@ describe('renderReportPdf', () => {
       SECTION_TITLES.corrections,
       SECTION_TITLES.review,
       SECTION_TITLES.verification,
-      '监委会审核：尚未审核',
+      '监委会审核：发布时尚未审核',
+      '监委会审核后，审核意见和审核版PDF见这份报告的公开网页',
       '限定性净资产转为非限定性净资产：3200.00',
       'ab'.repeat(32),
       'cd'.repeat(32),
@@ -145,6 +146,18 @@ describe('renderReportPdf', () => {
     const text = extractText(file);
     expect(text).toMatch(/2026-03-15 3700\.00 3700\.00 0\.00 3800\.00 3800\.00 0\.00 账实相符/);
     expect(text).toMatch(/2026-03-31 3656\.66 3700\.00 -43\.34 3800\.00 3800\.00 0\.00 差异原因：未说明/);
+  });
+
+  test('逐笔明细 lists entries by date, and by voucher number within a day, like the web page: a backdated entry sits on its day', async () => {
+    const input = stationInput();
+    // Entered last, dated in January: the highest voucher number on an early day.
+    const late = { ...input.entries[0], id: 'e7', number: '2026-000007', date: '2026-01-05', memo: '补录1月回收收入' };
+    input.entries = [...input.entries, late];
+    const { file } = await renderToFile(buildReport(input), 'date-order.pdf');
+    const text = extractText(file);
+    const section = text.slice(text.lastIndexOf(SECTION_TITLES.entries), text.lastIndexOf(SECTION_TITLES.reconciliations));
+    const numbers = [...section.matchAll(/2026-0\d-\d\d (2026-00000\d)/g)].map((m) => m[1]);
+    expect(numbers).toEqual(['2026-000001', '2026-000007', '2026-000002', '2026-000003', '2026-000004', '2026-000005', '2026-000006']);
   });
 
   test('收支概况 shows 其他资金变动 so its figures add up, and a version 1 snapshot draws as it was', async () => {

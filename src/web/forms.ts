@@ -1,6 +1,6 @@
 /**
  * Forgiving form input for people who type on a phone: amounts written as "１５０", "¥150",
- * "150元", "1,500.00" or "1.5万" and dates written as "2026/3/5" or "2026年3月5日" become the strict
+ * "150元", "1,500.00", "1.5万" or "3千" and dates written as "2026/3/5" or "2026年3月5日" become the strict
  * strings the domain schemas expect. It only normalises spelling; it never rounds money or
  * guesses a value, so anything it cannot read is left for the schema to refuse.
  */
@@ -12,15 +12,25 @@ const CURRENCY_PREFIX = /^(?:¥|￥|rmb|cny|人民币)\s*/i;
 const CURRENCY_SUFFIX = /\s*(?:元整|元|圆|块钱|块)$/;
 const PLAIN_AMOUNT = /^-?\d+(?:\.\d+)?$/;
 const GROUPED_AMOUNT = /^-?\d{1,3}(?:,\d{3})+(?:\.\d+)?$/;
+const SPACE_GROUPED_AMOUNT = /^-?\d{1,3}(?: \d{3})+(?:\.\d+)?$/;
+/** "1万" and "1.25万", "3千": a plain number before the unit (at most 6 or 5 decimals, so cents at most). */
+const UNITS: readonly { pattern: RegExp; times: string }[] = [
+  { pattern: /^(\d+(?:\.\d{1,6})?)万$/, times: '10000' },
+  { pattern: /^(\d+(?:\.\d{1,5})?)千$/, times: '1000' },
+];
 
-/** Full-width digits and signs become ASCII (NFKC), whitespace goes, 。 and ， read as . and , . */
+/**
+ * Full-width digits and signs become ASCII (NFKC), 。 and ， read as . and , ; whitespace goes
+ * except between two digits, where it stays for the reader to judge: "1 000" is a grouping,
+ * "12 3" may be a slipped decimal point and is refused rather than read as 123.
+ */
 function asciiOf(input: string): string {
   return input
     .normalize('NFKC')
     .replace(/[。．]/g, '.')
     .replace(/[，、]/g, ',')
-    .replace(/\s+/g, '')
-    .trim();
+    .trim()
+    .replace(/(?<!\d)\s+|\s+(?!\d)/g, '');
 }
 
 /**
@@ -33,11 +43,14 @@ export function normaliseAmount(input: string | undefined | null): string | null
   let text = asciiOf(String(input));
   text = text.replace(CURRENCY_PREFIX, '').replace(CURRENCY_SUFFIX, '');
   if (text.startsWith('+')) text = text.slice(1);
-  // "1万" and "1.25万": ten thousands, as people write large sums. Only a plain number before
-  // 万; "1万2千" and words are left for the schema to refuse rather than guessed.
-  const wan = /^(\d+(?:\.\d{1,6})?)万$/.exec(text);
-  if (wan) text = new Decimal(wan[1]).times('10000').toFixed();
+  // "1万", "1.25万", "3千": as people write large sums. Only a plain number before the unit;
+  // "1万2千" and words are left for the schema to refuse rather than guessed.
+  for (const unit of UNITS) {
+    const match = unit.pattern.exec(text);
+    if (match) text = new Decimal(match[1]).times(unit.times).toFixed();
+  }
   if (GROUPED_AMOUNT.test(text)) text = text.replace(/,/g, '');
+  if (SPACE_GROUPED_AMOUNT.test(text)) text = text.replace(/ /g, '');
   if (!PLAIN_AMOUNT.test(text)) return null;
   const fraction = text.split('.')[1];
   if (fraction !== undefined && fraction.length > 2) return null;

@@ -321,4 +321,24 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(march).not.toContain(`href="${base}/entries?month=2026-04"`);
     });
   });
+
+  describe('what a treasurer types (acceptance pass 5)', () => {
+    it('reads 3千 as 3000 and refuses an amount with a space between its digits instead of joining them', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const token = await formToken(agent, `${base}/receipt`);
+      const form = { _csrf: token, kind: 'recycling', method: 'cash', date: '2026-03-10' };
+      const slipped = await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: ' 12 3 ' }).expect(400);
+      expect(fieldError(slipped.text, 'amount')).toContain('请填写大于零的金额');
+      expect(slipped.text).toContain('value="12 3"');
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '3千' }).expect(303);
+      const entries = await ledger.listEntries(ctx.db, treasurer.actor as Actor, entity.id, {});
+      expect(entries.items.map((entry) => entry.lines[0].debit)).toEqual(['3000.00']);
+    });
+
+    it('says on the forms that a memo, a purpose and a reason are published as typed', async () => {
+      const { agent, base } = await treasurerAgent(ctx);
+      expect((await agent.get(`${base}/receipt`).expect(200)).text).toContain('备注会在公开报告里原样显示，请不要写捐赠人的姓名、电话等个人信息');
+      expect((await agent.get(`${base}/payment`).expect(200)).text).toContain('用途会在公开报告里原样显示');
+    });
+  });
 });

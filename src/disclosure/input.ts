@@ -21,6 +21,7 @@ import { shanghaiDate } from '../shared/clock';
 import { addDays } from '../shared/dates';
 import type { EntityRow } from '../ledger/queries';
 import * as ledgerQueries from '../ledger/queries';
+import { cashAndBankBooksAsOf } from '../ledger/service';
 import { D, formatMoney, ZERO } from '../shared/money';
 import type { Period } from './calendar';
 import type { AccountType, EntryInput, EntryKind, ReceiptKind, ReportInput } from './model';
@@ -73,16 +74,33 @@ export async function gatherReportInput(db: Queryable, entity: EntityRow, period
       reversal: row.reversal_of ? { ofId: row.reversal_of, ofNumber: row.reversed_number ?? '', reason: row.reversal_reason ?? '' } : null,
       lines: linesByEntry.get(row.id) ?? [],
     })),
-    reconciliations: reconciliations.map((r: Record<string, string | null>) => ({
+    reconciliations: await reconciliationsOf(db, entity.id, reconciliations, publication.schemaVersion),
+    grants: entity.kind === 'foundation' && period.kind === 'year' ? await grantsOfYear(db, entity.id, range, publication) : undefined,
+  };
+}
+
+/**
+ * The period's counts as recorded, and from format 4 the books as they stand for each count's
+ * day: entries dated that day or before can be posted after the count (a disbursement later the
+ * same day, a back-dated receipt), and the report says so rather than let the stored figures
+ * contradict its closing balances. Every month in a published period is closed, so these
+ * figures cannot change afterwards and verification rebuilds the same.
+ */
+async function reconciliationsOf(db: Queryable, entityId: string, rows: Record<string, string | null>[], schemaVersion: number): Promise<ReportInput['reconciliations']> {
+  const result: ReportInput['reconciliations'] = [];
+  for (const r of rows) {
+    const booksNow = schemaVersion >= 4 ? await cashAndBankBooksAsOf(db, entityId, r.date as string) : undefined;
+    result.push({
       date: r.date as string,
       cashCounted: formatMoney(r.cash_counted as string),
       bankStatementBalance: formatMoney(r.bank_statement_balance as string),
       cashBook: formatMoney(r.cash_book as string),
       bankBook: formatMoney(r.bank_book as string),
       note: r.note,
-    })),
-    grants: entity.kind === 'foundation' && period.kind === 'year' ? await grantsOfYear(db, entity.id, range, publication) : undefined,
-  };
+      ...(booksNow && { booksNow: { cash: formatMoney(booksNow.cash), bank: formatMoney(booksNow.bank) } }),
+    });
+  }
+  return result;
 }
 
 /** Enough for any foundation's year; the grants queries page by a limit. */

@@ -92,6 +92,8 @@ export interface ReportInput {
     cashBook: string;
     bankBook: string;
     note: string | null;
+    /** From format 4: the books for the count's day as they stand now (entries may follow a count). */
+    booksNow?: { cash: string; bank: string };
   }[];
   countersignature: { name: string; at: string; note: string | null } | null;
   /** Foundation only. */
@@ -235,6 +237,11 @@ export interface ReconciliationRow {
   bankDifference: MoneyString;
   balanced: boolean;
   note: string | null;
+  /**
+   * From format 4, only when entries dated the count's day or before were posted after it:
+   * what the books say for that day now. The counted figures and differences stay as recorded.
+   */
+  laterEntries?: string;
 }
 
 export interface CorrectionRow {
@@ -830,6 +837,7 @@ export function buildReport(input: ReportInput): ReportModel {
           bankDifference: fmt(bankDifference),
           balanced: cashDifference.isZero() && bankDifference.isZero(),
           note: r.note,
+          ...laterEntriesNote(r),
         };
       }),
     },
@@ -869,6 +877,16 @@ export function buildReport(input: ReportInput): ReportModel {
     model.grants = buildGrants(input.grants ?? [], schemaVersion);
   }
   return model;
+}
+
+/** The sentence a count gets when its day's books changed after it (format 4 inputs carry booksNow). */
+function laterEntriesNote(r: ReportInput['reconciliations'][number]): { laterEntries?: string } {
+  if (!r.booksNow) return {};
+  const where = `reconciliation ${r.date}`;
+  const cash = signedMoney(r.booksNow.cash, where);
+  const bank = signedMoney(r.booksNow.bank, where);
+  if (cash.eq(D(r.cashBook)) && bank.eq(D(r.bankBook))) return {};
+  return { laterEntries: `盘点之后又记了日期在当天或以前的账：按现在的账，当天现金账面 ${fmt(cash)} 元、银行账面 ${fmt(bank)} 元。上表是盘点时的账面和差额。` };
 }
 
 /**

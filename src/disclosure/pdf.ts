@@ -1059,7 +1059,7 @@ function drawReconciliations(w: ReportWriter, model: ReportModel, title: string)
       r.bankStatementBalance,
       r.bankBook,
       r.bankDifference,
-      r.note ?? (r.balanced ? '账实相符' : UNEXPLAINED_DIFFERENCE),
+      [r.note ?? (r.balanced ? '账实相符' : UNEXPLAINED_DIFFERENCE), r.laterEntries].filter(Boolean).join(' '),
     ]),
     styles: rows.map((r) => (r.balanced ? undefined : { colour: layout.colours.warning })),
   });

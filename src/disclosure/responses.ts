@@ -143,6 +143,7 @@ export const PublicReportView = z
           bankDifference: Money,
           balanced: z.boolean(),
           note: z.string().nullable(),
+          laterEntries: z.string().optional().openapi({ description: 'From schemaVersion 4, only when entries dated the count\'s day or before were posted after the count: what the books say for that day now.' }),
         }),
       ),
     }),

@@ -4,6 +4,7 @@
  * disbursements). Rules are checked here and enforced again by the schema.
  */
 import type { Knex } from 'knex';
+import type { Queryable } from '../db/knex';
 import Decimal from 'decimal.js';
 import { Actor, canSeeEntity, hasRole, requireEntityReader, requireEntityRole, isAdmin } from '../auth/actor';
 import { runIdempotent } from '../db/idempotency';
@@ -815,26 +816,34 @@ export async function recordReconciliation(db: Knex, actor: Actor, entityId: str
         extra: { closedThrough: closed },
       });
     }
-    const accounts = await queries.listAccounts(tx, entityId);
-    const balances = await queries.balancesAsOf(tx, entityId, command.date);
-    // The cash (bank) book is the whole account the role belongs to: 1002 with every bank
-    // sub-account under it, not only the sub-account that receipts post to.
-    const bookOf = (role: string) => {
-      const root = topAccountOfRole(accounts, role);
-      return sumMoney(balances.filter((row) => row.account_code.startsWith(root)).map((row) => D(row.debit).minus(row.credit)));
-    };
+    const books = await cashAndBankBooksAsOf(tx, entityId, command.date);
     const row = await queries.insertReconciliation(tx, {
       entity_id: entityId,
       date: command.date,
       cash_counted: formatMoney(command.cashCounted),
       bank_statement_balance: formatMoney(command.bankStatementBalance),
-      cash_book: formatMoney(bookOf('cash')),
-      bank_book: formatMoney(bookOf('bank')),
+      cash_book: formatMoney(books.cash),
+      bank_book: formatMoney(books.bank),
       note: command.note ?? null,
       created_by: actor.userId,
     });
     return presentReconciliation(row);
   });
+}
+
+/**
+ * The cash and bank books at the end of a day, as a count compares them. Each book is the
+ * whole account the role belongs to: 1002 with every bank sub-account under it, not only the
+ * sub-account that receipts post to.
+ */
+export async function cashAndBankBooksAsOf(db: Queryable, entityId: string, date: string): Promise<{ cash: Decimal; bank: Decimal }> {
+  const accounts = await queries.listAccounts(db, entityId);
+  const balances = await queries.balancesAsOf(db, entityId, date);
+  const bookOf = (role: string) => {
+    const root = topAccountOfRole(accounts, role);
+    return sumMoney(balances.filter((row) => row.account_code.startsWith(root)).map((row) => D(row.debit).minus(row.credit)));
+  };
+  return { cash: bookOf('cash'), bank: bookOf('bank') };
 }
 
 /** The code of the top-level account above (or at) the account holding a role. */

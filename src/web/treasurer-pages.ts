@@ -592,7 +592,19 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   async function showReconcile(req: Request, res: Response, entity: EntityRow, values: Values, extra: { savedId?: string; message?: string; errors?: FieldErrors; status?: number } = {}) {
     const all = (await ledger.listReconciliations(web.db, actorOf(req), entity.id)).items;
     const result = extra.savedId ? (all.find((row) => String(row.id) === extra.savedId) ?? null) : null;
-    const history = all.slice().reverse().slice(0, 12);
+    // Entries dated a count's day or before may be posted after it: such a count says what the
+    // books show for its day now, as the published report does, beside the differences it found.
+    const history = await Promise.all(
+      all
+        .slice()
+        .reverse()
+        .slice(0, 12)
+        .map(async (row) => {
+          const now = await ledger.cashAndBankBooksAsOf(web.db, entity.id, String(row.date));
+          const changed = !now.cash.eq(row.cashBook) || !now.bank.eq(row.bankBook);
+          return { ...row, booksNow: changed ? { cash: formatMoney(now.cash), bank: formatMoney(now.bank) } : null };
+        }),
+    );
     web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), history, result, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
   }
 

@@ -299,6 +299,42 @@ describe('a foundation\'s year', () => {
   });
 });
 
+describe('对账 when entries are posted after a count', () => {
+  it('keeps the count as recorded and says what the books show for its day now, in the JSON, the web page and the PDF; a count nothing followed says nothing more', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { name: '盘点测试公益站' });
+    const post = (url: string, body: object) => ctx.request().post(`/api/entities/${entity.id}${url}`).set(treasurer.auth).send(body);
+    await post('/receipts', { kind: 'parking', date: '2026-01-05', amount: '1200.00', method: 'cash' }).expect(201);
+    await post('/reconciliations', { date: '2026-01-10', cashCounted: '1200.00', bankStatementBalance: '0.00' }).expect(201);
+    await post('/reconciliations', { date: '2026-01-20', cashCounted: '1200.00', bankStatementBalance: '0.00' }).expect(201);
+    // After the count of the 20th: money dated that very day, and a receipt found later dated the 8th.
+    await post('/receipts', { kind: 'recycling', date: '2026-01-20', amount: '35.00', method: 'cash' }).expect(201);
+    await post('/receipts', { kind: 'donation', date: '2026-01-08', amount: '500.00', method: 'bank' }).expect(201);
+    await closeMonths(entity.id, treasurer, ['2026-01']);
+    const published = await post('/disclosures', { period: '2026-01' });
+    expect([published.status, published.body.detail]).toEqual([201, undefined]);
+    const json = (await ctx.request().get(`/api/public/disclosures/${published.body.id}`).expect(200)).body;
+    const [tenth, twentieth] = json.reconciliations.rows;
+    expect(tenth).toMatchObject({ date: '2026-01-10', cashBook: '1200.00', bankBook: '0.00', balanced: true });
+    expect(tenth.laterEntries).toBe('盘点之后又记了日期在当天或以前的账：按现在的账，当天现金账面 1200.00 元、银行账面 500.00 元。上表是盘点时的账面和差额。');
+    expect(twentieth).toMatchObject({ cashBook: '1200.00', cashDifference: '0.00', balanced: true });
+    expect(twentieth.laterEntries).toContain('当天现金账面 1235.00 元、银行账面 500.00 元');
+    expect((await ctx.request().get(`/reports/${published.body.id}`).expect(200)).text).toContain('按现在的账，当天现金账面 1235.00 元');
+    const pdf = await fetchPdf(`/api/public/disclosures/${published.body.id}/pdf`);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'later-'));
+    fs.writeFileSync(path.join(dir, 'r.pdf'), pdf.bytes);
+    const text = execFileSync('pdftotext', ['-layout', path.join(dir, 'r.pdf'), '-'], { encoding: 'utf8' }).replace(/\s+/g, '');
+    expect(text).toContain('按现在的账，当天现金账面1235.00元');
+    expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
+
+    // A count with nothing after it carries no such sentence.
+    await post('/reconciliations', { date: '2026-02-02', cashCounted: '1235.00', bankStatementBalance: '500.00' }).expect(201);
+    await closeMonths(entity.id, treasurer, ['2026-02']);
+    const february = await post('/disclosures', { period: '2026-02' }).expect(201);
+    const row = (await ctx.request().get(`/api/public/disclosures/${february.body.id}`).expect(200)).body.reconciliations.rows[0];
+    expect([row.balanced, 'laterEntries' in row]).toEqual([true, false]);
+  });
+});
+
 describe('a foundation\'s year with a grant entered after the fact', () => {
   it('lists the grant in the year its money moved, though its decision was recorded later (format 4); format 3 rebuilds without it', async () => {
     const s = await grantScenario(ctx);

@@ -331,8 +331,19 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(fieldError(slipped.text, 'amount')).toContain('请填写大于零的金额');
       expect(slipped.text).toContain('value="12 3"');
       await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '3千' }).expect(303);
-      const entries = await ledger.listEntries(ctx.db, treasurer.actor as Actor, entity.id, {});
+      const entries = await ledger.listEntries(ctx.db, treasurer.actor as Actor, entity.id, { limit: 50 });
       expect(entries.items.map((entry) => entry.lines[0].debit)).toEqual(['3000.00']);
+    });
+
+    it('says beside an earlier count what the books show for its day now, once entries were posted after it', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '100.00', { date: '2026-03-01' });
+      await ctx.request().post(`/api/entities/${entity.id}/reconciliations`).set(treasurer.auth).send({ date: '2026-03-02', cashCounted: '100.00', bankStatementBalance: '0.00' }).expect(201);
+      const before = (await agent.get(`${base}/reconcile`).expect(200)).text;
+      expect(before).not.toContain('对账之后又记了');
+      await receive(ctx, treasurer, entity.id, '20.50', { date: '2026-03-02' });
+      const after = (await agent.get(`${base}/reconcile`).expect(200)).text;
+      expect(after).toContain('对账之后又记了这一天或以前的账：现在这一天的现金账上 ¥120.50、银行账上 ¥0.00。');
     });
 
     it('says on the forms that a memo, a purpose and a reason are published as typed', async () => {

@@ -1002,8 +1002,8 @@ function drawEntries(w: ReportWriter, model: ReportModel, title: string): void {
     columns: [
       { header: '日期', width: c.date },
       { header: '凭证号', width: c.number },
-      { header: '摘要', width: 0 },
-      { header: '收付对象', width: c.counterparty },
+      { header: '摘要', width: 0, wrap: true },
+      { header: '收付对象', width: c.counterparty, wrap: true },
       { header: '收入', width: c.income, align: 'right' },
       { header: '支出', width: c.expense, align: 'right' },
     ],

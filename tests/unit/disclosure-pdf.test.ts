@@ -160,6 +160,21 @@ describe('renderReportPdf', () => {
     expect(numbers).toEqual(['2026-000001', '2026-000007', '2026-000002', '2026-000003', '2026-000004', '2026-000005', '2026-000006']);
   });
 
+  test('逐笔明细 prints a long payer and a long memo in full, wrapped, not cut off', async () => {
+    const input = stationInput();
+    const payer = '重庆市南岸区社区公益事业发展基金会';
+    const memo = '收到基金会拨付的2026年社区公益创投项目“楼栋互助花园”第一笔资助款';
+    input.entries = [{ ...input.entries[2], counterparty: { name: payer, anonymous: false, nameConsent: true }, memo }, ...input.entries.slice(3)];
+    const { file } = await renderToFile(buildReport(input), 'long-names.pdf');
+    const squashed = extractText(file).replace(/\s+/g, '');
+    expect(squashed).not.toContain('…');
+    // Wrapped cells interleave line by line in the extracted text, so each must appear in order
+    // (a subsequence of the row's text), which a cut-off cell would not.
+    const row = squashed.slice(squashed.indexOf('2026-000003'), squashed.indexOf('2026-000004'));
+    const inOrder = (text: string) => [...text].every(((at) => (ch: string) => (at = row.indexOf(ch, at) + 1) > 0)(0));
+    expect([inOrder(payer), inOrder(memo)]).toEqual([true, true]);
+  });
+
   test('收支概况 shows 其他资金变动 so its figures add up, and a version 1 snapshot draws as it was', async () => {
     const input = stationInput();
     const line = (accountCode: string, side: 'debit' | 'credit', amount: string) => ({

@@ -301,8 +301,8 @@ function publicGrantPages(router: Router, web: Web): void {
       const entity = await foundationByCode(web, req.params.code);
       const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
       if (round.entityId !== entity.id) throw new DomainError('not_found', 'Round not found.');
-      const { grants: awarded } = await grants.threeSixtyGiving(web.db, round.id);
-      web.render(req, res, 'grants-public-round', round.title, { entity, round: roundRow(round, web.clock.now()), awarded });
+      const { grants: awarded, totals } = await grants.roundGrants(web.db, round.id);
+      web.render(req, res, 'grants-public-round', round.title, { entity, round: roundRow(round, web.clock.now()), awarded, totals, labels });
     }),
   );
 }
@@ -412,7 +412,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
       if (round.entityId !== entity.id) throw new DomainError('not_found', 'Round not found.');
       const { items } = await grants.listRoundApplications(web.db, actorOf(req), round.id, { limit: 500 });
-      web.render(req, res, 'grants-manager-round', round.title, { entity, base: baseOf(entity), round: roundRow(round, web.clock.now()), applications: items, labels }, { flash: flashOf(req) });
+      const { grants: awarded, totals } = await grants.roundGrants(web.db, round.id);
+      web.render(req, res, 'grants-manager-round', round.title, { entity, base: baseOf(entity), round: roundRow(round, web.clock.now()), applications: items, awarded, totals, labels }, { flash: flashOf(req) });
     }),
   );
 

@@ -44,7 +44,7 @@ import {
   windowOf,
 } from './grants-forms';
 import { assignmentsOf, reviewersOfFoundation } from './grants-queries';
-import { amendmentSentenceFor, hintFor, trancheTotalHint } from './messages';
+import { amendmentSentenceFor, FormContext, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
@@ -491,15 +491,16 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return { entity: await entityFor(web, req, ['grant_manager']), id: uuidOr404(req.params.id, 'Application') };
   }
 
-  /** Runs a command; on a refusal the page comes back with the form as typed and the reason. */
   /**
-   * Runs a manager's command and answers its refusal on the application page. `reword` may say
-   * a refusal with what this form knows (its figures), where the generic sentence would not.
+   * Runs a manager's command and answers its refusal on the application page, with the form as
+   * typed. `context` is what the form knows that the refusal does not carry (the date typed),
+   * so a field says the real reason; `reword` may say a refusal with the form's figures, where
+   * the generic sentence would not.
    */
   async function attempt(
     req: Request,
     res: Response,
-    target: { entity: EntityRow; id: string; form: FormName },
+    target: { entity: EntityRow; id: string; form: FormName; context?: FormContext },
     values: Values,
     names: Record<string, string>,
     run: () => Promise<string>,
@@ -510,7 +511,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const ok = await run();
       res.redirect(303, `${baseOf(entity)}/applications/${id}?ok=${ok}`);
     } catch (error) {
-      const failure = formFailure(error);
+      const failure = formFailure(error, target.context);
       if (!failure || failure.status === 404) throw error;
       // Sent again with other values under a used key (Back, changed, sent): a new key, so the
       // next send is judged afresh instead of refused for ever; the message says why.
@@ -650,7 +651,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         method: values.method || undefined,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, { entity, id, form: 'disburse' }, values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'disburse', context: { date: parsed.data.date } }, values, names, async () => {
         await grants.disburse(web.db, actorOf(req), id, parsed.data, web.clock, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'disbursed';
       });
@@ -671,7 +672,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         date: normaliseDate(values.refundDate as string) ?? values.refundDate,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, { entity, id, form: 'refund' }, values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'refund', context: { date: parsed.data.date } }, values, names, async () => {
         await grants.refund(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'refunded';
       });

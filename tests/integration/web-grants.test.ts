@@ -236,7 +236,7 @@ describe('grant pages', () => {
     // A refund dated where the station's books are closed says so at the date, not "fill in a date".
     await ctx.request().post(`/api/entities/${s.station.entity.id}/periods/2026-03/close`).set(s.station.treasurer.auth).expect(200);
     const frozen = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(409);
-    expect(frozen.text).toContain('的账本已结账到2026年3月');
+    expect(frozen.text).toContain('受资助的南岸公益站的账本2026年3月已结账');
     expect(frozen.text).not.toContain('请填写退款日期');
     await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-04-02' })).expect(303);
     await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
@@ -768,5 +768,37 @@ describe('grant pages', () => {
     }
     // Staff reach each grant's page from its row.
     expect(staffRound).toContain(`href="${s.base}/applications/${closed.id}">楼栋互助花园</a>`);
+  });
+
+  it('says the real reason next to a refund date before the disbursement, a disbursement date in the station\'s closed month, and an award above the request', async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml } = await activeGrant(s);
+    const early = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '400', refundDate: '2026-03-09' })).expect(422);
+    expect(early.text).toContain('退款日期不能早于拨付这笔钱的日期');
+    expect(early.text).toContain('<p class="field-error" id="f-refundDate-error">退款日期早于拨付这笔钱的日期：到2026年3月9日为止，拨出去还没退回的只有 ¥0.00。请填拨付那天或以后的日期。</p>');
+    expect(early.text).not.toContain('请填写退款日期');
+    expect(early.text).toContain('value="2026-03-09"');
+
+    // The second tranche is paid once the final report is in; the station's March is closed.
+    await ctx.request().post(`/api/applications/${id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '1000.00' }).expect(201);
+    await ctx.request().post(`/api/entities/${s.station.entity.id}/periods/2026-03/close`).set(s.station.treasurer.auth).expect(200);
+    const frozen = await s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount: '600', disburseDate: '2026-03-20', method: 'bank' })).expect(409);
+    expect(frozen.text).toContain('<p class="field-error" id="f-disburseDate-error">南岸公益站的账本2026年3月已结账，请改为还没结账的月份里的日期。</p>');
+    expect(frozen.text).not.toContain('请填写拨付日期');
+    expect((await apiApplication(s, id)).disbursed).toBe('400.00');
+
+    const { id: other } = await draftAndSubmit(s, await createRound(s));
+    await ctx.request().post(`/api/applications/${other}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: s.reviewers.map((reviewer) => reviewer.id) }).expect(200);
+    for (const reviewer of s.reviewers) {
+      await ctx.request().post(`/api/applications/${other}/reviews`).set(reviewer.auth).send({ conflictOfInterest: false, scores: { impact: 4, c2: 4 } }).expect(201);
+    }
+    const otherPage = (await s.manager.get(`${s.base}/applications/${other}`).expect(200)).text;
+    const above = await s.manager
+      .post(`${s.base}/applications/${other}/decision`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(otherPage), decision: 'approved', awardAmount: '1200', trancheAmount: ['1200'], trancheCondition: ['on_signing'], rejectReason: '' }))
+      .expect(422);
+    expect(above.text).toContain('<p class="field-error" id="f-awardAmount-error">批准金额不能超过申请金额，请改小一些。</p>');
+    expect(above.text).not.toContain('请填写大于零的批准金额');
   });
 });

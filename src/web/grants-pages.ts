@@ -43,7 +43,7 @@ import {
   trancheRowOf,
   windowOf,
 } from './grants-forms';
-import { assignmentsOf, reviewersOfFoundation } from './grants-queries';
+import { assignmentsOf, fundNameOf, reviewersOfFoundation } from './grants-queries';
 import { amendmentSentenceFor, FormContext, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
@@ -428,6 +428,17 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return items.find((project) => project.id === projectId)?.endsOn ?? '';
   }
 
+  /**
+   * The station whose books a grant's money is also recorded in, with the grant's restricted
+   * fund there once the grant is approved; null when the grantee keeps no books here.
+   */
+  async function grantStationOf(application: ApplicationView) {
+    if (!application.stationEntityId) return null;
+    const station = await ledger.getEntity(web.db, application.stationEntityId);
+    const fundCode = application.stationFundCode;
+    return { name: station.name, fundCode, fundName: fundCode ? await fundNameOf(web.db, station.id, fundCode) : null };
+  }
+
   async function showApplication(req: Request, res: Response, entity: EntityRow, id: string, typed: { form?: FormName; values?: Values } & Failure = {}) {
     const actor = actorOf(req);
     const application = await grants.getApplication(web.db, actor, id);
@@ -464,6 +475,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         entity,
         base: baseOf(entity),
         application: { ...application, history: application.history.map(historyStep) },
+        station: await grantStationOf(application),
         round,
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
         counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,

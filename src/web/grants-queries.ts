@@ -1,8 +1,9 @@
 /**
  * Read-only lookups the grants pages need and the grants service does not offer as use
- * cases: the reviewers a grant manager may pick from, and a reviewer's own assignments with
- * whether they have answered. Who may see what is still decided by the page's role check
- * before these run; nothing here writes or decides a rule.
+ * cases: the reviewers a grant manager may pick from, a reviewer's own assignments with
+ * whether they have answered, and the name of a grant's fund in the station's books. Who may
+ * see what is still decided by the page's role check before these run; nothing here writes or
+ * decides a rule.
  */
 import type { Knex } from 'knex';
 
@@ -60,4 +61,10 @@ export async function assignmentsOf(db: Knex, reviewerId: string): Promise<Assig
       'v.created_at as reviewed_at',
       'v.conflict_of_interest',
     );
+}
+
+/** The name of a fund in an entity's books (the grant's restricted fund in the station's), or null. */
+export async function fundNameOf(db: Knex, entityId: string, code: string): Promise<string | null> {
+  const row: { name: string } | undefined = await db('funds').where({ entity_id: entityId, code }).first('name');
+  return row?.name ?? null;
 }

@@ -801,4 +801,30 @@ describe('grant pages', () => {
     expect(above.text).toContain('<p class="field-error" id="f-awardAmount-error">批准金额不能超过申请金额，请改小一些。</p>');
     expect(above.text).not.toContain('请填写大于零的批准金额');
   });
+
+  it("names the station whose books a grant's money is also recorded in, on the manager's page and beside the disbursement and refund forms", async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const { id: submitted } = await draftAndSubmit(s, roundId);
+    const before = (await s.manager.get(`${s.base}/applications/${submitted}`).expect(200)).text;
+    expect(before).toContain('<p id="grant-station">受资助的公益站：<strong>南岸公益站</strong>。批准后，拨付的钱会同时记入它的账，算作收到的限定性资助款，只能用于这个项目。</p>');
+
+    const { id, pageHtml } = await activeGrant(s, [{ amount: '400.00', condition: 'on_signing' }, { amount: '600.00', condition: 'on_signing' }], { roundId });
+    const fund = (await apiApplication(s, id)).stationFundCode;
+    const funds = (await ctx.request().get(`/api/entities/${s.station.entity.id}/funds`).set(s.station.treasurer.auth).expect(200)).body.items;
+    const fundName = funds.find((item: { code: string }) => item.code === fund).name;
+    expect(fundName).toBe('资助项目：楼栋互助花园');
+    expect(pageHtml).toContain(`受资助的公益站：<strong>南岸公益站</strong>。拨付的钱同时记入它的账，算作收到的限定性资助款（它账上的限定性资金“${fundName}”，只能用于这个项目）`);
+    expect(formOf(pageHtml, `${s.base}/applications/${id}/disburse`)).toContain(`同时在<strong>南岸公益站</strong>的账上记一笔收到的资助款，作为限定性资金“${fundName}”的收入`);
+    expect(formOf(pageHtml, `${s.base}/applications/${id}/refund`)).toContain(`同时从<strong>南岸公益站</strong>账上的限定性资金“${fundName}”里记出这笔钱`);
+  });
+
+  it('says when the grantee keeps no books here, so the money is recorded only in the foundation\'s', async () => {
+    const s = await setup();
+    const { response } = await applyAndSubmit(s, await createRound(s), '800');
+    const id = /^\/app\/applications\/([0-9a-f-]{36})\?ok=submitted$/.exec(response.headers.location)?.[1] as string;
+    const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    expect(page).toContain('受资助方不是在本系统里记账的公益站，拨付和退款只记在基金会的账上。');
+    expect(page).not.toContain('受资助的公益站');
+  });
 });

@@ -43,7 +43,7 @@ import {
   trancheRowOf,
   windowOf,
 } from './grants-forms';
-import { assignmentsOf, fundNameOf, reviewersOfFoundation } from './grants-queries';
+import { assignmentsOf, fundNameOf, reviewersOfFoundation, voucherNumbersOf } from './grants-queries';
 import { amendmentSentenceFor, FormContext, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
@@ -439,6 +439,18 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return { name: station.name, fundCode, fundName: fundCode ? await fundNameOf(web.db, station.id, fundCode) : null };
   }
 
+  /** A grant's disbursements and refunds with the voucher numbers of their entries in both books. */
+  async function moneyRecordsOf(application: ApplicationView) {
+    const records = [...application.disbursements, ...application.refunds];
+    const numbers = await voucherNumbersOf(web.db, records.flatMap((record) => (record.stationEntryId ? [record.entryId, record.stationEntryId] : [record.entryId])));
+    const withVouchers = <T extends { entryId: string; stationEntryId: string | null }>(record: T) => ({
+      ...record,
+      voucher: numbers.get(record.entryId) ?? null,
+      stationVoucher: record.stationEntryId ? (numbers.get(record.stationEntryId) ?? null) : null,
+    });
+    return { disbursements: application.disbursements.map(withVouchers), refunds: application.refunds.map(withVouchers) };
+  }
+
   async function showApplication(req: Request, res: Response, entity: EntityRow, id: string, typed: { form?: FormName; values?: Values } & Failure = {}) {
     const actor = actorOf(req);
     const application = await grants.getApplication(web.db, actor, id);
@@ -474,7 +486,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       {
         entity,
         base: baseOf(entity),
-        application: { ...application, history: application.history.map(historyStep) },
+        application: { ...application, history: application.history.map(historyStep), ...(await moneyRecordsOf(application)) },
         station: await grantStationOf(application),
         round,
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),

@@ -770,6 +770,32 @@ describe('grant pages', () => {
     expect(staffRound).toContain(`href="${s.base}/applications/${closed.id}">楼栋互助花园</a>`);
   });
 
+  it("lists each disbursement and refund on the manager's page with its voucher numbers in the foundation's books and the station's", async () => {
+    const s = await setup();
+    const closed = await closedGrant(s, await createRound(s));
+    const application = await apiApplication(s, closed.id);
+    const numberOf = async (entityId: string, entryId: string, auth: Record<string, string>) => (await ctx.request().get(`/api/entities/${entityId}/entries/${entryId}`).set(auth).expect(200)).body.number as string;
+    const page = (await s.manager.get(closed.appPath).expect(200)).text;
+    const listOf = (id: string) => page.slice(page.indexOf(`<ul class="list" id="${id}">`), page.indexOf('</ul>', page.indexOf(`id="${id}"`)));
+
+    const disbursements = listOf('disbursements');
+    expect(application.disbursements.map((d: { date: string; amount: string }) => [d.date, d.amount])).toEqual([
+      ['2026-03-10', '400.00'],
+      ['2026-03-11', '600.00'],
+    ]);
+    for (const [index, disbursement] of application.disbursements.entries()) {
+      const voucher = await numberOf(s.foundation.entity.id, disbursement.entryId, s.foundation.treasurer.auth);
+      const mirror = await numberOf(s.station.entity.id, disbursement.stationEntryId, s.station.treasurer.auth);
+      const line = ['2026年3月10日 <strong>¥400.00</strong>', '2026年3月11日 <strong>¥600.00</strong>'][index];
+      expect(disbursements).toContain(`${line}（银行）<br><span class="small">基金会凭证号 <strong class="nowrap">${voucher}</strong> · 南岸公益站凭证号 <strong class="nowrap">${mirror}</strong>`);
+    }
+
+    const [refund] = application.refunds;
+    const voucher = await numberOf(s.foundation.entity.id, refund.entryId, s.foundation.treasurer.auth);
+    const mirror = await numberOf(s.station.entity.id, refund.stationEntryId, s.station.treasurer.auth);
+    expect(listOf('refunds')).toContain(`2026年3月12日 退回 <strong>¥100.00</strong><br><span class="small">基金会凭证号 <strong class="nowrap">${voucher}</strong> · 南岸公益站凭证号 <strong class="nowrap">${mirror}</strong>`);
+  });
+
   it('says the real reason next to a refund date before the disbursement, a disbursement date in the station\'s closed month, and an award above the request', async () => {
     const s = await setup();
     const { id, appPath, pageHtml } = await activeGrant(s);

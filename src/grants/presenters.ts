@@ -8,7 +8,7 @@ import { D, formatMoney, sumMoney } from '../shared/money';
 import { shanghaiDate } from '../shared/clock';
 import type { AmendmentRow, ApplicationRow, DisbursementRow, HistoryRow, RefundRow, ReportRow, ReviewerRow, ReviewRow, RoundRow, TrancheRow, TrancheTerms } from './queries';
 import Decimal from 'decimal.js';
-import { Criterion, gateOf, reviewScore, weightedScore } from './state';
+import { Criterion, gateOf, grantCommitment, reviewScore, weightedScore } from './state';
 
 const iso = (value: Date | string | null) => (value === null ? null : new Date(value).toISOString());
 const money = (value: string | null) => (value === null ? null : formatMoney(value));
@@ -242,10 +242,14 @@ function outsideOrgIdentifier(publisher: string, name: string): string {
   return `360G-${publisher}-ORG-${digest}`;
 }
 
-export function present360Grant(
-  row: ApplicationRow,
-  context: { round: RoundRow; foundation: { code: string; name: string }; station: { code: string; name: string } | null },
-) {
+/** Who funds a grant and who receives it, as its 360Giving record names them. */
+export interface GrantParties {
+  round: RoundRow;
+  foundation: { code: string; name: string };
+  station: { code: string; name: string } | null;
+}
+
+export function present360Grant(row: ApplicationRow, context: GrantParties) {
   const { round, foundation, station } = context;
   return {
     id: `360G-${foundation.code}-${row.id}`,
@@ -263,4 +267,39 @@ export function present360Grant(
     amountDisbursed: formatMoney(D(row.disbursed).minus(row.refunded)),
     grantProgramme: [{ code: round.id, title: round.title }],
   };
+}
+
+/**
+ * An awarded grant as the round pages list it (a page's shape, not the API's): what residents
+ * read in the open data, plus its status and its money in the columns the round adds up.
+ * `returnedToRound` is null while the grant is open (nothing has gone back yet).
+ */
+export function presentRoundGrant(row: ApplicationRow, context: GrantParties) {
+  const open = present360Grant(row, context);
+  const { net, returnedToRound, committed } = grantCommitment({ status: row.status, awarded: open.amountAwarded, disbursed: row.disbursed, refunded: row.refunded });
+  return {
+    applicationId: row.id,
+    title: open.title,
+    description: open.description,
+    recipientName: open.recipientOrganization.name,
+    awardDate: open.awardDate,
+    status: row.status,
+    amountAwarded: open.amountAwarded,
+    disbursed: formatMoney(row.disbursed),
+    refunded: formatMoney(row.refunded),
+    netDisbursed: formatMoney(net),
+    returnedToRound: row.status === 'closed' ? formatMoney(returnedToRound) : null,
+    committed: formatMoney(committed),
+  };
+}
+
+/** The columns of a round's grants that add up to the round's figures. */
+export const GRANT_MONEY_COLUMNS = ['amountAwarded', 'disbursed', 'refunded', 'netDisbursed', 'returnedToRound', 'committed'] as const;
+
+export type GrantMoneyTotals = Record<(typeof GRANT_MONEY_COLUMNS)[number], string>;
+
+export function grantMoneyTotals(grants: ReturnType<typeof presentRoundGrant>[]): GrantMoneyTotals {
+  const totals = {} as GrantMoneyTotals;
+  for (const column of GRANT_MONEY_COLUMNS) totals[column] = formatMoney(sumMoney(grants.map((grant) => grant[column])));
+  return totals;
 }

@@ -42,6 +42,7 @@ import {
   checkDisbursement,
   closingNote,
   conditionProblems,
+  grantCommitment,
   netDisbursed,
   paidTrancheCount,
   reviewScore,
@@ -716,10 +717,10 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
     assertMove(application.status, 'closed');
     const final = (await queries.reportsOf(tx, id)).find((report) => report.kind === 'final');
     assert(final, 'a grant in reporting has a final report');
-    const held = netDisbursed(application.disbursed, application.refunded);
     // No money moves after a close, so what the grant never used goes back to the round's
     // budget for other projects: the round commits what the grantee kept, not the award.
-    const released = D(application.amount_awarded ?? '0').minus(held);
+    assert(application.amount_awarded !== null, 'a grant in reporting has an award');
+    const { net: held, returnedToRound: released } = grantCommitment({ status: 'closed', awarded: application.amount_awarded, disbursed: application.disbursed, refunded: application.refunded });
     if (released.gt(ZERO)) {
       assert(await queries.lockRound(tx, application.round_id), 'an application belongs to a round');
       await queries.addCommitted(tx, application.round_id, formatMoney(released.negated()));
@@ -731,19 +732,37 @@ export async function closeGrant(db: Knex, actor: Actor, id: string, note: strin
 
 // Open data
 
-/** The round's awarded grants in 360Giving's shape (public: it is open grant data). */
-export async function threeSixtyGiving(db: Knex, roundId: string) {
+/** A round's awarded grants, with the foundation and the grantee stations they name. */
+async function awardedOfRound(db: Knex, roundId: string) {
   const round = await roundOr404(db, roundId);
   const rows = await queries.listAwardedOfRound(db, roundId, AWARDED);
   const entityIds = [round.entity_id, ...rows.map((row) => row.station_entity_id).filter((value): value is string => value !== null)];
   const entities = new Map((await queries.findEntitiesByIds(db, [...new Set(entityIds)])).map((entity) => [entity.id, entity]));
   const foundation = entities.get(round.entity_id);
   assert(foundation, 'a round belongs to an entity');
-  return {
-    grants: rows.map((row) =>
-      presenters.present360Grant(row, { round, foundation, station: row.station_entity_id ? (entities.get(row.station_entity_id) ?? null) : null }),
-    ),
-  };
+  const contextOf = (row: ApplicationRow) => ({ round, foundation, station: row.station_entity_id ? (entities.get(row.station_entity_id) ?? null) : null });
+  return { round, rows, contextOf };
+}
+
+/** The round's awarded grants in 360Giving's shape (public: it is open grant data). */
+export async function threeSixtyGiving(db: Knex, roundId: string) {
+  const { rows, contextOf } = await awardedOfRound(db, roundId);
+  return { grants: rows.map((row) => presenters.present360Grant(row, contextOf(row))) };
+}
+
+/**
+ * The round's awarded grants with the money of each, and the total of each column, for the
+ * round pages (public, like the open data they restate). The totals are the round's own
+ * figures: a reader adding up a column gets the figure shown on top.
+ */
+export async function roundGrants(db: Knex, roundId: string) {
+  const { round, rows, contextOf } = await awardedOfRound(db, roundId);
+  const items = rows.map((row) => presenters.presentRoundGrant(row, contextOf(row)));
+  const totals = presenters.grantMoneyTotals(items);
+  const money = (await queries.roundMoney(db, [round.id])).get(round.id);
+  assert(D(totals.committed).eq(round.committed), "a round's committed is what its grants hold");
+  assert(D(totals.disbursed).eq(money?.disbursed ?? '0') && D(totals.refunded).eq(money?.refunded ?? '0'), "only a round's awarded grants move money");
+  return { grants: items, totals };
 }
 
 /**

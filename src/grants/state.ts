@@ -289,6 +289,19 @@ export function netDisbursed(disbursed: MoneyValue, refunded: MoneyValue): Decim
 }
 
 /**
+ * What an awarded grant holds against its round's budget. While it is open, its award (the
+ * rest may still be paid, a refund notwithstanding); once closed no money moves, so it keeps
+ * what it used (disbursed − refunded) and the rest of the award is back in the round. The
+ * round's `committed` is the sum of `committed` over its grants (migration 002100 checks it),
+ * so `awarded − returnedToRound = committed` holds grant by grant and in total.
+ */
+export function grantCommitment(grant: { status: Status; awarded: MoneyValue; disbursed: MoneyValue; refunded: MoneyValue }) {
+  const net = netDisbursed(grant.disbursed, grant.refunded);
+  const returnedToRound = grant.status === 'closed' ? D(grant.awarded).minus(net) : ZERO;
+  return { net, returnedToRound, committed: D(grant.awarded).minus(returnedToRound) };
+}
+
+/**
  * The history note of a grant closed while what the grantee holds differs from what its final
  * report says was spent, in Chinese as the pages show it; null when the two agree.
  */

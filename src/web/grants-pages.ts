@@ -43,8 +43,8 @@ import {
   trancheRowOf,
   windowOf,
 } from './grants-forms';
-import { assignmentsOf, reviewersOfFoundation } from './grants-queries';
-import { amendmentSentenceFor, hintFor, trancheTotalHint } from './messages';
+import { assignmentsOf, fundNameOf, reviewersOfFoundation, voucherNumbersOf } from './grants-queries';
+import { amendmentSentenceFor, FormContext, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
@@ -301,8 +301,8 @@ function publicGrantPages(router: Router, web: Web): void {
       const entity = await foundationByCode(web, req.params.code);
       const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
       if (round.entityId !== entity.id) throw new DomainError('not_found', 'Round not found.');
-      const { grants: awarded } = await grants.threeSixtyGiving(web.db, round.id);
-      web.render(req, res, 'grants-public-round', round.title, { entity, round: roundRow(round, web.clock.now()), awarded });
+      const { grants: awarded, totals } = await grants.roundGrants(web.db, round.id);
+      web.render(req, res, 'grants-public-round', round.title, { entity, round: roundRow(round, web.clock.now()), awarded, totals, labels });
     }),
   );
 }
@@ -412,7 +412,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
       if (round.entityId !== entity.id) throw new DomainError('not_found', 'Round not found.');
       const { items } = await grants.listRoundApplications(web.db, actorOf(req), round.id, { limit: 500 });
-      web.render(req, res, 'grants-manager-round', round.title, { entity, base: baseOf(entity), round: roundRow(round, web.clock.now()), applications: items, labels }, { flash: flashOf(req) });
+      const { grants: awarded, totals } = await grants.roundGrants(web.db, round.id);
+      web.render(req, res, 'grants-manager-round', round.title, { entity, base: baseOf(entity), round: roundRow(round, web.clock.now()), applications: items, awarded, totals, labels }, { flash: flashOf(req) });
     }),
   );
 
@@ -425,6 +426,29 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     if (!projectId) return '';
     const { items } = await ledger.listProjects(web.db, actorOf(req), entity.id);
     return items.find((project) => project.id === projectId)?.endsOn ?? '';
+  }
+
+  /**
+   * The station whose books a grant's money is also recorded in, with the grant's restricted
+   * fund there once the grant is approved; null when the grantee keeps no books here.
+   */
+  async function grantStationOf(application: ApplicationView) {
+    if (!application.stationEntityId) return null;
+    const station = await ledger.getEntity(web.db, application.stationEntityId);
+    const fundCode = application.stationFundCode;
+    return { name: station.name, fundCode, fundName: fundCode ? await fundNameOf(web.db, station.id, fundCode) : null };
+  }
+
+  /** A grant's disbursements and refunds with the voucher numbers of their entries in both books. */
+  async function moneyRecordsOf(application: ApplicationView) {
+    const records = [...application.disbursements, ...application.refunds];
+    const numbers = await voucherNumbersOf(web.db, records.flatMap((record) => (record.stationEntryId ? [record.entryId, record.stationEntryId] : [record.entryId])));
+    const withVouchers = <T extends { entryId: string; stationEntryId: string | null }>(record: T) => ({
+      ...record,
+      voucher: numbers.get(record.entryId) ?? null,
+      stationVoucher: record.stationEntryId ? (numbers.get(record.stationEntryId) ?? null) : null,
+    });
+    return { disbursements: application.disbursements.map(withVouchers), refunds: application.refunds.map(withVouchers) };
   }
 
   async function showApplication(req: Request, res: Response, entity: EntityRow, id: string, typed: { form?: FormName; values?: Values } & Failure = {}) {
@@ -462,7 +486,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       {
         entity,
         base: baseOf(entity),
-        application: { ...application, history: application.history.map(historyStep) },
+        application: { ...application, history: application.history.map(historyStep), ...(await moneyRecordsOf(application)) },
+        station: await grantStationOf(application),
         round,
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
         counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,
@@ -490,15 +515,16 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return { entity: await entityFor(web, req, ['grant_manager']), id: uuidOr404(req.params.id, 'Application') };
   }
 
-  /** Runs a command; on a refusal the page comes back with the form as typed and the reason. */
   /**
-   * Runs a manager's command and answers its refusal on the application page. `reword` may say
-   * a refusal with what this form knows (its figures), where the generic sentence would not.
+   * Runs a manager's command and answers its refusal on the application page, with the form as
+   * typed. `context` is what the form knows that the refusal does not carry (the date typed),
+   * so a field says the real reason; `reword` may say a refusal with the form's figures, where
+   * the generic sentence would not.
    */
   async function attempt(
     req: Request,
     res: Response,
-    target: { entity: EntityRow; id: string; form: FormName },
+    target: { entity: EntityRow; id: string; form: FormName; context?: FormContext },
     values: Values,
     names: Record<string, string>,
     run: () => Promise<string>,
@@ -509,7 +535,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const ok = await run();
       res.redirect(303, `${baseOf(entity)}/applications/${id}?ok=${ok}`);
     } catch (error) {
-      const failure = formFailure(error);
+      const failure = formFailure(error, target.context);
       if (!failure || failure.status === 404) throw error;
       // Sent again with other values under a used key (Back, changed, sent): a new key, so the
       // next send is judged afresh instead of refused for ever; the message says why.
@@ -649,7 +675,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         method: values.method || undefined,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, { entity, id, form: 'disburse' }, values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'disburse', context: { date: parsed.data.date } }, values, names, async () => {
         await grants.disburse(web.db, actorOf(req), id, parsed.data, web.clock, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'disbursed';
       });
@@ -670,7 +696,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         date: normaliseDate(values.refundDate as string) ?? values.refundDate,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, { entity, id, form: 'refund' }, values, names, async () => {
+      await attempt(req, res, { entity, id, form: 'refund', context: { date: parsed.data.date } }, values, names, async () => {
         await grants.refund(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'refunded';
       });

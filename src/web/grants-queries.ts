@@ -1,7 +1,8 @@
 /**
  * Read-only lookups the grants pages need and the grants service does not offer as use
- * cases: the reviewers a grant manager may pick from, and a reviewer's own assignments with
- * whether they have answered. Who may see what is still decided by the page's role check
+ * cases: the reviewers a grant manager may pick from, a reviewer's own assignments with
+ * whether they have answered, the name of a grant's fund in the station's books and the voucher
+ * numbers of a grant's postings. Who may see what is still decided by the page's role check
  * before these run; nothing here writes or decides a rule.
  */
 import type { Knex } from 'knex';
@@ -60,4 +61,23 @@ export async function assignmentsOf(db: Knex, reviewerId: string): Promise<Assig
       'v.created_at as reviewed_at',
       'v.conflict_of_interest',
     );
+}
+
+/**
+ * The voucher numbers of entries by id, for the entries a grant posted (in the foundation's
+ * books and the station's mirror). A grant manager reads them on the grant's page though the
+ * station's books are not theirs to open: the numbers are printed in both books' public
+ * reports anyway. Unknown ids are missing; an entry without a number (never a grant's, which
+ * post at once) maps to null.
+ */
+export async function voucherNumbersOf(db: Knex, entryIds: string[]): Promise<Map<string, string | null>> {
+  if (entryIds.length === 0) return new Map();
+  const rows: { id: string; number: string | null }[] = await db('entries').whereIn('id', [...new Set(entryIds)]).select('id', 'number');
+  return new Map(rows.map((row) => [row.id, row.number]));
+}
+
+/** The name of a fund in an entity's books (the grant's restricted fund in the station's), or null. */
+export async function fundNameOf(db: Knex, entityId: string, code: string): Promise<string | null> {
+  const row: { name: string } | undefined = await db('funds').where({ entity_id: entityId, code }).first('name');
+  return row?.name ?? null;
 }

@@ -34,7 +34,8 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
     case 'period_closed': {
       const through = closedThroughOf(error, context);
       if (typeof error.extra.stationName === 'string') {
-        return `受资助的${error.extra.stationName}的账本${through ? `已结账到${chineseMonth(through)}` : '在这个月已结账'}，这一天不能再往它的账上记款。请换一个日期，或请该公益站的出纳核对。`;
+        const closed = through ? `已结账到${chineseMonth(through)}` : `${context.date ? chineseMonth(monthOf(context.date)) : '在这个月'}已结账`;
+        return `受资助的${error.extra.stationName}的账本${closed}，这一天不能再往它的账上记款。请换一个日期，或请该公益站的出纳核对。`;
       }
       return through
         ? `账本已结账到${chineseMonth(through)}（结账会冻结这个月和之前的所有月份），这一天不能再记账。请改为${chineseMonth(through)}以后的日期。`
@@ -192,11 +193,19 @@ export function fieldHintsFor(error: DomainError, context: FormContext = {}): Re
       return { amount: `${shortfallOf(error, context)}，请减少金额或改一下日期。` };
     case 'period_closed': {
       const through = closedThroughOf(error, context);
-      if (through) return { date: `账本已结账到${chineseMonth(through)}，请改为${chineseMonth(through)}以后的日期。` };
-      return { date: context.date ? `${chineseMonth(monthOf(context.date))}已结账，请改为还没结账的月份里的日期。` : '这个月已结账，请改为还没结账的月份里的日期。' };
+      // A grant posts into the grantee station's books too: say whose books are closed.
+      const station = typeof error.extra.stationName === 'string' ? `${error.extra.stationName}的账本` : '';
+      if (through) return { date: `${station || '账本'}已结账到${chineseMonth(through)}，请改为${chineseMonth(through)}以后的日期。` };
+      return { date: `${station}${context.date ? chineseMonth(monthOf(context.date)) : '这个月'}已结账，请改为还没结账的月份里的日期。` };
     }
     case 'reversal_before_original':
       return { date: context.originalDate ? `冲销日期不能早于原来那笔账的日期（${chineseDate(context.originalDate)}），请填这一天或以后的日期。` : '冲销日期不能早于原来那笔账的日期。' };
+    case 'refund_before_disbursement': {
+      const refundable = typeof error.extra.refundableOn === 'string' ? `只有 ${yuan(error.extra.refundableOn)}` : '不够退这么多';
+      return { date: `退款日期早于拨付这笔钱的日期：到${context.date ? chineseDate(context.date) : '这一天'}为止，拨出去还没退回的${refundable}。请填拨付那天或以后的日期。` };
+    }
+    case 'award_exceeds_request':
+      return { amount: '批准金额不能超过申请金额，请改小一些。' };
     default:
       return {};
   }

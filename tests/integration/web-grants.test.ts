@@ -7,6 +7,7 @@
  */
 import { useTestContext } from '../support/context';
 import { fixedClock } from '../../src/shared/clock';
+import { D, sumMoney } from '../../src/shared/money';
 import * as grants from '../../src/grants/service';
 import * as ledger from '../../src/ledger/service';
 import { createUser, foundationWithStaff, receive, stationWithStaff } from '../factories';
@@ -235,7 +236,7 @@ describe('grant pages', () => {
     // A refund dated where the station's books are closed says so at the date, not "fill in a date".
     await ctx.request().post(`/api/entities/${s.station.entity.id}/periods/2026-03/close`).set(s.station.treasurer.auth).expect(200);
     const frozen = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-03-25' })).expect(409);
-    expect(frozen.text).toContain('的账本已结账到2026年3月');
+    expect(frozen.text).toContain('受资助的南岸公益站的账本2026年3月已结账');
     expect(frozen.text).not.toContain('请填写退款日期');
     await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '¥400', refundDate: '2026-04-02' })).expect(303);
     await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
@@ -247,7 +248,8 @@ describe('grant pages', () => {
     // Closed, the grant keeps what it used (¥1,000 − ¥400 returned); the rest is the round's again.
     expect(publicRound).toMatch(/<dt>已安排资助<\/dt><dd id="round-committed">¥600.00</);
     expect(publicRound).toMatch(/id="round-disbursed">¥1,000.00</);
-    expect(publicRound).toContain('其中已退回 ¥400.00');
+    expect(publicRound).toMatch(/id="round-refunded">¥400.00</);
+    expect(publicRound).toMatch(/id="round-net">¥600.00</);
     expect(publicRound).toContain('楼栋互助花园');
     const foundationPage = (await ctx.request().get(`/e/${s.foundation.entity.code}`).expect(200)).text;
     expect(foundationPage).toContain(`href="/e/${s.foundation.entity.code}/rounds"`);
@@ -396,8 +398,12 @@ describe('grant pages', () => {
    * An active grant of 1000.00 (400.00 on signing, labelled 签约, then 600.00 after the final
    * report) with the first tranche paid, and the manager's application page.
    */
-  async function activeGrant(s: Setup, tranches: { amount: string; condition: string; label?: string }[] = [{ amount: '400.00', condition: 'on_signing', label: '签约' }, { amount: '600.00', condition: 'after_final_report' }]) {
-    const roundId = await createRound(s);
+  async function activeGrant(
+    s: Setup,
+    tranches: { amount: string; condition: string; label?: string }[] = [{ amount: '400.00', condition: 'on_signing', label: '签约' }, { amount: '600.00', condition: 'after_final_report' }],
+    options: { roundId?: string } = {},
+  ) {
+    const roundId = options.roundId ?? (await createRound(s));
     const { agent: applicantAgent, id } = await draftAndSubmit(s, roundId);
     const gm = s.foundation.grantManager;
     await ctx.request().post(`/api/applications/${id}/reviewers`).set(gm.auth).send({ userIds: s.reviewers.map((reviewer) => reviewer.id) }).expect(200);
@@ -413,7 +419,7 @@ describe('grant pages', () => {
     await ctx.request().post(`/api/applications/${id}/disbursements`).set(gm.auth).send({ amount: '400.00', date: '2026-03-10', method: 'bank' }).expect(201);
     const appPath = `${s.base}/applications/${id}`;
     const pageHtml = (await s.manager.get(appPath).expect(200)).text;
-    return { id, appPath, pageHtml, applicantAgent };
+    return { id, roundId, appPath, pageHtml, applicantAgent };
   }
 
   const tranchesOf = (application: { tranches: { amount: string; condition: string; label: string | null }[] }) => application.tranches.map((t) => [t.amount, t.condition, t.label]);
@@ -691,5 +697,160 @@ describe('grant pages', () => {
     expect(mismatch.text).toContain('各期拨款加起来要等于批准金额：现在各期合计 ¥900.00，批准金额 ¥1,000.00，还差 ¥100.00。');
     expect(mismatch.text).toContain('<p class="field-error" id="f-tranches-error">现在各期合计 ¥900.00');
     expect((await apiApplication(s, id)).decision).toBeNull();
+  });
+  /**
+   * The tester's grant, small: 1000.00 awarded in two tranches on signing, both paid (400.00
+   * on 10 March, 600.00 on the 11th), the final report filed, 100.00 refunded on the 12th and
+   * the grant closed, in the round given.
+   */
+  async function closedGrant(s: Setup, roundId: string) {
+    const { id, appPath } = await activeGrant(s, [{ amount: '400.00', condition: 'on_signing' }, { amount: '600.00', condition: 'on_signing' }], { roundId });
+    const gm = s.foundation.grantManager;
+    await ctx.request().post(`/api/applications/${id}/disbursements`).set(gm.auth).send({ amount: '600.00', date: '2026-03-11', method: 'bank' }).expect(201);
+    await ctx.request().post(`/api/applications/${id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '900.00' }).expect(201);
+    await ctx.request().post(`/api/applications/${id}/refunds`).set(gm.auth).send({ amount: '100.00', date: '2026-03-12' }).expect(201);
+    await ctx.request().post(`/api/applications/${id}/close`).set(gm.auth).send({}).expect(200);
+    return { id, appPath };
+  }
+
+  const GRANT_COLUMNS = ['批准金额', '已拨付', '已退回', '拨付净额', '结项后退回本轮预算', '已安排资助'];
+
+  /** The money cells of one row of a round's grants table, by column, as printed ('¥1,000.00' or '—'). */
+  function rowOf(html: string, rowId: string): Record<string, string> {
+    const start = html.indexOf(`<tr id="${rowId}"`) >= 0 ? html.indexOf(`<tr id="${rowId}"`) : html.indexOf(`<tr class="total" id="${rowId}"`);
+    expect(start).toBeGreaterThan(-1);
+    const row = html.slice(start, html.indexOf('</tr>', start));
+    const cells: Record<string, string> = {};
+    for (const [, label, value] of row.matchAll(/<td class="num" data-label="([^"]+)">([^<]*)<\/td>/g)) cells[label] = value;
+    expect(Object.keys(cells)).toEqual(GRANT_COLUMNS);
+    return cells;
+  }
+
+  const amountOf = (text: string) => D(text === '—' ? '0' : text.replace(/[¥,]/g, ''));
+
+  /** Every money column of the grants table adds up to its 合计 row, and the figures on top are those totals. */
+  function expectRoundAddsUp(html: string, grantIds: string[]) {
+    const rows = grantIds.map((id) => rowOf(html, `grant-${id}`));
+    const total = rowOf(html, 'round-grants-total');
+    // The test adds up what the page prints, as a resident would.
+    for (const column of GRANT_COLUMNS) expect(sumMoney(rows.map((row) => amountOf(row[column]))).toFixed(2)).toBe(amountOf(total[column]).toFixed(2));
+    for (const row of rows) {
+      expect(amountOf(row['已拨付']).minus(amountOf(row['已退回'])).toFixed(2)).toBe(amountOf(row['拨付净额']).toFixed(2));
+      expect(amountOf(row['批准金额']).minus(amountOf(row['结项后退回本轮预算'])).toFixed(2)).toBe(amountOf(row['已安排资助']).toFixed(2));
+    }
+    const figure = (id: string) => new RegExp(`id="${id}">([^<]+)<`).exec(html)?.[1] ?? '';
+    expect(figure('round-committed')).toBe(total['已安排资助']);
+    expect(figure('round-disbursed')).toBe(total['已拨付']);
+    expect(figure('round-refunded')).toBe(total['已退回']);
+    expect(figure('round-net')).toBe(total['拨付净额']);
+    expect(amountOf(figure('round-committed')).plus(amountOf(figure('round-remaining'))).toFixed(2)).toBe(amountOf(figure('round-budget')).toFixed(2));
+    return { rows, total };
+  }
+
+  it("adds up a round's grants on the public and the staff round page: each grant's award, money paid and returned, what went back to the round, and totals equal to the figures on top", async () => {
+    const s = await setup();
+    const open = await activeGrant(s);
+    const closed = await closedGrant(s, open.roundId);
+    const round = (await ctx.request().get(`/api/public/rounds/${open.roundId}`).expect(200)).body;
+    expect(round).toMatchObject({ committed: '1900.00', disbursed: '1400.00', refunded: '100.00', remaining: '48100.00' });
+
+    const publicRound = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds/${open.roundId}`).expect(200)).text;
+    const staffRound = (await s.manager.get(`${s.base}/rounds/${open.roundId}`).expect(200)).text;
+    for (const html of [publicRound, staffRound]) {
+      const { rows, total } = expectRoundAddsUp(html, [open.id, closed.id]);
+      // Open, the grant holds its award and nothing has gone back yet.
+      expect(rows[0]).toEqual({ 批准金额: '¥1,000.00', 已拨付: '¥400.00', 已退回: '¥0.00', 拨付净额: '¥400.00', 结项后退回本轮预算: '—', 已安排资助: '¥1,000.00' });
+      // Closed, it keeps what it used (1000 paid − 100 back); the other 100 is the round's again.
+      expect(rows[1]).toEqual({ 批准金额: '¥1,000.00', 已拨付: '¥1,000.00', 已退回: '¥100.00', 拨付净额: '¥900.00', 结项后退回本轮预算: '¥100.00', 已安排资助: '¥900.00' });
+      expect(total).toEqual({ 批准金额: '¥2,000.00', 已拨付: '¥1,400.00', 已退回: '¥100.00', 拨付净额: '¥1,300.00', 结项后退回本轮预算: '¥100.00', 已安排资助: '¥1,900.00' });
+      expect(html).toMatch(/<tr id="grant-[^"]+">\s*<th scope="row">[\s\S]*?已结项/);
+      expect(html).not.toContain('其中已退回');
+    }
+    // Staff reach each grant's page from its row.
+    expect(staffRound).toContain(`href="${s.base}/applications/${closed.id}">楼栋互助花园</a>`);
+  });
+
+  it("lists each disbursement and refund on the manager's page with its voucher numbers in the foundation's books and the station's", async () => {
+    const s = await setup();
+    const closed = await closedGrant(s, await createRound(s));
+    const application = await apiApplication(s, closed.id);
+    const numberOf = async (entityId: string, entryId: string, auth: Record<string, string>) => (await ctx.request().get(`/api/entities/${entityId}/entries/${entryId}`).set(auth).expect(200)).body.number as string;
+    const page = (await s.manager.get(closed.appPath).expect(200)).text;
+    const listOf = (id: string) => page.slice(page.indexOf(`<ul class="list" id="${id}">`), page.indexOf('</ul>', page.indexOf(`id="${id}"`)));
+
+    const disbursements = listOf('disbursements');
+    expect(application.disbursements.map((d: { date: string; amount: string }) => [d.date, d.amount])).toEqual([
+      ['2026-03-10', '400.00'],
+      ['2026-03-11', '600.00'],
+    ]);
+    for (const [index, disbursement] of application.disbursements.entries()) {
+      const voucher = await numberOf(s.foundation.entity.id, disbursement.entryId, s.foundation.treasurer.auth);
+      const mirror = await numberOf(s.station.entity.id, disbursement.stationEntryId, s.station.treasurer.auth);
+      const line = ['2026年3月10日 <strong>¥400.00</strong>', '2026年3月11日 <strong>¥600.00</strong>'][index];
+      expect(disbursements).toContain(`${line}（银行）<br><span class="small">基金会凭证号 <strong class="nowrap">${voucher}</strong> · 南岸公益站凭证号 <strong class="nowrap">${mirror}</strong>`);
+    }
+
+    const [refund] = application.refunds;
+    const voucher = await numberOf(s.foundation.entity.id, refund.entryId, s.foundation.treasurer.auth);
+    const mirror = await numberOf(s.station.entity.id, refund.stationEntryId, s.station.treasurer.auth);
+    expect(listOf('refunds')).toContain(`2026年3月12日 退回 <strong>¥100.00</strong><br><span class="small">基金会凭证号 <strong class="nowrap">${voucher}</strong> · 南岸公益站凭证号 <strong class="nowrap">${mirror}</strong>`);
+  });
+
+  it('says the real reason next to a refund date before the disbursement, a disbursement date in the station\'s closed month, and an award above the request', async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml } = await activeGrant(s);
+    const early = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '400', refundDate: '2026-03-09' })).expect(422);
+    expect(early.text).toContain('退款日期不能早于拨付这笔钱的日期');
+    expect(early.text).toContain('<p class="field-error" id="f-refundDate-error">退款日期早于拨付这笔钱的日期：到2026年3月9日为止，拨出去还没退回的只有 ¥0.00。请填拨付那天或以后的日期。</p>');
+    expect(early.text).not.toContain('请填写退款日期');
+    expect(early.text).toContain('value="2026-03-09"');
+
+    // The second tranche is paid once the final report is in; the station's March is closed.
+    await ctx.request().post(`/api/applications/${id}/reports`).set(s.applicant.auth).send({ kind: 'final', narrative: '完成', spent: '1000.00' }).expect(201);
+    await ctx.request().post(`/api/entities/${s.station.entity.id}/periods/2026-03/close`).set(s.station.treasurer.auth).expect(200);
+    const frozen = await s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount: '600', disburseDate: '2026-03-20', method: 'bank' })).expect(409);
+    expect(frozen.text).toContain('<p class="field-error" id="f-disburseDate-error">南岸公益站的账本2026年3月已结账，请改为还没结账的月份里的日期。</p>');
+    expect(frozen.text).not.toContain('请填写拨付日期');
+    expect((await apiApplication(s, id)).disbursed).toBe('400.00');
+
+    const { id: other } = await draftAndSubmit(s, await createRound(s));
+    await ctx.request().post(`/api/applications/${other}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: s.reviewers.map((reviewer) => reviewer.id) }).expect(200);
+    for (const reviewer of s.reviewers) {
+      await ctx.request().post(`/api/applications/${other}/reviews`).set(reviewer.auth).send({ conflictOfInterest: false, scores: { impact: 4, c2: 4 } }).expect(201);
+    }
+    const otherPage = (await s.manager.get(`${s.base}/applications/${other}`).expect(200)).text;
+    const above = await s.manager
+      .post(`${s.base}/applications/${other}/decision`)
+      .type('form')
+      .send(form({ _csrf: csrfOf(otherPage), decision: 'approved', awardAmount: '1200', trancheAmount: ['1200'], trancheCondition: ['on_signing'], rejectReason: '' }))
+      .expect(422);
+    expect(above.text).toContain('<p class="field-error" id="f-awardAmount-error">批准金额不能超过申请金额，请改小一些。</p>');
+    expect(above.text).not.toContain('请填写大于零的批准金额');
+  });
+
+  it("names the station whose books a grant's money is also recorded in, on the manager's page and beside the disbursement and refund forms", async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const { id: submitted } = await draftAndSubmit(s, roundId);
+    const before = (await s.manager.get(`${s.base}/applications/${submitted}`).expect(200)).text;
+    expect(before).toContain('<p id="grant-station">受资助的公益站：<strong>南岸公益站</strong>。批准后，拨付的钱会同时记入它的账，算作收到的限定性资助款，只能用于这个项目。</p>');
+
+    const { id, pageHtml } = await activeGrant(s, [{ amount: '400.00', condition: 'on_signing' }, { amount: '600.00', condition: 'on_signing' }], { roundId });
+    const fund = (await apiApplication(s, id)).stationFundCode;
+    const funds = (await ctx.request().get(`/api/entities/${s.station.entity.id}/funds`).set(s.station.treasurer.auth).expect(200)).body.items;
+    const fundName = funds.find((item: { code: string }) => item.code === fund).name;
+    expect(fundName).toBe('资助项目：楼栋互助花园');
+    expect(pageHtml).toContain(`受资助的公益站：<strong>南岸公益站</strong>。拨付的钱同时记入它的账，算作收到的限定性资助款（它账上的限定性资金“${fundName}”，只能用于这个项目）`);
+    expect(formOf(pageHtml, `${s.base}/applications/${id}/disburse`)).toContain(`同时在<strong>南岸公益站</strong>的账上记一笔收到的资助款，作为限定性资金“${fundName}”的收入`);
+    expect(formOf(pageHtml, `${s.base}/applications/${id}/refund`)).toContain(`同时从<strong>南岸公益站</strong>账上的限定性资金“${fundName}”里记出这笔钱`);
+  });
+
+  it('says when the grantee keeps no books here, so the money is recorded only in the foundation\'s', async () => {
+    const s = await setup();
+    const { response } = await applyAndSubmit(s, await createRound(s), '800');
+    const id = /^\/app\/applications\/([0-9a-f-]{36})\?ok=submitted$/.exec(response.headers.location)?.[1] as string;
+    const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    expect(page).toContain('受资助方不是在本系统里记账的公益站，拨付和退款只记在基金会的账上。');
+    expect(page).not.toContain('受资助的公益站');
   });
 });

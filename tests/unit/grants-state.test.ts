@@ -2,7 +2,7 @@
  * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkAmendedTranches, checkDisbursement, closingNote, conditionMet, conditionProblems, gateOf, isMistypedCode, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
+import { assertMove, canMove, checkAmendedTranches, checkDisbursement, closingNote, conditionMet, conditionProblems, gateOf, grantCommitment, isMistypedCode, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -195,5 +195,21 @@ describe('close', () => {
     expect(closingNote(D('1000.00'), '1050.00', undefined)).toBe('结项时未结清：拨付净额 1000.00 元，决算支出 1050.00 元，相差 50.00 元。');
     expect(closingNote(D('1000.00'), '1000', '按期结项')).toBe('按期结项');
     expect(closingNote(D('1000.00'), '1000', undefined)).toBeNull();
+  });
+});
+
+describe('what a grant holds against its round', () => {
+  const money = (held: ReturnType<typeof grantCommitment>) => [held.net, held.returnedToRound, held.committed].map((value) => value.toFixed(2));
+
+  it('holds the whole award while open, a refund notwithstanding (the rest may still be paid)', () => {
+    for (const status of ['approved', 'active', 'reporting'] as const) {
+      expect(money(grantCommitment({ status, awarded: '10000.00', disbursed: '10000.00', refunded: '400.00' }))).toEqual(['9600.00', '0.00', '10000.00']);
+    }
+  });
+
+  it('keeps what it used once closed and gives the rest of the award back: award − returned = committed', () => {
+    expect(money(grantCommitment({ status: 'closed', awarded: '10000.00', disbursed: '10000.00', refunded: '400.00' }))).toEqual(['9600.00', '400.00', '9600.00']);
+    expect(money(grantCommitment({ status: 'closed', awarded: '20000.00', disbursed: '10000.00', refunded: '0.00' }))).toEqual(['10000.00', '10000.00', '10000.00']);
+    expect(money(grantCommitment({ status: 'closed', awarded: '0.30', disbursed: '0.30', refunded: '0.10' }))).toEqual(['0.20', '0.10', '0.20']);
   });
 });

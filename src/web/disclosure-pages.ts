@@ -127,6 +127,11 @@ export async function disclosureSections(web: Web, entity: EntityRow) {
   return { reports, calendar };
 }
 
+/** The publish form as typed: what a refused form shows again. */
+function publishValuesOf(body: Record<string, unknown>): Record<string, string> {
+  return { period: textOf(body.period), reason: textOf(body.reason) };
+}
+
 export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
   const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
 
@@ -223,7 +228,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     csrf,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      const values = { period: textOf(req.body?.period), reason: textOf(req.body?.reason) };
+      const values = publishValuesOf(req.body ?? {});
       const parsed = PublishCommand.safeParse({ period: values.period, reason: values.reason || undefined });
       if (!parsed.success) return showPublish(req, res, entity, values, { message: '请选择要公开的期间。', errors: { period: hintFor('period') }, status: 400 });
       const earlier = latestVersions(await reportsOf(web, entity.id)).get(parsed.data.period);

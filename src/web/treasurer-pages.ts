@@ -184,18 +184,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values: Values = {
-        kind: textOf(body.kind),
-        method: textOf(body.method),
-        amount: textOf(body.amount),
-        date: textOf(body.date),
-        payer: textOf(body.payer),
-        anonymous: isChecked(body.anonymous),
-        nameConsent: isChecked(body.nameConsent),
-        fundCode: textOf(body.fundCode) || 'GENERAL',
-        memo: textOf(body.memo),
-        formKey: textOf(body.formKey) || newFormKey(),
-      };
+      const values = receiptValuesOf(body);
       const parsed = RecordReceiptCommand.safeParse({
         kind: values.kind || undefined,
         method: values.method || undefined,
@@ -262,14 +251,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values: Values = {
-        direction: textOf(body.direction),
-        amount: textOf(body.amount),
-        date: textOf(body.date),
-        fundCode: textOf(body.fundCode) || 'GENERAL',
-        memo: textOf(body.memo),
-        formKey: textOf(body.formKey) || newFormKey(),
-      };
+      const values = transferValuesOf(body);
       const parsed = TransferForm.safeParse({
         direction: values.direction || undefined,
         amount: normaliseAmount(values.amount as string) ?? values.amount,
@@ -349,18 +331,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
       const file = req.file;
-      const values: Values = {
-        amount: textOf(body.amount),
-        payee: textOf(body.payee),
-        purpose: textOf(body.purpose),
-        category: textOf(body.category),
-        method: textOf(body.method),
-        date: textOf(body.date),
-        projectId: textOf(body.projectId),
-        fundCode: textOf(body.fundCode) || 'GENERAL',
-        formKey: textOf(body.formKey) || newFormKey(),
-        hadFile: Boolean(file),
-      };
+      const values = paymentValuesOf(body, { hadFile: Boolean(file) });
       const errors: FieldErrors = {};
       const uploadError = (req as Request & { uploadError?: string }).uploadError;
       if (uploadError) errors.file = uploadError;
@@ -502,7 +473,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const entryId = uuidParam(req);
-      const values: Values = { reason: textOf(req.body?.reason), date: textOf(req.body?.date), formKey: textOf(req.body?.formKey) || newFormKey() };
+      const values = reverseValuesOf(req.body ?? {});
       const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
       if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
       try {
@@ -570,7 +541,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const period = normaliseMonth(textOf(req.body?.period));
-      const values: Values = { period: period ?? textOf(req.body?.period) };
+      const values = closeValuesOf(req.body ?? {});
       const errors: FieldErrors = {};
       if (!period) errors.period = hintFor('period');
       if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
@@ -615,7 +586,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values: Values = { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note), formKey: textOf(body.formKey) || newFormKey() };
+      const values = reconcileValuesOf(body);
       const parsed = RecordReconciliationCommand.safeParse({
         date: normaliseDate(values.date as string) ?? values.date,
         cashCounted: normaliseAmount(values.cashCounted as string) ?? values.cashCounted,
@@ -713,6 +684,62 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   router.post('/app/e/:code/entries/:id/reject', requireLogin, csrf, refusePending(['supervisor'], showApprovals, (entity) => `${baseOf(entity)}/approvals?ok=rejected`));
   router.post('/app/e/:code/entries/:id/withdraw', requireLogin, csrf, refusePending(['treasurer'], showEntries, (entity) => `${baseOf(entity)}/entries?ok=withdrawn`));
+}
+
+// The forms as typed: what a refused form shows again.
+
+function receiptValuesOf(body: Record<string, unknown>): Values {
+  return {
+    kind: textOf(body.kind),
+    method: textOf(body.method),
+    amount: textOf(body.amount),
+    date: textOf(body.date),
+    payer: textOf(body.payer),
+    anonymous: isChecked(body.anonymous),
+    nameConsent: isChecked(body.nameConsent),
+    fundCode: textOf(body.fundCode) || 'GENERAL',
+    memo: textOf(body.memo),
+    formKey: textOf(body.formKey) || newFormKey(),
+  };
+}
+
+function transferValuesOf(body: Record<string, unknown>): Values {
+  return {
+    direction: textOf(body.direction),
+    amount: textOf(body.amount),
+    date: textOf(body.date),
+    fundCode: textOf(body.fundCode) || 'GENERAL',
+    memo: textOf(body.memo),
+    formKey: textOf(body.formKey) || newFormKey(),
+  };
+}
+
+/** `hadFile`: a photo was chosen, which a refused form cannot give back. */
+function paymentValuesOf(body: Record<string, unknown>, options: { hadFile: boolean }): Values {
+  return {
+    amount: textOf(body.amount),
+    payee: textOf(body.payee),
+    purpose: textOf(body.purpose),
+    category: textOf(body.category),
+    method: textOf(body.method),
+    date: textOf(body.date),
+    projectId: textOf(body.projectId),
+    fundCode: textOf(body.fundCode) || 'GENERAL',
+    formKey: textOf(body.formKey) || newFormKey(),
+    hadFile: options.hadFile,
+  };
+}
+
+function reverseValuesOf(body: Record<string, unknown>): Values {
+  return { reason: textOf(body.reason), date: textOf(body.date), formKey: textOf(body.formKey) || newFormKey() };
+}
+
+function closeValuesOf(body: Record<string, unknown>): Values {
+  return { period: normaliseMonth(textOf(body.period)) ?? textOf(body.period) };
+}
+
+function reconcileValuesOf(body: Record<string, unknown>): Values {
+  return { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note), formKey: textOf(body.formKey) || newFormKey() };
 }
 
 /** The form field of an entry's reason on a list with one form per entry. */

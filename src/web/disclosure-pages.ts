@@ -21,6 +21,7 @@ import { textOf } from './forms';
 import { hintFor } from './messages';
 import { findDisclosureIdByHash } from './queries';
 import { requireCsrf } from './session';
+import { takeKeptForm } from './kept-forms';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 const SHA256 = /^[0-9a-f]{64}$/i;
@@ -127,7 +128,7 @@ export async function disclosureSections(web: Web, entity: EntityRow) {
   return { reports, calendar };
 }
 
-/** The publish form as typed: what a refused form shows again. */
+/** The publish form as typed: what a refused form, or one kept across a lost session, shows again. */
 function publishValuesOf(body: Record<string, unknown>): Record<string, string> {
   return { period: textOf(body.period), reason: textOf(body.reason) };
 }
@@ -218,7 +219,8 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      await showPublish(req, res, entity, {});
+      const kept = await takeKeptForm(web, req, res);
+      await showPublish(req, res, entity, kept ? publishValuesOf(kept.fields) : {}, { message: kept?.notice });
     }),
   );
 
@@ -254,9 +256,10 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
 
   // Supervisor: countersign.
 
-  async function showCountersign(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}) {
+  /** `values` holds a note typed for one report, under `note-<report id>`. */
+  async function showCountersign(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}, values: Record<string, string> = {}) {
     const reports = (await reportsOf(web, entity.id)).filter((report) => !report.superseded);
-    web.render(req, res, 'countersign', '会签公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, reports, message: failure.message ?? null, errors: {} }, { status: failure.status });
+    web.render(req, res, 'countersign', '会签公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, reports, values, message: failure.message ?? null, errors: {} }, { status: failure.status });
   }
 
   router.get(
@@ -264,6 +267,9 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['supervisor']);
+      const kept = await takeKeptForm(web, req, res);
+      const reportId = kept ? /\/reports\/([^/]+)\/countersign$/.exec(kept.action)?.[1] : undefined;
+      if (kept && reportId && UUID.test(reportId)) return showCountersign(req, res, entity, { message: kept.notice }, { [`note-${reportId}`]: textOf(kept.fields.note) });
       await showCountersign(req, res, entity);
     }),
   );

@@ -48,6 +48,7 @@ import { amendmentSentenceFor, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
+import { takeKeptForm } from './kept-forms';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 function applicationId(req: Request): string {
@@ -95,7 +96,11 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
     requireLogin,
     page(async (req, res) => {
       const step = req.query.step === 'scores' ? 'scores' : 'coi';
-      await showReview(req, res, applicationId(req), step, {});
+      const id = applicationId(req);
+      // Taken before showReview reads the application; that read refuses a user who may not
+      // review it before anything typed is shown.
+      const kept = await takeKeptForm(web, req, res);
+      await showReview(req, res, id, step, kept ? reviewValuesOf(kept.fields) : {}, { message: kept?.notice });
     }),
   );
 
@@ -167,8 +172,8 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
 }
 
 /**
- * The review forms as typed (the declaration, each score, the comment): what a refused form
- * shows again. A score is read in half-width digits.
+ * The review forms as typed (the declaration, each score, the comment): what a refused form, or
+ * one kept across a lost session, shows again. A score is read in half-width digits.
  */
 function reviewValuesOf(body: Record<string, unknown>): Record<string, string> {
   const values: Record<string, string> = { conflict: textOf(body.conflict), comment: textOf(body.comment) };
@@ -334,7 +339,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
 
   const RUBRIC_FIELDS = ['rubricKey', 'rubricLabel', 'rubricWeight'];
 
-  /** The round form as typed: what a refused form shows again. */
+  /** The round form as typed: what a refused form, or one kept across a lost session, shows again. */
   function roundValuesOf(body: Record<string, unknown>): Values {
     return {
       title: textOf(body.title),
@@ -358,6 +363,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['grant_manager']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showRoundForm(req, res, entity, roundValuesOf(kept.fields), { message: kept.notice });
       const day = today(web.clock);
       await showRoundForm(req, res, entity, {
         opensOn: day,
@@ -555,7 +562,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return null;
   }
 
-  // The forms of the application page as typed: what a refused form shows again.
+  // The forms of the application page as typed: what a refused form, or one kept across a lost
+  // session, shows again. Removing a reviewer is a button with nothing typed, so none is kept.
   const typedForms: Record<FormName, (body: Record<string, unknown>) => Values> = {
     reviewers: (body) => ({ userIds: listOf(body.userIds).filter((value) => value !== '') }),
     decision: (body) => ({
@@ -580,6 +588,9 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     requireLogin,
     page(async (req, res) => {
       const { entity, id } = await target(req);
+      const kept = await takeKeptForm(web, req, res);
+      const form = kept ? /\/(reviewers|decision|disburse|refund|close|amend)$/.exec(kept.action)?.[1] : undefined;
+      if (kept && form) return showApplication(req, res, entity, id, { form: form as FormName, values: typedForms[form as FormName](kept.fields), message: kept.notice });
       await showApplication(req, res, entity, id);
     }),
   );
@@ -904,6 +915,9 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
     requireLogin,
     page(async (req, res) => {
       const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
+      // Only an applicant may apply, so only an applicant gets a kept application back.
+      const kept = hasRole(actorOf(req), 'applicant') ? await takeKeptForm(web, req, res) : null;
+      if (kept) return showForm(req, res, { round, applicationId: null }, typedApplication(kept.fields), { message: kept.notice });
       await showForm(req, res, { round, applicationId: null }, { budgetLines: [{ budgetItem: '', budgetAmount: '' }, { budgetItem: '', budgetAmount: '' }] });
     }),
   );
@@ -985,6 +999,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
       if (!application) return;
       if (application.status !== 'draft') return res.redirect(303, `/app/applications/${application.id}`);
       const round = await grants.getRound(web.db, application.roundId, web.clock);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showForm(req, res, { round, applicationId: application.id }, typedApplication(kept.fields), { message: kept.notice });
       await showForm(req, res, { round, applicationId: application.id }, draftValues(application));
     }),
   );
@@ -1039,6 +1055,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const application = await own(req, res);
       if (!application) return;
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReport(req, res, application, reportValuesOf(kept.fields, application), { message: kept.notice });
       const kind = application.status === 'active' && req.query.kind === 'final' ? 'final' : 'progress';
       await showReport(req, res, application, { kind, narrative: '', spent: '', lines: application.budgetLines.map((line) => ({ item: line.item, budget: line.amount, spent: '' })) });
     }),

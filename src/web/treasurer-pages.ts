@@ -31,6 +31,7 @@ import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECE
 import { requireCsrf } from './session';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
 import { uploadSlots } from '../http/concurrency';
+import { KeptForm, takeKeptForm } from './kept-forms';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const RECENT_DAYS = 60;
@@ -173,6 +174,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReceipt(req, res, entity, receiptValuesOf(kept.fields), { message: kept.notice });
       await showReceipt(req, res, entity, { kind: 'parking', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
     }),
   );
@@ -233,6 +236,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showTransfer(req, res, entity, transferValuesOf(kept.fields), { message: kept.notice });
       // No direction is chosen for the treasurer: one the wrong way round is only undone by a reversal.
       await showTransfer(req, res, entity, { date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
     }),
@@ -307,6 +312,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showPayment(req, res, entity, paymentValuesOf(kept.fields, kept), { message: kept.notice });
       await showPayment(req, res, entity, { category: 'program', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
     }),
   );
@@ -406,7 +413,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
-      await showEntries(req, res, entity);
+      await showEntries(req, res, entity, keptRefusal(await takeKeptForm(web, req, res), 'withdraw'));
     }),
   );
 
@@ -460,6 +467,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, uuidParam(req));
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReverse(req, res, entity, entry.id, reverseValuesOf(kept.fields), { message: kept.notice });
       // A reversal may not be dated before its entry, so an entry dated ahead of today is reversed on its own day.
       const now = today(web.clock);
       await showReverse(req, res, entity, entry.id, { date: entry.date > now ? entry.date : now, formKey: newFormKey() });
@@ -530,7 +539,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      await showClose(req, res, entity, {});
+      const kept = await takeKeptForm(web, req, res);
+      await showClose(req, res, entity, kept ? closeValuesOf(kept.fields) : {}, { message: kept?.notice });
     }),
   );
 
@@ -575,6 +585,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       // After saving, the result is shown by a redirect here (?saved=<id>), so reloading the
       // page shows it again rather than sending the count a second time.
       const savedId = typeof req.query.saved === 'string' ? req.query.saved : undefined;
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReconcile(req, res, entity, reconcileValuesOf(kept.fields), { message: kept.notice });
       await showReconcile(req, res, entity, { date: today(web.clock), formKey: newFormKey() }, { savedId });
     }),
   );
@@ -637,7 +649,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['supervisor']);
-      await showApprovals(req, res, entity);
+      await showApprovals(req, res, entity, keptRefusal(await takeKeptForm(web, req, res), 'reject'));
     }),
   );
 
@@ -686,7 +698,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   router.post('/app/e/:code/entries/:id/withdraw', requireLogin, csrf, refusePending(['treasurer'], showEntries, (entity) => `${baseOf(entity)}/entries?ok=withdrawn`));
 }
 
-// The forms as typed: what a refused form shows again.
+// The forms as typed: what a refused form, or one kept across a lost session, shows again.
 
 function receiptValuesOf(body: Record<string, unknown>): Values {
   return {
@@ -714,7 +726,7 @@ function transferValuesOf(body: Record<string, unknown>): Values {
   };
 }
 
-/** `hadFile`: a photo was chosen, which a refused form cannot give back. */
+/** `hadFile`: a photo was chosen, which a refused or kept form cannot give back. */
 function paymentValuesOf(body: Record<string, unknown>, options: { hadFile: boolean }): Values {
   return {
     amount: textOf(body.amount),
@@ -740,6 +752,13 @@ function closeValuesOf(body: Record<string, unknown>): Values {
 
 function reconcileValuesOf(body: Record<string, unknown>): Values {
   return { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note), formKey: textOf(body.formKey) || newFormKey() };
+}
+
+/** A 退回 or 撤回 form kept across a lost session, as its list page shows a refused one: the entry's reason, typed. */
+function keptRefusal(kept: KeptForm | null, action: 'reject' | 'withdraw'): Refusal {
+  const entryId = kept ? new RegExp(`/entries/([^/]+)/${action}$`).exec(kept.action)?.[1] : undefined;
+  if (!kept || !entryId || !UUID.test(entryId)) return {};
+  return { message: kept.notice, entryId, reason: textOf(kept.fields.reason) };
 }
 
 /** The form field of an entry's reason on a list with one form per entry. */

@@ -41,16 +41,15 @@ export function page(handler: (req: Request, res: Response, next: NextFunction) 
   return handler as RequestHandler;
 }
 
-/** Pages behind login send a visitor to the login page and back here afterwards. */
 /**
  * Pages behind login send a visitor without a session to the login page, and back afterwards.
- * A form sent after the session ended (it expired, or the user logged out in another tab) is
- * not saved: the login page says so, and leads back to the page the form was on.
+ * A form sent after the session ended (it expired, or the user logged out in another tab)
+ * never gets here: keepFormsOfLostSessions (kept-forms.ts) answers every POST under /app
+ * without a session first, keeps what was typed and leads back to the form's page.
  */
 export function requireLogin(req: Request, res: Response, next: NextFunction): void {
   if (req.actor) return next();
-  if (req.method === 'GET' || req.method === 'HEAD') return res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
-  res.redirect(303, `/login?expired=1&next=${encodeURIComponent(refererPath(req) ?? req.originalUrl)}`);
+  res.redirect(303, `/login?next=${encodeURIComponent(req.originalUrl)}`);
 }
 
 /** The path of the page a request came from, when that page is on this site; else undefined. */

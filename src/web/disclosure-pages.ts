@@ -21,6 +21,7 @@ import { textOf } from './forms';
 import { hintFor } from './messages';
 import { findDisclosureIdByHash } from './queries';
 import { requireCsrf } from './session';
+import { takeKeptForm } from './kept-forms';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 const SHA256 = /^[0-9a-f]{64}$/i;
@@ -127,6 +128,11 @@ export async function disclosureSections(web: Web, entity: EntityRow) {
   return { reports, calendar };
 }
 
+/** The publish form as typed: what a refused form, or one kept across a lost session, shows again. */
+function publishValuesOf(body: Record<string, unknown>): Record<string, string> {
+  return { period: textOf(body.period), reason: textOf(body.reason) };
+}
+
 export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
   const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
 
@@ -213,7 +219,8 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      await showPublish(req, res, entity, {});
+      const kept = await takeKeptForm(web, req, res);
+      await showPublish(req, res, entity, kept ? publishValuesOf(kept.fields) : {}, { message: kept?.notice });
     }),
   );
 
@@ -223,7 +230,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     csrf,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      const values = { period: textOf(req.body?.period), reason: textOf(req.body?.reason) };
+      const values = publishValuesOf(req.body ?? {});
       const parsed = PublishCommand.safeParse({ period: values.period, reason: values.reason || undefined });
       if (!parsed.success) return showPublish(req, res, entity, values, { message: '请选择要公开的期间。', errors: { period: hintFor('period') }, status: 400 });
       const earlier = latestVersions(await reportsOf(web, entity.id)).get(parsed.data.period);
@@ -249,9 +256,10 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
 
   // Supervisor: countersign.
 
-  async function showCountersign(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}) {
+  /** `values` holds a note typed for one report, under `note-<report id>`. */
+  async function showCountersign(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}, values: Record<string, string> = {}) {
     const reports = (await reportsOf(web, entity.id)).filter((report) => !report.superseded);
-    web.render(req, res, 'countersign', '会签公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, reports, message: failure.message ?? null, errors: {} }, { status: failure.status });
+    web.render(req, res, 'countersign', '会签公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, reports, values, message: failure.message ?? null, errors: {} }, { status: failure.status });
   }
 
   router.get(
@@ -259,6 +267,9 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['supervisor']);
+      const kept = await takeKeptForm(web, req, res);
+      const reportId = kept ? /\/reports\/([^/]+)\/countersign$/.exec(kept.action)?.[1] : undefined;
+      if (kept && reportId && UUID.test(reportId)) return showCountersign(req, res, entity, { message: kept.notice }, { [`note-${reportId}`]: textOf(kept.fields.note) });
       await showCountersign(req, res, entity);
     }),
   );

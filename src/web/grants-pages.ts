@@ -48,6 +48,7 @@ import { amendmentSentenceFor, FormContext, hintFor, trancheTotalHint } from './
 import { findEntityByCode } from './queries';
 import { METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
+import { takeKeptForm } from './kept-forms';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
 
 function applicationId(req: Request): string {
@@ -95,7 +96,11 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
     requireLogin,
     page(async (req, res) => {
       const step = req.query.step === 'scores' ? 'scores' : 'coi';
-      await showReview(req, res, applicationId(req), step, {});
+      const id = applicationId(req);
+      // Taken before showReview reads the application; that read refuses a user who may not
+      // review it before anything typed is shown.
+      const kept = await takeKeptForm(web, req, res);
+      await showReview(req, res, id, step, kept ? reviewValuesOf(kept.fields) : {}, { message: kept?.notice });
     }),
   );
 
@@ -107,7 +112,7 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
       const id = applicationId(req);
       const answer = textOf(req.body?.conflict);
       if (answer !== 'yes' && answer !== 'no') {
-        return showReview(req, res, id, 'coi', {}, { message: '请先回答：您和这个申请有没有利益冲突？', errors: { conflict: '请选择“有”或“没有”。' }, status: 400 });
+        return showReview(req, res, id, 'coi', reviewValuesOf(req.body ?? {}), { message: '请先回答：您和这个申请有没有利益冲突？', errors: { conflict: '请选择“有”或“没有”。' }, status: 400 });
       }
       if (answer === 'no') return res.redirect(303, `/app/review/${id}?step=scores`);
       try {
@@ -133,22 +138,19 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
       if (await ownReview(req, id)) {
         return showReview(req, res, id, 'scores', {}, { message: '您已经提交过评审（或已声明回避），不能再评分。', status: 409 });
       }
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const values: Record<string, string> = {};
+      const values = reviewValuesOf(req.body ?? {});
       const scores: Record<string, number> = {};
       const errors: FieldErrors = {};
       // Each criterion of the round is asked for by its name, so a missing score is marked where it is missing.
       for (const criterion of (await reviewed(req, id)).rubric) {
         const field = `score_${criterion.key}`;
-        const text = textOf(body[field]).normalize('NFKC');
-        values[field] = text;
+        const text = values[field] ?? '';
         // The form offers whole points; a plain decimal such as 3.5 is read too, as the API takes it.
         const score = /^\d{1,2}(?:\.\d{1,2})?$/.test(text) ? Score.safeParse(Number(text)) : null;
         if (text === '') errors[field] = `请给“${criterion.label}”打分（0 到 5 分）。`;
         else if (!score?.success) errors[field] = '请给出 0 到 5 分。';
         else scores[criterion.key] = score.data;
       }
-      values.comment = textOf(body.comment);
       if (Object.keys(errors).length > 0) return showReview(req, res, id, 'scores', values, { message: '有几项评分需要修改。', errors, status: 400 });
       try {
         await grants.submitReview(web.db, actorOf(req), id, { conflictOfInterest: false, scores, comment: values.comment || null });
@@ -167,6 +169,16 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
   managerPages(router, web, csrf);
   reviewerListPage(router, web);
   applicantPages(router, web, csrf);
+}
+
+/**
+ * The review forms as typed (the declaration, each score, the comment): what a refused form, or
+ * one kept across a lost session, shows again. A score is read in half-width digits.
+ */
+function reviewValuesOf(body: Record<string, unknown>): Record<string, string> {
+  const values: Record<string, string> = { conflict: textOf(body.conflict), comment: textOf(body.comment) };
+  for (const [field, value] of Object.entries(body)) if (field.startsWith('score_')) values[field] = textOf(value).normalize('NFKC');
+  return values;
 }
 
 type Csrf = ReturnType<typeof requireCsrf>;
@@ -327,6 +339,20 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
 
   const RUBRIC_FIELDS = ['rubricKey', 'rubricLabel', 'rubricWeight'];
 
+  /** The round form as typed: what a refused form, or one kept across a lost session, shows again. */
+  function roundValuesOf(body: Record<string, unknown>): Values {
+    return {
+      title: textOf(body.title),
+      description: textOf(body.description),
+      budget: textOf(body.budget),
+      fundCode: textOf(body.fundCode) || 'GENERAL',
+      opensOn: textOf(body.opensOn),
+      closesOn: textOf(body.closesOn),
+      minReviews: textOf(body.minReviews),
+      rubric: rowsOf(body, RUBRIC_FIELDS, { prefilled: ['rubricWeight'] }),
+    };
+  }
+
   async function showRoundForm(req: Request, res: Response, entity: EntityRow, values: Values, failure: Failure = {}) {
     const funds = (await ledger.listFunds(web.db, actorOf(req), entity.id)).items;
     web.render(req, res, 'grants-round-form', '新建资助轮次', { entity, base: baseOf(entity), funds, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
@@ -337,6 +363,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['grant_manager']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showRoundForm(req, res, entity, roundValuesOf(kept.fields), { message: kept.notice });
       const day = today(web.clock);
       await showRoundForm(req, res, entity, {
         opensOn: day,
@@ -360,17 +388,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['grant_manager']);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const rubric = rowsOf(body, RUBRIC_FIELDS, { prefilled: ['rubricWeight'] });
-      const values: Values = {
-        title: textOf(body.title),
-        description: textOf(body.description),
-        budget: textOf(body.budget),
-        fundCode: textOf(body.fundCode) || 'GENERAL',
-        opensOn: textOf(body.opensOn),
-        closesOn: textOf(body.closesOn),
-        minReviews: textOf(body.minReviews),
-        rubric,
-      };
+      const values = roundValuesOf(body);
+      const rubric = values.rubric as Record<string, string>[];
       if (editsRows(body)) return showRoundForm(req, res, entity, { ...values, rubric: isChecked(body.addRow) ? [...rubric, { rubricKey: '', rubricLabel: '', rubricWeight: '1' }] : rubric });
       const window = windowOf(normaliseDate(values.opensOn as string), normaliseDate(values.closesOn as string));
       const parsed = CreateRoundCommand.safeParse({
@@ -569,11 +588,35 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return null;
   }
 
+  // The forms of the application page as typed: what a refused form, or one kept across a lost
+  // session, shows again. Removing a reviewer is a button with nothing typed, so none is kept.
+  const typedForms: Record<FormName, (body: Record<string, unknown>) => Values> = {
+    reviewers: (body) => ({ userIds: listOf(body.userIds).filter((value) => value !== '') }),
+    decision: (body) => ({
+      decision: textOf(body.decision),
+      awardAmount: textOf(body.awardAmount),
+      tranches: rowsOf(body, ['trancheAmount', 'trancheCondition'], { prefilled: ['trancheCondition'] }),
+      rejectReason: textOf(body.rejectReason),
+    }),
+    disburse: (body) => ({ disburseAmount: textOf(body.disburseAmount), disburseDate: textOf(body.disburseDate), method: textOf(body.method), formKey: textOf(body.formKey) || newFormKey() }),
+    refund: (body) => ({ refundAmount: textOf(body.refundAmount), refundDate: textOf(body.refundDate), formKey: textOf(body.formKey) || newFormKey() }),
+    close: (body) => ({ note: textOf(body.note) }),
+    // A row whose amount and label are both cleared is a tranche taken out.
+    amend: (body) => ({
+      tranches: rowsOf(body, [...TRANCHE_ROW_FIELDS], { prefilled: ['trancheCondition'] }).map((row) => ({ trancheAmount: row.trancheAmount, trancheCondition: row.trancheCondition, trancheLabel: row.trancheLabel })),
+      endsOn: textOf(body.endsOn),
+      amendNote: textOf(body.amendNote),
+    }),
+  };
+
   router.get(
     '/app/g/:code/applications/:id',
     requireLogin,
     page(async (req, res) => {
       const { entity, id } = await target(req);
+      const kept = await takeKeptForm(web, req, res);
+      const form = kept ? /\/(reviewers|decision|disburse|refund|close|amend)$/.exec(kept.action)?.[1] : undefined;
+      if (kept && form) return showApplication(req, res, entity, id, { form: form as FormName, values: typedForms[form as FormName](kept.fields), message: kept.notice });
       await showApplication(req, res, entity, id);
     }),
   );
@@ -584,8 +627,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     csrf,
     page(async (req, res) => {
       const { entity, id } = await target(req);
-      const userIds = listOf(req.body?.userIds).filter((value) => value !== '');
-      const values = { userIds };
+      const values = typedForms.reviewers(req.body ?? {});
+      const userIds = values.userIds as string[];
       if (userIds.length === 0 || userIds.some((value) => !UUID.test(value))) {
         return showApplication(req, res, entity, id, { form: 'reviewers', values, message: '请至少勾选一位评审。', errors: { userIds: hintFor('userIds') }, status: 400 });
       }
@@ -624,8 +667,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const tranches = rowsOf(body, ['trancheAmount', 'trancheCondition'], { prefilled: ['trancheCondition'] });
-      const values: Values = { decision: textOf(body.decision), awardAmount: textOf(body.awardAmount), tranches, rejectReason: textOf(body.rejectReason) };
+      const values = typedForms.decision(body);
+      const tranches = values.tranches as Record<string, string>[];
       if (editsRows(body)) {
         const rows = isChecked(body.addRow) ? [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report' }] : tranches;
         return showApplication(req, res, entity, id, { form: 'decision', values: { ...values, tranches: rows } });
@@ -667,7 +710,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const values: Values = { disburseAmount: textOf(body.disburseAmount), disburseDate: textOf(body.disburseDate), method: textOf(body.method), formKey: textOf(body.formKey) || newFormKey() };
+      const values = typedForms.disburse(body);
       const names = { amount: 'disburseAmount', date: 'disburseDate' };
       const parsed = DisburseCommand.safeParse({
         amount: normaliseAmount(values.disburseAmount as string) ?? values.disburseAmount,
@@ -689,7 +732,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      const values: Values = { refundAmount: textOf(body.refundAmount), refundDate: textOf(body.refundDate), formKey: textOf(body.formKey) || newFormKey() };
+      const values = typedForms.refund(body);
       const names = { amount: 'refundAmount', date: 'refundDate' };
       const parsed = RefundCommand.safeParse({
         amount: normaliseAmount(values.refundAmount as string) ?? values.refundAmount,
@@ -709,9 +752,10 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     csrf,
     page(async (req, res) => {
       const { entity, id } = await target(req);
-      const note = textOf(req.body?.note);
-      if (note.length > 1000) return showApplication(req, res, entity, id, { form: 'close', values: { note }, message: INVALID, errors: { note: hintFor('note') }, status: 400 });
-      await attempt(req, res, { entity, id, form: 'close' }, { note }, {}, async () => {
+      const values = typedForms.close(req.body ?? {});
+      const note = values.note as string;
+      if (note.length > 1000) return showApplication(req, res, entity, id, { form: 'close', values, message: INVALID, errors: { note: hintFor('note') }, status: 400 });
+      await attempt(req, res, { entity, id, form: 'close' }, values, {}, async () => {
         await grants.closeGrant(web.db, actorOf(req), id, note || undefined, web.clock);
         return 'grant_closed';
       });
@@ -725,10 +769,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const { entity, id } = await target(req);
       const body = (req.body ?? {}) as Record<string, unknown>;
-      // A row whose amount and label are both cleared is a tranche taken out.
-      const tranches: TrancheRowValues[] = rowsOf(body, [...TRANCHE_ROW_FIELDS], { prefilled: ['trancheCondition'] })
-        .map((row) => ({ trancheAmount: row.trancheAmount, trancheCondition: row.trancheCondition, trancheLabel: row.trancheLabel }));
-      const values: Values = { tranches, endsOn: textOf(body.endsOn), amendNote: textOf(body.amendNote) };
+      const values = typedForms.amend(body);
+      const tranches = values.tranches as TrancheRowValues[];
       if (editsRows(body)) {
         const rows = isChecked(body.addRow) ? [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report', trancheLabel: '' }] : tranches;
         return showApplication(req, res, entity, id, { form: 'amend', values: { ...values, tranches: rows } });
@@ -899,6 +941,9 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
     requireLogin,
     page(async (req, res) => {
       const round = await grants.getRound(web.db, uuidOr404(req.params.id, 'Round'), web.clock);
+      // Only an applicant may apply, so only an applicant gets a kept application back.
+      const kept = hasRole(actorOf(req), 'applicant') ? await takeKeptForm(web, req, res) : null;
+      if (kept) return showForm(req, res, { round, applicationId: null }, typedApplication(kept.fields), { message: kept.notice });
       await showForm(req, res, { round, applicationId: null }, { budgetLines: [{ budgetItem: '', budgetAmount: '' }, { budgetItem: '', budgetAmount: '' }] });
     }),
   );
@@ -980,6 +1025,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
       if (!application) return;
       if (application.status !== 'draft') return res.redirect(303, `/app/applications/${application.id}`);
       const round = await grants.getRound(web.db, application.roundId, web.clock);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showForm(req, res, { round, applicationId: application.id }, typedApplication(kept.fields), { message: kept.notice });
       await showForm(req, res, { round, applicationId: application.id }, draftValues(application));
     }),
   );
@@ -1017,6 +1064,13 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
 
   // Reports
 
+  /** The report form as typed, each amount spent beside its budget line. */
+  function reportValuesOf(body: Record<string, unknown>, application: ApplicationView): Values {
+    const typedSpent = listOf(body.lineSpent);
+    const lines = application.budgetLines.map((line, index) => ({ item: line.item, budget: line.amount, spent: typedSpent[index] ?? '' }));
+    return { kind: textOf(body.kind), narrative: textOf(body.narrative), spent: textOf(body.spent), lines };
+  }
+
   async function showReport(req: Request, res: Response, application: ApplicationView, values: Values, failure: Failure = {}) {
     web.render(req, res, 'grants-report-form', '提交项目报告', { application, values, errors: failure.errors ?? {}, message: failure.message ?? null, labels }, { status: failure.status });
   }
@@ -1027,6 +1081,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const application = await own(req, res);
       if (!application) return;
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReport(req, res, application, reportValuesOf(kept.fields, application), { message: kept.notice });
       const kind = application.status === 'active' && req.query.kind === 'final' ? 'final' : 'progress';
       await showReport(req, res, application, { kind, narrative: '', spent: '', lines: application.budgetLines.map((line) => ({ item: line.item, budget: line.amount, spent: '' })) });
     }),
@@ -1039,10 +1095,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
     page(async (req, res) => {
       const application = await own(req, res);
       if (!application) return;
-      const body = (req.body ?? {}) as Record<string, unknown>;
-      const typedSpent = listOf(body.lineSpent);
-      const lines = application.budgetLines.map((line, index) => ({ item: line.item, budget: line.amount, spent: typedSpent[index] ?? '' }));
-      const values: Values = { kind: textOf(body.kind), narrative: textOf(body.narrative), spent: textOf(body.spent), lines };
+      const values = reportValuesOf(req.body ?? {}, application);
+      const lines = values.lines as { item: string; budget: string; spent: string }[];
       const filled = lines.filter((line) => line.spent !== '').map((line) => ({ item: line.item, spent: normaliseAmount(line.spent) ?? line.spent }));
       const readable = filled.every((line) => normaliseAmount(line.spent) !== null);
       // With the lines filled in and the total left blank, the total is their sum: it is what was typed.

@@ -16,6 +16,7 @@ import { textOf } from './forms';
 import { hintFor, sentenceFor, webStatusOf } from './messages';
 import { publicPages } from './public-pages';
 import { endSession, requireCsrf, startSession } from './session';
+import { keepFormsOfLostSessions, keptFormWaiting } from './kept-forms';
 import { treasurerPages } from './treasurer-pages';
 import { disclosurePages } from './disclosure-pages';
 import { grantsPages } from './grants-pages';
@@ -52,6 +53,7 @@ export function webRouter(deps: WebDeps): Router {
 
   publicPages(router, web);
   sessionPages(router, web, csrf);
+  router.use('/app', keepFormsOfLostSessions(web));
   router.get(
     '/app',
     requireLogin,
@@ -93,11 +95,19 @@ function sessionPages(router: Router, web: Web, csrf: ReturnType<typeof requireC
   const showLogin = (req: Request, res: Response, values: Record<string, string>, failure: { message?: string; errors?: Record<string, string>; status?: number } = {}) =>
     web.render(req, res, 'login', '登录', { values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
 
-  router.get('/login', (req, res) => {
-    if (req.actor) return res.redirect(303, safeNext(textOf(req.query.next)));
-    const expired = req.query.expired === '1' ? '登录已过期或已经退出，刚才填写的内容没有保存。请重新登录，登录后会回到刚才的页面，请再填一次。' : undefined;
-    showLogin(req, res, { next: textOf(req.query.next) }, { message: expired });
-  });
+  router.get(
+    '/login',
+    page(async (req, res) => {
+      if (req.actor) return res.redirect(303, safeNext(textOf(req.query.next)));
+      let expired: string | undefined;
+      if (req.query.expired === '1') {
+        expired = (await keptFormWaiting(web, req))
+          ? '登录已过期或已经退出，您刚才填写的内容已保留，还没有保存。请重新登录，登录后会回到刚才的页面并填好这些内容，请核对后再点保存。'
+          : '登录已过期或已经退出，刚才填写的内容没有保存。请重新登录，登录后会回到刚才的页面，请再填一次。';
+      }
+      showLogin(req, res, { next: textOf(req.query.next) }, { message: expired });
+    }),
+  );
 
   const limiter = rateLimit({
     windowMs: 60_000,

@@ -13,7 +13,8 @@ import { TOKEN_TTL_SECONDS } from '../auth/tokens';
 export const CSRF_SEED_COOKIE = 'csrf_seed';
 export const CSRF_FIELD = '_csrf';
 
-function cookieOptions(req: Request, maxAgeSeconds: number) {
+/** The options of every cookie this site sets: http-only, SameSite=Lax, on the whole site, Secure over https. */
+export function cookieOptions(req: Request, maxAgeSeconds: number) {
   return { httpOnly: true, sameSite: 'lax' as const, secure: req.secure, path: '/', maxAge: maxAgeSeconds * 1000 };
 }
 

@@ -31,6 +31,7 @@ import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECE
 import { requireCsrf } from './session';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
 import { uploadSlots } from '../http/concurrency';
+import { KeptForm, takeKeptForm } from './kept-forms';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const RECENT_DAYS = 60;
@@ -173,6 +174,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReceipt(req, res, entity, receiptValuesOf(kept.fields), { message: kept.notice });
       await showReceipt(req, res, entity, { kind: 'parking', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
     }),
   );
@@ -184,18 +187,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values: Values = {
-        kind: textOf(body.kind),
-        method: textOf(body.method),
-        amount: textOf(body.amount),
-        date: textOf(body.date),
-        payer: textOf(body.payer),
-        anonymous: isChecked(body.anonymous),
-        nameConsent: isChecked(body.nameConsent),
-        fundCode: textOf(body.fundCode) || 'GENERAL',
-        memo: textOf(body.memo),
-        formKey: textOf(body.formKey) || newFormKey(),
-      };
+      const values = receiptValuesOf(body);
       const parsed = RecordReceiptCommand.safeParse({
         kind: values.kind || undefined,
         method: values.method || undefined,
@@ -244,6 +236,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showTransfer(req, res, entity, transferValuesOf(kept.fields), { message: kept.notice });
       // No direction is chosen for the treasurer: one the wrong way round is only undone by a reversal.
       await showTransfer(req, res, entity, { date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
     }),
@@ -262,14 +256,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values: Values = {
-        direction: textOf(body.direction),
-        amount: textOf(body.amount),
-        date: textOf(body.date),
-        fundCode: textOf(body.fundCode) || 'GENERAL',
-        memo: textOf(body.memo),
-        formKey: textOf(body.formKey) || newFormKey(),
-      };
+      const values = transferValuesOf(body);
       const parsed = TransferForm.safeParse({
         direction: values.direction || undefined,
         amount: normaliseAmount(values.amount as string) ?? values.amount,
@@ -325,6 +312,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showPayment(req, res, entity, paymentValuesOf(kept.fields, kept), { message: kept.notice });
       await showPayment(req, res, entity, { category: 'program', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
     }),
   );
@@ -349,18 +338,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
       const file = req.file;
-      const values: Values = {
-        amount: textOf(body.amount),
-        payee: textOf(body.payee),
-        purpose: textOf(body.purpose),
-        category: textOf(body.category),
-        method: textOf(body.method),
-        date: textOf(body.date),
-        projectId: textOf(body.projectId),
-        fundCode: textOf(body.fundCode) || 'GENERAL',
-        formKey: textOf(body.formKey) || newFormKey(),
-        hadFile: Boolean(file),
-      };
+      const values = paymentValuesOf(body, { hadFile: Boolean(file) });
       const errors: FieldErrors = {};
       const uploadError = (req as Request & { uploadError?: string }).uploadError;
       if (uploadError) errors.file = uploadError;
@@ -435,7 +413,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
-      await showEntries(req, res, entity);
+      await showEntries(req, res, entity, keptRefusal(await takeKeptForm(web, req, res), 'withdraw'));
     }),
   );
 
@@ -489,6 +467,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, uuidParam(req));
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReverse(req, res, entity, entry.id, reverseValuesOf(kept.fields), { message: kept.notice });
       // A reversal may not be dated before its entry, so an entry dated ahead of today is reversed on its own day.
       const now = today(web.clock);
       await showReverse(req, res, entity, entry.id, { date: entry.date > now ? entry.date : now, formKey: newFormKey() });
@@ -502,7 +482,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const entryId = uuidParam(req);
-      const values: Values = { reason: textOf(req.body?.reason), date: textOf(req.body?.date), formKey: textOf(req.body?.formKey) || newFormKey() };
+      const values = reverseValuesOf(req.body ?? {});
       const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
       if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
       try {
@@ -559,7 +539,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
-      await showClose(req, res, entity, {});
+      const kept = await takeKeptForm(web, req, res);
+      await showClose(req, res, entity, kept ? closeValuesOf(kept.fields) : {}, { message: kept?.notice });
     }),
   );
 
@@ -570,7 +551,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const period = normaliseMonth(textOf(req.body?.period));
-      const values: Values = { period: period ?? textOf(req.body?.period) };
+      const values = closeValuesOf(req.body ?? {});
       const errors: FieldErrors = {};
       if (!period) errors.period = hintFor('period');
       if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
@@ -616,6 +597,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       // After saving, the result is shown by a redirect here (?saved=<id>), so reloading the
       // page shows it again rather than sending the count a second time.
       const savedId = typeof req.query.saved === 'string' ? req.query.saved : undefined;
+      const kept = await takeKeptForm(web, req, res);
+      if (kept) return showReconcile(req, res, entity, reconcileValuesOf(kept.fields), { message: kept.notice });
       await showReconcile(req, res, entity, { date: today(web.clock), formKey: newFormKey() }, { savedId });
     }),
   );
@@ -627,7 +610,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values: Values = { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note), formKey: textOf(body.formKey) || newFormKey() };
+      const values = reconcileValuesOf(body);
       const parsed = RecordReconciliationCommand.safeParse({
         date: normaliseDate(values.date as string) ?? values.date,
         cashCounted: normaliseAmount(values.cashCounted as string) ?? values.cashCounted,
@@ -678,7 +661,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     requireLogin,
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['supervisor']);
-      await showApprovals(req, res, entity);
+      await showApprovals(req, res, entity, keptRefusal(await takeKeptForm(web, req, res), 'reject'));
     }),
   );
 
@@ -725,6 +708,69 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   router.post('/app/e/:code/entries/:id/reject', requireLogin, csrf, refusePending(['supervisor'], showApprovals, (entity) => `${baseOf(entity)}/approvals?ok=rejected`));
   router.post('/app/e/:code/entries/:id/withdraw', requireLogin, csrf, refusePending(['treasurer'], showEntries, (entity) => `${baseOf(entity)}/entries?ok=withdrawn`));
+}
+
+// The forms as typed: what a refused form, or one kept across a lost session, shows again.
+
+function receiptValuesOf(body: Record<string, unknown>): Values {
+  return {
+    kind: textOf(body.kind),
+    method: textOf(body.method),
+    amount: textOf(body.amount),
+    date: textOf(body.date),
+    payer: textOf(body.payer),
+    anonymous: isChecked(body.anonymous),
+    nameConsent: isChecked(body.nameConsent),
+    fundCode: textOf(body.fundCode) || 'GENERAL',
+    memo: textOf(body.memo),
+    formKey: textOf(body.formKey) || newFormKey(),
+  };
+}
+
+function transferValuesOf(body: Record<string, unknown>): Values {
+  return {
+    direction: textOf(body.direction),
+    amount: textOf(body.amount),
+    date: textOf(body.date),
+    fundCode: textOf(body.fundCode) || 'GENERAL',
+    memo: textOf(body.memo),
+    formKey: textOf(body.formKey) || newFormKey(),
+  };
+}
+
+/** `hadFile`: a photo was chosen, which a refused or kept form cannot give back. */
+function paymentValuesOf(body: Record<string, unknown>, options: { hadFile: boolean }): Values {
+  return {
+    amount: textOf(body.amount),
+    payee: textOf(body.payee),
+    purpose: textOf(body.purpose),
+    category: textOf(body.category),
+    method: textOf(body.method),
+    date: textOf(body.date),
+    projectId: textOf(body.projectId),
+    fundCode: textOf(body.fundCode) || 'GENERAL',
+    formKey: textOf(body.formKey) || newFormKey(),
+    hadFile: options.hadFile,
+  };
+}
+
+function reverseValuesOf(body: Record<string, unknown>): Values {
+  return { reason: textOf(body.reason), date: textOf(body.date), formKey: textOf(body.formKey) || newFormKey() };
+}
+
+function closeValuesOf(body: Record<string, unknown>): Values {
+  return { period: normaliseMonth(textOf(body.period)) ?? textOf(body.period) };
+}
+
+function reconcileValuesOf(body: Record<string, unknown>): Values {
+  return { date: textOf(body.date), cashCounted: textOf(body.cashCounted), bankStatementBalance: textOf(body.bankStatementBalance), note: textOf(body.note), formKey: textOf(body.formKey) || newFormKey() };
+}
+
+/** A 退回 or 撤回 form kept across a lost session, as its list page shows a refused one: the entry's reason, typed. */
+function keptRefusal(kept: KeptForm | null, action: 'reject' | 'withdraw'): Refusal {
+  const entryId = kept ? new RegExp(`/entries/([^/]+)/${action}$`).exec(kept.action)?.[1] : undefined;
+  if (!kept || !entryId || !UUID.test(entryId)) return {};
+  return { message: kept.notice, entryId, reason: textOf(kept.fields.reason) };
 }
 
 /** The form field of an entry's reason on a list with one form per entry. */

@@ -111,15 +111,17 @@ describe('web sessions and CSRF', () => {
   });
 
   describe('a form sent after the session ended', () => {
-    it('is not saved, and the login page says so and leads back to the form', async () => {
+    // What was typed comes back after login when the browser says a page of this site sent the
+    // form (web-kept-forms.test.ts); this request says nothing of the kind, so nothing is kept.
+    it('is not saved, and the login page says so and leads back to the form (the page of the address it was sent to, whatever the Referer says)', async () => {
       const { entity, treasurer } = await stationWithStaff(ctx);
       const agent = ctx.request();
       const from = `http://ledger.example/app/e/${entity.code}/payment`;
       const sent = await agent.post(`/app/e/${entity.code}/receipt`).set('Host', 'ledger.example').set('Referer', from).type('form').send({ kind: 'parking', method: 'cash', amount: '150', date: '2026-03-05' }).expect(303);
-      expect(sent.headers.location).toBe(`/login?expired=1&next=${encodeURIComponent(`/app/e/${entity.code}/payment`)}`);
+      expect(sent.headers.location).toBe(`/login?expired=1&next=${encodeURIComponent(`/app/e/${entity.code}/receipt`)}`);
       const login = await agent.get(sent.headers.location).expect(200);
       expect(login.text).toContain('登录已过期或已经退出，刚才填写的内容没有保存');
-      expect(login.text).toContain(`name="next" value="/app/e/${entity.code}/payment"`);
+      expect(login.text).toContain(`name="next" value="/app/e/${entity.code}/receipt"`);
       // A plain visit to a page behind login asks for login without that warning.
       const visit = await agent.get(`/app/e/${entity.code}`).expect(303);
       expect((await agent.get(visit.headers.location).expect(200)).text).not.toContain('登录已过期');

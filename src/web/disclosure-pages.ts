@@ -6,16 +6,16 @@
  */
 import type { Request, Response, Router } from 'express';
 import * as disclosure from '../disclosure/service';
-import { periodOf } from '../disclosure/calendar';
+import { periodOf, type CalendarItem } from '../disclosure/calendar';
 import { inDateOrder, SECTION_TITLES, type ReportModel } from '../disclosure/model';
 import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
 import * as ledger from '../ledger/service';
 import { shanghaiDate, today } from '../shared/clock';
-import { addMonths, monthOf } from '../shared/dates';
+import { addMonths, monthOf, monthsBetween } from '../shared/dates';
 import { DomainError } from '../shared/errors';
 import { barChart } from './charts';
-import { chineseDate } from './views';
+import { chineseDate, chineseMonth } from './views';
 import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { textOf } from './forms';
 import { hintFor } from './messages';
@@ -60,7 +60,7 @@ async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> 
     .map((item) => ({
       id: item.id,
       period: item.period,
-      periodLabel: periodOf(item.period).label,
+      periodLabel: periodLabel(item.period),
       version: item.version,
       publishedDate: shanghaiDate(new Date(item.publishedAt)),
       superseded: !item.latest,
@@ -71,19 +71,63 @@ async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> 
     .sort((a, b) => (a.period === b.period ? b.version - a.version : a.period < b.period ? 1 : -1));
 }
 
-function calendarLabel(item: { kind: string; period: string; from: string; to: string; project?: { name: string } }): string {
+/** 2026年第3季度（7–9月）, 2026年全年（1–12月）, 2026年9月: a period as the pages name it to residents. */
+export function periodLabel(code: string): string {
+  const period = periodOf(code);
+  if (period.kind === 'month') return period.label;
+  const [first, last] = [period.months[0], period.months[period.months.length - 1]].map((month) => Number.parseInt(month.slice(5, 7), 10));
+  return period.kind === 'year' ? `${code}年全年（${first}–${last}月）` : `${period.label}（${first}–${last}月）`;
+}
+
+/** A day as a row names it: without the year when the row's year already says it (9月30日). */
+function dayIn(date: string, year: string): string {
+  return date.startsWith(`${year}-`) ? chineseDate(date).slice(year.length + 1) : chineseDate(date);
+}
+
+function calendarLabel(item: CalendarItem): string {
+  const dates = `${chineseDate(item.from)}至${dayIn(item.to, item.from.slice(0, 4))}`;
   switch (item.kind) {
     case 'quarterly':
-      return `${periodOf(item.period).label}财务公开`;
+      return `${periodLabel(item.period)}财务公开`;
     case 'annual':
       return `${item.period}年度报告`;
     case 'project_progress':
-      return `项目「${item.project?.name ?? ''}」进展公开（${item.from} 至 ${item.to}）`;
+      return `项目「${item.project?.name ?? ''}」进展公开（${dates}）`;
     case 'project_final':
-      return `项目「${item.project?.name ?? ''}」结项公开`;
+      return `项目「${item.project?.name ?? ''}」结项公开（${dates}）`;
     default:
       return item.period;
   }
+}
+
+/** Months as a resident reads them, within one year where it can: 7月、8月 (or 2025年12月). */
+function monthNames(months: string[], year: string): string {
+  return months.map((month) => (month.startsWith(`${year}-`) ? `${Number.parseInt(month.slice(5, 7), 10)}月` : chineseMonth(month))).join('、');
+}
+
+/**
+ * What a calendar row says beyond its label: which reports satisfied it when it is not simply
+ * its own period's report (a quarter published month by month, a project inside the months'
+ * reports), the months it did not owe because the books had not started, and for a project
+ * why its final report runs past the planned dates (its money moved then).
+ */
+function calendarNotes(item: CalendarItem): { covering: { label: string; url: string }[]; notes: string[] } {
+  const own = item.coveredBy?.length === 1 && item.coveredBy[0].period === item.period;
+  const year = item.from.slice(0, 4);
+  const reportLabel = (period: string) => `${period.startsWith(`${year}-`) && period.length === 7 ? `${Number.parseInt(period.slice(5, 7), 10)}月` : periodLabel(period)}报告`;
+  const covering = own || item.status !== 'done' ? [] : (item.coveredBy ?? []).map((report) => ({ label: reportLabel(report.period), url: `/reports/${report.disclosureId}` }));
+  const notes: string[] = [];
+  if (covering.length > 0) {
+    const coveredMonths = new Set((item.coveredBy ?? []).flatMap((report) => periodOf(report.period).months));
+    const notOwed = monthsBetween(item.from.slice(0, 7), item.to.slice(0, 7)).filter((month) => !coveredMonths.has(month));
+    if (notOwed.length > 0) notes.push(`${monthNames(notOwed, year)}还没有开始记账，不用公开。`);
+  }
+  const project = item.project;
+  if (item.kind === 'project_final' && project?.startsOn && project.endsOn) {
+    if (item.from < project.startsOn) notes.push(`项目原定${dayIn(project.startsOn, year)}开始，${dayIn(item.from, year)}已有这个项目的收支，结项公开要从这一天算起。`);
+    if (item.to > project.endsOn) notes.push(`项目原定${dayIn(project.endsOn, year)}结束，${dayIn(item.to, year)}还有这个项目的收支，结项公开要包括到这一天。`);
+  }
+  return { covering, notes };
 }
 
 /**
@@ -119,11 +163,12 @@ function reportPartLabels(keys: string[]): string[] {
 export async function disclosureSections(web: Web, entity: EntityRow) {
   const reports = await reportsOf(web, entity.id);
   const { items } = await disclosure.calendar(deps(web), entity.id);
+  // A row done with nothing owed (before the books started) has nothing to show.
   const calendar = items
-    .filter((item) => item.status !== 'done' || item.disclosureId)
+    .filter((item) => item.status !== 'done' || (item.coveredBy ?? []).length > 0)
     .slice(-12)
     .reverse()
-    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null }));
+    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null, ...calendarNotes(item) }));
   return { reports, calendar };
 }
 

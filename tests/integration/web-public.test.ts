@@ -35,8 +35,8 @@ describe('GET /e/:code', () => {
     expect(published.status).toBe(201);
 
     const html = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
-    expect(html).toContain(`<th scope="row"><a href="/reports/${published.body.id}">2026年第1季度财务公开</a></th>`);
+    expect(html).toContain(`<th scope="row"><a href="/reports/${published.body.id}">2026年第1季度（1–3月）财务公开</a></th>`);
     // Rows still to be published have no report to lead to.
-    expect(html).toContain('<th scope="row">2026年第2季度财务公开</th>');
+    expect(html).toContain('<th scope="row">2026年第2季度（4–6月）财务公开</th>');
   });
 });

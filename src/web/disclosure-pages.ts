@@ -220,32 +220,61 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
 
   // Treasurer: publish a closed period.
 
-  async function showPublish(req: Request, res: Response, entity: EntityRow, values: Record<string, string>, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+  /**
+   * The periods the treasurer may publish, as API.md allows them (YYYY-MM, YYYY-Qn, YYYY), each
+   * only once every month in it is closed; and the quarters and years that are over and have
+   * some months closed but not all, with the months still open, so a quarter is never simply
+   * missing from the list without a reason.
+   */
+  async function publishablePeriods(req: Request, entity: EntityRow) {
     const closed = new Set((await ledger.listPeriods(web.db, actorOf(req), entity.id)).items.map((row) => row.period));
-    const current = monthOf(today(web.clock));
-    const candidates: { value: string; label: string }[] = [];
-    for (let back = 0; back <= 24; back += 1) {
-      const month = addMonths(current, -back);
-      if (closed.has(month)) candidates.push({ value: month, label: periodOf(month).label });
-      if (month.endsWith('-03') || month.endsWith('-06') || month.endsWith('-09') || month.endsWith('-12')) {
-        const quarter = periodOf(`${month.slice(0, 4)}-Q${Number.parseInt(month.slice(5, 7), 10) / 3}`);
-        if (quarter.months.every((m) => closed.has(m))) candidates.push({ value: quarter.code, label: quarter.label });
-      }
-      if (month.endsWith('-12')) {
-        const year = periodOf(month.slice(0, 4));
-        if (year.months.every((m) => closed.has(m))) candidates.push({ value: year.code, label: year.label });
-      }
+    const now = today(web.clock);
+    const december = `${now.slice(0, 4)}-12`;
+    const groups = { quarter: [] as string[], month: [] as string[], year: [] as string[] };
+    const waiting: { label: string; open: string; year: boolean }[] = [];
+    const consider = (code: string) => {
+      const period = periodOf(code);
+      const open = period.months.filter((month) => !closed.has(month));
+      if (open.length === 0) groups[period.kind].push(code);
+      // Only periods already over: a month still to come is closed when it ends, not early.
+      else if (period.kind !== 'month' && open.length < period.months.length && period.to < now) waiting.push({ label: periodLabel(code), open: monthNames(open, code.slice(0, 4)), year: period.kind === 'year' });
+    };
+    // Three years back from this year's December (a month of this year may close early).
+    for (let back = 0; back < 36; back += 1) {
+      const month = addMonths(december, -back);
+      const n = Number.parseInt(month.slice(5, 7), 10);
+      if (n === 12) consider(month.slice(0, 4));
+      if (n % 3 === 0) consider(`${month.slice(0, 4)}-Q${n / 3}`);
+      consider(month);
     }
+    return { groups, waiting };
+  }
+
+  async function showPublish(req: Request, res: Response, entity: EntityRow, values: Record<string, string>, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const { groups, waiting } = await publishablePeriods(req, entity);
     const reports = await reportsOf(web, entity.id);
     const latest = latestVersions(reports);
-    const options = candidates.map((option) => {
-      const published = latest.get(option.value);
-      return { ...option, published: published !== undefined, label: published ? `${option.label}（已发布第${published.version}版${published.countersigned ? '，已会签' : ''}）` : option.label };
-    });
+    const optionOf = (code: string) => {
+      const published = latest.get(code);
+      const label = periodLabel(code);
+      return { value: code, published: published !== undefined, label: published ? `${label}（已发布第${published.version}版${published.countersigned ? '，已会签' : ''}）` : label };
+    };
+    const optionGroups = [
+      { label: '季度报告', options: groups.quarter.map(optionOf) },
+      { label: '月度报告', options: groups.month.map(optionOf) },
+      { label: '全年报告', options: groups.year.map(optionOf) },
+    ].filter((group) => group.options.length > 0);
     // A period not yet published is the usual choice; a published one is never preselected,
     // so one tap cannot put a new version over a report the 监委会 has countersigned.
-    const selected = values.period ?? options.find((option) => !option.published)?.value ?? '';
-    web.render(req, res, 'publish', '发布公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, candidates: options, reports, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const selected = values.period ?? optionGroups.flatMap((group) => group.options).find((option) => !option.published)?.value ?? '';
+    web.render(
+      req,
+      res,
+      'publish',
+      '发布公开报告',
+      { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, groups: optionGroups, waiting, reports, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { status: failure.status },
+    );
   }
 
   /** The latest version of each published period. */

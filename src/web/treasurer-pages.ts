@@ -27,6 +27,7 @@ import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { returnedSince, userNamesOf } from './book-queries';
 import { firstEntryDate } from '../disclosure/queries';
+import { quarterOf } from '../disclosure/calendar';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
@@ -535,12 +536,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const closedThrough = closed.length > 0 ? closed[closed.length - 1] : '';
     const finished = openMonths.filter((month) => month < current && month > closedThrough);
     const selected = (values.period as string | undefined) ?? finished[finished.length - 1] ?? '';
-    // A frozen month from before the first entry has nothing to close: it is left out.
+    // A frozen month from before the first entry has nothing to close and is left out, except
+    // in the quarter the books start in: that quarter's report needs all three months closed.
     const firstMonth = (await firstEntryDate(web.db, entity.id))?.slice(0, 7) ?? current;
     const months = [];
     for (const month of openMonths) {
       const frozen = month < closedThrough;
-      if (frozen && month < firstMonth) continue;
+      if (frozen && month < firstMonth && quarterOf(`${month}-01`) !== quarterOf(`${firstMonth}-01`)) continue;
       months.push({ month, current: month === current, frozen, ...(await monthTotalsOf(entity, month)) });
     }
     web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });

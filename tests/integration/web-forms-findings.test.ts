@@ -241,13 +241,14 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(after).toContain('<summary>已冻结、还没结账的月份（1 个）</summary>');
     });
 
-    it('leaves out frozen months from before the first entry: they have nothing to close', async () => {
+    it('leaves out frozen months from before the first entry, except those of the quarter the books start in', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-02-05' });
       await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
       const page = (await agent.get(`${base}/close`).expect(200)).text;
-      expect(page.match(/name="period" value="\d{4}-\d{2}"/g)).toEqual(['name="period" value="2026-03"']);
-      expect(page).not.toContain('已冻结');
+      // January has nothing to close, but 2026年第1季度's report needs it closed; December 2025 belongs to a quarter before the books.
+      expect(page.match(/name="period" value="\d{4}-\d{2}"/g)).toEqual(['name="period" value="2026-03"', 'name="period" value="2026-01"']);
+      expect(page).toContain('<summary>已冻结、还没结账的月份（1 个）</summary>');
     });
 
     it('preselects nothing when every finished month is closed', async () => {

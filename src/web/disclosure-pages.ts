@@ -12,7 +12,7 @@ import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
 import * as ledger from '../ledger/service';
 import { shanghaiDate, today } from '../shared/clock';
-import { addMonths, monthOf, monthsBetween } from '../shared/dates';
+import { addMonths, monthsBetween } from '../shared/dates';
 import { DomainError } from '../shared/errors';
 import { barChart } from './charts';
 import { chineseDate, chineseMonth } from './views';
@@ -100,9 +100,21 @@ function calendarLabel(item: CalendarItem): string {
   }
 }
 
-/** Months as a resident reads them, within one year where it can: 7月、8月 (or 2025年12月). */
+/**
+ * Months (in order) as a resident reads them, runs of the row's year shortened: 7月, 1–7月、
+ * 10月; a month of another year in full (2025年12月).
+ */
 function monthNames(months: string[], year: string): string {
-  return months.map((month) => (month.startsWith(`${year}-`) ? `${Number.parseInt(month.slice(5, 7), 10)}月` : chineseMonth(month))).join('、');
+  const number = (month: string) => Number.parseInt(month.slice(5, 7), 10);
+  const runs: string[][] = [];
+  for (const month of months) {
+    const run = runs[runs.length - 1];
+    if (run && month.startsWith(`${year}-`) && run[run.length - 1].startsWith(`${year}-`) && number(month) === number(run[run.length - 1]) + 1) run.push(month);
+    else runs.push([month]);
+  }
+  return runs
+    .map((run) => (!run[0].startsWith(`${year}-`) ? chineseMonth(run[0]) : run.length === 1 ? `${number(run[0])}月` : `${number(run[0])}–${number(run[run.length - 1])}月`))
+    .join('、');
 }
 
 /**

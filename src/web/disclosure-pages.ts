@@ -68,7 +68,14 @@ async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> 
       countersignature: item.countersignature ? { name: item.countersignature.name ?? '', date: shanghaiDate(new Date(item.countersignature.at)), note: item.countersignature.note } : null,
       pdfUrl: item.countersignedPdfUrl ?? item.pdfUrl,
     }))
-    .sort((a, b) => (a.period === b.period ? b.version - a.version : a.period < b.period ? 1 : -1));
+    // Latest period end first (a quarter among its months, not above them by the letter Q); a
+    // wider period before a narrower one ending the same day; versions newest first.
+    .sort((a, b) => {
+      const [pa, pb] = [periodOf(a.period), periodOf(b.period)];
+      if (pa.to !== pb.to) return pa.to < pb.to ? 1 : -1;
+      if (pa.from !== pb.from) return pa.from < pb.from ? -1 : 1;
+      return b.version - a.version;
+    });
 }
 
 /** 2026年第3季度（7–9月）, 2026年全年（1–12月）, 2026年9月: a period as the pages name it to residents. */

@@ -167,6 +167,13 @@ describe('disclosure pages', () => {
     expect(years).toContain('<optgroup label="全年报告"><option value="2025">2025年全年（1–12月）</option></optgroup>');
     expect(years).toMatch(/<option value="2025-Q4"( selected)?>2025年第4季度（10–12月）<\/option>/);
     expect(years).not.toContain('value="2026"');
+
+    // Reports are listed by the day their period ends, latest first: October above the third quarter.
+    await publish('2025-Q3');
+    await publish('2025-10');
+    const page = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
+    const listed = page.slice(page.indexOf('id="h-reports"'), page.indexOf('id="h-calendar"')).match(/>[^<>]+财务公开报告</g);
+    expect(listed).toEqual(['2026年第1季度（1–3月）', '2026年3月', '2026年2月', '2025年10月', '2025年第3季度（7–9月）'].map((label) => `>${label}财务公开报告<`));
   });
 
   it('names the parts of a report that no longer match in Chinese, as the report heads them', async () => {

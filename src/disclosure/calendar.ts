@@ -10,11 +10,18 @@
  * - a project lasting over 6 months publishes every 3 months from its start, each window due
  *   one month after it ends (like a quarter); a project without an end date counts as lasting
  *   until today;
- * - every project with an end date is published in full within 3 months of its end.
+ * - every project with an end date is published in full within 3 months of its end; "in full"
+ *   means all of its money, so when money of the project moved after its end date (a bill paid
+ *   late) or before its start, the final report must cover those days too, and is due 3 months
+ *   after the last of them.
  * Months before the books start (the first entry, or the entity's creation) owe nothing.
  * Entity reports list project spending, so a project window counts as published once every
  * month it touches is inside a published disclosure; a quarter likewise when its months are
- * published one by one, or inside a published year.
+ * published one by one, or inside a published year. Each item names the reports that covered
+ * it (`coveredBy`), and `disclosureId` only when one report covers the whole of it, so nothing
+ * presents a month's report as a quarter's. An annual report is done only by the year's own
+ * report: a foundation's has parts no shorter period has (资产负债表, 业务活动表, its grants),
+ * and a year's totals in one place are what an annual report is for.
  */
 import { addDays, addMonths, lastDayOfMonth, monthsBetween } from '../shared/dates';
 
@@ -56,6 +63,19 @@ export function quarterOf(date: string): string {
 
 export type CalendarStatus = 'done' | 'due' | 'overdue';
 
+/** A published report as the calendar names it: its id and period label (YYYY-MM, YYYY-Qn or YYYY). */
+export interface Covering {
+  disclosureId: string;
+  period: string;
+}
+
+export interface CalendarProject {
+  id: string;
+  name: string;
+  startsOn: string | null;
+  endsOn: string | null;
+}
+
 export interface CalendarItem {
   kind: 'quarterly' | 'annual' | 'project_progress' | 'project_final';
   /** YYYY-Qn or YYYY for entity reports; from..to (YYYY-MM-DD..YYYY-MM-DD) for project windows. */
@@ -64,8 +84,11 @@ export interface CalendarItem {
   to: string;
   dueDate: string;
   status: CalendarStatus;
+  /** The one published report that covers every owed month of the item by itself. */
   disclosureId?: string;
-  project?: { id: string; name: string };
+  /** When done: the published reports that together cover its owed months, earliest first (empty when no month of it is owed). */
+  coveredBy?: Covering[];
+  project?: CalendarProject;
 }
 
 export interface CalendarInput {
@@ -74,7 +97,8 @@ export interface CalendarInput {
   since: string;
   /** Whether the entity owes quarterly reports (stations do; a foundation reports yearly). */
   quarterly: boolean;
-  projects: { id: string; name: string; startsOn: string | null; endsOn: string | null }[];
+  /** With the first and last day the project's money moved in posted entries (null: never). */
+  projects: (CalendarProject & { firstMovedOn?: string | null; lastMovedOn?: string | null })[];
   /** The latest version of every published disclosure. */
   published: { id: string; period: string }[];
 }
@@ -82,12 +106,19 @@ export interface CalendarInput {
 export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
   const { today } = input;
   // Months before the books start have nothing to disclose, so they count as covered.
-  const coverage = coverageOf(input.published, input.since.slice(0, 7));
-  const status = (from: string, to: string, dueDate: string): { status: CalendarStatus; disclosureId?: string } => {
-    const disclosureId = coveringDisclosure(coverage, from, to);
-    if (disclosureId === null) return { status: 'done' };
-    if (disclosureId) return { status: 'done', disclosureId };
-    return { status: today > dueDate ? 'overdue' : 'due' };
+  const firstMonth = input.since.slice(0, 7);
+  const published = input.published.map((disclosure) => ({ ...disclosure, months: periodOf(disclosure.period).months }));
+  const status = (from: string, to: string, dueDate: string): Pick<CalendarItem, 'status' | 'disclosureId' | 'coveredBy'> => {
+    const owed = monthsBetween(from.slice(0, 7), to.slice(0, 7)).filter((month) => month >= firstMonth);
+    const covering = coveringReports(published, owed);
+    if (!covering) return { status: today > dueDate ? 'overdue' : 'due' };
+    return { status: 'done', ...(covering.length === 1 ? { disclosureId: covering[0].disclosureId } : {}), coveredBy: covering };
+  };
+  // An annual report is the year's own report; quarters or months do not make one.
+  const annualStatus = (year: string, dueDate: string): Pick<CalendarItem, 'status' | 'disclosureId' | 'coveredBy'> => {
+    const own = input.published.find((disclosure) => disclosure.period === year);
+    if (!own) return { status: today > dueDate ? 'overdue' : 'due' };
+    return { status: 'done', disclosureId: own.id, coveredBy: [{ disclosureId: own.id, period: own.period }] };
   };
   // A period ending in 9999 is due on the last day a date can name, not in year 10000 (which
   // would also sort before every other date as text).
@@ -98,19 +129,19 @@ export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
   for (let code = quarterOf(input.since); input.quarterly; code = nextQuarter(code)) {
     const period = periodOf(code);
     const dueDate = dueBy(lastDayOfMonth(addMonths(period.to.slice(0, 7), 1)));
-    items.push({ kind: 'quarterly', period: code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate), ...exact(coverage, code) });
+    items.push({ kind: 'quarterly', period: code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate) });
     if (period.to >= today) break;
   }
   for (let year = parseInt(input.since.slice(0, 4), 10); ; year += 1) {
     const period = periodOf(String(year));
     const dueDate = dueBy(`${year + 1}-05-31`);
-    items.push({ kind: 'annual', period: period.code, from: period.from, to: period.to, dueDate, ...status(period.from, period.to, dueDate), ...exact(coverage, period.code) });
+    items.push({ kind: 'annual', period: period.code, from: period.from, to: period.to, dueDate, ...annualStatus(period.code, dueDate) });
     if (period.to >= today) break;
   }
 
   for (const project of input.projects) {
     if (!project.startsOn) continue;
-    const ref = { id: project.id, name: project.name };
+    const ref: CalendarProject = { id: project.id, name: project.name, startsOn: project.startsOn, endsOn: project.endsOn };
     const lastsUntil = project.endsOn ?? today;
     const halfYearEnds = addDays(addMonthsToDate(project.startsOn, 6), -1);
     if (halfYearEnds.length === 10 && halfYearEnds < lastsUntil) {
@@ -124,9 +155,12 @@ export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
       }
     }
     if (project.endsOn) {
-      const dueDate = dueBy(addMonthsToDate(project.endsOn, 3));
-      const from = project.startsOn;
-      items.push({ kind: 'project_final', period: `${from}..${project.endsOn}`, from, to: project.endsOn, dueDate, ...status(from, project.endsOn, dueDate), project: ref });
+      // In full: from the first to the last day the project's money moved, when those fall
+      // outside its planned dates.
+      const from = project.firstMovedOn && project.firstMovedOn < project.startsOn ? project.firstMovedOn : project.startsOn;
+      const to = project.lastMovedOn && project.lastMovedOn > project.endsOn ? project.lastMovedOn : project.endsOn;
+      const dueDate = dueBy(addMonthsToDate(to, 3));
+      items.push({ kind: 'project_final', period: `${from}..${to}`, from, to, dueDate, ...status(from, to, dueDate), project: ref });
     }
   }
   return items.sort((a, b) => (a.dueDate === b.dueDate ? a.period.localeCompare(b.period) : a.dueDate.localeCompare(b.dueDate)));
@@ -146,39 +180,23 @@ function addMonthsToDate(date: string, months: number): string {
   return day > last ? last : day;
 }
 
-interface Coverage {
-  /** month → the disclosure that covers it (the narrowest, latest published). */
-  byMonth: Map<string, string>;
-  byPeriod: Map<string, string>;
-  firstMonth: string;
-}
-
-function coverageOf(published: CalendarInput['published'], firstMonth: string): Coverage {
-  const byMonth = new Map<string, string>();
-  const byPeriod = new Map<string, string>();
-  // Wider periods first, so a month's own report wins over the quarter or year holding it.
-  const rank = { year: 0, quarter: 1, month: 2 } as const;
-  const ordered = [...published].sort((a, b) => rank[periodOf(a.period).kind] - rank[periodOf(b.period).kind]);
-  for (const disclosure of ordered) {
-    byPeriod.set(disclosure.period, disclosure.id);
-    for (const month of periodOf(disclosure.period).months) byMonth.set(month, disclosure.id);
+/**
+ * The published reports that cover every owed month, earliest first, or undefined when a month
+ * is not covered. One report covering them all is named alone (the narrowest such, e.g. the
+ * quarter's own rather than the year's); otherwise each month's narrowest report, so a quarter
+ * published month by month names its months' reports. No owed month: covered by nothing ([]).
+ */
+function coveringReports(published: (CalendarInput['published'][number] & { months: string[] })[], owed: string[]): Covering[] | undefined {
+  if (owed.length === 0) return [];
+  const whole = published
+    .filter((disclosure) => owed.every((month) => disclosure.months.includes(month)))
+    .sort((a, b) => a.months.length - b.months.length)[0];
+  if (whole) return [{ disclosureId: whole.id, period: whole.period }];
+  const covering: Covering[] = [];
+  for (const month of owed) {
+    const narrowest = published.filter((disclosure) => disclosure.months.includes(month)).sort((a, b) => a.months.length - b.months.length)[0];
+    if (!narrowest) return undefined;
+    if (!covering.some((report) => report.disclosureId === narrowest.id)) covering.push({ disclosureId: narrowest.id, period: narrowest.period });
   }
-  return { byMonth, byPeriod, firstMonth };
-}
-
-/** The disclosure covering the range's last owed month; null when no month of it is owed; undefined when a month is not covered. */
-function coveringDisclosure(coverage: Coverage, from: string, to: string): string | null | undefined {
-  let last: string | null | undefined = null;
-  for (const month of monthsBetween(from.slice(0, 7), to.slice(0, 7))) {
-    if (month < coverage.firstMonth) continue;
-    last = coverage.byMonth.get(month);
-    if (!last) return undefined;
-  }
-  return last;
-}
-
-/** When a report for exactly this period exists, point at it rather than at a covering one. */
-function exact(coverage: Coverage, code: string): { disclosureId?: string } {
-  const id = coverage.byPeriod.get(code);
-  return id ? { disclosureId: id } : {};
+  return covering;
 }

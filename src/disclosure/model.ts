@@ -372,6 +372,19 @@ const INCOME_SOURCES: { source: IncomeSource; label: string; accountCode: string
   { source: 'other', label: '其他', accountCode: null },
 ];
 
+/** The income sources (收入来源) in print order, with the labels the report and the public page give them. */
+export const INCOME_SOURCE_LABELS: readonly { source: IncomeSource; label: string }[] = INCOME_SOURCES.map(({ source, label }) => ({ source, label }));
+
+/**
+ * The income source of a revenue account, given its chain of codes from itself up to its root
+ * (e.g. ['440199', '4401']): the first source anchored on one of them, else 其他. The report
+ * and the public page both classify through this, so they cannot disagree.
+ */
+export function incomeSourceOfChain(chain: readonly string[]): IncomeSource {
+  const found = INCOME_SOURCES.find((s) => s.accountCode !== null && chain.includes(s.accountCode));
+  return found ? found.source : 'other';
+}
+
 /** Cash, bank and WeChat/Alipay balances: what residents understand as "the money". */
 const MONETARY_ACCOUNT_CODES = ['1001', '1002', '1009'];
 
@@ -522,11 +535,7 @@ export function buildReport(input: ReportInput): ReportModel {
     return fund.restricted;
   };
   const isMonetary = (code: string): boolean => ancestorsOf(code).some((c) => MONETARY_ACCOUNT_CODES.includes(c));
-  const incomeSourceOf = (code: string): IncomeSource => {
-    const chain = ancestorsOf(code);
-    const found = INCOME_SOURCES.find((s) => s.accountCode !== null && chain.includes(s.accountCode));
-    return found ? found.source : 'other';
-  };
+  const incomeSourceOf = (code: string): IncomeSource => incomeSourceOfChain(ancestorsOf(code));
   /**
    * Net assets held in a fund. Every entry balances per fund, so for one fund
    * Σ(debit − credit) over all accounts is 0, hence assets − liabilities =

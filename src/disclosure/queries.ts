@@ -68,6 +68,23 @@ export async function linesBetween(db: Queryable, entityId: string, range: { fro
   return result.rows;
 }
 
+/**
+ * The first and last day each of the entity's projects had money move in posted entries
+ * (lines naming the project), keyed by project id; projects whose money never moved are absent.
+ * A lateral probe per project, so the partial index on project lines answers it.
+ */
+export async function projectMoneyDates(db: Queryable, entityId: string): Promise<Map<string, { first: string; last: string }>> {
+  const result = await db.raw(
+    `select p.id, dates.first_on, dates.last_on
+       from projects p
+       cross join lateral (select min(l.date) as first_on, max(l.date) as last_on
+                             from entry_lines l where l.entity_id = p.entity_id and l.project_id = p.id) dates
+      where p.entity_id = ? and dates.first_on is not null`,
+    [entityId],
+  );
+  return new Map(result.rows.map((row: { id: string; first_on: string; last_on: string }) => [row.id, { first: row.first_on, last: row.last_on }]));
+}
+
 export async function firstEntryDate(db: Queryable, entityId: string): Promise<string | null> {
   const row = await db('entries').where({ entity_id: entityId, status: 'posted' }).min<{ min: string | null }>('date as min').first();
   return row?.min ?? null;

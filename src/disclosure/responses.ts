@@ -47,8 +47,12 @@ export const CalendarView = ListPage(
     to: DateString,
     dueDate: DateString,
     status: z.enum(['done', 'due', 'overdue']),
-    disclosureId: Id.optional(),
-    project: z.object({ id: Id, name: z.string() }).optional(),
+    disclosureId: Id.optional().openapi({ description: 'The one published report that covers every owed month of the item by itself; absent when several reports together cover it (see coveredBy).' }),
+    coveredBy: z
+      .array(z.object({ disclosureId: Id, period: z.string() }))
+      .optional()
+      .openapi({ description: 'When done: the published reports that together cover the owed months, earliest first (a quarter published month by month names its months). Empty when no month of the item is owed (before the books start).' }),
+    project: z.object({ id: Id, name: z.string(), startsOn: DateString.nullable(), endsOn: DateString.nullable() }).optional(),
   }),
 )
   .extend({ entityId: Id, today: DateString })

@@ -361,12 +361,20 @@ export async function calendar(deps: DisclosureDeps, entityId: string) {
   const entity = await entityOr404(db, entityId);
   const firstEntry = await queries.firstEntryDate(db, entityId);
   const projects = await ledgerQueries.listProjects(db, entityId);
+  const moneyDates = await queries.projectMoneyDates(db, entityId);
   const published = await queries.latestPublished(db, entityId);
   const items = disclosureCalendar({
     today: today(clock),
     since: firstEntry ?? shanghaiDate(new Date(entity.created_at)),
     quarterly: entity.kind === 'station',
-    projects: projects.map((p) => ({ id: p.id, name: p.name, startsOn: p.starts_on, endsOn: p.ends_on })),
+    projects: projects.map((p) => ({
+      id: p.id,
+      name: p.name,
+      startsOn: p.starts_on,
+      endsOn: p.ends_on,
+      firstMovedOn: moneyDates.get(p.id)?.first ?? null,
+      lastMovedOn: moneyDates.get(p.id)?.last ?? null,
+    })),
     published,
   });
   return { entityId, today: today(clock), items };

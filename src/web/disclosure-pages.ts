@@ -6,16 +6,16 @@
  */
 import type { Request, Response, Router } from 'express';
 import * as disclosure from '../disclosure/service';
-import { periodOf } from '../disclosure/calendar';
+import { periodOf, type CalendarItem } from '../disclosure/calendar';
 import { inDateOrder, SECTION_TITLES, type ReportModel } from '../disclosure/model';
 import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
 import * as ledger from '../ledger/service';
 import { shanghaiDate, today } from '../shared/clock';
-import { addMonths, monthOf } from '../shared/dates';
+import { addMonths, monthsBetween } from '../shared/dates';
 import { DomainError } from '../shared/errors';
 import { barChart } from './charts';
-import { chineseDate } from './views';
+import { chineseDate, chineseMonth } from './views';
 import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { textOf } from './forms';
 import { hintFor } from './messages';
@@ -61,7 +61,7 @@ async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> 
     .map((item) => ({
       id: item.id,
       period: item.period,
-      periodLabel: periodOf(item.period).label,
+      periodLabel: periodLabel(item.period),
       version: item.version,
       publishedDate: shanghaiDate(new Date(item.publishedAt)),
       superseded: !item.latest,
@@ -69,22 +69,85 @@ async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> 
       countersignature: item.countersignature ? { name: item.countersignature.name ?? '', date: shanghaiDate(new Date(item.countersignature.at)), note: item.countersignature.note } : null,
       pdfUrl: item.countersignedPdfUrl ?? item.pdfUrl,
     }))
-    .sort((a, b) => (a.period === b.period ? b.version - a.version : a.period < b.period ? 1 : -1));
+    // Latest period end first (a quarter among its months, not above them by the letter Q); a
+    // wider period before a narrower one ending the same day; versions newest first.
+    .sort((a, b) => {
+      const [pa, pb] = [periodOf(a.period), periodOf(b.period)];
+      if (pa.to !== pb.to) return pa.to < pb.to ? 1 : -1;
+      if (pa.from !== pb.from) return pa.from < pb.from ? -1 : 1;
+      return b.version - a.version;
+    });
 }
 
-function calendarLabel(item: { kind: string; period: string; from: string; to: string; project?: { name: string } }): string {
+/** 2026年第3季度（7–9月）, 2026年全年（1–12月）, 2026年9月: a period as the pages name it to residents. */
+export function periodLabel(code: string): string {
+  const period = periodOf(code);
+  if (period.kind === 'month') return period.label;
+  const [first, last] = [period.months[0], period.months[period.months.length - 1]].map((month) => Number.parseInt(month.slice(5, 7), 10));
+  return period.kind === 'year' ? `${code}年全年（${first}–${last}月）` : `${period.label}（${first}–${last}月）`;
+}
+
+/** A day as a row names it: without the year when the row's year already says it (9月30日). */
+function dayIn(date: string, year: string): string {
+  return date.startsWith(`${year}-`) ? chineseDate(date).slice(year.length + 1) : chineseDate(date);
+}
+
+function calendarLabel(item: CalendarItem): string {
+  const dates = `${chineseDate(item.from)}至${dayIn(item.to, item.from.slice(0, 4))}`;
   switch (item.kind) {
     case 'quarterly':
-      return `${periodOf(item.period).label}财务公开`;
+      return `${periodLabel(item.period)}财务公开`;
     case 'annual':
       return `${item.period}年度报告`;
     case 'project_progress':
-      return `项目「${item.project?.name ?? ''}」进展公开（${item.from} 至 ${item.to}）`;
+      return `项目「${item.project?.name ?? ''}」进展公开（${dates}）`;
     case 'project_final':
-      return `项目「${item.project?.name ?? ''}」结项公开`;
+      return `项目「${item.project?.name ?? ''}」结项公开（${dates}）`;
     default:
       return item.period;
   }
+}
+
+/**
+ * Months (in order) as a resident reads them, runs of the row's year shortened: 7月, 1–7月、
+ * 10月; a month of another year in full (2025年12月).
+ */
+function monthNames(months: string[], year: string): string {
+  const number = (month: string) => Number.parseInt(month.slice(5, 7), 10);
+  const runs: string[][] = [];
+  for (const month of months) {
+    const run = runs[runs.length - 1];
+    if (run && month.startsWith(`${year}-`) && run[run.length - 1].startsWith(`${year}-`) && number(month) === number(run[run.length - 1]) + 1) run.push(month);
+    else runs.push([month]);
+  }
+  return runs
+    .map((run) => (!run[0].startsWith(`${year}-`) ? chineseMonth(run[0]) : run.length === 1 ? `${number(run[0])}月` : `${number(run[0])}–${number(run[run.length - 1])}月`))
+    .join('、');
+}
+
+/**
+ * What a calendar row says beyond its label: which reports satisfied it when it is not simply
+ * its own period's report (a quarter published month by month, a project inside the months'
+ * reports), the months it did not owe because the books had not started, and for a project
+ * why its final report runs past the planned dates (its money moved then).
+ */
+function calendarNotes(item: CalendarItem): { covering: { label: string; url: string }[]; notes: string[] } {
+  const own = item.coveredBy?.length === 1 && item.coveredBy[0].period === item.period;
+  const year = item.from.slice(0, 4);
+  const reportLabel = (period: string) => `${period.startsWith(`${year}-`) && period.length === 7 ? `${Number.parseInt(period.slice(5, 7), 10)}月` : periodLabel(period)}报告`;
+  const covering = own || item.status !== 'done' ? [] : (item.coveredBy ?? []).map((report) => ({ label: reportLabel(report.period), url: `/reports/${report.disclosureId}` }));
+  const notes: string[] = [];
+  if (covering.length > 0) {
+    const coveredMonths = new Set((item.coveredBy ?? []).flatMap((report) => periodOf(report.period).months));
+    const notOwed = monthsBetween(item.from.slice(0, 7), item.to.slice(0, 7)).filter((month) => !coveredMonths.has(month));
+    if (notOwed.length > 0) notes.push(`${monthNames(notOwed, year)}还没有开始记账，不用公开。`);
+  }
+  const project = item.project;
+  if (item.kind === 'project_final' && project?.startsOn && project.endsOn) {
+    if (item.from < project.startsOn) notes.push(`项目原定${dayIn(project.startsOn, year)}开始，${dayIn(item.from, year)}已有这个项目的收支，结项公开要从这一天算起。`);
+    if (item.to > project.endsOn) notes.push(`项目原定${dayIn(project.endsOn, year)}结束，${dayIn(item.to, year)}还有这个项目的收支，结项公开要包括到这一天。`);
+  }
+  return { covering, notes };
 }
 
 /**
@@ -120,11 +183,12 @@ function reportPartLabels(keys: string[]): string[] {
 export async function disclosureSections(web: Web, entity: EntityRow) {
   const reports = await reportsOf(web, entity.id);
   const { items } = await disclosure.calendar(deps(web), entity.id);
+  // A row done with nothing owed (before the books started) has nothing to show.
   const calendar = items
-    .filter((item) => item.status !== 'done' || item.disclosureId)
+    .filter((item) => item.status !== 'done' || (item.coveredBy ?? []).length > 0)
     .slice(-12)
     .reverse()
-    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null }));
+    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null, ...calendarNotes(item) }));
   return { reports, calendar };
 }
 
@@ -181,32 +245,61 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
 
   // Treasurer: publish a closed period.
 
-  async function showPublish(req: Request, res: Response, entity: EntityRow, values: Record<string, string>, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+  /**
+   * The periods the treasurer may publish, as API.md allows them (YYYY-MM, YYYY-Qn, YYYY), each
+   * only once every month in it is closed; and the quarters and years that are over and have
+   * some months closed but not all, with the months still open, so a quarter is never simply
+   * missing from the list without a reason.
+   */
+  async function publishablePeriods(req: Request, entity: EntityRow) {
     const closed = new Set((await ledger.listPeriods(web.db, actorOf(req), entity.id)).items.map((row) => row.period));
-    const current = monthOf(today(web.clock));
-    const candidates: { value: string; label: string }[] = [];
-    for (let back = 0; back <= 24; back += 1) {
-      const month = addMonths(current, -back);
-      if (closed.has(month)) candidates.push({ value: month, label: periodOf(month).label });
-      if (month.endsWith('-03') || month.endsWith('-06') || month.endsWith('-09') || month.endsWith('-12')) {
-        const quarter = periodOf(`${month.slice(0, 4)}-Q${Number.parseInt(month.slice(5, 7), 10) / 3}`);
-        if (quarter.months.every((m) => closed.has(m))) candidates.push({ value: quarter.code, label: quarter.label });
-      }
-      if (month.endsWith('-12')) {
-        const year = periodOf(month.slice(0, 4));
-        if (year.months.every((m) => closed.has(m))) candidates.push({ value: year.code, label: year.label });
-      }
+    const now = today(web.clock);
+    const december = `${now.slice(0, 4)}-12`;
+    const groups = { quarter: [] as string[], month: [] as string[], year: [] as string[] };
+    const waiting: { label: string; open: string; year: boolean }[] = [];
+    const consider = (code: string) => {
+      const period = periodOf(code);
+      const open = period.months.filter((month) => !closed.has(month));
+      if (open.length === 0) groups[period.kind].push(code);
+      // Only periods already over: a month still to come is closed when it ends, not early.
+      else if (period.kind !== 'month' && open.length < period.months.length && period.to < now) waiting.push({ label: periodLabel(code), open: monthNames(open, code.slice(0, 4)), year: period.kind === 'year' });
+    };
+    // Three years back from this year's December (a month of this year may close early).
+    for (let back = 0; back < 36; back += 1) {
+      const month = addMonths(december, -back);
+      const n = Number.parseInt(month.slice(5, 7), 10);
+      if (n === 12) consider(month.slice(0, 4));
+      if (n % 3 === 0) consider(`${month.slice(0, 4)}-Q${n / 3}`);
+      consider(month);
     }
+    return { groups, waiting };
+  }
+
+  async function showPublish(req: Request, res: Response, entity: EntityRow, values: Record<string, string>, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
+    const { groups, waiting } = await publishablePeriods(req, entity);
     const reports = await reportsOf(web, entity.id);
     const latest = latestVersions(reports);
-    const options = candidates.map((option) => {
-      const published = latest.get(option.value);
-      return { ...option, published: published !== undefined, label: published ? `${option.label}（已发布第${published.version}版${published.countersigned ? '，已会签' : ''}）` : option.label };
-    });
+    const optionOf = (code: string) => {
+      const published = latest.get(code);
+      const label = periodLabel(code);
+      return { value: code, published: published !== undefined, label: published ? `${label}（已发布第${published.version}版${published.countersigned ? '，已会签' : ''}）` : label };
+    };
+    const optionGroups = [
+      { label: '季度报告', options: groups.quarter.map(optionOf) },
+      { label: '月度报告', options: groups.month.map(optionOf) },
+      { label: '全年报告', options: groups.year.map(optionOf) },
+    ].filter((group) => group.options.length > 0);
     // A period not yet published is the usual choice; a published one is never preselected,
     // so one tap cannot put a new version over a report the 监委会 has countersigned.
-    const selected = values.period ?? options.find((option) => !option.published)?.value ?? '';
-    web.render(req, res, 'publish', '发布公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, candidates: options, reports, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const selected = values.period ?? optionGroups.flatMap((group) => group.options).find((option) => !option.published)?.value ?? '';
+    web.render(
+      req,
+      res,
+      'publish',
+      '发布公开报告',
+      { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, groups: optionGroups, waiting, reports, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { status: failure.status },
+    );
   }
 
   /** The latest version of each published period. */

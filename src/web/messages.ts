@@ -7,7 +7,7 @@ import { DomainError } from '../shared/errors';
 import { STATUS_BY_CODE } from '../http/problem';
 import type Decimal from 'decimal.js';
 import { D } from '../shared/money';
-import { monthOf } from '../shared/dates';
+import { addMonths, monthOf } from '../shared/dates';
 import { chineseDate, chineseMonth, yuan } from './views';
 
 const ACCOUNT_NAMES: Record<string, string> = { '1001': '现金', '1002': '银行存款', '1009': '其他货币资金' };
@@ -209,6 +209,21 @@ export function fieldHintsFor(error: DomainError, context: FormContext = {}): Re
     default:
       return {};
   }
+}
+
+/**
+ * When every day up to today is closed (this month was closed, or a later one early), what the
+ * treasurer's pages say instead of offering a form every date of which would be refused: the
+ * web forms take no day after today. Null while today's month is open. `closedThrough` is the
+ * latest closed month, '' when none.
+ */
+export function booksClosedSentence(closedThrough: string, today: string): string | null {
+  const current = monthOf(today);
+  if (!closedThrough || closedThrough < current) return null;
+  const reopens = `${addMonths(closedThrough, 1)}-01`;
+  const reopensOn = reopens.startsWith(today.slice(0, 4)) ? `${Number.parseInt(reopens.slice(5, 7), 10)}月1日` : chineseDate(reopens);
+  const closed = closedThrough === current ? `本月（${Number.parseInt(current.slice(5, 7), 10)}月）已结账` : `账本已结账到${chineseMonth(closedThrough)}`;
+  return `${closed}，${reopensOn}起可以记新的账。`;
 }
 
 /** The HTTP status a web page answers for an error code: the API's table, so both agree. */

@@ -1,26 +1,20 @@
 /**
  * The figures of an entity's public page: money on hand, fund balances, income by source and
  * spending by project for the current year, all as of today (Asia/Shanghai, by the app's
- * clock). It reads aggregates only (see queries.ts) and names income sources the way the
- * disclosure report does, so the page and the PDF agree.
+ * clock). It reads aggregates only (see queries.ts) and classifies income sources through the
+ * disclosure report's own function, so the page and the PDF agree; a source or project whose
+ * money cancelled out in the year is left out, and the rows add up to the year's figure.
  */
 import type { Knex } from 'knex';
 import Decimal from 'decimal.js';
 import * as ledgerQueries from '../ledger/queries';
 import type { EntityRow } from '../ledger/queries';
 import { Clock, today } from '../shared/clock';
+import { assert } from '../shared/assert';
+import { INCOME_SOURCE_LABELS, incomeSourceOfChain, UNASSIGNED_PROJECT_LABEL, type IncomeSource } from '../disclosure/model';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import type { Bar } from './charts';
 import * as queries from './queries';
-
-/** Income sources by account code prefix; sub-accounts follow their parent (as in disclosure). */
-const SOURCES: { prefix: string; label: string }[] = [
-  { prefix: '4101', label: '捐赠' },
-  { prefix: '490101', label: '停车场公共收益' },
-  { prefix: '490102', label: '废旧物品回收' },
-  { prefix: '4401', label: '政府补助' },
-];
-const OTHER_SOURCE = '其他';
 
 const MONETARY_GROUPS: { prefix: string; label: string }[] = [
   { prefix: '1001', label: '现金' },
@@ -38,10 +32,6 @@ export interface EntitySummary {
   incomeTotal: string;
   expenseByProject: Bar[];
   expenseTotal: string;
-}
-
-export function sourceOf(accountCode: string): string {
-  return SOURCES.find((source) => accountCode.startsWith(source.prefix))?.label ?? OTHER_SOURCE;
 }
 
 export async function entitySummary(db: Knex, entity: EntityRow, clock: Clock): Promise<EntitySummary> {
@@ -67,19 +57,35 @@ export async function entitySummary(db: Knex, entity: EntityRow, clock: Clock): 
     balance: formatMoney(fundBalances.get(fund.code) ?? '0'),
   }));
 
-  const income = new Map<string, Decimal>();
+  // Income by source, classified as the disclosure report classifies it (a sub-account counts
+  // with the source its parents lead to). A source whose money cancelled out (a receipt and
+  // its reversal) has nothing to show; the rows must still add up to the year's income.
+  const parentOf = new Map(accounts.map((account) => [account.code, account.parent_code]));
+  const chainOf = (code: string): string[] => {
+    const chain: string[] = [];
+    for (let current: string | null = code; current !== null && !chain.includes(current); current = parentOf.get(current) ?? null) chain.push(current);
+    return chain;
+  };
+  const income = new Map<IncomeSource, Decimal>();
+  let incomeTotal = ZERO;
   for (const row of await queries.revenueByAccount(db, entity.id, range)) {
-    const label = sourceOf(row.account_code);
-    income.set(label, (income.get(label) ?? ZERO).plus(D(row.credit).minus(row.debit)));
+    const net = D(row.credit).minus(row.debit);
+    const source = incomeSourceOfChain(chainOf(row.account_code));
+    income.set(source, (income.get(source) ?? ZERO).plus(net));
+    incomeTotal = incomeTotal.plus(net);
   }
-  const incomeBySource = [...SOURCES.map((source) => source.label), OTHER_SOURCE]
-    .filter((label) => income.has(label))
-    .map((label) => ({ label, amount: formatMoney(income.get(label) as Decimal) }));
-
-  const expenseByProject = (await queries.expenseByProject(db, entity.id, range)).map((row) => ({
-    label: row.project_name ?? '未归属项目',
-    amount: formatMoney(D(row.debit).minus(row.credit)),
+  const incomeBySource = INCOME_SOURCE_LABELS.filter(({ source }) => !(income.get(source) ?? ZERO).isZero()).map(({ source, label }) => ({
+    label,
+    amount: formatMoney(income.get(source) as Decimal),
   }));
+  assert(sumMoney(incomeBySource.map((bar) => bar.amount)).equals(incomeTotal), 'income by source adds up to the year’s income');
+
+  const spending = (await queries.expenseByProject(db, entity.id, range)).map((row) => ({
+    label: row.project_name ?? UNASSIGNED_PROJECT_LABEL,
+    amount: D(row.debit).minus(row.credit),
+  }));
+  const expenseTotal = sumMoney(spending.map((row) => row.amount));
+  const expenseByProject = spending.filter((row) => !row.amount.isZero()).map((row) => ({ label: row.label, amount: formatMoney(row.amount) }));
 
   return {
     asOf,
@@ -88,8 +94,8 @@ export async function entitySummary(db: Knex, entity: EntityRow, clock: Clock): 
     monetaryTotal: formatMoney(sumMoney(monetary.map((row) => row.amount))),
     funds,
     incomeBySource,
-    incomeTotal: formatMoney(sumMoney(incomeBySource.map((bar) => bar.amount))),
+    incomeTotal: formatMoney(incomeTotal),
     expenseByProject,
-    expenseTotal: formatMoney(sumMoney(expenseByProject.map((bar) => bar.amount))),
+    expenseTotal: formatMoney(expenseTotal),
   };
 }

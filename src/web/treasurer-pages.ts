@@ -22,11 +22,12 @@ import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
-import { hintFor } from './messages';
+import { booksClosedSentence, hintFor } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { returnedSince, userNamesOf } from './book-queries';
 import { firstEntryDate } from '../disclosure/queries';
+import { quarterOf } from '../disclosure/calendar';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
@@ -131,6 +132,27 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   };
   const projects = async (req: Request, entity: EntityRow) => (await ledger.listProjects(web.db, actorOf(req), entity.id)).items;
 
+  /** The latest closed month ('' when none): closing it froze every day up to its end. */
+  const closedThroughOf = async (req: Request, entity: EntityRow): Promise<string> => {
+    const { items } = await ledger.listPeriods(web.db, actorOf(req), entity.id);
+    return items.length > 0 ? items[items.length - 1].period : '';
+  };
+
+  /**
+   * The sentence the forms show instead of themselves when no day up to today is open, and
+   * the web forms take no later day; null while today's month is open.
+   */
+  const booksClosedOf = async (req: Request, entity: EntityRow): Promise<string | null> => booksClosedSentence(await closedThroughOf(req, entity), today(web.clock));
+
+  /**
+   * Whether the web can reverse an entry: a reversal is dated on or after its entry, on a day
+   * the form takes (today, or the entry's own day when it is dated ahead), in an open month.
+   */
+  const reversibleOnWeb = (entryDate: string, closedThrough: string): boolean => {
+    const now = today(web.clock);
+    return monthOf(entryDate > now ? entryDate : now) > closedThrough;
+  };
+
   // Today's work
 
   router.get(
@@ -157,6 +179,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         isTreasurer: roles.includes('treasurer'),
         isSupervisor: roles.includes('supervisor'),
         canPublish: true,
+        booksClosed: await booksClosedOf(req, entity),
       });
     }),
   );
@@ -166,7 +189,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   const receiptOptions = Object.entries(RECEIPT_KIND_LABELS).map(([value, label]) => ({ value, label }));
 
   async function showReceipt(req: Request, res: Response, entity: EntityRow, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
-    web.render(req, res, 'receipt', '记一笔收入', { entity, base: baseOf(entity), kinds: receiptOptions, funds: await funds(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const booksClosed = await booksClosedOf(req, entity);
+    web.render(req, res, 'receipt', '记一笔收入', { entity, base: baseOf(entity), booksClosed, kinds: receiptOptions, funds: await funds(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
   router.get(
@@ -226,7 +250,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       res,
       'transfer',
       '存取现金',
-      { entity, base: baseOf(entity), directions: transferOptions, funds: await funds(req, entity), books, values, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { entity, base: baseOf(entity), booksClosed: await booksClosedOf(req, entity), directions: transferOptions, funds: await funds(req, entity), books, values, errors: failure.errors ?? {}, message: failure.message ?? null },
       { status: failure.status },
     );
   }
@@ -302,7 +326,17 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       res,
       'payment',
       '记一笔支出',
-      { entity, base: baseOf(entity), categories: categoryOptions, funds: await funds(req, entity), projects: await projects(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null },
+      {
+        entity,
+        base: baseOf(entity),
+        booksClosed: await booksClosedOf(req, entity),
+        categories: categoryOptions,
+        funds: await funds(req, entity),
+        projects: await projects(req, entity),
+        values,
+        errors: failure.errors ?? {},
+        message: failure.message ?? null,
+      },
       { status: failure.status },
     );
   }
@@ -392,12 +426,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
     const describe = await entryDescriber(req, entity, items);
     const pendingIds = new Set(items.filter((entry) => entry.status === 'pending_approval').map((entry) => entry.id));
+    const closedThrough = await closedThroughOf(req, entity);
     const entries = items
       .slice()
       .reverse()
       .map((entry) => ({
         ...describe(entry),
-        canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close' && !ledger.GRANT_POSTINGS.has(entry.kind),
+        canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close' && !ledger.GRANT_POSTINGS.has(entry.kind) && reversibleOnWeb(entry.date, closedThrough),
         grantPosting: ledger.GRANT_POSTINGS.has(entry.kind),
         reversalPending: entry.reversedBy !== null && pendingIds.has(entry.reversedBy),
         canWithdraw: isTreasurer && entry.status === 'pending_approval' && entry.createdBy === actor.userId,
@@ -405,7 +440,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const current = monthOf(now);
     const shown = month ?? current;
     const months = { shown: month, previous: addMonths(shown, -1), next: month && month < current ? addMonths(month, 1) : null, current };
-    web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), entries, days: RECENT_DAYS, months, ...refusalView(refusal) }, { status: refusal.status });
+    const booksClosed = isTreasurer ? booksClosedSentence(closedThrough, now) : null;
+    web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(
@@ -458,7 +494,10 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, entryId);
     const describe = await entryDescriber(req, entity, [entry]);
     const grantPosting = ledger.GRANT_POSTINGS.has(entry.kind);
-    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: describe(entry), grantPosting, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const closedThrough = await closedThroughOf(req, entity);
+    // No day the form takes is open: say when one will be instead of a form that must fail.
+    const booksClosed = reversibleOnWeb(entry.date, closedThrough) ? null : booksClosedSentence(closedThrough, today(web.clock));
+    web.render(req, res, 'reverse', '冲销一笔账', { entity, base: baseOf(entity), entry: describe(entry), grantPosting, booksClosed, values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
   router.get(
@@ -485,6 +524,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const values = reverseValuesOf(req.body ?? {});
       const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
       if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      const dateErrors = await reversalDateErrors(req, entity, entryId, parsed.data.date);
+      if (dateErrors.date) return showReverse(req, res, entity, entryId, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       try {
         const reversal = await ledger.reverseEntry(web.db, actorOf(req), entity.id, entryId, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}/entries?ok=${reversal.body.status === 'pending_approval' ? 'reversed_pending' : 'reversed'}`);
@@ -497,6 +538,20 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       }
     }),
   );
+
+  /**
+   * The web's rule for a reversal's date, like the other forms': no day after today, except the
+   * entry's own day when the entry is dated ahead (a reversal may not come before its entry).
+   */
+  async function reversalDateErrors(req: Request, entity: EntityRow, entryId: string, date: string): Promise<FieldErrors> {
+    const now = today(web.clock);
+    if (date <= now) return {};
+    const entry = await ledger.getEntry(web.db, actorOf(req), entity.id, entryId);
+    if (date <= entry.date) return {};
+    return entry.date > now
+      ? { date: `这笔账记在${chineseDate(entry.date)}，冲销日期请填这一天。` }
+      : futureDateErrors(date);
+  }
 
   // Month close
 
@@ -515,12 +570,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const closedThrough = closed.length > 0 ? closed[closed.length - 1] : '';
     const finished = openMonths.filter((month) => month < current && month > closedThrough);
     const selected = (values.period as string | undefined) ?? finished[finished.length - 1] ?? '';
-    // A frozen month from before the first entry has nothing to close: it is left out.
+    // A frozen month from before the first entry has nothing to close and is left out, except
+    // in the quarter the books start in: that quarter's report needs all three months closed.
     const firstMonth = (await firstEntryDate(web.db, entity.id))?.slice(0, 7) ?? current;
     const months = [];
     for (const month of openMonths) {
       const frozen = month < closedThrough;
-      if (frozen && month < firstMonth) continue;
+      if (frozen && month < firstMonth && quarterOf(`${month}-01`) !== quarterOf(`${firstMonth}-01`)) continue;
       months.push({ month, current: month === current, frozen, ...(await monthTotalsOf(entity, month)) });
     }
     web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
@@ -586,7 +642,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
           return { ...row, booksNow: changed ? { cash: formatMoney(now.cash), bank: formatMoney(now.bank) } : null };
         }),
     );
-    web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), history, result, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
+    const booksClosed = await booksClosedOf(req, entity);
+    web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), booksClosed, history, result, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
   }
 
   router.get(

@@ -119,6 +119,63 @@ describe('disclosure pages', () => {
     expect(html).toContain('审核意见：已逐笔核对单据');
   });
 
+  it('says which reports covered a quarter published month by month, and offers the quarter once its months are closed', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { name: '溪畔社区公益站' });
+    const project = (await ctx.request().post(`/api/entities/${entity.id}/projects`).set(treasurer.auth).send({ code: 'FEAST', name: '百家宴', startsOn: '2026-02-01', endsOn: '2026-02-28' }).expect(201)).body;
+    await receive(ctx, treasurer, entity.id, '800.00', { kind: 'parking', date: '2026-02-02' });
+    const pay = (date: string) => ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date, amount: '100.00', method: 'cash', payee: '筹备组', purpose: '百家宴餐具', category: 'program', projectId: project.id }).expect(201);
+    await pay('2026-02-20');
+    // A bill of the feast paid after its planned end.
+    await pay('2026-03-05');
+    const agent = ctx.request();
+    await webLogin(agent, treasurer);
+    const base = `/app/e/${entity.code}`;
+    const close = async (period: string) => agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period, confirm: '1' }).expect(303);
+    const publish = async (period: string) => {
+      const done = await agent.post(`${base}/publish`).type('form').send({ _csrf: await formToken(agent, `${base}/publish`), period }).expect(303);
+      return done.headers.location.replace(/\?.*$/, '').split('/').pop() as string;
+    };
+    await close('2026-02');
+    await close('2026-03');
+    const february = await publish('2026-02');
+    const march = await publish('2026-03');
+
+    const calendar = (html: string) => html.slice(html.indexOf('id="h-calendar"'));
+    const before = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
+    // Done by the months' reports, each named and linked; the row is no one report's, and January owed nothing.
+    expect(before).toContain(`<th scope="row">2026年第1季度（1–3月）财务公开<br><span class="small">已公开在：<a href="/reports/${february}">2月报告</a>、<a href="/reports/${march}">3月报告</a></span><br><span class="muted small">1月还没有开始记账，不用公开。</span></th>`);
+    expect(before).toContain('项目「百家宴」结项公开（2026年2月1日至3月5日）');
+    expect(before).toContain('项目原定2月28日结束，3月5日还有这个项目的收支，结项公开要包括到这一天。');
+
+    // The quarter cannot be published while January is open: the form says why, and the close page offers January.
+    const waiting = (await agent.get(`${base}/publish`).expect(200)).text;
+    expect(waiting).not.toContain('value="2026-Q1"');
+    expect(waiting).toContain('<li>2026年第1季度（1–3月）：1月还没有结账</li>');
+    expect((await agent.get(`${base}/close`).expect(200)).text).toMatch(/value="2026-01"><span>2026年1月（已冻结）/);
+    await close('2026-01');
+    const form = (await agent.get(`${base}/publish`).expect(200)).text;
+    expect(form).toContain('<optgroup label="季度报告"><option value="2026-Q1" selected>2026年第1季度（1–3月）</option></optgroup>');
+    expect(form).not.toContain('还不能发布');
+    const quarter = await publish('2026-Q1');
+    const after = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
+    expect(after).toContain(`<th scope="row"><a href="/reports/${quarter}">2026年第1季度（1–3月）财务公开</a></th>`);
+
+    // A whole year, once its December is closed (closing it closes the year's other months too).
+    await close('2025-12');
+    const years = (await agent.get(`${base}/publish`).expect(200)).text;
+    expect(years).toContain('<optgroup label="全年报告"><option value="2025">2025年全年（1–12月）</option></optgroup>');
+    expect(years).toMatch(/<option value="2025-Q4"( selected)?>2025年第4季度（10–12月）<\/option>/);
+    expect(years).not.toContain('value="2026"');
+
+    // Reports are listed by the day their period ends, latest first: October above the third quarter.
+    await publish('2025-Q3');
+    await publish('2025-10');
+    const page = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
+    const listed = page.slice(page.indexOf('id="h-reports"'), page.indexOf('id="h-calendar"')).match(/>[^<>]+财务公开报告</g);
+    expect(listed).toEqual(['2026年第1季度（1–3月）', '2026年3月', '2026年2月', '2025年10月', '2025年第3季度（7–9月）'].map((label) => `>${label}财务公开报告<`));
+  });
+
   it('names the parts of a report that no longer match in Chinese, as the report heads them', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx, { name: '湖畔社区公益站' });
     const receipt = await receive(ctx, treasurer, entity.id, '500.00', { kind: 'parking', date: '2026-03-05' });

@@ -241,13 +241,14 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(after).toContain('<summary>已冻结、还没结账的月份（1 个）</summary>');
     });
 
-    it('leaves out frozen months from before the first entry: they have nothing to close', async () => {
+    it('leaves out frozen months from before the first entry, except those of the quarter the books start in', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-02-05' });
       await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
       const page = (await agent.get(`${base}/close`).expect(200)).text;
-      expect(page.match(/name="period" value="\d{4}-\d{2}"/g)).toEqual(['name="period" value="2026-03"']);
-      expect(page).not.toContain('已冻结');
+      // January has nothing to close, but 2026年第1季度's report needs it closed; December 2025 belongs to a quarter before the books.
+      expect(page.match(/name="period" value="\d{4}-\d{2}"/g)).toEqual(['name="period" value="2026-03"', 'name="period" value="2026-01"']);
+      expect(page).toContain('<summary>已冻结、还没结账的月份（1 个）</summary>');
     });
 
     it('preselects nothing when every finished month is closed', async () => {
@@ -350,6 +351,55 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const { agent, base } = await treasurerAgent(ctx);
       expect((await agent.get(`${base}/receipt`).expect(200)).text).toContain('备注会在公开报告里原样显示，请不要写捐赠人的姓名、电话等个人信息');
       expect((await agent.get(`${base}/payment`).expect(200)).text).toContain('用途会在公开报告里原样显示');
+    });
+  });
+
+  describe('after the month still running is closed (no day up to today is open)', () => {
+    const sentence = '本月（3月）已结账，4月1日起可以记新的账。';
+
+    it('says so on every form instead of offering one whose every date would be refused, and offers no 冲销', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const receipt = await receive(ctx, treasurer, entity.id, '500.00', { date: '2026-03-01' });
+      // Dated ahead through the API: its own day is open, so it can still be reversed then.
+      const ahead = await receive(ctx, treasurer, entity.id, '20.00', { date: '2026-04-05' });
+      expect((await agent.get(base).expect(200)).text).not.toContain(sentence);
+      // The reversal form takes no day after today, as the other forms (a December date was the way round a closed November).
+      const later = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: await formToken(agent, base), reason: '记错了', date: '2026-04-01' }).expect(400);
+      expect(fieldError(later.text, 'date')).toBe('日期不能晚于今天（2026年3月15日），请填今天或以前的日期。');
+      await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-03', confirm: '1' }).expect(303);
+
+      const home = (await agent.get(base).expect(200)).text;
+      expect(home).toContain(`<strong>${sentence}</strong>在那之前不能记收入、支出，也不能存取现金、冲销或对账。`);
+      for (const form of ['receipt', 'payment', 'transfer', 'reconcile']) {
+        expect(home).not.toContain(`href="${base}/${form}"`);
+        const page = (await agent.get(`${base}/${form}`).expect(200)).text;
+        expect(page).toContain(sentence);
+        expect(page).not.toContain(`action="${base}/${form}"`);
+      }
+      // A form opened before the close and sent after it comes back with the same sentence, not "pick an open month".
+      const stale = await agent.post(`${base}/receipt`).type('form').send({ _csrf: csrfOf(home), kind: 'parking', method: 'cash', amount: '35', date: '2026-03-15' }).expect(409);
+      expect(stale.text).toContain(sentence);
+      expect(stale.text).not.toContain('请改为还没结账的月份里的日期');
+
+      const list = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(list).toContain(`<strong>${sentence}</strong>在那之前不能冲销。`);
+      expect(list).not.toContain(`/entries/${receipt.id}/reverse`);
+      expect(list).toContain(`/entries/${ahead.id}/reverse`);
+      const reverse = (await agent.get(`${base}/entries/${receipt.id}/reverse`).expect(200)).text;
+      expect(reverse).toContain(sentence);
+      expect(reverse).not.toContain(`action="${base}/entries/${receipt.id}/reverse"`);
+      const refused = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: csrfOf(home), reason: '记错了', date: '2026-04-01' }).expect(400);
+      expect(refused.text).toContain(sentence);
+      const early = await agent.post(`${base}/entries/${ahead.id}/reverse`).type('form').send({ _csrf: csrfOf(home), reason: '记错了', date: '2026-04-06' }).expect(400);
+      expect(fieldError(early.text, 'date')).toBe('这笔账记在2026年4月5日，冲销日期请填这一天。');
+      const entries = (await ctx.request().get(`/api/entities/${entity.id}/entries`).set(treasurer.auth).expect(200)).body.items;
+      expect(entries.map((entry: { reversedBy: string | null }) => entry.reversedBy)).toEqual([null, null]);
+    });
+
+    it('names the month after a later month closed early, across the year', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-12/close`).set(treasurer.auth).expect(200);
+      expect((await agent.get(`${base}/payment`).expect(200)).text).toContain('账本已结账到2026年12月，2027年1月1日起可以记新的账。');
     });
   });
 });

@@ -81,11 +81,11 @@ describe('treasurer forms', () => {
 
     it('says which close froze a date in an earlier, unclosed month', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
-      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth).expect(200);
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
       const token = await formToken(agent, `${base}/receipt`);
-      const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'recycling', method: 'cash', amount: '35', date: '2026-02-20' }).expect(409);
-      expect(response.text).toContain('账本已结账到2026年3月（结账会冻结这个月和之前的所有月份）');
-      expect(response.text).toContain('请改为2026年3月以后的日期');
+      const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'recycling', method: 'cash', amount: '35', date: '2026-01-20' }).expect(409);
+      expect(response.text).toContain('账本已结账到2026年2月（结账会冻结这个月和之前的所有月份）');
+      expect(response.text).toContain('请改为2026年2月以后的日期');
       expect(await entriesOf(entity.id, treasurer.auth)).toEqual([]);
     });
 

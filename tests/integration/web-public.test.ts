@@ -25,6 +25,27 @@ describe('GET /e/:code', () => {
     expect(html).not.toContain('¥170.00');
   });
 
+  it('lists every income source with money this year, 政府补助 included, and none whose money cancelled out', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const api = (path: string, body: object) => ctx.request().post(`/api/entities/${entity.id}${path}`).set(treasurer.auth).send(body);
+    await receive(ctx, treasurer, entity.id, '100.00', { kind: 'parking', date: '2026-11-02' });
+    await receive(ctx, treasurer, entity.id, '800.00', { kind: 'subsidy', date: '2026-11-10', method: 'bank', payer: '南坪街道办事处' });
+    // An 其他 receipt recorded by mistake and reversed, and a payment likewise: nothing is left of either.
+    const mistake = await receive(ctx, treasurer, entity.id, '50.00', { kind: 'other', date: '2026-11-20' });
+    await api(`/entries/${mistake.id}/reverse`, { date: '2026-11-21', reason: '记错了' }).expect(201);
+    const project = (await api('/projects', { code: 'FEAST', name: '百家宴' }).expect(201)).body;
+    const paid = (await api('/payments', { date: '2026-11-20', amount: '30.00', method: 'cash', payee: '筹备组', purpose: '餐具', category: 'program', projectId: project.id }).expect(201)).body;
+    await api(`/entries/${paid.id}/reverse`, { date: '2026-11-21', reason: '记错了' }).expect(201);
+
+    const html = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
+    const income = html.slice(html.indexOf('id="h-income"'), html.indexOf('id="h-spending"'));
+    expect(income).toContain('aria-label="2026年收入来源：停车场公共收益 ¥100.00，政府补助 ¥800.00"');
+    expect(income).toContain('合计 <strong>¥900.00</strong>');
+    expect(income).not.toContain('其他');
+    const spending = html.slice(html.indexOf('id="h-spending"'), html.indexOf('id="h-reports"'));
+    expect(spending).toContain('今年还没有支出。');
+  });
+
   it('links each published row of the disclosure calendar to its report', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     await receive(ctx, treasurer, entity.id, '100.00', { kind: 'parking', date: '2026-02-03' });
@@ -35,8 +56,8 @@ describe('GET /e/:code', () => {
     expect(published.status).toBe(201);
 
     const html = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
-    expect(html).toContain(`<th scope="row"><a href="/reports/${published.body.id}">2026年第1季度财务公开</a></th>`);
+    expect(html).toContain(`<th scope="row"><a href="/reports/${published.body.id}">2026年第1季度（1–3月）财务公开</a></th>`);
     // Rows still to be published have no report to lead to.
-    expect(html).toContain('<th scope="row">2026年第2季度财务公开</th>');
+    expect(html).toContain('<th scope="row">2026年第2季度（4–6月）财务公开</th>');
   });
 });

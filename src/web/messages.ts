@@ -226,6 +226,14 @@ export function booksClosedSentence(closedThrough: string, today: string): strin
   return `${closed}，${reopensOn}起可以记新的账。`;
 }
 
+/**
+ * The books record what happened, not what is planned: every form refuses a day after today
+ * with this sentence (the API takes such dates; README says why). Null when the day may be used.
+ */
+export function dateAfterTodaySentence(date: string, today: string): string | null {
+  return date > today ? `日期不能晚于今天（${chineseDate(today)}），请填今天或以前的日期。` : null;
+}
+
 /** The HTTP status a web page answers for an error code: the API's table, so both agree. */
 export function webStatusOf(code: string): number {
   return STATUS_BY_CODE[code] ?? 409;

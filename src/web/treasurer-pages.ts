@@ -22,7 +22,7 @@ import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
-import { booksClosedSentence, hintFor } from './messages';
+import { booksClosedSentence, dateAfterTodaySentence, hintFor } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { returnedSince, userNamesOf } from './book-queries';
@@ -127,8 +127,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   /** The books record what happened, not what is planned: a day after today is refused. */
   const futureDateErrors = (date: string): FieldErrors => {
-    const now = today(web.clock);
-    return date > now ? { date: `日期不能晚于今天（${chineseDate(now)}），请填今天或以前的日期。` } : {};
+    const sentence = dateAfterTodaySentence(date, today(web.clock));
+    return sentence ? { date: sentence } : {};
   };
   const projects = async (req: Request, entity: EntityRow) => (await ledger.listProjects(web.db, actorOf(req), entity.id)).items;
 

@@ -239,8 +239,10 @@ export interface ReconciliationRow {
   note: string | null;
   /**
    * From format 4, only when entries dated the count's day or before were posted after it:
-   * what the books say for that day now. The counted figures and differences stay as recorded.
+   * what the books say for that day now, as figures and as the sentence the PDF prints. The
+   * counted figures and differences stay as recorded.
    */
+  booksNow?: { cash: MoneyString; bank: MoneyString };
   laterEntries?: string;
 }
 
@@ -889,13 +891,13 @@ export function buildReport(input: ReportInput): ReportModel {
 }
 
 /** The sentence a count gets when its day's books changed after it (format 4 inputs carry booksNow). */
-function laterEntriesNote(r: ReportInput['reconciliations'][number]): { laterEntries?: string } {
+function laterEntriesNote(r: ReportInput['reconciliations'][number]): { booksNow?: { cash: MoneyString; bank: MoneyString }; laterEntries?: string } {
   if (!r.booksNow) return {};
   const where = `reconciliation ${r.date}`;
   const cash = signedMoney(r.booksNow.cash, where);
   const bank = signedMoney(r.booksNow.bank, where);
   if (cash.eq(D(r.cashBook)) && bank.eq(D(r.bankBook))) return {};
-  return { laterEntries: `盘点之后又记了日期在当天或以前的账：按现在的账，当天现金账面 ${fmt(cash)} 元、银行账面 ${fmt(bank)} 元。上表是盘点时的账面和差额。` };
+  return { booksNow: { cash: fmt(cash), bank: fmt(bank) }, laterEntries: `盘点之后又记了日期在当天或以前的账：按现在的账，当天现金账面 ${fmt(cash)} 元、银行账面 ${fmt(bank)} 元。上表是盘点时的账面和差额。` };
 }
 
 /**

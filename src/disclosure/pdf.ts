@@ -977,7 +977,7 @@ function drawGrants(w: ReportWriter, model: ReportModel, title: string): void {
       { header: '项目名称', width: 0, wrap: true },
       { header: '受资助方', width: c.recipient, wrap: true },
       { header: '资助金额', width: c.amount, align: 'right' },
-      { header: '已拨付', width: c.amount, align: 'right' },
+      { header: '拨付净额', width: c.amount, align: 'right' },
       { header: '状态', width: c.status, align: 'center' },
     ],
     rows: [

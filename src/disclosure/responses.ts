@@ -147,6 +147,10 @@ export const PublicReportView = z
           bankDifference: Money,
           balanced: z.boolean(),
           note: z.string().nullable(),
+          booksNow: z
+            .object({ cash: Money, bank: Money })
+            .optional()
+            .openapi({ description: 'From schemaVersion 4, with laterEntries: the cash and bank books for the count\'s day as they stand now.' }),
           laterEntries: z.string().optional().openapi({ description: 'From schemaVersion 4, only when entries dated the count\'s day or before were posted after the count: what the books say for that day now.' }),
         }),
       ),

@@ -61,7 +61,8 @@ async function reportsOf(web: Web, entityId: string): Promise<ReportListItem[]> 
     .map((item) => ({
       id: item.id,
       period: item.period,
-      periodLabel: periodLabel(item.period),
+      // A year's report is listed under its own title's name (2026年度), so the list and the report agree.
+      periodLabel: periodOf(item.period).kind === 'year' ? periodOf(item.period).label : periodLabel(item.period),
       version: item.version,
       publishedDate: shanghaiDate(new Date(item.publishedAt)),
       superseded: !item.latest,

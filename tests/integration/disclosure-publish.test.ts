@@ -4,6 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { SECTION_TITLES, type ReportModel } from '../../src/disclosure/model';
+import { yuan as yuanOf } from '../../src/web/views';
 import { renderReportPdf } from '../../src/disclosure/pdf';
 import { canonicalJson } from '../../src/ledger/hash';
 import { shanghaiDate } from '../../src/shared/clock';
@@ -318,7 +319,8 @@ describe('对账 when entries are posted after a count', () => {
     expect(tenth.laterEntries).toBe('盘点之后又记了日期在当天或以前的账：按现在的账，当天现金账面 1200.00 元、银行账面 500.00 元。上表是盘点时的账面和差额。');
     expect(twentieth).toMatchObject({ cashBook: '1200.00', cashDifference: '0.00', balanced: true });
     expect(twentieth.laterEntries).toContain('当天现金账面 1235.00 元、银行账面 500.00 元');
-    expect((await ctx.request().get(`/reports/${published.body.id}`).expect(200)).text).toContain('按现在的账，当天现金账面 1235.00 元');
+    expect([tenth.booksNow, twentieth.booksNow]).toEqual([{ cash: '1200.00', bank: '500.00' }, { cash: '1235.00', bank: '500.00' }]);
+    expect((await ctx.request().get(`/reports/${published.body.id}`).expect(200)).text).toContain('按现在的账，当天现金账面 ¥1,235.00、银行账面 ¥500.00。');
     const pdf = await fetchPdf(`/api/public/disclosures/${published.body.id}/pdf`);
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'later-'));
     fs.writeFileSync(path.join(dir, 'r.pdf'), pdf.bytes);
@@ -331,7 +333,7 @@ describe('对账 when entries are posted after a count', () => {
     await closeMonths(entity.id, treasurer, ['2026-02']);
     const february = await post('/disclosures', { period: '2026-02' }).expect(201);
     const row = (await ctx.request().get(`/api/public/disclosures/${february.body.id}`).expect(200)).body.reconciliations.rows[0];
-    expect([row.balanced, 'laterEntries' in row]).toEqual([true, false]);
+    expect([row.balanced, 'laterEntries' in row, 'booksNow' in row]).toEqual([true, false, false]);
   });
 });
 
@@ -353,6 +355,11 @@ describe('a foundation\'s year with a grant entered after the fact', () => {
     expect(json.grants.rows).toEqual([expect.objectContaining({ id: grant.id, amountAwarded: '300.00', amountDisbursed: '250.00', statusLabel: '执行中' })]);
     expect(json.summary.expense).toBe('250.00');
     expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
+    // The web page shows what the JSON and the PDF carry for a foundation's year: both statements and the grants.
+    const page = (await ctx.request().get(`/reports/${published.body.id}`).expect(200)).text;
+    for (const title of [SECTION_TITLES.balanceSheet, SECTION_TITLES.activityStatement, SECTION_TITLES.grants]) expect(page).toContain(`>${title}</h2>`);
+    expect(page).toContain(`${json.balanceSheet.totalLiabilitiesAndNetAssets.label}</th><td class="num" data-label="年初数">${yuanOf(json.balanceSheet.totalLiabilitiesAndNetAssets.yearStart)}</td>`);
+    expect(page).toMatch(new RegExp(`楼栋互助花园</th>.*?¥300\\.00</td><td class="num" data-label="拨付净额">¥250\\.00</td><td data-label="状态"><span class="tag">执行中</span>`));
     // A year published in format 3 is rebuilt as it was: grants decided by the year's end only.
     const entity = (await findEntity(ctx.db, s.foundationId))!;
     const fields = { publishedAt: new Date().toISOString(), version: 1, supersedes: null, countersignature: null, verification: undefined } as never;

@@ -39,6 +39,7 @@ describe('disclosure pages', () => {
 
     const verified = await ctx.request().get(`/verify/${id}`).expect(200);
     expect(verified.text).toContain('验证通过');
+    expect(verified.text).toContain('监委会审核：尚未审核');
     const meta = (await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items[0];
     const byHash = await ctx.request().get(`/verify?q=${meta.dataSha256}`).expect(303);
     expect(byHash.headers.location).toBe(`/verify/${id}`);
@@ -62,6 +63,10 @@ describe('disclosure pages', () => {
     const { display_name: name } = await ctx.db('users').where({ id: supervisor.id }).first();
     expect(again.text).toContain(`这份报告${name}已在2026年4月10日会签，不用再会签。您填写的意见没有保存：“金额已逐笔核对”`);
     expect((await boss.get(`${base}/countersign`).expect(200)).text).toContain(`已会签：${name} · 2026年4月10日 · 意见：已核对`);
+    // The PDF's QR code leads to the verify page, which now shows the review and the countersigned PDF.
+    const reviewed = (await ctx.request().get(`/verify/${id}`).expect(200)).text;
+    expect(reviewed).toContain(`监委会审核：<strong>${name}</strong> · 审核日期 2026年4月10日<br>审核意见：已核对`);
+    expect(reviewed).toContain(`href="/api/public/disclosures/${id}/pdf/countersigned"`);
 
     // Published and countersigned: the form no longer preselects it, and a new version needs a reason.
     const next = await agent.get(`${base}/publish`).expect(200);

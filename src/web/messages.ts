@@ -241,7 +241,7 @@ export function webStatusOf(code: string): number {
 
 /** What each form field asks for, said as the fix when the value was not accepted. */
 export const FIELD_HINTS: Record<string, string> = {
-  amount: '请填写大于零的金额，例如 150 或 150.50（最多两位小数）。',
+  amount: '请填写大于零的金额，例如 150 或 150.50（最多两位小数，数字中间不要有空格）。',
   date: '请填写日期，例如 2026-03-05。',
   kind: '请选择收入类型。',
   direction: '请选择是现金存入银行，还是从银行取现金。',

@@ -329,7 +329,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const token = await formToken(agent, `${base}/receipt`);
       const form = { _csrf: token, kind: 'recycling', method: 'cash', date: '2026-03-10' };
       const slipped = await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: ' 12 3 ' }).expect(400);
-      expect(fieldError(slipped.text, 'amount')).toContain('请填写大于零的金额');
+      expect(fieldError(slipped.text, 'amount')).toBe('请填写大于零的金额，例如 150 或 150.50（最多两位小数，数字中间不要有空格）。');
       expect(slipped.text).toContain('value="12 3"');
       await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '3千' }).expect(303);
       const entries = await ledger.listEntries(ctx.db, treasurer.actor as Actor, entity.id, { limit: 50 });

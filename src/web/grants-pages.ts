@@ -97,9 +97,12 @@ export function grantsPages(router: Router, web: Web, refuseCsrf: (req: Request,
     page(async (req, res) => {
       const step = req.query.step === 'scores' ? 'scores' : 'coi';
       const id = applicationId(req);
-      // Taken before showReview reads the application; that read refuses a user who may not
-      // review it before anything typed is shown.
-      const kept = await takeKeptForm(web, req, res);
+      // Only a reviewer who may still score the application takes what was typed for it: the
+      // read refuses anyone else first, so their visit leaves the kept form for its reviewer (one
+      // who has already reviewed sees the done page, which takes nothing).
+      const done = Boolean(await ownReview(req, id));
+      if (!done) await grants.getApplication(web.db, actorOf(req), id);
+      const kept = done ? null : await takeKeptForm(web, req, res);
       await showReview(req, res, id, step, kept ? reviewValuesOf(kept.fields) : {}, { message: kept?.notice });
     }),
   );

@@ -153,9 +153,9 @@ export async function keptFormWaiting(web: Web, req: Request): Promise<boolean> 
 
 /**
  * The form kept for the page this GET opens (its path and query as they were kept), taken so
- * that it is shown once; null when there is none. A page asks after its own access check (or
- * before one that refuses the page before anything is shown), so only someone who may use the
- * page sees what was typed there.
+ * that it is shown once; null when there is none. A page asks after its own access check, so
+ * only someone who may use the page sees what was typed there, and a visit by anyone else
+ * leaves it waiting.
  */
 export async function takeKeptForm(web: Web, req: Request, res: Response): Promise<KeptForm | null> {
   const idHash = idHashOf(req);

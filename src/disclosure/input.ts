@@ -21,7 +21,7 @@ import { shanghaiDate } from '../shared/clock';
 import { addDays } from '../shared/dates';
 import type { EntityRow } from '../ledger/queries';
 import * as ledgerQueries from '../ledger/queries';
-import { cashAndBankBooksAsOf } from '../ledger/service';
+import { cashAndBankBooksOn } from '../ledger/service';
 import { D, formatMoney, ZERO } from '../shared/money';
 import type { Period } from './calendar';
 import type { AccountType, EntryInput, EntryKind, ReceiptKind, ReportInput } from './model';
@@ -87,9 +87,10 @@ export async function gatherReportInput(db: Queryable, entity: EntityRow, period
  * figures cannot change afterwards and verification rebuilds the same.
  */
 async function reconciliationsOf(db: Queryable, entityId: string, rows: Record<string, string | null>[], schemaVersion: number): Promise<ReportInput['reconciliations']> {
+  const booksOn = schemaVersion >= 4 ? await cashAndBankBooksOn(db, entityId, rows.map((r) => r.date as string)) : undefined;
   const result: ReportInput['reconciliations'] = [];
   for (const r of rows) {
-    const booksNow = schemaVersion >= 4 ? await cashAndBankBooksAsOf(db, entityId, r.date as string) : undefined;
+    const booksNow = booksOn?.get(r.date as string);
     result.push({
       date: r.date as string,
       cashCounted: formatMoney(r.cash_counted as string),

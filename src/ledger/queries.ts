@@ -371,6 +371,24 @@ export async function balancesAsOf(db: Queryable, entityId: string, asOf: string
   return result.rows;
 }
 
+/** Sums per account up to the end of each day, for the accounts under some top-level codes. */
+export async function balancesUnderOn(
+  db: Queryable,
+  entityId: string,
+  days: string[],
+  roots: string[],
+): Promise<{ on_day: string; account_code: string; debit: string; credit: string }[]> {
+  const result = await db.raw(
+    `select d.day::text as on_day, b.account_code, sum(b.debit) as debit, sum(b.credit) as credit
+       from unnest(?::date[]) as d(day)
+       join daily_balances b on b.entity_id = ? and b.day <= d.day
+      where b.account_code like any (?::text[])
+      group by d.day, b.account_code`,
+    [days, entityId, roots.map((root) => `${root}%`)],
+  );
+  return result.rows;
+}
+
 export async function balancesBetween(
   db: Queryable,
   entityId: string,

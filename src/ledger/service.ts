@@ -832,18 +832,27 @@ export async function recordReconciliation(db: Knex, actor: Actor, entityId: str
 }
 
 /**
- * The cash and bank books at the end of a day, as a count compares them. Each book is the
- * whole account the role belongs to: 1002 with every bank sub-account under it, not only the
- * sub-account that receipts post to.
+ * The cash and bank books at the end of each of some days, as a count compares them. Each book
+ * is the whole account the role belongs to: 1002 with every bank sub-account under it, not only
+ * the sub-account that receipts post to. One read of the chart and one query for all the days
+ * (a page lists a dozen counts, a report every count of its period).
  */
-export async function cashAndBankBooksAsOf(db: Queryable, entityId: string, date: string): Promise<{ cash: Decimal; bank: Decimal }> {
+export async function cashAndBankBooksOn(db: Queryable, entityId: string, dates: string[]): Promise<Map<string, { cash: Decimal; bank: Decimal }>> {
+  const books = new Map<string, { cash: Decimal; bank: Decimal }>();
+  if (dates.length === 0) return books;
   const accounts = await queries.listAccounts(db, entityId);
-  const balances = await queries.balancesAsOf(db, entityId, date);
-  const bookOf = (role: string) => {
-    const root = topAccountOfRole(accounts, role);
-    return sumMoney(balances.filter((row) => row.account_code.startsWith(root)).map((row) => D(row.debit).minus(row.credit)));
-  };
-  return { cash: bookOf('cash'), bank: bookOf('bank') };
+  const roots = { cash: topAccountOfRole(accounts, 'cash'), bank: topAccountOfRole(accounts, 'bank') };
+  const rows = await queries.balancesUnderOn(db, entityId, [...new Set(dates)], [roots.cash, roots.bank]);
+  for (const date of dates) {
+    const onDay = rows.filter((row) => row.on_day === date);
+    const bookOf = (root: string) => sumMoney(onDay.filter((row) => row.account_code.startsWith(root)).map((row) => D(row.debit).minus(row.credit)));
+    books.set(date, { cash: bookOf(roots.cash), bank: bookOf(roots.bank) });
+  }
+  return books;
+}
+
+export async function cashAndBankBooksAsOf(db: Queryable, entityId: string, date: string): Promise<{ cash: Decimal; bank: Decimal }> {
+  return (await cashAndBankBooksOn(db, entityId, [date])).get(date)!;
 }
 
 /** The code of the top-level account above (or at) the account holding a role. */

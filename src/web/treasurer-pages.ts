@@ -631,17 +631,15 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const result = extra.savedId ? (all.find((row) => String(row.id) === extra.savedId) ?? null) : null;
     // Entries dated a count's day or before may be posted after it: such a count says what the
     // books show for its day now, as the published report does, beside the differences it found.
-    const history = await Promise.all(
-      all
-        .slice()
-        .reverse()
-        .slice(0, 12)
-        .map(async (row) => {
-          const now = await ledger.cashAndBankBooksAsOf(web.db, entity.id, String(row.date));
-          const changed = !now.cash.eq(row.cashBook) || !now.bank.eq(row.bankBook);
-          return { ...row, booksNow: changed ? { cash: formatMoney(now.cash), bank: formatMoney(now.bank) } : null };
-        }),
-    );
+    // Entries dated a count's day or before may be posted after it: such a count says what the
+    // books show for its day now, as the published report does, beside the differences it found.
+    const latest = all.slice().reverse().slice(0, 12);
+    const booksOn = await ledger.cashAndBankBooksOn(web.db, entity.id, latest.map((row) => String(row.date)));
+    const history = latest.map((row) => {
+      const now = booksOn.get(String(row.date))!;
+      const changed = !now.cash.eq(row.cashBook) || !now.bank.eq(row.bankBook);
+      return { ...row, booksNow: changed ? { cash: formatMoney(now.cash), bank: formatMoney(now.bank) } : null };
+    });
     const booksClosed = await booksClosedOf(req, entity);
     web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), booksClosed, history, result, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
   }

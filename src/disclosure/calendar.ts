@@ -88,6 +88,10 @@ export interface CalendarItem {
   disclosureId?: string;
   /** When done: the published reports that together cover its owed months, earliest first (empty when no month of it is owed). */
   coveredBy?: Covering[];
+  /** When due or overdue but some owed months are published: the reports covering those, earliest first. */
+  publishedSoFar?: Covering[];
+  /** With publishedSoFar: the owed months (YYYY-MM) no published report covers yet. */
+  missingMonths?: string[];
   project?: CalendarProject;
 }
 
@@ -108,10 +112,14 @@ export function disclosureCalendar(input: CalendarInput): CalendarItem[] {
   // Months before the books start have nothing to disclose, so they count as covered.
   const firstMonth = input.since.slice(0, 7);
   const published = input.published.map((disclosure) => ({ ...disclosure, months: periodOf(disclosure.period).months }));
-  const status = (from: string, to: string, dueDate: string): Pick<CalendarItem, 'status' | 'disclosureId' | 'coveredBy'> => {
+  const status = (from: string, to: string, dueDate: string): Pick<CalendarItem, 'status' | 'disclosureId' | 'coveredBy' | 'publishedSoFar' | 'missingMonths'> => {
     const owed = monthsBetween(from.slice(0, 7), to.slice(0, 7)).filter((month) => month >= firstMonth);
     const covering = coveringReports(published, owed);
-    if (!covering) return { status: today > dueDate ? 'overdue' : 'due' };
+    if (!covering) {
+      const missingMonths = owed.filter((month) => !published.some((disclosure) => disclosure.months.includes(month)));
+      const soFar = coveringReports(published, owed.filter((month) => !missingMonths.includes(month)));
+      return { status: today > dueDate ? 'overdue' : 'due', ...(soFar && soFar.length > 0 ? { publishedSoFar: soFar, missingMonths } : {}) };
+    }
     return { status: 'done', ...(covering.length === 1 ? { disclosureId: covering[0].disclosureId } : {}), coveredBy: covering };
   };
   // An annual report is the year's own report; quarters or months do not make one.

@@ -52,6 +52,14 @@ export const CalendarView = ListPage(
       .array(z.object({ disclosureId: Id, period: z.string() }))
       .optional()
       .openapi({ description: 'When done: the published reports that together cover the owed months, earliest first (a quarter published month by month names its months). Empty when no month of the item is owed (before the books start).' }),
+    publishedSoFar: z
+      .array(z.object({ disclosureId: Id, period: z.string() }))
+      .optional()
+      .openapi({ description: 'When due or overdue but some of its owed months are already published (a quarter published month by month, not yet to its end): the reports covering those months, earliest first. Absent when none is.' }),
+    missingMonths: z
+      .array(z.string())
+      .optional()
+      .openapi({ description: 'With publishedSoFar: the owed months (YYYY-MM) that no published report covers yet.' }),
     project: z.object({ id: Id, name: z.string(), startsOn: DateString.nullable(), endsOn: DateString.nullable() }).optional(),
   }),
 )

@@ -6,7 +6,7 @@
  */
 import type { Request, Response, Router } from 'express';
 import * as disclosure from '../disclosure/service';
-import { periodOf, type CalendarItem } from '../disclosure/calendar';
+import { periodOf, type CalendarItem, type Covering } from '../disclosure/calendar';
 import { inDateOrder, SECTION_TITLES, type ReportModel } from '../disclosure/model';
 import { PublishCommand } from '../disclosure/schemas';
 import type { EntityRow } from '../ledger/queries';
@@ -132,12 +132,16 @@ function monthNames(months: string[], year: string): string {
  * reports), the months it did not owe because the books had not started, and for a project
  * why its final report runs past the planned dates (its money moved then).
  */
-function calendarNotes(item: CalendarItem): { covering: { label: string; url: string }[]; notes: string[] } {
+function calendarNotes(item: CalendarItem): { covering: { label: string; url: string }[]; soFar: { label: string; url: string }[]; notes: string[] } {
   const own = item.coveredBy?.length === 1 && item.coveredBy[0].period === item.period;
   const year = item.from.slice(0, 4);
   const reportLabel = (period: string) => `${period.startsWith(`${year}-`) && period.length === 7 ? `${Number.parseInt(period.slice(5, 7), 10)}月` : periodLabel(period)}报告`;
-  const covering = own || item.status !== 'done' ? [] : (item.coveredBy ?? []).map((report) => ({ label: reportLabel(report.period), url: `/reports/${report.disclosureId}` }));
+  const linked = (reports: Covering[] | undefined) => (reports ?? []).map((report) => ({ label: reportLabel(report.period), url: `/reports/${report.disclosureId}` }));
+  const covering = own || item.status !== 'done' ? [] : linked(item.coveredBy);
+  // Not done yet, but part of it is out: say which reports and which months are still to come.
+  const soFar = item.status === 'done' ? [] : linked(item.publishedSoFar);
   const notes: string[] = [];
+  if (soFar.length > 0 && item.missingMonths?.length) notes.push(`还差${monthNames(item.missingMonths, year)}没有公开。`);
   if (covering.length > 0) {
     const coveredMonths = new Set((item.coveredBy ?? []).flatMap((report) => periodOf(report.period).months));
     const notOwed = monthsBetween(item.from.slice(0, 7), item.to.slice(0, 7)).filter((month) => !coveredMonths.has(month));
@@ -148,7 +152,7 @@ function calendarNotes(item: CalendarItem): { covering: { label: string; url: st
     if (item.from < project.startsOn) notes.push(`项目原定${dayIn(project.startsOn, year)}开始，${dayIn(item.from, year)}已有这个项目的收支，结项公开要从这一天算起。`);
     if (item.to > project.endsOn) notes.push(`项目原定${dayIn(project.endsOn, year)}结束，${dayIn(item.to, year)}还有这个项目的收支，结项公开要包括到这一天。`);
   }
-  return { covering, notes };
+  return { covering, soFar, notes };
 }
 
 /**

@@ -143,10 +143,12 @@ describe('disclosure pages', () => {
     };
     await close('2026-02');
     await close('2026-03');
-    const february = await publish('2026-02');
-    const march = await publish('2026-03');
-
     const calendar = (html: string) => html.slice(html.indexOf('id="h-calendar"'));
+    const february = await publish('2026-02');
+    // Half way: the quarter is not done, and its row says what is out and what is still to come.
+    const halfWay = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
+    expect(halfWay).toMatch(new RegExp(`2026年第1季度（1–3月）财务公开<br><span class="small">已公开一部分：<a href="/reports/${february}">2月报告</a></span><br><span class="muted small">还差3月没有公开。</span></th><td class="nowrap">[^<]+</td><td class="nowrap">(<strong class="overdue">已逾期</strong>|待公开)</td>`));
+    const march = await publish('2026-03');
     const before = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
     // Done by the months' reports, each named and linked; the row is no one report's, and January owed nothing.
     expect(before).toContain(`<th scope="row">2026年第1季度（1–3月）财务公开<br><span class="small">已公开在：<a href="/reports/${february}">2月报告</a>、<a href="/reports/${march}">3月报告</a></span><br><span class="muted small">1月还没有开始记账，不用公开。</span></th>`);

@@ -49,6 +49,22 @@ describe('what a done calendar item says covered it', () => {
     expect(quarter(items, '2026-Q3')?.coveredBy).toBeUndefined();
   });
 
+  test('a quarter partly published names what is out so far and the months still missing', () => {
+    const items = disclosureCalendar({ ...base, since: '2026-07-05', published: [{ id: 'jul', period: '2026-07' }, { id: 'aug', period: '2026-08' }] });
+    const q3 = quarter(items, '2026-Q3');
+    expect(q3).toMatchObject({ status: 'overdue', missingMonths: ['2026-09'], publishedSoFar: [{ disclosureId: 'jul', period: '2026-07' }, { disclosureId: 'aug', period: '2026-08' }] });
+    expect(q3?.disclosureId).toBeUndefined();
+    // A quarter nothing of which is out says nothing of the kind.
+    const q4 = quarter(items, '2026-Q4');
+    expect(q4).toMatchObject({ status: 'due' });
+    expect(q4?.publishedSoFar).toBeUndefined();
+    expect(q4?.missingMonths).toBeUndefined();
+    // Once the last month is out the quarter is done and these give way to coveredBy.
+    const done = quarter(disclosureCalendar({ ...base, since: '2026-07-05', published: [{ id: 'jul', period: '2026-07' }, { id: 'aug', period: '2026-08' }, { id: 'sep', period: '2026-09' }] }), '2026-Q3');
+    expect(done).toMatchObject({ status: 'done' });
+    expect(done?.publishedSoFar).toBeUndefined();
+  });
+
   test('an annual report is done only by the year’s own report, not by its quarters', () => {
     const quarters = ['2026-Q1', '2026-Q2', '2026-Q3', '2026-Q4'].map((period) => ({ id: period, period }));
     const today = '2027-06-15';

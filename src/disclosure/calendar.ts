@@ -14,7 +14,10 @@
  *   means all of its money, so when money of the project moved after its end date (a bill paid
  *   late) or before its start, the final report must cover those days too, and is due 3 months
  *   after the last of them.
- * Months before the books start (the first entry, or the entity's creation) owe nothing.
+ * Months before the books start (the first entry, or the entity's creation) owe nothing, nor
+ * does anything before January of the year before the entity joined the system (service.ts
+ * passes `since` with that floor: years of paper records typed in later were published, if
+ * at all, on the notice board).
  * Entity reports list project spending, so a project window counts as published once every
  * month it touches is inside a published disclosure; a quarter likewise when its months are
  * published one by one, or inside a published year. Each item names the reports that covered

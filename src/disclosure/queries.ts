@@ -85,11 +85,6 @@ export async function projectMoneyDates(db: Queryable, entityId: string): Promis
   return new Map(result.rows.map((row: { id: string; first_on: string; last_on: string }) => [row.id, { first: row.first_on, last: row.last_on }]));
 }
 
-export async function firstEntryDate(db: Queryable, entityId: string): Promise<string | null> {
-  const row = await db('entries').where({ entity_id: entityId, status: 'posted' }).min<{ min: string | null }>('date as min').first();
-  return row?.min ?? null;
-}
-
 export interface DisclosureRow {
   id: string;
   entity_id: string;

@@ -359,13 +359,21 @@ export async function verify(db: Knex, id: string) {
 export async function calendar(deps: DisclosureDeps, entityId: string) {
   const { db, clock } = deps;
   const entity = await entityOr404(db, entityId);
-  const firstEntry = await queries.firstEntryDate(db, entityId);
+  const firstEntry = await ledgerQueries.firstPostedDate(db, entityId);
   const projects = await ledgerQueries.listProjects(db, entityId);
   const moneyDates = await queries.projectMoneyDates(db, entityId);
   const published = await queries.latestPublished(db, entityId);
+  // Obligations start with the books, but not before January of the year before the entity
+  // joined the system: a treasurer who types in years of paper records (or one receipt dated
+  // 1900) must not make the public page list decades of "overdue" reports that were, if at
+  // all, published on the notice board. The previous year stays, since its annual report is
+  // due on 31 May of the year the entity joins.
+  const created = shanghaiDate(new Date(entity.created_at));
+  const floor = `${Number(created.slice(0, 4)) - 1}-01-01`;
+  const booksStart = firstEntry ?? created;
   const items = disclosureCalendar({
     today: today(clock),
-    since: firstEntry ?? shanghaiDate(new Date(entity.created_at)),
+    since: booksStart < floor ? floor : booksStart,
     quarterly: entity.kind === 'station',
     projects: projects.map((p) => ({
       id: p.id,

@@ -49,6 +49,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   entry_not_balanced: 422,
   unknown_account: 422,
   header_account: 422,
+  net_assets_fund_mismatch: 422,
   unknown_fund: 422,
   unknown_project: 422,
   insufficient_funds: 422,

@@ -90,7 +90,7 @@ export function defineRoute<P extends ZodType = ZodType, Q extends ZodType = Zod
     const keyParse = rawKey === undefined ? undefined : IDEMPOTENCY_KEY.safeParse(rawKey);
     if (keyParse && !keyParse.success) {
       throw new DomainError('invalid_request', 'The Idempotency-Key header is not valid.', {
-        errors: [{ path: 'headers.Idempotency-Key', message: 'printable ASCII, 1 to 200 characters' }],
+        errors: [{ path: 'headers.Idempotency-Key', message: '1 to 200 printable ASCII characters, no spaces' }],
       });
     }
     const result = await handler({
@@ -179,6 +179,10 @@ export interface Replay {
 
 function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
   if (!schema) return undefined as z.output<S>;
+  const unstorable = unstorableText(value, part);
+  if (unstorable) {
+    throw new DomainError('invalid_request', describe(part), { errors: [{ path: unstorable, message: 'contains a NUL character or a broken (lone surrogate) character, which cannot be stored' }] });
+  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const errors = zodFieldErrors(parsed.error, part);
@@ -188,6 +192,25 @@ function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, par
     throw new DomainError('invalid_request', describe(part), { errors });
   }
   return parsed.data;
+}
+
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+
+/**
+ * The path of the first string (or key) Postgres cannot store as text: one with a NUL, or with
+ * half of a UTF-16 surrogate pair. Refused up front so the 400 names the field; the database
+ * would refuse it too, but without saying where.
+ */
+function unstorableText(value: unknown, path: string): string | undefined {
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : undefined;
+  if (!value || typeof value !== 'object') return undefined;
+  for (const [key, item] of Object.entries(value)) {
+    const at = `${path}.${UNSTORABLE.test(key) ? '?' : key}`;
+    if (UNSTORABLE.test(key)) return at;
+    const found = unstorableText(item, at);
+    if (found) return found;
+  }
+  return undefined;
 }
 
 /**

@@ -223,6 +223,12 @@ export function closedMessage(month: string, closedThrough: string, action: stri
     : `The books are closed through ${closedThrough} (closing a month freezes every month before it), so ${month} is closed too; ${action} after ${closedThrough}.`;
 }
 
+/** The date of the entity's earliest posted entry, or null when nothing is posted. */
+export async function firstPostedDate(db: Queryable, entityId: string): Promise<string | null> {
+  const row = await db('entries').where({ entity_id: entityId, status: 'posted' }).min<{ min: string | null }>('date as min').first();
+  return row?.min ?? null;
+}
+
 export async function closedPeriods(db: Queryable, entityId: string): Promise<string[]> {
   const rows = await db('periods').where({ entity_id: entityId }).orderBy('period').select('period');
   return rows.map((row: { period: string }) => row.period);

@@ -121,7 +121,7 @@ export const StatementView = z
 export const PeriodView = z.object({ period: MonthString, closedAt: Timestamp, closedBy: Id, closingEntryId: Id.nullable() });
 
 export const ClosePeriodView = z
-  .object({ entityId: Id, period: MonthString, closed: z.literal(true), monthsClosed: z.array(MonthString), closingEntry: EntryView.nullable() })
+  .object({ entityId: Id, period: MonthString, closed: z.literal(true), monthsClosed: z.array(MonthString), closingEntry: EntryView.nullable(), closingEntries: z.array(EntryView).openapi({ description: 'Every year-end close (结转) this close posted, oldest first: the closed month\'s own when it is a December, and that of each earlier year it closed with it.' }) })
   .openapi('ClosedPeriod');
 
 /** The hash chain recomputed; firstBad names where it breaks. */

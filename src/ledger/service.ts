@@ -12,7 +12,7 @@ import { withRetry, withTransaction } from '../db/transaction';
 import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
 import { isValidMonth, lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
-import { DomainError, isDomainError } from '../shared/errors';
+import { DomainError, isDomainError, type FieldError } from '../shared/errors';
 import { D, formatMoney, type MoneyValue, sumMoney, ZERO } from '../shared/money';
 import { cursorOf, cutPage, invalidCursor, keyOfCursor } from '../shared/paging';
 import { GENESIS_HASH, chainHash } from './hash';
@@ -230,16 +230,60 @@ async function postIdempotently(db: Knex, actor: Actor, draft: EntryDraft, optio
   );
 }
 
+/**
+ * 3101 非限定性净资产 holds unrestricted funds only and 3102 限定性净资产 restricted funds only
+ * (DOMAIN.md): the year-end close carries each fund to its own side, and the reports split net
+ * assets by the fund's kind, so a hand-posted line across the two (an opening balance on the
+ * wrong side, or a release posted by hand, which DOMAIN.md says treasurers never do) would make
+ * the ledger's 3101/3102 disagree with the published balance sheet. Accounts and a fund's kind
+ * never change once made, so checking outside the posting lock is safe; unknown accounts and
+ * funds are left to the posting's own checks.
+ */
+async function checkNetAssetFunds(db: Knex, entityId: string, lines: LineDraft[]): Promise<void> {
+  const accounts = await queries.listAccounts(db, entityId);
+  const sides = new Map<string, boolean>([
+    [topAccountOfRole(accounts, 'unrestricted_net_assets'), false],
+    [topAccountOfRole(accounts, 'restricted_net_assets'), true],
+  ]);
+  const byCode = new Map(accounts.map((account) => [account.code, account]));
+  const topOf = (code: string) => {
+    let account = byCode.get(code);
+    while (account?.parent_code && byCode.has(account.parent_code)) account = byCode.get(account.parent_code);
+    return account?.code;
+  };
+  const wanted = lines.map((line) => sides.get(topOf(line.accountCode) ?? ''));
+  if (wanted.every((side) => side === undefined)) return;
+  const funds = new Map((await queries.findFunds(db, entityId, lines.map((line) => line.fundCode))).map((fund) => [fund.code, fund.restricted]));
+  const errors: FieldError[] = [];
+  lines.forEach((line, index) => {
+    const restricted = funds.get(line.fundCode);
+    if (wanted[index] === undefined || restricted === undefined || restricted === wanted[index]) return;
+    errors.push({
+      path: `body.lines.${index}.fundCode`,
+      message: wanted[index] ? `${line.accountCode} 限定性净资产 takes restricted funds only; ${line.fundCode} is unrestricted` : `${line.accountCode} 非限定性净资产 takes unrestricted funds only; ${line.fundCode} is restricted`,
+    });
+  });
+  if (errors.length > 0) {
+    throw new DomainError(
+      'net_assets_fund_mismatch',
+      'Net assets are kept by the kind of their fund: 3101 非限定性净资产 for unrestricted funds, 3102 限定性净资产 for restricted funds. A restriction is released by spending from the restricted fund, never by a hand-posted entry.',
+      { errors },
+    );
+  }
+}
+
 export async function postEntry(db: Knex, actor: Actor, entityId: string, command: PostEntryCommand, options: WriteOptions = {}) {
   await entityOr404(db, entityId);
   requireEntityRole(actor, entityId, ['treasurer']);
+  const lines = linesFromCommand(command);
+  await checkNetAssetFunds(db, entityId, lines);
   const draft: EntryDraft = {
     entityId,
     date: command.date,
     memo: command.memo,
     kind: 'journal',
     details: {},
-    lines: linesFromCommand(command),
+    lines,
     authorId: actor.userId,
     approval: 'auto',
   };
@@ -636,25 +680,33 @@ export async function closePeriod(db: Knex, actor: Actor, entityId: string, peri
     await queries.lockBooks(tx, entityId);
     const closed = new Set(await queries.closedPeriods(tx, entityId));
     if (closed.has(period)) throw new DomainError('period_already_closed', `The period ${period} is already closed.`);
-    const year = yearOf(`${period}-01`);
-    // Closing December closes the year: every still-open month of it closes with it, so no
-    // entry can land in a year whose revenue and expenses were already carried to net assets.
-    const months = period.endsWith('-12') ? monthsBetween(`${year}-01`, period).filter((month) => !closed.has(month)) : [period];
-    // Closing a month freezes every month before it (migration 001700), so entries waiting
-    // there would wait for ever: they are approved or rejected first.
+    // Closing a month closes every month before it (migration 001700 freezes them for posting),
+    // from January of the year the books begin: one meaning of "closed" for posting, for
+    // publishing and for GET …/periods. A December among them gets its year-end close (结转),
+    // so a year frozen by a later close never keeps its revenue and expenses open (closing
+    // 2026-03 with 2025 never closed used to leave 2025's income in 4xxx for good).
+    const firstEntry = await queries.firstPostedDate(tx, entityId);
+    const startYear = Math.min(firstEntry ? yearOf(firstEntry) : yearOf(`${period}-01`), yearOf(`${period}-01`));
+    const months = monthsBetween(`${startYear}-01`, period).filter((month) => !closed.has(month));
+    // Closing a month freezes every month before it, so entries waiting there would wait for
+    // ever: they are approved or rejected first.
     const pending = await queries.pendingThrough(tx, entityId, period);
     if (pending.count > 0) {
       throw new DomainError('pending_entries_in_period', `${pending.count} entr${pending.count === 1 ? 'y waits' : 'ies wait'} for approval in ${pending.months.join(', ')}; approve or reject them before closing.`, {
         extra: { months: pending.months },
       });
     }
-    let closingEntry: Awaited<ReturnType<typeof postDraftInTransaction>> | null = null;
-    if (period.endsWith('-12')) closingEntry = await postYearEndClose(tx, entityId, year, actor.userId);
+    // Oldest year first: each close carries only its own year's balances.
+    const closingEntries = new Map<string, Awaited<ReturnType<typeof postDraftInTransaction>>>();
+    for (const december of months.filter((month) => month.endsWith('-12'))) {
+      const entry = await postYearEndClose(tx, entityId, yearOf(`${december}-01`), actor.userId);
+      if (entry) closingEntries.set(december, entry);
+    }
     await queries.insertPeriods(
       tx,
-      months.map((month) => ({ entity_id: entityId, period: month, closed_by: actor.userId, closing_entry_id: month === period ? closingEntry?.id ?? null : null })),
+      months.map((month) => ({ entity_id: entityId, period: month, closed_by: actor.userId, closing_entry_id: closingEntries.get(month)?.id ?? null })),
     );
-    return { entityId, period, closed: true, monthsClosed: months, closingEntry };
+    return { entityId, period, closed: true, monthsClosed: months, closingEntry: closingEntries.get(period) ?? null, closingEntries: [...closingEntries.values()] };
   });
 }
 

@@ -17,7 +17,7 @@ import * as ledger from '../ledger/service';
 import { METHOD_ROLES, PostEntryCommand, RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
 import { Code, DateString, PositiveMoney } from '../shared/schemas';
 import { z } from '../shared/zod';
-import type { EntityRow } from '../ledger/queries';
+import { firstPostedDate, type EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
@@ -26,7 +26,6 @@ import { booksClosedSentence, dateAfterTodaySentence, hintFor } from './messages
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { returnedSince, userNamesOf } from './book-queries';
-import { firstEntryDate } from '../disclosure/queries';
 import { quarterOf } from '../disclosure/calendar';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
@@ -572,14 +571,25 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const selected = (values.period as string | undefined) ?? finished[finished.length - 1] ?? '';
     // A frozen month from before the first entry has nothing to close and is left out, except
     // in the quarter the books start in: that quarter's report needs all three months closed.
-    const firstMonth = (await firstEntryDate(web.db, entity.id))?.slice(0, 7) ?? current;
+    const firstMonth = (await firstPostedDate(web.db, entity.id))?.slice(0, 7) ?? current;
     const months = [];
     for (const month of openMonths) {
       const frozen = month < closedThrough;
       if (frozen && month < firstMonth && quarterOf(`${month}-01`) !== quarterOf(`${firstMonth}-01`)) continue;
       months.push({ month, current: month === current, frozen, ...(await monthTotalsOf(entity, month)) });
     }
-    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed, values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed: closedRuns(closed), values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+  }
+
+  /** Closed months as a treasurer reads them: runs of consecutive months as one span (2025年1月至2026年2月). */
+  function closedRuns(closed: string[]): string[] {
+    const runs: string[][] = [];
+    for (const month of closed) {
+      const run = runs[runs.length - 1];
+      if (run && addMonths(run[run.length - 1], 1) === month) run.push(month);
+      else runs.push([month]);
+    }
+    return runs.map((run) => (run.length === 1 ? chineseMonth(run[0]) : `${chineseMonth(run[0])}至${chineseMonth(run[run.length - 1])}`));
   }
 
   /** A month's income and spending, as the close form shows them next to each month. */

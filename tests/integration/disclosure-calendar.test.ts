@@ -79,6 +79,19 @@ describe('GET /api/public/entities/:entityId/calendar', () => {
     ]);
   });
 
+  it('owes nothing before January of the year before the entity joined, whatever old dates its entries carry', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const before = (await ctx.request().get(`/api/public/entities/${entity.id}/calendar`).expect(200)).body.items;
+    await receive(ctx, treasurer, entity.id, '0.01', { date: '1900-02-01', kind: 'other' });
+    const items = (await ctx.request().get(`/api/public/entities/${entity.id}/calendar`).expect(200)).body.items as { kind: string; period: string }[];
+    const joined = Number(String((await ctx.db('entities').where({ id: entity.id }).first()).created_at.toISOString()).slice(0, 4));
+    const floor = `${joined - 1}`;
+    // Not a century of overdue quarters: the first item is the floor year's first quarter.
+    expect(items.find((item) => item.kind === 'quarterly')?.period).toBe(`${floor}-Q1`);
+    expect(items.find((item) => item.kind === 'annual')?.period).toBe(floor);
+    expect(items.length).toBeLessThan(before.length + 12);
+  });
+
   it('answers 404 for an unknown entity, without a login', async () => {
     const res = await ctx.request().get('/api/public/entities/00000000-0000-4000-8000-000000000000/calendar');
     expect(res.status).toBe(404);

@@ -145,7 +145,7 @@ describe('POST /api/entities/:entityId/entries', () => {
     const before = await trialBalance(entity.id, treasurer.token, '2026-05-31');
     const entriesBefore = await countEntries(entity.id);
 
-    // April is not closed itself, but May's close froze it: May's opening balance is April's closing.
+    // Closing May closed April with it: May's opening balance is April's closing.
     const april = await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
       .send({ date: '2026-04-20', amount: '80.00', method: 'cash', payee: '五金店', purpose: '灯泡', category: 'program' });
     expect(april.status).toBe(409);
@@ -167,12 +167,14 @@ describe('POST /api/entities/:entityId/entries', () => {
     expect(await countEntries(entity.id)).toBe(entriesBefore);
     expect(await trialBalance(entity.id, treasurer.token, '2026-05-31')).toEqual(before);
 
-    // After the close, and the earlier months themselves, stay open for what they may still do.
+    // After the close the books stay open; the months before it are closed, not only frozen.
     const june = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
       .send({ kind: 'parking', date: '2026-06-01', amount: '1.00', method: 'cash' });
     expect(june.status).toBe(201);
     expect((await ctx.request().post(`/api/entities/${entity.id}/entries/${waiting.body.id}/approve`).set(supervisor.auth)).status).toBe(200);
-    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-04/close`).set(treasurer.auth)).status).toBe(200);
+    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-04/close`).set(treasurer.auth)).body.code).toBe('period_already_closed');
+    const periods = (await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth)).body.items.map((row: { period: string }) => row.period);
+    expect(periods).toEqual(['2026-01', '2026-02', '2026-03', '2026-04', '2026-05']);
   });
 
   it('keeps the rule when rows are written past the service', async () => {
@@ -519,7 +521,113 @@ describe('year-end close', () => {
   });
 });
 
+describe('closing a month closes every month before it', () => {
+  it('posts the year-end close of an earlier year it freezes, and counts the same months closed for posting, publishing and the periods list', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const base = `/api/entities/${entity.id}`;
+    await receive(ctx, treasurer, entity.id, '100.00', { date: '2025-12-20', kind: 'donation' });
+    await ctx.request().post(`${base}/payments`).set(treasurer.auth)
+      .send({ date: '2025-12-21', amount: '30.00', method: 'cash', payee: 'X', purpose: 'p', category: 'program' }).expect(201);
+    await receive(ctx, treasurer, entity.id, '50.00', { date: '2026-03-01' });
+
+    // Closing March 2026 freezes 2025 as well: 2025 is closed, with its 结转, at once.
+    const march = (await ctx.request().post(`${base}/periods/2026-03/close`).set(treasurer.auth).expect(200)).body;
+    expect(march.monthsClosed[0]).toBe('2025-01');
+    expect(march.monthsClosed).toHaveLength(15);
+    expect(march.closingEntry).toBeNull();
+    expect(march.closingEntries).toEqual([expect.objectContaining({ kind: 'year_end_close', date: '2025-12-31', memo: '2025年度收支结转' })]);
+    const balanceOn = async (asOf: string) => {
+      const tb = await trialBalance(entity.id, treasurer.token, asOf);
+      return (code: string) => tb.rows.find((row) => row.accountCode === code)?.balance ?? '0.00';
+    };
+    const endOf2025 = await balanceOn('2025-12-31');
+    expect(['4101', '5101'].map(endOf2025)).toEqual(['0.00', '0.00']);
+    expect(endOf2025('3101')).toBe('70.00');
+
+    const periods = (await ctx.request().get(`${base}/periods`).set(treasurer.auth).expect(200)).body.items.map((row: { period: string }) => row.period);
+    expect(periods).toEqual(march.monthsClosed);
+    const december = periods.indexOf('2025-12');
+    expect((await ctx.request().get(`${base}/periods`).set(treasurer.auth)).body.items[december].closingEntryId).toBe(march.closingEntries[0].id);
+    expect((await ctx.request().post(`${base}/periods/2025-12/close`).set(treasurer.auth)).status).toBe(409);
+    await ctx.request().post(`${base}/disclosures`).set(treasurer.auth).send({ period: '2025' }).expect(201);
+
+    // The year 2026 closes on its own December; 3101 then holds both years' surplus.
+    const year = (await ctx.request().post(`${base}/periods/2026-12/close`).set(treasurer.auth).expect(200)).body;
+    expect(year.monthsClosed).toHaveLength(9);
+    expect(year.closingEntries).toEqual([year.closingEntry]);
+    const endOf2026 = await balanceOn('2026-12-31');
+    expect(endOf2026('3101')).toBe('120.00');
+    expect(['4101', '490101', '5101'].map(endOf2026)).toEqual(['0.00', '0.00', '0.00']);
+  });
+
+  it('closes the years between a receipt dated long ago and the month closed, each year that has money getting its 结转', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '1.00', { date: '1900-01-01', kind: 'other' });
+    await receive(ctx, treasurer, entity.id, '2.00', { date: '2024-06-01' });
+    const closed = (await ctx.request().post(`/api/entities/${entity.id}/periods/2026-12/close`).set(treasurer.auth).expect(200)).body;
+    expect(closed.monthsClosed).toHaveLength(127 * 12);
+    expect(closed.closingEntries.map((entry: { date: string }) => entry.date)).toEqual(['1900-12-31', '2024-12-31']);
+    const tb = await trialBalance(entity.id, treasurer.token, '2026-12-31');
+    expect(tb.rows.filter((row) => /^[45]/.test(row.accountCode) && row.balance !== '0.00')).toEqual([]);
+    expect(tb.rows.find((row) => row.accountCode === '3101')?.balance).toBe('3.00');
+  });
+});
+
+describe('net assets by the kind of their fund', () => {
+  it('refuses 3101 on a restricted fund, 3102 on an unrestricted one and a release posted by hand, naming the line', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const base = `/api/entities/${entity.id}`;
+    await ctx.request().post(`${base}/funds`).set(treasurer.auth).send({ code: 'RX', name: '定向', restricted: true }).expect(201);
+    // A sub-account of 3101 is 3101 for this rule.
+    await ctx.request().post(`${base}/accounts`).set(treasurer.auth).send({ code: '310101', name: '非限定性净资产-期初', parentCode: '3101' }).expect(201);
+    const post = (lines: object[]) => ctx.request().post(`${base}/entries`).set(treasurer.auth).send({ date: '2026-03-01', memo: '期初', lines });
+    // Opening balances on the right side are fine.
+    await post([{ accountCode: '1002', debit: '1000.00' }, { accountCode: '310101', credit: '1000.00' }]).expect(201);
+    await post([{ accountCode: '1002', fundCode: 'RX', debit: '200.00' }, { accountCode: '3102', fundCode: 'RX', credit: '200.00' }]).expect(201);
+    const before = await countEntries(entity.id);
+
+    const wrongSide = await post([{ accountCode: '1002', debit: '10.00' }, { accountCode: '3102', credit: '10.00' }]);
+    expect(wrongSide.status).toBe(422);
+    expect(wrongSide.headers['content-type']).toMatch(/application\/problem\+json/);
+    expect(wrongSide.body).toMatchObject({ code: 'net_assets_fund_mismatch', errors: [{ path: 'body.lines.1.fundCode' }] });
+    expect((await post([{ accountCode: '1002', fundCode: 'RX', debit: '10.00' }, { accountCode: '310101', fundCode: 'RX', credit: '10.00' }])).body.code).toBe('net_assets_fund_mismatch');
+    const release = await post([{ accountCode: '3102', fundCode: 'RX', debit: '50.00' }, { accountCode: '310101', fundCode: 'RX', credit: '50.00' }]);
+    expect(release.status).toBe(422);
+    expect(release.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.1.fundCode' })]);
+    expect(await countEntries(entity.id)).toBe(before);
+  });
+});
+
 describe('amounts at the edge of what the books hold', () => {
+  it('says an overdraft past 18 digits in digits, not in #', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '120.00', { date: '2026-03-01' });
+    const huge = '999999999999999999.99';
+    const res = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).send({
+      date: '2026-03-02',
+      memo: '过大',
+      lines: [{ accountCode: '1002', debit: huge }, { accountCode: '1002', debit: huge }, { accountCode: '1001', credit: huge }, { accountCode: '1001', credit: huge }],
+    });
+    expect(res.status).toBe(422);
+    expect(res.body.detail).toContain('120.00 available, 1999999999999999999.98 needed');
+    expect(res.body.detail).not.toContain('#');
+  });
+
+  it('names the field holding a NUL or half a surrogate pair, which the books cannot store', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const receipt = (extra: object) => ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth)
+      .send({ kind: 'donation', date: '2026-03-01', amount: '5.00', method: 'cash', ...extra });
+    const nul = await receipt({ memo: 'a\u0000b' });
+    expect(nul.status).toBe(400);
+    expect(nul.body.errors).toEqual([expect.objectContaining({ path: 'body.memo' })]);
+    const surrogate = await receipt({ payer: '张\ud800' });
+    expect(surrogate.status).toBe(400);
+    expect(surrogate.body.errors).toEqual([expect.objectContaining({ path: 'body.payer' })]);
+    // A whole pair (an emoji) is text like any other.
+    expect((await receipt({ payer: '张😀' })).status).toBe(201);
+    expect(await countEntries(entity.id)).toBe(1);
+  });
+
   it('keeps totals exact past 10^18 and answers 422 amount_too_large when a total would overflow, leaving nothing behind', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     const receipt = (amount: string) => ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'donation', date: '2026-03-01', amount, method: 'cash' });
@@ -554,7 +662,9 @@ describe('closing December after a later month', () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     await receive(ctx, treasurer, entity.id, '300.00', { date: '2025-11-10', kind: 'parking' });
     await receive(ctx, treasurer, entity.id, '20.00', { date: '2026-01-05', kind: 'parking' });
-    expect((await ctx.request().post(`/api/entities/${entity.id}/periods/2026-01/close`).set(treasurer.auth)).status).toBe(200);
+    // Books closed by the rule before this one, when closing 2026-01 recorded that month alone
+    // and left 2025 frozen without its close: closing 2025-12 afterwards still carries 2025.
+    await ctx.db('periods').insert({ entity_id: entity.id, period: '2026-01', closed_by: treasurer.id });
     const december = await ctx.request().post(`/api/entities/${entity.id}/periods/2025-12/close`).set(treasurer.auth);
     expect(december.status).toBe(200);
     expect(december.body.closingEntry).toMatchObject({ kind: 'year_end_close', date: '2025-12-31' });

@@ -19,7 +19,9 @@ describe('disclosure pages', () => {
 
     await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-03', confirm: '1' }).expect(303);
     const form = await agent.get(`${base}/publish`).expect(200);
-    expect(form.text).toContain('<option value="2026-03" selected>2026年3月</option>');
+    // Closing March closed January and February with it, so the quarter is ready too and comes first.
+    expect(form.text).toContain('<option value="2026-Q1" selected>2026年第1季度（1–3月）</option>');
+    expect(form.text).toContain('<option value="2026-03">2026年3月</option>');
     const published = await agent.post(`${base}/publish`).type('form').send({ _csrf: csrfOf(form.text), period: '2026-03' }).expect(303);
     const reportPath = published.headers.location.replace(/\?.*$/, '');
     const id = reportPath.split('/').pop() as string;
@@ -71,7 +73,8 @@ describe('disclosure pages', () => {
     // Published and countersigned: the form no longer preselects it, and a new version needs a reason.
     const next = await agent.get(`${base}/publish`).expect(200);
     expect(next.text).toContain('<option value="2026-03">2026年3月（已发布第1版，已会签）</option>');
-    expect(next.text).toContain('<option value="" selected>请选择</option>');
+    expect(next.text).not.toMatch(/<option value="2026-03"[^>]*selected/);
+    expect(next.text).toContain('<option value="2026-Q1" selected>');
     const noReason = await agent.post(`${base}/publish`).type('form').send({ _csrf: csrfOf(next.text), period: '2026-03', reason: ' ' }).expect(400);
     expect(noReason.text).toContain('2026年3月已经发布过第1版，监委会已经会签，新版本要重新会签');
     expect((await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items).toHaveLength(1);
@@ -142,12 +145,16 @@ describe('disclosure pages', () => {
       return done.headers.location.replace(/\?.*$/, '').split('/').pop() as string;
     };
     await close('2026-02');
-    await close('2026-03');
     const calendar = (html: string) => html.slice(html.indexOf('id="h-calendar"'));
     const february = await publish('2026-02');
+    // The quarter is over but March is still open: the form says why it cannot be published yet.
+    const waiting = (await agent.get(`${base}/publish`).expect(200)).text;
+    expect(waiting).not.toContain('value="2026-Q1"');
+    expect(waiting).toContain('<li>2026年第1季度（1–3月）：3月还没有结账</li>');
     // Half way: the quarter is not done, and its row says what is out and what is still to come.
     const halfWay = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
     expect(halfWay).toMatch(new RegExp(`2026年第1季度（1–3月）财务公开<br><span class="small">已公开一部分：<a href="/reports/${february}">2月报告</a></span><br><span class="muted small">还差3月没有公开。</span></th><td class="nowrap">[^<]+</td><td class="nowrap">(<strong class="overdue">已逾期</strong>|待公开)</td>`));
+    await close('2026-03');
     const march = await publish('2026-03');
     const before = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
     // Done by the months' reports, each named and linked; the row is no one report's, and January owed nothing.
@@ -155,12 +162,8 @@ describe('disclosure pages', () => {
     expect(before).toContain('项目「百家宴」结项公开（2026年2月1日至3月5日）');
     expect(before).toContain('项目原定2月28日结束，3月5日还有这个项目的收支，结项公开要包括到这一天。');
 
-    // The quarter cannot be published while January is open: the form says why, and the close page offers January.
-    const waiting = (await agent.get(`${base}/publish`).expect(200)).text;
-    expect(waiting).not.toContain('value="2026-Q1"');
-    expect(waiting).toContain('<li>2026年第1季度（1–3月）：1月还没有结账</li>');
-    expect((await agent.get(`${base}/close`).expect(200)).text).toMatch(/value="2026-01"><span>2026年1月（已冻结）/);
-    await close('2026-01');
+    // January closed with February (closing a month closes every month before it), so with
+    // March closed the quarter is offered, first.
     const form = (await agent.get(`${base}/publish`).expect(200)).text;
     expect(form).toContain('<optgroup label="季度报告"><option value="2026-Q1" selected>2026年第1季度（1–3月）</option></optgroup>');
     expect(form).not.toContain('还不能发布');

@@ -233,18 +233,20 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(page).toContain('本月还没过完：现在结账，这个月剩下的日子就不能再记账了');
       expect(page).toMatch(/value="2026-01"><span>2026年1月<br><small>收入 ¥1,200.00 · 支出 ¥80.00<\/small>/);
 
-      // Closing February freezes January: it is offered only to be closed for a report, never preselected.
+      // Closing February closes January with it; the month still running is never preselected.
       await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
       const after = (await agent.get(`${base}/close`).expect(200)).text;
       expect(after).not.toContain(' checked>');
-      expect(after).toMatch(/value="2026-01"><span>2026年1月（已冻结）/);
-      expect(after).toContain('<summary>已冻结、还没结账的月份（1 个）</summary>');
+      expect(after).not.toContain('value="2026-01"');
+      expect(after).not.toContain('已冻结');
+      // The closed months as spans: 2025 was closed by the first close, January with February.
+      expect(after).toContain('<h2>已结账的月份</h2>\n<p>2025年1月至2026年2月</p>');
     });
 
-    it('leaves out frozen months from before the first entry, except those of the quarter the books start in', async () => {
+    it('offers a month frozen by a later close without being closed itself (books closed before closing closed every month before it), leaving out those before the first entry except in its quarter', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-02-05' });
-      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      await ctx.db('periods').insert({ entity_id: entity.id, period: '2026-02', closed_by: treasurer.id });
       const page = (await agent.get(`${base}/close`).expect(200)).text;
       // January has nothing to close, but 2026年第1季度's report needs it closed; December 2025 belongs to a quarter before the books.
       expect(page.match(/name="period" value="\d{4}-\d{2}"/g)).toEqual(['name="period" value="2026-03"', 'name="period" value="2026-01"']);

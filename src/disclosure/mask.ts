@@ -101,18 +101,46 @@ export const ORGANISATION_ENDINGS: readonly (readonly [ending: string, minLength
 ];
 export const LATIN_ORGANISATION = /\b(ltd|limited|co|inc|llc|llp|plc|gmbh|company|corp|corporation|group|school|college|university|hospital|clinic|bank|association|society|foundation|committee|council|centre|center|club|studio|shop|store)\b\.?$/i;
 
-/** Which words mark an organisation: format 1 and 2 reports used the first list only. */
-export type OrganisationMarkers = 'first' | 'wider';
+/**
+ * Added in report format 5: the working groups, markets and small trades a station pays that
+ * format 4 still masked like people (the sixth acceptance pass saw 路灯工程队 printed as 路* and
+ * 农贸市场李记 as 农*, next to 五金店 in full). Words inside a name that no person's name holds,
+ * then endings that mark a trade or a team only after a name of at least that many characters
+ * (张小队 or 李记 could be a person; 维修队, 老李记 are not). Part of format 5 like the lists
+ * above are of formats 3 and 4.
+ */
+export const FORMAT5_ORGANISATION_MARKERS: readonly string[] = ['工程', '市场', '施工', '装修', '维修部', '回收站', '加油站', '印刷', '车队', '物流', '快递', '家政', '保洁', '餐馆', '面馆', '茶馆', '照相馆', '五金', '建材', '电器'];
+export const FORMAT5_ORGANISATION_ENDINGS: readonly (readonly [ending: string, minLength: number])[] = [
+  ['队', 3],
+  ['团', 3],
+  ['厂', 3],
+  ['铺', 3],
+  ['馆', 3],
+  ['记', 3],
+  ['部', 3],
+  ['站', 3],
+  ['所', 3],
+];
 
-export function isOrganisationName(name: string, markers: OrganisationMarkers = 'wider'): boolean {
+/** Which words mark an organisation: format 1 and 2 reports used the first list only, formats 3 and 4 the wider one. */
+export type OrganisationMarkers = 'first' | 'wider' | 'widest';
+
+const endsAsOrganisation = (name: string, endings: readonly (readonly [string, number])[]) =>
+  endings.some(([ending, minLength]) => name.endsWith(ending) && Array.from(name).length >= minLength);
+
+export function isOrganisationName(name: string, markers: OrganisationMarkers = 'widest'): boolean {
   if (ORGANISATION_MARKERS.some((marker) => name.includes(marker))) return true;
   if (markers === 'first') return false;
   const trimmed = name.trim();
-  return (
+  if (
     MORE_ORGANISATION_MARKERS.some((marker) => trimmed.includes(marker)) ||
-    ORGANISATION_ENDINGS.some(([ending, minLength]) => trimmed.endsWith(ending) && Array.from(trimmed).length >= minLength) ||
+    endsAsOrganisation(trimmed, ORGANISATION_ENDINGS) ||
     LATIN_ORGANISATION.test(trimmed)
-  );
+  ) {
+    return true;
+  }
+  if (markers === 'wider') return false;
+  return FORMAT5_ORGANISATION_MARKERS.some((marker) => trimmed.includes(marker)) || endsAsOrganisation(trimmed, FORMAT5_ORGANISATION_ENDINGS);
 }
 
 /**
@@ -132,7 +160,7 @@ export type OrganisationRule = 'unasked' | 'always';
 export function publicName(
   counterparty: Counterparty | null | undefined,
   organisations: OrganisationRule = 'unasked',
-  markers: OrganisationMarkers = 'wider',
+  markers: OrganisationMarkers = 'widest',
 ): string | null {
   if (counterparty === null || counterparty === undefined) return null;
   const name = counterparty.name.trim();

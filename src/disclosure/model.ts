@@ -31,11 +31,14 @@ export type ReceiptKind = 'donation' | 'parking' | 'recycling' | 'subsidy' | 'ot
  * Version 3: a payee is recognised as an organisation, and shown in full, by a wider list of
  * words (public bodies, schools, company words in Latin letters; see mask.ts). Version 4: a
  * foundation's year lists a grant whose money moved in the year even when its decision was
- * recorded later (a grant entered after the fact); the data is gathered by input.ts.
+ * recorded later (a grant entered after the fact); the data is gathered by input.ts; and a
+ * count lists what the books show for its day now when entries followed it. Version 5: payees
+ * that are teams, markets and small trades (路灯工程队, 农贸市场李记) are shown in full like
+ * other organisations (mask.ts).
  */
-export type ReportSchemaVersion = 1 | 2 | 3 | 4;
-export const REPORT_SCHEMA_VERSIONS: readonly ReportSchemaVersion[] = [1, 2, 3, 4];
-export const CURRENT_REPORT_SCHEMA_VERSION: ReportSchemaVersion = 4;
+export type ReportSchemaVersion = 1 | 2 | 3 | 4 | 5;
+export const REPORT_SCHEMA_VERSIONS: readonly ReportSchemaVersion[] = [1, 2, 3, 4, 5];
+export const CURRENT_REPORT_SCHEMA_VERSION: ReportSchemaVersion = 5;
 
 /** Sums of posted lines before a cut-off date, per account and fund. */
 export interface BalanceSumInput {
@@ -413,6 +416,7 @@ const SUMMARY_NOTES: Record<ReportSchemaVersion, string> = {
   2: SUMMARY_NOTE_WITH_OTHER_MOVEMENTS,
   3: SUMMARY_NOTE_WITH_OTHER_MOVEMENTS,
   4: SUMMARY_NOTE_WITH_OTHER_MOVEMENTS,
+  5: SUMMARY_NOTE_WITH_OTHER_MOVEMENTS,
 };
 
 const ENTRY_KIND_LABELS: Record<EntryKind, string> = {
@@ -635,7 +639,7 @@ export function buildReport(input: ReportInput): ReportModel {
       memo: entry.memo,
       kind: entry.kind,
       kindLabel: ENTRY_KIND_LABELS[entry.kind],
-      counterparty: publicName(entry.counterparty, schemaVersion === 1 ? 'always' : 'unasked', schemaVersion >= 3 ? 'wider' : 'first'),
+      counterparty: publicName(entry.counterparty, schemaVersion === 1 ? 'always' : 'unasked', schemaVersion >= 5 ? 'widest' : schemaVersion >= 3 ? 'wider' : 'first'),
       income: income === null ? null : fmt(income),
       expense: expense === null ? null : fmt(expense),
     });

@@ -497,6 +497,11 @@ function drawSectionTitle(w: ReportWriter, title: string, minimumBody: number): 
   w.y += layout.fontSizes.section * 1.5 + layout.spacing.sectionGapAfter;
 }
 
+/** A table's header and first rows (up to three) at one line each: what a heading above text and a table keeps with it. */
+function tableLead(layout: ReportLayout, rows: number): number {
+  return layout.spacing.headerRowHeight + layout.spacing.rowHeight * Math.min(3, Math.max(1, rows));
+}
+
 function paragraph(w: ReportWriter, text: string, options: { colour?: string; size?: number; bold?: boolean } = {}): void {
   const { layout } = w;
   const size = options.size ?? layout.fontSizes.body;
@@ -524,6 +529,8 @@ function table(
     x?: number;
     width?: number;
     zebra?: boolean;
+    /** The caption is the section's heading: drawn here, on the page the table starts on. */
+    headed?: boolean;
   },
 ): void {
   const { layout } = w;
@@ -556,9 +563,7 @@ function table(
     w.y += headerHeight;
   };
 
-  w.need(headerHeight + rowHeight * Math.min(3, Math.max(1, options.rows.length)));
-  drawHeader(false);
-  options.rows.forEach((cells, rowIndex) => {
+  const laidOut = options.rows.map((cells, rowIndex) => {
     const style = options.styles?.[rowIndex];
     const wrapped = options.columns.map((column, i) => {
       if (!column.wrap) return null;
@@ -566,7 +571,18 @@ function table(
       return w.wrap(cells[i] ?? '', widths[i] - 2 * pad);
     });
     const lineCount = Math.max(1, ...wrapped.map((lines) => (lines ? lines.length : 1)));
-    const height = rowHeight + (lineCount - 1) * size * 1.3;
+    return { wrapped, height: rowHeight + (lineCount - 1) * size * 1.3 };
+  });
+  // The header and the first rows (up to three, as tall as they wrap) start on one page, and a
+  // section's heading with them rather than alone at a page's foot (an acceptance pass found
+  // 对账记录 so at the bottom of page 2, its one row's long note wrapped onto the next).
+  const lead = headerHeight + (laidOut.length === 0 ? rowHeight : laidOut.slice(0, 3).reduce((total, row) => total + row.height, 0));
+  if (options.headed) drawSectionTitle(w, options.caption, lead);
+  else w.need(lead);
+  drawHeader(false);
+  options.rows.forEach((cells, rowIndex) => {
+    const style = options.styles?.[rowIndex];
+    const { wrapped, height } = laidOut[rowIndex];
     if (w.need(height)) drawHeader(true);
     const fill = style?.fill ?? (options.zebra !== false && rowIndex % 2 === 1 ? layout.colours.zebraFill : undefined);
     if (fill) w.backdrop(x0, w.y, totalWidth, height, fill);
@@ -833,7 +849,6 @@ function drawFunds(w: ReportWriter, model: ReportModel, title: string): void {
   const { funds } = model;
   const c = layout.columns.funds;
   const showOther = funds.rows.some((r) => r.otherChange !== '0.00');
-  drawSectionTitle(w, title, 50);
   const columns: Column[] = [
     { header: '基金', width: c.name, wrap: true },
     { header: '性质', width: c.restriction },
@@ -848,6 +863,7 @@ function drawFunds(w: ReportWriter, model: ReportModel, title: string): void {
     showOther ? [...cells.slice(0, 6), other, cells[6]] : cells;
   table(w, {
     caption: title,
+    headed: true,
     columns,
     rows: [
       ...funds.rows.map((r) =>
@@ -970,9 +986,9 @@ function drawGrants(w: ReportWriter, model: ReportModel, title: string): void {
   assert(grants, 'grants present');
   const { layout } = w;
   const c = layout.columns.grants;
-  drawSectionTitle(w, title, 50);
   table(w, {
     caption: title,
+    headed: true,
     columns: [
       { header: '项目名称', width: 0, wrap: true },
       { header: '受资助方', width: c.recipient, wrap: true },
@@ -992,7 +1008,8 @@ function drawEntries(w: ReportWriter, model: ReportModel, title: string): void {
   const { layout } = w;
   const { entries } = model;
   const c = layout.columns.entries;
-  drawSectionTitle(w, title, 60);
+  // The count line above the table, then the table's start.
+  drawSectionTitle(w, title, layout.fontSizes.small * 3 + layout.spacing.paragraphGap + tableLead(layout, entries.rows.length));
   paragraph(w, `共 ${entries.count} 笔，按日期排列，同一天按凭证号排列。个人捐赠人除本人同意公开外显示为“张*”或“匿名”。单位：元`, {
     colour: layout.colours.muted,
     size: layout.fontSizes.small,
@@ -1037,10 +1054,10 @@ export const UNEXPLAINED_DIFFERENCE = '差异原因：未说明';
 function drawReconciliations(w: ReportWriter, model: ReportModel, title: string): void {
   const { layout } = w;
   const c = layout.columns.reconciliation;
-  drawSectionTitle(w, title, 40);
   const rows = model.reconciliations.rows;
   table(w, {
     caption: title,
+    headed: true,
     columns: [
       { header: '日期', width: c.date },
       { header: '现金实盘', width: c.amount, align: 'right' },
@@ -1068,9 +1085,9 @@ function drawReconciliations(w: ReportWriter, model: ReportModel, title: string)
 function drawCorrections(w: ReportWriter, model: ReportModel, title: string): void {
   const { layout } = w;
   const c = layout.columns.corrections;
-  drawSectionTitle(w, title, 40);
   table(w, {
     caption: title,
+    headed: true,
     columns: [
       { header: '日期', width: c.date },
       { header: '更正凭证', width: c.number },

@@ -189,11 +189,23 @@ export async function disclosureSections(web: Web, entity: EntityRow) {
   const reports = await reportsOf(web, entity.id);
   const { items } = await disclosure.calendar(deps(web), entity.id);
   // A row done with nothing owed (before the books started) has nothing to show.
+  // A period counts as published on its first version's day (a later correction does not make
+  // it late); an item as published on the day its last covering period was.
+  const firstPublished = new Map<string, string>();
+  for (const report of reports) {
+    const known = firstPublished.get(report.period);
+    if (!known || report.publishedDate < known) firstPublished.set(report.period, report.publishedDate);
+  }
+  const publishedLate = (item: CalendarItem): string | null => {
+    if (item.status !== 'done' || !item.coveredBy?.length) return null;
+    const on = item.coveredBy.map((report) => firstPublished.get(report.period) ?? '').sort().pop() ?? '';
+    return on > item.dueDate ? on : null;
+  };
   const calendar = items
     .filter((item) => item.status !== 'done' || (item.coveredBy ?? []).length > 0)
     .slice(-12)
     .reverse()
-    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null, ...calendarNotes(item) }));
+    .map((item) => ({ label: calendarLabel(item), dueDate: item.dueDate, status: item.status, publishedLate: publishedLate(item), reportUrl: item.disclosureId ? `/reports/${item.disclosureId}` : null, ...calendarNotes(item) }));
   return { reports, calendar };
 }
 

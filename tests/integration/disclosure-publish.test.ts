@@ -351,7 +351,7 @@ describe('a foundation\'s year with a grant entered after the fact', () => {
     const published = await ctx.request().post(`/api/entities/${s.foundationId}/disclosures`).set(s.foundation.treasurer.auth).send({ period: '2025' });
     expect([published.status, published.body.detail]).toEqual([201, undefined]);
     const json = (await ctx.request().get(`/api/public/disclosures/${published.body.id}`).expect(200)).body;
-    expect(json.schemaVersion).toBe(4);
+    expect(json.schemaVersion).toBe(5);
     expect(json.grants.rows).toEqual([expect.objectContaining({ id: grant.id, amountAwarded: '300.00', amountDisbursed: '250.00', statusLabel: '执行中' })]);
     expect(json.summary.expense).toBe('250.00');
     expect((await ctx.request().get(`/api/public/disclosures/${published.body.id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true });
@@ -373,7 +373,7 @@ describe('收支概况 when money moves without income or expense', () => {
   it('publishes 其他资金变动 so opening + income − expense + other = closing, in the JSON, the PDF and the web page', async () => {
     const { published, treasurer } = await openingMonthPublished('新建测试公益站');
     const json = (await ctx.request().get(`/api/public/disclosures/${published.id}`).expect(200)).body;
-    expect(json.schemaVersion).toBe(4);
+    expect(json.schemaVersion).toBe(5);
     // Hand-computed: income 1200.00 + 800.00; expense 600.00 (unpaid) + 150.50; money 0.00 →
     // cash 3000.00 + 1200.00 − 2500.00 − 150.50 = 1549.50, bank 17000.00 + 800.00 + 2500.00 −
     // 1000.00 = 19300.00; other = 20000.00 + 600.00 − 1000.00; the transfer shows nowhere.

@@ -127,6 +127,23 @@ describe('disclosure pages', () => {
     expect(html).toContain('审核意见：已逐笔核对单据');
   });
 
+  it('says when a report came out after its due date, counting a period from its first version', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { name: '迟到社区公益站' });
+    await receive(ctx, treasurer, entity.id, '100.00', { kind: 'parking', date: '2025-07-05' });
+    await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth).expect(200);
+    const publish = (period: string, reason?: string) => ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period, ...(reason ? { reason } : {}) }).expect(201);
+    await publish('2025-Q3');
+    await publish('2026-Q1');
+    await publish('2026-Q1', '补充说明');
+    const html = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
+    const page = html.slice(html.indexOf('id="h-calendar"'));
+    const row = (label: string) => page.slice(page.indexOf(label), page.indexOf('</tr>', page.indexOf(label)));
+    // The third quarter of 2025 was due on 31 October 2025 and came out on 10 April 2026.
+    expect(row('2025年第3季度（7–9月）财务公开')).toContain('已公开<br><span class="small muted">逾期公开<br>2026年4月10日</span>');
+    // The first quarter of 2026 is due on 30 April: on time, its second version too.
+    expect(row('2026年第1季度（1–3月）财务公开')).not.toContain('逾期公开');
+  });
+
   it('says which reports covered a quarter published month by month, and offers the quarter once its months are closed', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx, { name: '溪畔社区公益站' });
     const project = (await ctx.request().post(`/api/entities/${entity.id}/projects`).set(treasurer.auth).send({ code: 'FEAST', name: '百家宴', startsOn: '2026-02-01', endsOn: '2026-02-28' }).expect(201)).body;

@@ -1,6 +1,6 @@
 /** How donors and payees appear to the public (Charity Law art. 82). */
 import crypto from 'node:crypto';
-import { LATIN_ORGANISATION, MORE_ORGANISATION_MARKERS, ORGANISATION_ENDINGS, ORGANISATION_MARKERS, publicName } from '../../src/disclosure/mask';
+import { FORMAT5_ORGANISATION_ENDINGS, FORMAT5_ORGANISATION_MARKERS, LATIN_ORGANISATION, MORE_ORGANISATION_MARKERS, ORGANISATION_ENDINGS, ORGANISATION_MARKERS, publicName } from '../../src/disclosure/mask';
 
 const person = (name: string, anonymous = false, nameConsent: boolean | null = false) => ({ name, anonymous, nameConsent });
 /** A payment's payee: nobody asked for consent. */
@@ -51,6 +51,22 @@ describe('publicName', () => {
     for (const name of ['王小学', '张会芳', 'John Smith', '王局长', '王局']) expect(publicName(payee(name))).toBe(`${Array.from(name)[0]}*`);
     // Givers are still asked, whatever the words.
     expect(publicName(person('南岸区民政局'))).toBe('南*');
+  });
+
+  test('from report format 5 teams, markets and small trades a station pays are shown in full; formats 3 and 4 still mask them', () => {
+    for (const name of ['路灯工程队', '农贸市场李记', '老李记', '南坪施工队', '小区保洁队', '彩印厂', '张家面馆', '废品回收站', '社区合唱团', '顺丰快递', '家电维修部']) {
+      expect(publicName(payee(name))).toBe(name);
+    }
+    for (const name of ['路灯工程队', '农贸市场李记', '彩印厂']) expect(publicName(payee(name), 'unasked', 'wider')).toBe(`${Array.from(name)[0]}*`);
+    // A two-character name ending so could be a person's, and a given name can hold 志愿 or 记.
+    for (const name of ['李记', '张队', '王志愿', '陈记华']) expect(publicName(payee(name))).toBe(`${Array.from(name)[0]}*`);
+    // Givers are still asked.
+    expect(publicName(person('路灯工程队'))).toBe('路*');
+  });
+
+  test('format 5’s lists are pinned too: a change to them needs a format 6', () => {
+    const lists = JSON.stringify([FORMAT5_ORGANISATION_MARKERS, FORMAT5_ORGANISATION_ENDINGS]);
+    expect(crypto.createHash('sha256').update(lists).digest('hex')).toBe('d072099c407f37a4cd93ef5c6f675a5a48ee39846c2324e64bbb3b86e1ec82a7');
   });
 
   test('the word lists are pinned: report formats 1 to 3 rebuild with them, so a change needs a new format', () => {

@@ -3,7 +3,7 @@
  * never recomputed with the code under test: a station's quarter and a foundation's year.
  */
 import crypto from 'node:crypto';
-import { buildReport, type EntryInput, type ReportInput } from '../../src/disclosure/model';
+import { buildReport, type EntryInput, type ReportInput, type ReportSchemaVersion } from '../../src/disclosure/model';
 import { canonicalJson } from '../../src/ledger/hash';
 
 const ACCOUNTS: ReportInput['accounts'] = [
@@ -342,7 +342,7 @@ describe('收支概况 adds up when money moves without income or expense', () =
     });
     // 0.00 + 2000.00 − 750.50 + 19600.00 = 20849.50
     expect(summary.note).toContain('期末货币资金 = 期初货币资金 + 本期收入 − 本期支出 + 其他资金变动');
-    expect(model.schemaVersion).toBe(4);
+    expect(model.schemaVersion).toBe(5);
   });
 
   test('a period with only receipts and payments has no other movement', () => {
@@ -395,13 +395,16 @@ describe('reports published in earlier schema versions rebuild exactly as they w
     );
   });
 
-  test('a public body paid shows in full from version 3, and stays masked in a version 2 rebuild', () => {
+  test.each([
+    ['a public body', '南岸区民政局', 3, 2],
+    ['a team or market', '路灯工程队', 5, 4],
+  ] as const)('%s (%s) paid shows in full from version %i, and stays masked in a version %i rebuild', (_kind, name, shownFrom, maskedIn) => {
     const input = stationQuarter();
     const payment = input.entries.find((e) => e.kind === 'payment' && e.counterparty?.name === '王五')!;
-    payment.counterparty = { name: '南岸区民政局', anonymous: false, nameConsent: null };
-    const shown = (schemaVersion: 2 | 3) => buildReport({ ...input, schemaVersion }).entries.rows.find((row) => row.number === payment.number)!.counterparty;
-    expect(shown(3)).toBe('南岸区民政局');
-    expect(shown(2)).toBe('南*');
+    payment.counterparty = { name, anonymous: false, nameConsent: null };
+    const shown = (schemaVersion: ReportSchemaVersion) => buildReport({ ...input, schemaVersion }).entries.rows.find((row) => row.number === payment.number)!.counterparty;
+    expect(shown(shownFrom)).toBe(name);
+    expect(shown(maskedIn)).toBe(`${Array.from(name)[0]}*`);
   });
 
   test('version 1 has no other movements even where money moved without income or expense', () => {
@@ -412,7 +415,7 @@ describe('reports published in earlier schema versions rebuild exactly as they w
   });
 
   test('an unknown version is refused', () => {
-    expect(() => buildReport({ ...stationQuarter(), schemaVersion: 5 as never })).toThrow(/schema version 5/);
+    expect(() => buildReport({ ...stationQuarter(), schemaVersion: 6 as never })).toThrow(/schema version 6/);
   });
 });
 

@@ -175,6 +175,25 @@ describe('renderReportPdf', () => {
     expect([inOrder(payer), inOrder(memo)]).toEqual([true, true]);
   });
 
+  test('a section that opens with a table never leaves its heading alone at a page’s foot', async () => {
+    // However many entries push it down, 对账记录 and 更正说明 start on the page their table starts on.
+    for (let extra = 0; extra < 44; extra += 1) {
+      const input = stationInput();
+      const base = input.entries[0];
+      const more = Array.from({ length: extra }, (_, i) => ({ ...base, id: `x${i}`, number: `2026-1${String(i).padStart(5, '0')}`, memo: `补录${i}` }));
+      input.entries = [...input.entries, ...more];
+      // Three counts, the first with a note long enough to wrap onto several lines.
+      const note = '月底盘点现金时发现短款，经与经手人逐笔核对单据，确认为找零差错，已由经手人补齐，并在居民议事会上说明。'.repeat(2);
+      input.reconciliations = ['2026-03-10', '2026-03-20', '2026-03-31'].map((date, i) => ({ date, cashCounted: '3700.00', bankStatementBalance: '3800.00', cashBook: '3700.00', bankBook: '3800.00', note: i === 0 ? note : null }));
+      const { file } = await renderToFile(buildReport(input), `orphan-${extra}.pdf`);
+      const pages = extractText(file).split('\f');
+      for (const [title, header] of [[SECTION_TITLES.reconciliations, '现金实盘'], [SECTION_TITLES.corrections, '更正凭证']]) {
+        const page = pages.findIndex((text) => text.includes(title));
+        expect([extra, title, pages[page].includes(header)]).toEqual([extra, title, true]);
+      }
+    }
+  }, 60_000);
+
   test('收支概况 shows 其他资金变动 so its figures add up, and a version 1 snapshot draws as it was', async () => {
     const input = stationInput();
     const line = (accountCode: string, side: 'debit' | 'credit', amount: string) => ({

@@ -871,13 +871,19 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
     }),
   );
 
+  const withBlankRow = (values: Values): Values => ({ ...values, budgetLines: [...(values.budgetLines as unknown[]), { budgetItem: '', budgetAmount: '' }] });
+
   async function showForm(req: Request, res: Response, target: { round: RoundView; applicationId: string | null }, values: Values, failure: Failure = {}) {
+    // Blank rows are not kept (see rowsOf), so a form sent with none filled in would come back
+    // with no row to type into, beside the hint asking for one: it always offers one.
+    const lines = values.budgetLines as Values[];
+    const shown = lines.length > 0 ? values : withBlankRow(values);
     web.render(
       req,
       res,
       'grants-application-form',
       target.applicationId ? '修改申请' : '填写申请',
-      { round: roundRow(target.round, web.clock.now()), applicationId: target.applicationId, stations: await stations(), values, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { round: roundRow(target.round, web.clock.now()), applicationId: target.applicationId, stations: await stations(), values: shown, errors: failure.errors ?? {}, message: failure.message ?? null },
       { status: failure.status },
     );
   }
@@ -902,8 +908,6 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
       stationEntityId: values.stationEntityId || null,
     };
   }
-
-  const withBlankRow = (values: Values): Values => ({ ...values, budgetLines: [...(values.budgetLines as unknown[]), { budgetItem: '', budgetAmount: '' }] });
 
   /**
    * Saves (creating the draft first when there is none) and, when asked, submits. A refused

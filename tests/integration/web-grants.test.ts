@@ -370,6 +370,38 @@ describe('grant pages', () => {
     expect(response.text).not.toContain('请至少填一行预算明细');
   });
 
+  it('application form: a refused submit with no budget line filled in still offers a row to type into, and keeps every row that was typed', async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const action = `/app/rounds/${roundId}/apply`;
+    const blank = await agent
+      .post(action)
+      .type('form')
+      .send(form({ _csrf: await formToken(agent, action), title: '社区书屋', budgetItem: ['', ''], budgetAmount: ['', ''], then: 'submit' }))
+      .expect(400);
+    expect(blank.text).toContain('<p class="field-error" id="f-budgetLines-error">请至少填一行预算明细');
+    const blankForm = formOf(blank.text, action);
+    expect(blankForm).toContain('id="f-budgetLines_0_item" name="budgetItem" value=""');
+    expect(blankForm).toContain('id="f-budgetLines_0_amount" name="budgetAmount" value=""');
+    expect(blank.text).toContain('value="社区书屋"');
+
+    // Half-filled rows are what was typed: each comes back where it was, marked where it is short.
+    const partial = await agent
+      .post(action)
+      .type('form')
+      .send(form({ _csrf: await formToken(agent, action), title: '社区书屋', budgetItem: ['书架', '', ''], budgetAmount: ['', '500', ''], then: 'submit' }))
+      .expect(400);
+    const partialForm = formOf(partial.text, action);
+    expect(partialForm).toContain('id="f-budgetLines_0_item" name="budgetItem" value="书架"');
+    expect(partialForm).toContain('id="f-budgetLines_1_amount" name="budgetAmount" value="500"');
+    expect(partialForm).toContain('id="f-budgetLines_0_amount-error"');
+    expect(partialForm).toContain('id="f-budgetLines_1_item-error"');
+    expect(partialForm).not.toContain('f-budgetLines_2_item');
+    expect((await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items).toEqual([]);
+  });
+
   it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
     const s = await setup();
     const { response } = await applyAndSubmit(s, await createRound(s), '900');

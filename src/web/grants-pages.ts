@@ -36,7 +36,6 @@ import {
   roundState,
   rowsOf,
   sameTranches,
-  shanghaiDateTime,
   STATUS_LABELS,
   TRANCHE_ROW_FIELDS,
   TrancheRowValues,
@@ -46,7 +45,7 @@ import {
 import { assignmentsOf, fundNameOf, reviewersOfFoundation, voucherNumbersOf } from './grants-queries';
 import { amendmentSentenceFor, FormContext, hintFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
-import { METHOD_LABELS } from './views';
+import { chineseDateTime, METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
 import { takeKeptForm } from './kept-forms';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
@@ -526,7 +525,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         amendments: amendmentsListOf(application.amendments, (item) => item.byName),
         conditions: TRANCHE_CONDITIONS.map((value) => ({ value, label: CONDITION_LABELS[value] })),
         labels,
-        when: shanghaiDateTime,
+        when: chineseDateTime,
       },
       { status: typed.status, flash: flashOf(req) },
     );
@@ -994,7 +993,7 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
         amendments: amendmentsListOf(application.amendments, (item) => (item.by === actor.userId ? '您' : '基金会')),
         reviewsArrived: application.reviews.length,
         labels,
-        when: shanghaiDateTime,
+        when: chineseDateTime,
         message: failure.message ?? null,
         errors: failure.errors ?? {},
       },

@@ -402,6 +402,18 @@ describe('grant pages', () => {
     expect((await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items).toEqual([]);
   });
 
+  it("writes the history's times as the rest of the site writes days (2026年3月10日 10:00), on the applicant's and the manager's page", async () => {
+    const s = await setup();
+    const { agent, id } = await draftAndSubmit(s, await createRound(s));
+    const mine = (await agent.get(`/app/applications/${id}`).expect(200)).text;
+    const managers = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    for (const html of [mine, managers]) {
+      const history = html.slice(html.indexOf('<ol class="timeline">'), html.indexOf('</ol>', html.indexOf('<ol class="timeline">')));
+      expect(history).toContain('<span class="muted small nowrap">2026年3月10日 10:00</span> <strong>已提交</strong>');
+      expect(history).not.toMatch(/\d{4}\/\d{1,2}\/\d{1,2}/);
+    }
+  });
+
   it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
     const s = await setup();
     const { response } = await applyAndSubmit(s, await createRound(s), '900');

@@ -291,6 +291,17 @@ function historyStep<T extends { to: string; note: string | null; kind: string }
   return { ...step, heading: STATUS_LABELS[step.to] ?? step.to, note: historyNote(step.note) };
 }
 
+/**
+ * The station whose books a grant's money is also recorded in, with the grant's restricted
+ * fund there once the grant is approved; null when the grantee keeps no books here.
+ */
+async function grantStationOf(web: Web, application: ApplicationView) {
+  if (!application.stationEntityId) return null;
+  const station = await ledger.getEntity(web.db, application.stationEntityId);
+  const fundCode = application.stationFundCode;
+  return { name: station.name, fundCode, fundName: fundCode ? await fundNameOf(web.db, station.id, fundCode) : null };
+}
+
 /** The states in which a grant manager may amend an awarded grant. */
 const AMENDABLE = ['approved', 'active', 'reporting'];
 
@@ -449,17 +460,6 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return items.find((project) => project.id === projectId)?.endsOn ?? '';
   }
 
-  /**
-   * The station whose books a grant's money is also recorded in, with the grant's restricted
-   * fund there once the grant is approved; null when the grantee keeps no books here.
-   */
-  async function grantStationOf(application: ApplicationView) {
-    if (!application.stationEntityId) return null;
-    const station = await ledger.getEntity(web.db, application.stationEntityId);
-    const fundCode = application.stationFundCode;
-    return { name: station.name, fundCode, fundName: fundCode ? await fundNameOf(web.db, station.id, fundCode) : null };
-  }
-
   /** A grant's disbursements and refunds with the voucher numbers of their entries in both books. */
   async function moneyRecordsOf(application: ApplicationView) {
     const records = [...application.disbursements, ...application.refunds];
@@ -508,7 +508,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         entity,
         base: baseOf(entity),
         application: { ...application, history: application.history.map(historyStep), ...(await moneyRecordsOf(application)) },
-        station: await grantStationOf(application),
+        station: await grantStationOf(web, application),
         round,
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
         counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,
@@ -988,6 +988,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
       {
         application,
         round: roundRow(round, web.clock.now()),
+        // The station chosen on the form is where the money will go: the applicant checks it here.
+        station: await grantStationOf(web, application),
         // The applicant sees who acted only as "you" or "the foundation": reviewers stay anonymous.
         history: application.history.map((step) => ({ ...historyStep(step), who: step.by === actor.userId ? '您' : '基金会' })),
         amendments: amendmentsListOf(application.amendments, (item) => (item.by === actor.userId ? '您' : '基金会')),

@@ -414,6 +414,27 @@ describe('grant pages', () => {
     }
   });
 
+  it("shows the applicant the station that will receive the money, on the draft before submitting, and says so when none was chosen", async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const action = `/app/rounds/${roundId}/apply`;
+    const saved = await agent
+      .post(action)
+      .type('form')
+      .send(form({ _csrf: await formToken(agent, action), title: '楼栋互助花园', organization: '邻里互助会', contact: '赵丽', summary: '共建花园', requestedAmount: '1000', budgetItem: ['苗木'], budgetAmount: ['1000'], stationEntityId: s.station.entity.id, then: 'save' }))
+      .expect(303);
+    const draft = (await agent.get(saved.headers.location).expect(200)).text;
+    expect(draft).toContain('草稿');
+    expect(draft).toContain('<p id="grant-station">收款的公益站：<strong>南岸公益站</strong>。资助款拨付后，会同时记入它的账本。</p>');
+
+    const { response } = await applyAndSubmit(s, roundId, '800');
+    const none = (await agent.get(response.headers.location.replace(/\?.*$/, '')).expect(200)).text;
+    expect(none).toContain('没有选收款的公益站：资助款不通过本系统里的公益站收款。');
+    expect(none).not.toContain('南岸公益站');
+  });
+
   it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
     const s = await setup();
     const { response } = await applyAndSubmit(s, await createRound(s), '900');

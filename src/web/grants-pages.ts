@@ -262,6 +262,8 @@ function roundRow(round: RoundView, now: Date) {
   return {
     ...round,
     state: roundState(round, now),
+    // What the grantees keep, as the round page's 拨付净额: a list shows it beside the refunds.
+    netDisbursed: formatMoney(netDisbursed(round.disbursed, round.refunded)),
     firstDay: round.opensAt ? firstDayOf(round.opensAt) : '',
     lastDay: round.closesAt ? lastDayOf(round.closesAt) : '',
   };

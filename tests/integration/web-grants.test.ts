@@ -835,6 +835,39 @@ describe('grant pages', () => {
     expect(staffRound).toContain(`href="${s.base}/applications/${closed.id}">楼栋互助花园</a>`);
   });
 
+  /** The figures of one round's tile in a list of rounds, by name, as printed. */
+  function tileOf(html: string, href: string): Record<string, string> {
+    const start = html.indexOf(`<a class="tile" href="${href}">`);
+    expect(start).toBeGreaterThan(-1);
+    const tile = html.slice(start, html.indexOf('</a>', start));
+    return Object.fromEntries([...tile.matchAll(/<dt>([^<]+)<\/dt><dd>([^<]+)<\/dd>/g)].map(([, name, value]) => [name, value]));
+  }
+
+  it('lists a round with the money that came back, so its figures add up as on the round page, for residents and for the grant manager', async () => {
+    const s = await setup();
+    const open = await activeGrant(s);
+    await closedGrant(s, open.roundId);
+    const roundPage = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds/${open.roundId}`).expect(200)).text;
+    const figure = (id: string) => new RegExp(`id="round-${id}">([^<]+)<`).exec(roundPage)?.[1];
+    const expected = { 预算: figure('budget'), 已安排资助: figure('committed'), 剩余可批: figure('remaining'), 已拨付: figure('disbursed'), 已退回: figure('refunded'), 拨付净额: figure('net') };
+    expect(expected).toEqual({ 预算: '¥50,000.00', 已安排资助: '¥1,900.00', 剩余可批: '¥48,100.00', 已拨付: '¥1,400.00', 已退回: '¥100.00', 拨付净额: '¥1,300.00' });
+
+    const publicList = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds`).expect(200)).text;
+    const managerList = (await s.manager.get(s.base).expect(200)).text;
+    for (const [html, href] of [
+      [publicList, `/e/${s.foundation.entity.code}/rounds/${open.roundId}`],
+      [managerList, `${s.base}/rounds/${open.roundId}`],
+    ]) {
+      const tile = tileOf(html, href);
+      expect(tile).toEqual(expected);
+      expect(amountOf(tile['已拨付']).minus(amountOf(tile['已退回'])).toFixed(2)).toBe(amountOf(tile['拨付净额']).toFixed(2));
+      expect(amountOf(tile['已安排资助']).plus(amountOf(tile['剩余可批'])).toFixed(2)).toBe(amountOf(tile['预算']).toFixed(2));
+      // A list repeats no figure's id: those name the one round of a round page.
+      expect(html).not.toContain('id="round-');
+    }
+    expect(publicList).toContain('拨付净额 = 已拨付 − 已退回');
+  });
+
   it("lists each disbursement and refund on the manager's page with its voucher numbers in the foundation's books and the station's", async () => {
     const s = await setup();
     const closed = await closedGrant(s, await createRound(s));

@@ -926,6 +926,31 @@ describe('grant pages', () => {
     expect(above.text).not.toContain('请填写大于零的批准金额');
   });
 
+  /** The input named `name` in a page, and the hint next to it. */
+  function fieldOf(html: string, name: string) {
+    const input = new RegExp(`<input id="f-${name}" name="${name}"[^>]*>`).exec(html)?.[0] ?? '';
+    const hint = new RegExp(`<p class="field-error" id="f-${name}-error">([^<]*)</p>`).exec(html)?.[1] ?? null;
+    return { input, hint };
+  }
+
+  it('says a refused amount at the amount field of the disbursement and refund forms: over the award, a tranche still waiting, more than the grantee holds', async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml } = await activeGrant(s);
+    const disburse = (disburseAmount: string) => s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount, disburseDate: '2026-03-10', method: 'bank' }));
+
+    const over = await disburse('700').expect(409);
+    expect(fieldOf(over.text, 'disburseAmount')).toEqual({ input: expect.stringContaining('aria-invalid="true" aria-describedby="f-disburseAmount-error"'), hint: '超过了批准金额：还可拨付 ¥600.00。' });
+    expect(over.text).toContain('value="700"');
+
+    const waiting = await disburse('600').expect(409);
+    expect(fieldOf(waiting.text, 'disburseAmount')).toEqual({ input: expect.stringContaining('aria-invalid="true" aria-describedby="f-disburseAmount-error"'), hint: '现在只能拨付 ¥0.00，其余要等申请方交了报告。' });
+    expect(fieldOf(waiting.text, 'disburseDate').hint).toBeNull();
+
+    const refund = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '500', refundDate: '2026-03-10' })).expect(409);
+    expect(fieldOf(refund.text, 'refundAmount')).toEqual({ input: expect.stringContaining('aria-invalid="true" aria-describedby="f-refundAmount-error"'), hint: '最多只能退回 ¥400.00。' });
+    expect(await apiApplication(s, id)).toMatchObject({ disbursed: '400.00', refunded: '0.00' });
+  });
+
   it("names the station whose books a grant's money is also recorded in, on the manager's page and beside the disbursement and refund forms", async () => {
     const s = await setup();
     const roundId = await createRound(s);

@@ -705,12 +705,17 @@ describe('grant pages', () => {
     expect((await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items).toEqual([]);
   });
 
-  it('decision form: Enter saves the decision, and 删除 takes a tranche out', async () => {
-    const s = await setup();
+  /** A submitted application with both reviewers assigned and no review yet, the manager's page of it and its decision form's address. */
+  async function underReview(s: Setup) {
     const { id } = await draftAndSubmit(s, await createRound(s));
     await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: s.reviewers.map((reviewer) => reviewer.id) }).expect(200);
-    const action = `${s.base}/applications/${id}/decision`;
     const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    return { id, action: `${s.base}/applications/${id}/decision`, page };
+  }
+
+  it('decision form: Enter saves the decision, and 删除 takes a tranche out', async () => {
+    const s = await setup();
+    const { id, action, page } = await underReview(s);
     expectEnterSaves(formOf(page, action), '');
     const removed = await s.manager
       .post(action)
@@ -763,6 +768,33 @@ describe('grant pages', () => {
     expect(mismatch.text).toContain('<p class="field-error" id="f-tranches-error">现在各期合计 ¥900.00');
     expect((await apiApplication(s, id)).decision).toBeNull();
   });
+
+  it('decision form: says every mistake at once, the award above the request and tranches off the award together, and keeps what was typed', async () => {
+    const s = await setup();
+    const { id, action, page } = await underReview(s);
+    const decide = (fields: Record<string, string | string[]>) =>
+      s.manager.post(action).type('form').send(form({ _csrf: csrfOf(page), decision: 'approved', trancheCondition: ['on_signing', 'after_final_report'], rejectReason: '', ...fields }));
+    const hintsOf = (html: string) => Object.fromEntries([...formOf(html, action).matchAll(/<p class="field-error" id="f-([^"]+)-error">([^<]*)<\/p>/g)].map(([, field, hint]) => [field, hint]));
+
+    // No review yet: that is said on top, and the figures are marked below it all the same.
+    const early = await decide({ awardAmount: '1200', trancheAmount: ['500', '200'] }).expect(422);
+    expect(early.text).toContain('有效评审 0 份，这一轮需要 2 份，还不能作决定。');
+    expect(hintsOf(early.text)).toEqual({ awardAmount: '批准金额不能超过申请金额，请改小一些。', tranches: '现在各期合计 ¥700.00，批准金额 ¥1,200.00，还差 ¥500.00。' });
+
+    for (const reviewer of s.reviewers) {
+      await ctx.request().post(`/api/applications/${id}/reviews`).set(reviewer.auth).send({ conflictOfInterest: false, scores: { impact: 4, c2: 4 } }).expect(201);
+    }
+    const both = await decide({ awardAmount: '1200', trancheAmount: ['500', '200'] }).expect(422);
+    expect(both.text).toContain('<strong>有几处需要修改，请看下面标红的地方。</strong>');
+    expect(hintsOf(both.text)).toEqual({ awardAmount: '批准金额不能超过申请金额，请改小一些。', tranches: '现在各期合计 ¥700.00，批准金额 ¥1,200.00，还差 ¥500.00。' });
+    for (const typed of ['value="1200"', 'value="500"', 'value="200"']) expect(formOf(both.text, action)).toContain(typed);
+
+    // A tranche that does not read is marked at its row, beside the award's own mistake.
+    const unreadable = await decide({ awardAmount: '1200', trancheAmount: ['五百', '200'] }).expect(400);
+    expect(hintsOf(unreadable.text)).toEqual({ awardAmount: '批准金额不能超过申请金额，请改小一些。', tranches_0_amount: '请填写大于零的金额。' });
+    expect((await apiApplication(s, id)).decision).toBeNull();
+  });
+
   /**
    * The tester's grant, small: 1000.00 awarded in two tranches on signing, both paid (400.00
    * on 10 March, 600.00 on the 11th), the final report filed, 100.00 refunded on the 12th and

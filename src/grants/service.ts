@@ -38,6 +38,7 @@ import {
   assertMove,
   assertStatus,
   AWARDED,
+  awardProblems,
   checkAmendedTranches,
   checkDisbursement,
   closingNote,
@@ -409,24 +410,9 @@ export async function decide(db: Knex, actor: Actor, id: string, command: Decisi
     }
 
     const amount = D(command.amount ?? application.requested_amount);
-    if (amount.gt(application.requested_amount)) {
-      throw new DomainError('award_exceeds_request', `The award may not pass the requested ${formatMoney(application.requested_amount)}.`, {
-        errors: [{ path: 'body.amount', message: 'more than requested' }],
-      });
-    }
     const tranches = command.tranches ?? [{ amount: formatMoney(amount), condition: 'on_signing' as const, label: null }];
-    const trancheTotal = sumMoney(tranches.map((tranche) => tranche.amount));
-    if (!trancheTotal.eq(amount)) {
-      throw new DomainError('tranches_mismatch', `The tranches total ${formatMoney(trancheTotal)}, the award is ${formatMoney(amount)}.`, {
-        errors: [{ path: 'body.tranches', message: 'must add up to amount' }],
-      });
-    }
-    const committed = D(round.committed).plus(amount);
-    if (committed.gt(round.budget)) {
-      throw new DomainError('round_budget_exceeded', `The round has ${formatMoney(D(round.budget).minus(round.committed))} left of its ${formatMoney(round.budget)} budget.`, {
-        extra: { remaining: formatMoney(D(round.budget).minus(round.committed)) },
-      });
-    }
+    const [problem] = awardProblems({ amount, requested: application.requested_amount, tranches: tranches.map((tranche) => tranche.amount), budget: round.budget, committed: round.committed });
+    if (problem) throw problem;
     await queries.addCommitted(tx, round.id, formatMoney(amount));
 
     const code = `GRANT-${shortId(application.id)}`;

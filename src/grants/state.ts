@@ -195,6 +195,40 @@ export function releasableTotal(tranches: TrancheState[], filed: ReportsFiled): 
   return total;
 }
 
+/**
+ * What is wrong with an award's figures, in the order the service refuses them: more than was
+ * requested, tranches that do not add up to it, more than the round has left. The service
+ * throws the first; the decision form shows them all at once, so a manager fixes every figure
+ * in one go. Tranches the caller could not read yet (null) are not added up.
+ */
+export function awardProblems(input: { amount: Decimal; requested: MoneyValue; tranches: MoneyValue[] | null; budget: MoneyValue; committed: MoneyValue }): DomainError[] {
+  const problems: DomainError[] = [];
+  if (input.amount.gt(input.requested)) {
+    problems.push(
+      new DomainError('award_exceeds_request', `The award may not pass the requested ${formatMoney(input.requested)}.`, {
+        errors: [{ path: 'body.amount', message: 'more than requested' }],
+      }),
+    );
+  }
+  const trancheTotal = input.tranches === null ? null : sumMoney(input.tranches);
+  if (trancheTotal !== null && !trancheTotal.eq(input.amount)) {
+    problems.push(
+      new DomainError('tranches_mismatch', `The tranches total ${formatMoney(trancheTotal)}, the award is ${formatMoney(input.amount)}.`, {
+        errors: [{ path: 'body.tranches', message: 'must add up to amount' }],
+      }),
+    );
+  }
+  const remaining = D(input.budget).minus(input.committed);
+  if (input.amount.gt(remaining)) {
+    problems.push(
+      new DomainError('round_budget_exceeded', `The round has ${formatMoney(remaining)} left of its ${formatMoney(input.budget)} budget.`, {
+        extra: { remaining: formatMoney(remaining) },
+      }),
+    );
+  }
+  return problems;
+}
+
 /** Checks a disbursement against the award and the tranche conditions. */
 export function checkDisbursement(input: { amount: Decimal; awarded: Decimal; disbursed: Decimal; tranches: TrancheState[]; filed: ReportsFiled }): void {
   const left = input.awarded.minus(input.disbursed);

@@ -95,13 +95,6 @@ export function firstDayOf(opensAt: string): string {
   return shanghaiDate(new Date(opensAt));
 }
 
-const shanghaiMinute = new Intl.DateTimeFormat('zh-CN', { timeZone: 'Asia/Shanghai', year: 'numeric', month: 'numeric', day: 'numeric', hour: '2-digit', minute: '2-digit', hour12: false });
-
-/** 2026/3/10 10:00 in Shanghai time, for history lines. */
-export function shanghaiDateTime(iso: string | null): string {
-  return iso ? shanghaiMinute.format(new Date(iso)) : '';
-}
-
 /** Where the round stands now, as a manager or resident would say it. */
 export function roundState(round: { opensAt: string | null; closesAt: string | null; open: boolean }, now: Date): string {
   if (round.open) return '申报中';

@@ -14,10 +14,11 @@ import { hasRole } from '../auth/actor';
 import * as grants from '../grants/service';
 import * as ledger from '../ledger/service';
 import { AmendGrantCommand, CreateApplicationCommand, CreateRoundCommand, DecisionCommand, DisburseCommand, FileReportCommand, RefundCommand, Score, UpdateApplicationCommand, TRANCHE_CONDITIONS } from '../grants/schemas';
-import { netDisbursed, unsettledNote } from '../grants/state';
+import { awardProblems, netDisbursed, unsettledNote } from '../grants/state';
 import type { EntityRow } from '../ledger/queries';
 import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney } from '../shared/money';
+import { assert } from '../shared/assert';
 import { DomainError, isDomainError } from '../shared/errors';
 import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, textOf } from './forms';
@@ -36,7 +37,6 @@ import {
   roundState,
   rowsOf,
   sameTranches,
-  shanghaiDateTime,
   STATUS_LABELS,
   TRANCHE_ROW_FIELDS,
   TrancheRowValues,
@@ -44,9 +44,9 @@ import {
   windowOf,
 } from './grants-forms';
 import { assignmentsOf, fundNameOf, reviewersOfFoundation, voucherNumbersOf } from './grants-queries';
-import { amendmentSentenceFor, FormContext, hintFor, trancheTotalHint } from './messages';
+import { amendmentSentenceFor, FormContext, hintFor, sentenceFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
-import { METHOD_LABELS } from './views';
+import { chineseDateTime, METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
 import { takeKeptForm } from './kept-forms';
 import { UUID_PATTERN as UUID } from '../shared/schemas';
@@ -263,6 +263,8 @@ function roundRow(round: RoundView, now: Date) {
   return {
     ...round,
     state: roundState(round, now),
+    // What the grantees keep, as the round page's 拨付净额: a list shows it beside the refunds.
+    netDisbursed: formatMoney(netDisbursed(round.disbursed, round.refunded)),
     firstDay: round.opensAt ? firstDayOf(round.opensAt) : '',
     lastDay: round.closesAt ? lastDayOf(round.closesAt) : '',
   };
@@ -290,6 +292,29 @@ function historyNote(note: string | null): string | null {
 function historyStep<T extends { to: string; note: string | null; kind: string }>(step: T) {
   if (step.kind === 'amendment') return { ...step, heading: '协议变更', note: step.note === null ? null : step.note.replace(/^amendment: /, '') };
   return { ...step, heading: STATUS_LABELS[step.to] ?? step.to, note: historyNote(step.note) };
+}
+
+/**
+ * The station whose books a grant's money is also recorded in, with the grant's restricted
+ * fund there once the grant is approved; null when the grantee keeps no books here.
+ */
+async function grantStationOf(web: Web, application: ApplicationView) {
+  if (!application.stationEntityId) return null;
+  const station = await ledger.getEntity(web.db, application.stationEntityId);
+  const fundCode = application.stationFundCode;
+  return { name: station.name, fundCode, fundName: fundCode ? await fundNameOf(web.db, station.id, fundCode) : null };
+}
+
+/**
+ * How many reviews count against how many the round needs, when too few do (recusals leave a
+ * manager waiting for reviews that cannot come); null when there are enough.
+ */
+function reviewsShortSentence(application: ApplicationView, round: RoundView): string | null {
+  const reviews = (application.reviews ?? []) as { conflictOfInterest?: boolean | null }[];
+  const counted = reviews.filter((review) => !review.conflictOfInterest).length;
+  if (counted >= round.minReviews) return null;
+  const recused = reviews.length - counted;
+  return `有效评审 ${counted} 份${recused > 0 ? `（另有 ${recused} 位评审回避，不算）` : ''}，这一轮需要 ${round.minReviews} 份，还不能作决定。请在上面“评审”里再指派 ${round.minReviews - counted} 位评审，等他们评完再决定。`;
 }
 
 /** The states in which a grant manager may amend an awarded grant. */
@@ -450,17 +475,6 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
     return items.find((project) => project.id === projectId)?.endsOn ?? '';
   }
 
-  /**
-   * The station whose books a grant's money is also recorded in, with the grant's restricted
-   * fund there once the grant is approved; null when the grantee keeps no books here.
-   */
-  async function grantStationOf(application: ApplicationView) {
-    if (!application.stationEntityId) return null;
-    const station = await ledger.getEntity(web.db, application.stationEntityId);
-    const fundCode = application.stationFundCode;
-    return { name: station.name, fundCode, fundName: fundCode ? await fundNameOf(web.db, station.id, fundCode) : null };
-  }
-
   /** A grant's disbursements and refunds with the voucher numbers of their entries in both books. */
   async function moneyRecordsOf(application: ApplicationView) {
     const records = [...application.disbursements, ...application.refunds];
@@ -509,7 +523,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         entity,
         base: baseOf(entity),
         application: { ...application, history: application.history.map(historyStep), ...(await moneyRecordsOf(application)) },
-        station: await grantStationOf(application),
+        station: await grantStationOf(web, application),
         round,
         reviewers: reviewers.map((reviewer) => ({ id: reviewer.id, name: reviewer.display_name, assigned: assigned.has(reviewer.id), reviewed: application.reviews.some((review) => 'reviewerId' in review && review.reviewerId === reviewer.id) })),
         counted: application.reviews.filter((review) => 'conflictOfInterest' in review && !review.conflictOfInterest).length,
@@ -526,7 +540,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         amendments: amendmentsListOf(application.amendments, (item) => item.byName),
         conditions: TRANCHE_CONDITIONS.map((value) => ({ value, label: CONDITION_LABELS[value] })),
         labels,
-        when: shanghaiDateTime,
+        when: chineseDateTime,
       },
       { status: typed.status, flash: flashOf(req) },
     );
@@ -562,10 +576,14 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       // Sent again with other values under a used key (Back, changed, sent): a new key, so the
       // next send is judged afresh instead of refused for ever; the message says why.
       if ((error as DomainError).code === 'idempotency_key_reused' && values.formKey !== undefined) values.formKey = newFormKey();
-      const better = await reword(error as DomainError);
-      const errors = { ...renamed(failure.errors, names), ...better?.errors };
-      await showApplication(req, res, entity, id, { form, values, message: better?.message ?? failure.message, errors, status: failure.status });
+      const refusal = refusalOf(failure, names, await reword(error as DomainError));
+      await showApplication(req, res, entity, id, { form, values, ...refusal });
     }
+  }
+
+  /** A refusal as a form shows it: the sentence on top, and hints under the form's own field names (the rewording's where it has them). */
+  function refusalOf(failure: { message: string; errors: FieldErrors; status: number }, names: Record<string, string>, better: Rewording | null) {
+    return { message: better?.message ?? failure.message, errors: { ...renamed(failure.errors, names), ...better?.errors }, status: failure.status };
   }
 
   /**
@@ -573,19 +591,10 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
    * the round needs (recusals leave a manager waiting for reviews that cannot come), and how
    * far the tranches are from the award.
    */
-  async function decisionWording(req: Request, id: string, error: DomainError, typed: { award: string | null; tranches: string[] }): Promise<Rewording | null> {
-    if (error.code === 'not_enough_reviews') {
-      const application = await grants.getApplication(web.db, actorOf(req), id);
-      const round = await grants.getRound(web.db, application.roundId, web.clock);
-      const reviews = (application.reviews ?? []) as { conflictOfInterest?: boolean | null }[];
-      const counted = reviews.filter((review) => !review.conflictOfInterest).length;
-      const recused = reviews.length - counted;
-      return {
-        message: `有效评审 ${counted} 份${recused > 0 ? `（另有 ${recused} 位评审回避，不算）` : ''}，这一轮需要 ${round.minReviews} 份，还不能作决定。请在上面“评审”里再指派 ${round.minReviews - counted} 位评审，等他们评完再决定。`,
-      };
-    }
-    if (error.code === 'tranches_mismatch' && typed.award) {
-      const hint = trancheTotalHint(sumMoney(typed.tranches), typed.award);
+  function decisionWording(error: DomainError, known: { application: ApplicationView; round: RoundView; award: string | null; tranches: string[] | null }): Rewording | null {
+    if (error.code === 'not_enough_reviews') return { message: reviewsShortSentence(known.application, known.round) ?? sentenceFor(error) };
+    if (error.code === 'tranches_mismatch' && known.award && known.tranches) {
+      const hint = trancheTotalHint(sumMoney(known.tranches), known.award);
       return { message: `各期拨款加起来要等于批准金额：${hint}`, errors: { tranches: hint } };
     }
     return null;
@@ -676,8 +685,12 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         const rows = isChecked(body.addRow) ? [...tranches, { trancheAmount: '', trancheCondition: 'after_final_report' }] : tranches;
         return showApplication(req, res, entity, id, { form: 'decision', values: { ...values, tranches: rows } });
       }
+      const application = await grants.getApplication(web.db, actorOf(req), id);
+      if (application.entityId !== entity.id) throw new DomainError('not_found', 'Application not found.');
+      const round = await grants.getRound(web.db, application.roundId, web.clock);
+      const rejected = values.decision === 'rejected';
       const parsed = DecisionCommand.safeParse(
-        values.decision === 'rejected'
+        rejected
           ? { decision: 'rejected', reason: values.rejectReason || undefined }
           : {
               decision: values.decision || undefined,
@@ -687,10 +700,25 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
             },
       );
       const names = { amount: 'awardAmount', reason: 'rejectReason' };
-      if (!parsed.success) {
-        return showApplication(req, res, entity, id, { form: 'decision', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
+      const errors = parsed.success ? {} : fieldErrorsOf(parsed.error, names);
+      // The figures as the service will take them (a blank award is the request), where they read.
+      const award = rejected || errors.awardAmount ? null : values.awardAmount ? normaliseAmount(values.awardAmount as string) : application.requestedAmount;
+      const trancheAmounts = tranches.map((row) => normaliseAmount(row.trancheAmount));
+      const known = { application, round, award, tranches: tranches.length > 0 && trancheAmounts.every((amount) => amount !== null) ? (trancheAmounts as string[]) : null };
+      // Every figure that is wrong is said at once: the service refuses them one at a time.
+      const problems = award ? awardProblems({ amount: D(award), requested: application.requestedAmount, tranches: known.tranches, budget: round.budget, committed: round.committed }) : [];
+      const refusals = problems.map((problem) => {
+        const failure = formFailure(problem);
+        assert(failure, 'a domain error is worded for a form');
+        return refusalOf(failure, names, decisionWording(problem, known));
+      });
+      for (const refusal of refusals) for (const [field, hint] of Object.entries(refusal.errors)) errors[field] ??= hint;
+      if (!parsed.success || refusals.length > 0) {
+        // Too few reviews is no field's fault, and no figure fixes it: it is said on top.
+        const message = reviewsShortSentence(application, round) ?? (parsed.success && refusals.length === 1 ? refusals[0].message : INVALID);
+        return showApplication(req, res, entity, id, { form: 'decision', values, message, errors, status: parsed.success ? refusals[0].status : 400 });
       }
-      const typed = { award: parsed.data.decision === 'approved' ? (parsed.data.amount ?? null) : null, tranches: parsed.data.decision === 'approved' ? (parsed.data.tranches ?? []).map((row) => row.amount) : [] };
+      const command = parsed.data;
       await attempt(
         req,
         res,
@@ -698,10 +726,10 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         values,
         names,
         async () => {
-          await grants.decide(web.db, actorOf(req), id, parsed.data, web.clock);
+          await grants.decide(web.db, actorOf(req), id, command, web.clock);
           return 'decided';
         },
-        (error) => decisionWording(req, id, error, typed),
+        async (error) => decisionWording(error, known),
       );
     }),
   );
@@ -871,13 +899,19 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
     }),
   );
 
+  const withBlankRow = (values: Values): Values => ({ ...values, budgetLines: [...(values.budgetLines as unknown[]), { budgetItem: '', budgetAmount: '' }] });
+
   async function showForm(req: Request, res: Response, target: { round: RoundView; applicationId: string | null }, values: Values, failure: Failure = {}) {
+    // Blank rows are not kept (see rowsOf), so a form sent with none filled in would come back
+    // with no row to type into, beside the hint asking for one: it always offers one.
+    const lines = values.budgetLines as Values[];
+    const shown = lines.length > 0 ? values : withBlankRow(values);
     web.render(
       req,
       res,
       'grants-application-form',
       target.applicationId ? '修改申请' : '填写申请',
-      { round: roundRow(target.round, web.clock.now()), applicationId: target.applicationId, stations: await stations(), values, errors: failure.errors ?? {}, message: failure.message ?? null },
+      { round: roundRow(target.round, web.clock.now()), applicationId: target.applicationId, stations: await stations(), values: shown, errors: failure.errors ?? {}, message: failure.message ?? null },
       { status: failure.status },
     );
   }
@@ -902,8 +936,6 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
       stationEntityId: values.stationEntityId || null,
     };
   }
-
-  const withBlankRow = (values: Values): Values => ({ ...values, budgetLines: [...(values.budgetLines as unknown[]), { budgetItem: '', budgetAmount: '' }] });
 
   /**
    * Saves (creating the draft first when there is none) and, when asked, submits. A refused
@@ -985,12 +1017,14 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
       {
         application,
         round: roundRow(round, web.clock.now()),
+        // The station chosen on the form is where the money will go: the applicant checks it here.
+        station: await grantStationOf(web, application),
         // The applicant sees who acted only as "you" or "the foundation": reviewers stay anonymous.
         history: application.history.map((step) => ({ ...historyStep(step), who: step.by === actor.userId ? '您' : '基金会' })),
         amendments: amendmentsListOf(application.amendments, (item) => (item.by === actor.userId ? '您' : '基金会')),
         reviewsArrived: application.reviews.length,
         labels,
-        when: shanghaiDateTime,
+        when: chineseDateTime,
         message: failure.message ?? null,
         errors: failure.errors ?? {},
       },

@@ -208,6 +208,15 @@ export function fieldHintsFor(error: DomainError, context: FormContext = {}): Re
     }
     case 'award_exceeds_request':
       return { amount: '批准金额不能超过申请金额，请改小一些。' };
+    // The refusals below are about how much: said at the amount typed, not only on top.
+    case 'round_budget_exceeded':
+      return { amount: typeof error.extra.remaining === 'string' ? `这一轮的预算只剩 ${yuan(error.extra.remaining)}，请改小一些。` : '这一轮的预算不够了，请改小一些。' };
+    case 'disbursement_exceeds_award':
+      return { amount: typeof error.extra.remaining === 'string' ? `超过了批准金额：还可拨付 ${yuan(error.extra.remaining)}。` : '超过了批准金额，请改小一些。' };
+    case 'tranche_condition_unmet':
+      return { amount: typeof error.extra.releasable === 'string' ? `现在只能拨付 ${yuan(error.extra.releasable)}，其余要等申请方交了报告。` : '下一笔款要等申请方交了报告才能拨付。' };
+    case 'refund_exceeds_disbursed':
+      return { amount: typeof error.extra.refundable === 'string' ? `最多只能退回 ${yuan(error.extra.refundable)}。` : '退回金额太多了，请改小一些。' };
     default:
       return {};
   }

@@ -6,6 +6,7 @@
 import path from 'node:path';
 import { Eta } from 'eta';
 import type { Request, Response } from 'express';
+import { shanghaiTime } from '../shared/clock';
 import { formatMoney, type MoneyValue } from '../shared/money';
 import { csrfTokenFor, CSRF_FIELD } from './session';
 import { normaliseDate } from './forms';
@@ -57,6 +58,13 @@ export function chineseDate(date: string | null | undefined): string {
   const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
   if (!match) return date;
   return `${match[1]}年${Number.parseInt(match[2], 10)}月${Number.parseInt(match[3], 10)}日`;
+}
+
+/** An instant as the pages write it, in Shanghai time: 2026年3月10日 10:00 (the minute is enough for a history line). */
+export function chineseDateTime(iso: string | null | undefined): string {
+  if (!iso) return '';
+  const [day, clock] = shanghaiTime(new Date(iso)).split(' ');
+  return `${chineseDate(day)} ${clock.slice(0, 5)}`;
 }
 
 /** 2026-03 → 2026年3月 */

@@ -370,6 +370,71 @@ describe('grant pages', () => {
     expect(response.text).not.toContain('请至少填一行预算明细');
   });
 
+  it('application form: a refused submit with no budget line filled in still offers a row to type into, and keeps every row that was typed', async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const action = `/app/rounds/${roundId}/apply`;
+    const blank = await agent
+      .post(action)
+      .type('form')
+      .send(form({ _csrf: await formToken(agent, action), title: '社区书屋', budgetItem: ['', ''], budgetAmount: ['', ''], then: 'submit' }))
+      .expect(400);
+    expect(blank.text).toContain('<p class="field-error" id="f-budgetLines-error">请至少填一行预算明细');
+    const blankForm = formOf(blank.text, action);
+    expect(blankForm).toContain('id="f-budgetLines_0_item" name="budgetItem" value=""');
+    expect(blankForm).toContain('id="f-budgetLines_0_amount" name="budgetAmount" value=""');
+    expect(blank.text).toContain('value="社区书屋"');
+
+    // Half-filled rows are what was typed: each comes back where it was, marked where it is short.
+    const partial = await agent
+      .post(action)
+      .type('form')
+      .send(form({ _csrf: await formToken(agent, action), title: '社区书屋', budgetItem: ['书架', '', ''], budgetAmount: ['', '500', ''], then: 'submit' }))
+      .expect(400);
+    const partialForm = formOf(partial.text, action);
+    expect(partialForm).toContain('id="f-budgetLines_0_item" name="budgetItem" value="书架"');
+    expect(partialForm).toContain('id="f-budgetLines_1_amount" name="budgetAmount" value="500"');
+    expect(partialForm).toContain('id="f-budgetLines_0_amount-error"');
+    expect(partialForm).toContain('id="f-budgetLines_1_item-error"');
+    expect(partialForm).not.toContain('f-budgetLines_2_item');
+    expect((await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items).toEqual([]);
+  });
+
+  it("writes the history's times as the rest of the site writes days (2026年3月10日 10:00), on the applicant's and the manager's page", async () => {
+    const s = await setup();
+    const { agent, id } = await draftAndSubmit(s, await createRound(s));
+    const mine = (await agent.get(`/app/applications/${id}`).expect(200)).text;
+    const managers = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    for (const html of [mine, managers]) {
+      const history = html.slice(html.indexOf('<ol class="timeline">'), html.indexOf('</ol>', html.indexOf('<ol class="timeline">')));
+      expect(history).toContain('<span class="muted small nowrap">2026年3月10日 10:00</span> <strong>已提交</strong>');
+      expect(history).not.toMatch(/\d{4}\/\d{1,2}\/\d{1,2}/);
+    }
+  });
+
+  it("shows the applicant the station that will receive the money, on the draft before submitting, and says so when none was chosen", async () => {
+    const s = await setup();
+    const roundId = await createRound(s);
+    const agent = ctx.request();
+    await webLogin(agent, s.applicant);
+    const action = `/app/rounds/${roundId}/apply`;
+    const saved = await agent
+      .post(action)
+      .type('form')
+      .send(form({ _csrf: await formToken(agent, action), title: '楼栋互助花园', organization: '邻里互助会', contact: '赵丽', summary: '共建花园', requestedAmount: '1000', budgetItem: ['苗木'], budgetAmount: ['1000'], stationEntityId: s.station.entity.id, then: 'save' }))
+      .expect(303);
+    const draft = (await agent.get(saved.headers.location).expect(200)).text;
+    expect(draft).toContain('草稿');
+    expect(draft).toContain('<p id="grant-station">收款的公益站：<strong>南岸公益站</strong>。资助款拨付后，会同时记入它的账本。</p>');
+
+    const { response } = await applyAndSubmit(s, roundId, '800');
+    const none = (await agent.get(response.headers.location.replace(/\?.*$/, '')).expect(200)).text;
+    expect(none).toContain('没有选收款的公益站：资助款不通过本系统里的公益站收款。');
+    expect(none).not.toContain('南岸公益站');
+  });
+
   it('submits a draft whose budget lines do not add up to the request, and tells the grant manager', async () => {
     const s = await setup();
     const { response } = await applyAndSubmit(s, await createRound(s), '900');
@@ -640,12 +705,17 @@ describe('grant pages', () => {
     expect((await ctx.request().get('/api/applications').set(s.applicant.auth).expect(200)).body.items).toEqual([]);
   });
 
-  it('decision form: Enter saves the decision, and 删除 takes a tranche out', async () => {
-    const s = await setup();
+  /** A submitted application with both reviewers assigned and no review yet, the manager's page of it and its decision form's address. */
+  async function underReview(s: Setup) {
     const { id } = await draftAndSubmit(s, await createRound(s));
     await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: s.reviewers.map((reviewer) => reviewer.id) }).expect(200);
-    const action = `${s.base}/applications/${id}/decision`;
     const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
+    return { id, action: `${s.base}/applications/${id}/decision`, page };
+  }
+
+  it('decision form: Enter saves the decision, and 删除 takes a tranche out', async () => {
+    const s = await setup();
+    const { id, action, page } = await underReview(s);
     expectEnterSaves(formOf(page, action), '');
     const removed = await s.manager
       .post(action)
@@ -698,6 +768,33 @@ describe('grant pages', () => {
     expect(mismatch.text).toContain('<p class="field-error" id="f-tranches-error">现在各期合计 ¥900.00');
     expect((await apiApplication(s, id)).decision).toBeNull();
   });
+
+  it('decision form: says every mistake at once, the award above the request and tranches off the award together, and keeps what was typed', async () => {
+    const s = await setup();
+    const { id, action, page } = await underReview(s);
+    const decide = (fields: Record<string, string | string[]>) =>
+      s.manager.post(action).type('form').send(form({ _csrf: csrfOf(page), decision: 'approved', trancheCondition: ['on_signing', 'after_final_report'], rejectReason: '', ...fields }));
+    const hintsOf = (html: string) => Object.fromEntries([...formOf(html, action).matchAll(/<p class="field-error" id="f-([^"]+)-error">([^<]*)<\/p>/g)].map(([, field, hint]) => [field, hint]));
+
+    // No review yet: that is said on top, and the figures are marked below it all the same.
+    const early = await decide({ awardAmount: '1200', trancheAmount: ['500', '200'] }).expect(422);
+    expect(early.text).toContain('有效评审 0 份，这一轮需要 2 份，还不能作决定。');
+    expect(hintsOf(early.text)).toEqual({ awardAmount: '批准金额不能超过申请金额，请改小一些。', tranches: '现在各期合计 ¥700.00，批准金额 ¥1,200.00，还差 ¥500.00。' });
+
+    for (const reviewer of s.reviewers) {
+      await ctx.request().post(`/api/applications/${id}/reviews`).set(reviewer.auth).send({ conflictOfInterest: false, scores: { impact: 4, c2: 4 } }).expect(201);
+    }
+    const both = await decide({ awardAmount: '1200', trancheAmount: ['500', '200'] }).expect(422);
+    expect(both.text).toContain('<strong>有几处需要修改，请看下面标红的地方。</strong>');
+    expect(hintsOf(both.text)).toEqual({ awardAmount: '批准金额不能超过申请金额，请改小一些。', tranches: '现在各期合计 ¥700.00，批准金额 ¥1,200.00，还差 ¥500.00。' });
+    for (const typed of ['value="1200"', 'value="500"', 'value="200"']) expect(formOf(both.text, action)).toContain(typed);
+
+    // A tranche that does not read is marked at its row, beside the award's own mistake.
+    const unreadable = await decide({ awardAmount: '1200', trancheAmount: ['五百', '200'] }).expect(400);
+    expect(hintsOf(unreadable.text)).toEqual({ awardAmount: '批准金额不能超过申请金额，请改小一些。', tranches_0_amount: '请填写大于零的金额。' });
+    expect((await apiApplication(s, id)).decision).toBeNull();
+  });
+
   /**
    * The tester's grant, small: 1000.00 awarded in two tranches on signing, both paid (400.00
    * on 10 March, 600.00 on the 11th), the final report filed, 100.00 refunded on the 12th and
@@ -770,6 +867,39 @@ describe('grant pages', () => {
     expect(staffRound).toContain(`href="${s.base}/applications/${closed.id}">楼栋互助花园</a>`);
   });
 
+  /** The figures of one round's tile in a list of rounds, by name, as printed. */
+  function tileOf(html: string, href: string): Record<string, string> {
+    const start = html.indexOf(`<a class="tile" href="${href}">`);
+    expect(start).toBeGreaterThan(-1);
+    const tile = html.slice(start, html.indexOf('</a>', start));
+    return Object.fromEntries([...tile.matchAll(/<dt>([^<]+)<\/dt><dd>([^<]+)<\/dd>/g)].map(([, name, value]) => [name, value]));
+  }
+
+  it('lists a round with the money that came back, so its figures add up as on the round page, for residents and for the grant manager', async () => {
+    const s = await setup();
+    const open = await activeGrant(s);
+    await closedGrant(s, open.roundId);
+    const roundPage = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds/${open.roundId}`).expect(200)).text;
+    const figure = (id: string) => new RegExp(`id="round-${id}">([^<]+)<`).exec(roundPage)?.[1];
+    const expected = { 预算: figure('budget'), 已安排资助: figure('committed'), 剩余可批: figure('remaining'), 已拨付: figure('disbursed'), 已退回: figure('refunded'), 拨付净额: figure('net') };
+    expect(expected).toEqual({ 预算: '¥50,000.00', 已安排资助: '¥1,900.00', 剩余可批: '¥48,100.00', 已拨付: '¥1,400.00', 已退回: '¥100.00', 拨付净额: '¥1,300.00' });
+
+    const publicList = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds`).expect(200)).text;
+    const managerList = (await s.manager.get(s.base).expect(200)).text;
+    for (const [html, href] of [
+      [publicList, `/e/${s.foundation.entity.code}/rounds/${open.roundId}`],
+      [managerList, `${s.base}/rounds/${open.roundId}`],
+    ]) {
+      const tile = tileOf(html, href);
+      expect(tile).toEqual(expected);
+      expect(amountOf(tile['已拨付']).minus(amountOf(tile['已退回'])).toFixed(2)).toBe(amountOf(tile['拨付净额']).toFixed(2));
+      expect(amountOf(tile['已安排资助']).plus(amountOf(tile['剩余可批'])).toFixed(2)).toBe(amountOf(tile['预算']).toFixed(2));
+      // A list repeats no figure's id: those name the one round of a round page.
+      expect(html).not.toContain('id="round-');
+    }
+    expect(publicList).toContain('拨付净额 = 已拨付 − 已退回');
+  });
+
   it("lists each disbursement and refund on the manager's page with its voucher numbers in the foundation's books and the station's", async () => {
     const s = await setup();
     const closed = await closedGrant(s, await createRound(s));
@@ -826,6 +956,31 @@ describe('grant pages', () => {
       .expect(422);
     expect(above.text).toContain('<p class="field-error" id="f-awardAmount-error">批准金额不能超过申请金额，请改小一些。</p>');
     expect(above.text).not.toContain('请填写大于零的批准金额');
+  });
+
+  /** The input named `name` in a page, and the hint next to it. */
+  function fieldOf(html: string, name: string) {
+    const input = new RegExp(`<input id="f-${name}" name="${name}"[^>]*>`).exec(html)?.[0] ?? '';
+    const hint = new RegExp(`<p class="field-error" id="f-${name}-error">([^<]*)</p>`).exec(html)?.[1] ?? null;
+    return { input, hint };
+  }
+
+  it('says a refused amount at the amount field of the disbursement and refund forms: over the award, a tranche still waiting, more than the grantee holds', async () => {
+    const s = await setup();
+    const { id, appPath, pageHtml } = await activeGrant(s);
+    const disburse = (disburseAmount: string) => s.manager.post(`${appPath}/disburse`).type('form').send(form({ _csrf: csrfOf(pageHtml), disburseAmount, disburseDate: '2026-03-10', method: 'bank' }));
+
+    const over = await disburse('700').expect(409);
+    expect(fieldOf(over.text, 'disburseAmount')).toEqual({ input: expect.stringContaining('aria-invalid="true" aria-describedby="f-disburseAmount-error"'), hint: '超过了批准金额：还可拨付 ¥600.00。' });
+    expect(over.text).toContain('value="700"');
+
+    const waiting = await disburse('600').expect(409);
+    expect(fieldOf(waiting.text, 'disburseAmount')).toEqual({ input: expect.stringContaining('aria-invalid="true" aria-describedby="f-disburseAmount-error"'), hint: '现在只能拨付 ¥0.00，其余要等申请方交了报告。' });
+    expect(fieldOf(waiting.text, 'disburseDate').hint).toBeNull();
+
+    const refund = await s.manager.post(`${appPath}/refund`).type('form').send(form({ _csrf: csrfOf(pageHtml), refundAmount: '500', refundDate: '2026-03-10' })).expect(409);
+    expect(fieldOf(refund.text, 'refundAmount')).toEqual({ input: expect.stringContaining('aria-invalid="true" aria-describedby="f-refundAmount-error"'), hint: '最多只能退回 ¥400.00。' });
+    expect(await apiApplication(s, id)).toMatchObject({ disbursed: '400.00', refunded: '0.00' });
   });
 
   it("names the station whose books a grant's money is also recorded in, on the manager's page and beside the disbursement and refund forms", async () => {

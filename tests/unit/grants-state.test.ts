@@ -2,7 +2,7 @@
  * The pure rules of a grant: the status flow, weighted scores, tranche release and amendment.
  */
 import { D } from '../../src/shared/money';
-import { assertMove, canMove, checkAmendedTranches, checkDisbursement, closingNote, conditionMet, conditionProblems, gateOf, grantCommitment, isMistypedCode, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
+import { assertMove, awardProblems, canMove, checkAmendedTranches, checkDisbursement, closingNote, conditionMet, conditionProblems, gateOf, grantCommitment, isMistypedCode, paidTrancheCount, releasableTotal, reviewScore, scoreProblems, STATUSES, unsettledNote, weightedScore } from '../../src/grants/state';
 
 const rubric = [
   { key: 'impact', label: '影响', weight: 3 },
@@ -144,6 +144,25 @@ describe('tranches', () => {
     expect(() => checkDisbursement({ ...base, amount: D('600.01'), disbursed: D('400.00') })).toThrow(expect.objectContaining({ code: 'disbursement_exceeds_award' }));
     expect(() => checkDisbursement({ ...base, amount: D('100.01'), disbursed: D('400.00') })).toThrow(expect.objectContaining({ code: 'tranche_condition_unmet' }));
     expect(() => checkDisbursement({ ...base, amount: D('100.00'), disbursed: D('400.00') })).not.toThrow();
+  });
+});
+
+describe('award', () => {
+  const codesOf = (input: Partial<Parameters<typeof awardProblems>[0]>) =>
+    awardProblems({ amount: D('1000'), requested: '1000.00', tranches: ['600.00', '400.00'], budget: '5000.00', committed: '0.00', ...input }).map((problem) => problem.code);
+
+  it('finds nothing wrong with an award within the request and the round, its tranches adding up to it', () => {
+    expect(codesOf({})).toEqual([]);
+    expect(codesOf({ amount: D('800'), tranches: ['800'], committed: '4200.00' })).toEqual([]);
+  });
+
+  it('names every problem at once, in the order the service refuses them', () => {
+    expect(codesOf({ amount: D('1200'), tranches: ['500', '200'], committed: '4000.00' })).toEqual(['award_exceeds_request', 'tranches_mismatch', 'round_budget_exceeded']);
+    expect(codesOf({ tranches: ['600', '300'] })).toEqual(['tranches_mismatch']);
+  });
+
+  it('does not add up tranches it was not given', () => {
+    expect(codesOf({ amount: D('1200'), tranches: null })).toEqual(['award_exceeds_request']);
   });
 });
 

@@ -404,4 +404,18 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect((await agent.get(`${base}/payment`).expect(200)).text).toContain('账本已结账到2026年12月，2027年1月1日起可以记新的账。');
     });
   });
+
+  describe('what tester B found (acceptance pass 7)', () => {
+    it('links the supervisor to the entries list, and to no page that refuses them', async () => {
+      const { base, supervisor } = await treasurerAgent(ctx);
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      const home = (await boss.get(base).expect(200)).text;
+      expect(home).toContain(`href="${base}/entries"`);
+      const links = [...home.matchAll(/href="(\/app\/[^"]+)"/g)].map((match) => match[1]);
+      expect(links.length).toBeGreaterThanOrEqual(3);
+      for (const link of links) await boss.get(link).expect(200);
+    });
+
+  });
 });

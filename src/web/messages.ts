@@ -236,6 +236,9 @@ export function dateAfterTodaySentence(date: string, today: string): string | nu
   return date > today ? `日期不能晚于今天（${chineseDate(today)}），请填今天或以前的日期。` : null;
 }
 
+/** Next to an amount that reads as a number but has more digits than the books keep (the usual hint asks for one above zero). */
+export const AMOUNT_TOO_LARGE_HINT = '金额太大了，账本最多能记 18 位整数。请核对一下，是不是多打了几个 0？';
+
 /** The HTTP status a web page answers for an error code: the API's table, so both agree. */
 export function webStatusOf(code: string): number {
   return STATUS_BY_CODE[code] ?? 409;

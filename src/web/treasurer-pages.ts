@@ -17,12 +17,13 @@ import * as ledger from '../ledger/service';
 import { METHOD_ROLES, PostEntryCommand, RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
 import { Code, DateString, PositiveMoney } from '../shared/schemas';
 import { z } from '../shared/zod';
+import type { ZodError } from 'zod';
 import { firstPostedDate, type EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
-import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
-import { booksClosedSentence, dateAfterTodaySentence, hintFor } from './messages';
+import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
+import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, dateAfterTodaySentence, hintFor } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { returnedSince, userNamesOf } from './book-queries';
@@ -60,6 +61,19 @@ interface Refusal {
   status?: number;
   entryId?: string;
   reason?: string;
+}
+
+/** The fields the forgiving amount reader fills on these pages. */
+const AMOUNT_FIELDS = ['amount', 'cashCounted', 'bankStatementBalance'];
+
+/**
+ * The hints for a form the schema refused. An amount that reads as a number but has more
+ * digits than the books keep is called too large: the usual hint asks for one above zero.
+ */
+function formErrorsOf(error: ZodError, values: Values): FieldErrors {
+  const errors = fieldErrorsOfZod(error);
+  for (const field of AMOUNT_FIELDS) if (errors[field] && amountTooLarge(values[field] as string | undefined)) errors[field] = AMOUNT_TOO_LARGE_HINT;
+  return errors;
 }
 
 function newFormKey(): string {
@@ -221,7 +235,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
-      if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const dateErrors = futureDateErrors(parsed.data.date);
       if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       const unconfirmed = largeAmountUnconfirmed(parsed.data.amount, body, values);
@@ -287,7 +301,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
-      if (!parsed.success) return showTransfer(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      if (!parsed.success) return showTransfer(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const { direction, amount, date, fundCode, memo } = parsed.data;
       const dateErrors = futureDateErrors(date);
       if (dateErrors.date) return showTransfer(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
@@ -386,7 +400,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         projectId: values.projectId || undefined,
         fundCode: values.fundCode,
       });
-      if (!parsed.success) Object.assign(errors, fieldErrorsOfZod(parsed.error));
+      if (!parsed.success) Object.assign(errors, formErrorsOf(parsed.error, values));
       else Object.assign(errors, futureDateErrors(parsed.data.date));
       if (!parsed.success || Object.keys(errors).length > 0) {
         return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
@@ -522,7 +536,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entryId = uuidParam(req);
       const values = reverseValuesOf(req.body ?? {});
       const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
-      if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const dateErrors = await reversalDateErrors(req, entity, entryId, parsed.data.date);
       if (dateErrors.date) return showReverse(req, res, entity, entryId, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       try {
@@ -682,7 +696,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         bankStatementBalance: normaliseAmount(values.bankStatementBalance as string) ?? values.bankStatementBalance,
         note: values.note || undefined,
       });
-      if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const errors = futureDateErrors(parsed.data.date);
       if (!errors.date && !parsed.data.note) Object.assign(errors, await unexplainedDifference(entity, parsed.data));
       if (Object.keys(errors).length > 0) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });

@@ -417,5 +417,28 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       for (const link of links) await boss.get(link).expect(200);
     });
 
+    it('says a huge amount is too large, not that it must be above zero', async () => {
+      const { agent, base } = await treasurerAgent(ctx);
+      const tooLarge = '金额太大了，账本最多能记 18 位整数。请核对一下，是不是多打了几个 0？';
+      const receipt = await agent.post(`${base}/receipt`).type('form').send({ _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', amount: '1000000000000000000' }).expect(400);
+      expect(fieldError(receipt.text, 'amount')).toBe(tooLarge);
+      const payment = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '¥1,000,000,000,000,000,000', date: '2026-03-05' }).expect(400);
+      expect(fieldError(payment.text, 'amount')).toBe(tooLarge);
+      const count = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: await formToken(agent, `${base}/reconcile`), date: '2026-03-15', cashCounted: '0', bankStatementBalance: '1000000000000000000' }).expect(400);
+      expect(fieldError(count.text, 'bankStatementBalance')).toBe(tooLarge);
+      // Words are still asked for as a number above zero.
+      const words = await agent.post(`${base}/receipt`).type('form').send({ _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', amount: '一百' }).expect(400);
+      expect(fieldError(words.text, 'amount')).toContain('请填写大于零的金额');
+    });
+
+    it('reads "5." and ".5" as ¥5.00 and ¥0.50', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'recycling', method: 'cash', date: '2026-03-05' };
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '5.' }).expect(303);
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '.5' }).expect(303);
+      const amounts = (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 10 })).items.map((entry) => entry.lines[0].debit);
+      expect(amounts.sort()).toEqual(['0.50', '5.00']);
+    });
+
   });
 });

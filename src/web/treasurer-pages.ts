@@ -23,7 +23,7 @@ import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
 import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
-import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, dateAfterTodaySentence, hintFor } from './messages';
+import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, DONOR_CHOICE_HINT, dateAfterTodaySentence, hintFor } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { returnedSince, userNamesOf } from './book-queries';
@@ -235,7 +235,11 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
-      if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
+      const donorErrors = donorChoiceErrors(values);
+      if (!parsed.success || donorErrors.anonymous) {
+        const errors = { ...(parsed.success ? {} : formErrorsOf(parsed.error, values)), ...donorErrors };
+        return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
+      }
       const dateErrors = futureDateErrors(parsed.data.date);
       if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       const unconfirmed = largeAmountUnconfirmed(parsed.data.amount, body, values);
@@ -787,6 +791,14 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   router.post('/app/e/:code/entries/:id/reject', requireLogin, csrf, refusePending(['supervisor'], showApprovals, (entity) => `${baseOf(entity)}/approvals?ok=rejected`));
   router.post('/app/e/:code/entries/:id/withdraw', requireLogin, csrf, refusePending(['treasurer'], showEntries, (entity) => `${baseOf(entity)}/entries?ok=withdrawn`));
+}
+
+/**
+ * A giver who asks to stay anonymous cannot also have agreed to be named in full: the form asks
+ * which was meant instead of quietly publishing 匿名.
+ */
+function donorChoiceErrors(values: Values): FieldErrors {
+  return values.kind === 'donation' && values.anonymous && values.nameConsent ? { anonymous: DONOR_CHOICE_HINT } : {};
 }
 
 // The forms as typed: what a refused form, or one kept across a lost session, shows again.

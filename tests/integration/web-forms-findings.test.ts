@@ -440,5 +440,18 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(amounts.sort()).toEqual(['0.50', '5.00']);
     });
 
+    it('refuses 匿名 with 同意公开全名 beside the two boxes, keeping what was typed', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'donation', method: 'cash', date: '2026-03-05', amount: '200', payer: '王大妈', memo: '重阳节' };
+      const both = await agent.post(`${base}/receipt`).type('form').send({ ...form, anonymous: '1', nameConsent: '1' }).expect(400);
+      expect(fieldError(both.text, 'anonymous')).toBe('“希望匿名”和“同意公开全名”只能选一个：要匿名就去掉“同意公开全名”的勾，要公开名字就去掉“希望匿名”的勾。');
+      expect(both.text).toContain('name="anonymous" value="1" checked');
+      expect(both.text).toContain('name="nameConsent" value="1" checked');
+      expect(both.text).toContain('value="王大妈"');
+      expect(both.text).toContain('value="重阳节"');
+      expect((await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 10 })).items).toEqual([]);
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, anonymous: '1' }).expect(303);
+    });
+
   });
 });

@@ -641,8 +641,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
       if (!period || Object.keys(errors).length > 0) return showClose(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       try {
-        await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
-        res.redirect(303, `${baseOf(entity)}?ok=closed`);
+        const { monthsClosed } = await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
+        res.redirect(303, `${baseOf(entity)}?${closedQuery(monthsClosed)}`);
       } catch (error) {
         const failure = formFailure(error);
         if (!failure) throw error;
@@ -879,6 +879,14 @@ function refusalView(refusal: Refusal) {
 function recordedQuery(ok: string, entry: { number?: string | null; lines: { debit: string | null }[] }): string {
   const amount = sumMoney(entry.lines.map((line) => line.debit ?? '0'));
   return new URLSearchParams({ ok, amt: formatMoney(amount), ...(entry.number ? { no: entry.number } : {}) }).toString();
+}
+
+/**
+ * The notice after a close names the months it closed, first and last: closing a month closes
+ * every month before it that was still open, which the treasurer may not expect.
+ */
+function closedQuery(monthsClosed: string[]): string {
+  return new URLSearchParams({ ok: 'closed', from: monthsClosed[0], to: monthsClosed[monthsClosed.length - 1] }).toString();
 }
 
 function uuidParam(req: Request): string {

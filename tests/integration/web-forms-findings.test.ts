@@ -453,5 +453,16 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       await agent.post(`${base}/receipt`).type('form').send({ ...form, anonymous: '1' }).expect(303);
     });
 
+    it('names the months a close closed in the notice', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '100.00', { date: '2026-01-05' });
+      const first = await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-02', confirm: '1' }).expect(303);
+      expect((await agent.get(first.headers.location).expect(200)).text).toContain('2026年1月至2026年2月已结账（结账时，之前还没结的月份会一起结掉）。');
+      const second = await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-03', confirm: '1' }).expect(303);
+      expect((await agent.get(second.headers.location).expect(200)).text).toContain('2026年3月已结账。');
+      // The months are only words in the address: a malformed one is not shown.
+      expect((await agent.get(`${base}?ok=closed&from=<b>&to=2026-03`).expect(200)).text).toContain('<p class="flash" role="status">已结账。</p>');
+    });
+
   });
 });

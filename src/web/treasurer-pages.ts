@@ -26,7 +26,7 @@ import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMon
 import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, DONOR_CHOICE_HINT, dateAfterTodaySentence, hintFor } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
-import { returnedSince, userNamesOf } from './book-queries';
+import { firstEntryMonth, returnedSince, userNamesOf } from './book-queries';
 import { quarterOf } from '../disclosure/calendar';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
@@ -456,7 +456,10 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       }));
     const current = monthOf(now);
     const shown = month ?? current;
-    const months = { shown: month, previous: addMonths(shown, -1), next: month && month < current ? addMonths(month, 1) : null, current };
+    // Back no further than the month of the first entry: before it there is nothing to list.
+    const first = await firstEntryMonth(web.db, entity.id);
+    const previous = addMonths(shown, -1);
+    const months = { shown: month, previous: first && previous >= first ? previous : null, next: month && month < current ? addMonths(month, 1) : null, current, first };
     const booksClosed = isTreasurer ? booksClosedSentence(closedThrough, now) : null;
     web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, ...refusalView(refusal) }, { status: refusal.status });
   }

@@ -318,7 +318,6 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(january).toContain('<h1>2026年1月的账</h1>');
       expect(january).toContain('捐赠 · 银行 · 付款人 张三丰');
       expect(january).not.toContain('废旧物品回收');
-      expect(january).toContain(`href="${base}/entries?month=2025-12"`);
       expect(january).toContain(`href="${base}/entries?month=2026-02"`);
       const march = (await agent.get(`${base}/entries?month=2026-03`).expect(200)).text;
       expect(march).not.toContain(`href="${base}/entries?month=2026-04"`);
@@ -464,5 +463,18 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect((await agent.get(`${base}?ok=closed&from=<b>&to=2026-03`).expect(200)).text).toContain('<p class="flash" role="status">已结账。</p>');
     });
 
+    it('offers no month before the first entry on the entries list', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const empty = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(empty).not.toContain(`href="${base}/entries?month=`);
+      await receive(ctx, treasurer, entity.id, '100.00', { date: '2026-02-05' });
+      const recent = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(recent).toContain(`href="${base}/entries?month=2026-02"`);
+      expect(recent).toContain('min="2026-02"');
+      const february = (await agent.get(`${base}/entries?month=2026-02`).expect(200)).text;
+      expect(february).not.toContain(`href="${base}/entries?month=2026-01"`);
+      const typedEarlier = (await agent.get(`${base}/entries?month=1900-01`).expect(200)).text;
+      expect(typedEarlier).not.toContain('1899');
+    });
   });
 });

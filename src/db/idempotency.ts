@@ -55,3 +55,12 @@ export async function runIdempotent<T>(
     return { replay: true as const, status: options.status, body };
   });
 }
+
+/**
+ * Whether the user's command under this key has been saved. A form sent again under its key is
+ * the same form (a double tap, Back to a page the browser kept): the key answers it, so the
+ * caller need not ask whether it repeats an entry.
+ */
+export async function idempotencyKeyUsed(db: Knex, userId: string, key: string): Promise<boolean> {
+  return (await db('idempotency_keys').where({ scope: userId, key }).first('key')) !== undefined;
+}

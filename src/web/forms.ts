@@ -35,10 +35,27 @@ function asciiOf(input: string): string {
 
 /**
  * The amount as a decimal string with two places ("150" → "150.00"), or null when it is not an
- * amount we can read without guessing: more than two decimals, a European "1.500,00", words.
+ * amount we can read without guessing: more than two decimals, a European "1.500,00", words,
+ * or more than the 18 digits before the point the books keep (amountTooLarge says which).
  * A leading minus survives so signed fields (a bank balance) can use the same reader.
  */
 export function normaliseAmount(input: string | undefined | null): string | null {
+  const text = spelledAmount(input);
+  if (text === null || integerDigitsOf(text).length > 18) return null;
+  return formatMoney(new Decimal(text));
+}
+
+/**
+ * Whether the input reads as an amount but has more digits before the point than the books
+ * keep, so the form can say it is too large rather than ask for an amount above zero.
+ */
+export function amountTooLarge(input: string | undefined | null): boolean {
+  const text = spelledAmount(input);
+  return text !== null && integerDigitsOf(text).length > 18;
+}
+
+/** The amount as plain digits ("-1234.5"), however it was spelled; null when it cannot be read without guessing. */
+function spelledAmount(input: string | undefined | null): string | null {
   if (input === undefined || input === null) return null;
   let text = asciiOf(String(input));
   text = text.replace(CURRENCY_PREFIX, '').replace(CURRENCY_SUFFIX, '');
@@ -49,14 +66,18 @@ export function normaliseAmount(input: string | undefined | null): string | null
     const match = unit.pattern.exec(text);
     if (match) text = new Decimal(match[1]).times(unit.times).toFixed();
   }
+  // "5." and ".5", as a calculator shows them: plain digits on one side of the point only. A
+  // point alone, or one more after a decimal ("5.5."), stays unreadable.
+  text = text.replace(/^(-?)\.(\d+)$/, '$10.$2').replace(/^(-?\d+)\.$/, '$1');
   if (GROUPED_AMOUNT.test(text)) text = text.replace(/,/g, '');
   if (SPACE_GROUPED_AMOUNT.test(text)) text = text.replace(/ /g, '');
   if (!PLAIN_AMOUNT.test(text)) return null;
   const fraction = text.split('.')[1];
-  if (fraction !== undefined && fraction.length > 2) return null;
-  const integerDigits = text.replace(/^-/, '').split('.')[0].replace(/^0+(?=\d)/, '');
-  if (integerDigits.length > 18) return null;
-  return formatMoney(new Decimal(text));
+  return fraction !== undefined && fraction.length > 2 ? null : text;
+}
+
+function integerDigitsOf(text: string): string {
+  return text.replace(/^-/, '').split('.')[0].replace(/^0+(?=\d)/, '');
 }
 
 /** A calendar day from "2026-03-05", "2026/3/5", "2026.3.5" or "2026年3月5日"; null otherwise. */

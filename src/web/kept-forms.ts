@@ -5,7 +5,9 @@
  * back to the page the form is on; once someone who may use that page has logged in, the page
  * shows the form filled in again, through the same path that shows a refused form with what
  * was typed, and the user saves it themselves (checked then like any form: role, entity, CSRF,
- * idempotency). Nothing is kept from a form another site sent, no password, CSRF token or file,
+ * idempotency). A form from a page opened under an earlier session (the user has logged in
+ * again since, perhaps in another tab) carries a CSRF token of that session: it is refused and
+ * kept the same way, and the browser goes straight back to the form's page. Nothing is kept from a form another site sent, no password, CSRF token or file,
  * and nothing over 16 KB. This module decides nothing about who may see a page: each page shows
  * its kept form only to someone who passed its own access check.
  */
@@ -31,6 +33,13 @@ const MAX_PATH_LENGTH = 1000;
 const COOKIE_ID = /^[A-Za-z0-9_-]{32}$/;
 
 export const KEPT_NOTICE = '登录已过期，您刚才填写的内容已保留，还没有保存。请核对后再点保存。';
+export const STALE_PAGE_NOTICE = '页面已过期（您后来重新登录过），您刚才填写的内容已保留，还没有保存。请核对后再点保存。';
+
+/**
+ * Added to the address of the page a form from a stale page goes back to, so the page says why
+ * the form came back; takeKeptForm reads it and matches the kept form without it.
+ */
+const STALE_MARK = 'kept=stale';
 
 /**
  * A form kept for the page being shown: where it was sent, what was typed, whether a file was
@@ -86,9 +95,36 @@ export function keepFormsOfLostSessions(web: Web) {
     if (req.method !== 'POST' || req.actor) return next();
     const action = req.originalUrl.split('?')[0];
     const page = pageOfForm(action);
-    if (sentByThisSite(req) && action.startsWith('/app/') && page.length <= MAX_PATH_LENGTH) await keepForm(web, req, res, { action, page });
+    if (keepsFormsFrom(req, page)) {
+      const sent = await bodyOf(req, res);
+      if (sent) await keepForm(web, req, res, { action, page }, sent);
+    }
     res.redirect(303, `/login?expired=1&next=${encodeURIComponent(page)}`);
   };
+}
+
+/**
+ * Answers a form whose CSRF token is not the session's when the user is logged in: the page was
+ * opened under an earlier session. Nothing is done with it. When a page of this site sent it,
+ * what was typed is kept and the browser goes back to the form's page, which shows it filled in
+ * with STALE_PAGE_NOTICE; true then. False when nothing was kept (another site sent it, nothing
+ * was typed, too much, too many waiting), for the caller to refuse the form as before. Runs after
+ * the route has read the body, a multipart one included.
+ */
+export async function keepFormOfStalePage(web: Web, req: Request, res: Response): Promise<boolean> {
+  if (req.method !== 'POST' || !req.actor) return false;
+  const action = req.originalUrl.split('?')[0];
+  const page = pageOfForm(action);
+  if (!keepsFormsFrom(req, page)) return false;
+  const files = req.file ? [req.file] : Array.isArray(req.files) ? req.files : [];
+  const kept = await keepForm(web, req, res, { action, page }, { body: (req.body ?? {}) as Record<string, unknown>, hadFile: files.length > 0 });
+  if (kept) res.redirect(303, `${page}${page.includes('?') ? '&' : '?'}${STALE_MARK}`);
+  return kept;
+}
+
+/** Whether a form sent to this page may be kept: a page of this site sent it, and the page is one of /app. */
+function keepsFormsFrom(req: Request, page: string): boolean {
+  return sentByThisSite(req) && page.startsWith('/app/') && page.length <= MAX_PATH_LENGTH;
 }
 
 /**
@@ -104,18 +140,19 @@ function sentByThisSite(req: Request): boolean {
   return req.get('origin') === `${req.protocol}://${req.get('host')}`;
 }
 
-async function keepForm(web: Web, req: Request, res: Response, where: { action: string; page: string }): Promise<void> {
-  const sent = await bodyOf(req, res);
-  const fields = sent ? keepable(sent.body) : null;
-  if (!sent || !fields) return;
+/** Keeps what was typed, for this browser; false when nothing was worth keeping or too many forms wait. */
+async function keepForm(web: Web, req: Request, res: Response, where: { action: string; page: string }, sent: { body: Record<string, unknown>; hadFile: boolean }): Promise<boolean> {
+  const fields = keepable(sent.body);
+  if (!fields) return false;
   // One kept form per browser: the latest.
   const previous = idHashOf(req);
   if (previous) await deleteKeptForm(web.db, previous);
   const now = web.clock.now();
-  if ((await liveKeptFormCount(web.db, now)) >= MAX_KEPT_FORMS) return;
+  if ((await liveKeptFormCount(web.db, now)) >= MAX_KEPT_FORMS) return false;
   const id = crypto.randomBytes(24).toString('base64url');
   await insertKeptForm(web.db, { id_hash: hashOf(id), ...where, fields, had_file: sent.hadFile, expires_at: new Date(now.getTime() + KEEP_SECONDS * 1000) }, now);
   res.cookie(KEPT_FORM_COOKIE, id, cookieOptions(req, KEEP_SECONDS));
+  return true;
 }
 
 /** The form's fields (a multipart body is read here: its route's own reader runs only after login); null when unreadable. */
@@ -160,10 +197,12 @@ export async function keptFormWaiting(web: Web, req: Request): Promise<boolean> 
 export async function takeKeptForm(web: Web, req: Request, res: Response): Promise<KeptForm | null> {
   const idHash = idHashOf(req);
   if (idHash === null || !req.actor || req.method !== 'GET') return null;
-  const row = await takeKeptFormRow(web.db, idHash, req.originalUrl, web.clock.now());
+  const stale = req.originalUrl.endsWith(STALE_MARK) && /[?&]$/.test(req.originalUrl.slice(0, -STALE_MARK.length));
+  const page = stale ? req.originalUrl.slice(0, -STALE_MARK.length - 1) : req.originalUrl;
+  const row = await takeKeptFormRow(web.db, idHash, page, web.clock.now());
   if (!row) return null;
   res.clearCookie(KEPT_FORM_COOKIE, cookieOptions(req, 0));
-  return { action: row.action, fields: row.fields, hadFile: row.had_file, notice: KEPT_NOTICE };
+  return { action: row.action, fields: row.fields, hadFile: row.had_file, notice: stale ? STALE_PAGE_NOTICE : KEPT_NOTICE };
 }
 
 function idHashOf(req: Request): string | null {

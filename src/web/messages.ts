@@ -245,6 +245,12 @@ export function dateAfterTodaySentence(date: string, today: string): string | nu
   return date > today ? `日期不能晚于今天（${chineseDate(today)}），请填今天或以前的日期。` : null;
 }
 
+/** Next to an amount that reads as a number but has more digits than the books keep (the usual hint asks for one above zero). */
+export const AMOUNT_TOO_LARGE_HINT = '金额太大了，账本最多能记 18 位整数。请核对一下，是不是多打了几个 0？';
+
+/** Next to a giver's choices when both 匿名 and 同意公开全名 are ticked. */
+export const DONOR_CHOICE_HINT = '“希望匿名”和“同意公开全名”只能选一个：要匿名就去掉“同意公开全名”的勾，要公开名字就去掉“希望匿名”的勾。';
+
 /** The HTTP status a web page answers for an error code: the API's table, so both agree. */
 export function webStatusOf(code: string): number {
   return STATUS_BY_CODE[code] ?? 409;

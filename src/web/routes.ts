@@ -16,7 +16,7 @@ import { textOf } from './forms';
 import { hintFor, sentenceFor, webStatusOf } from './messages';
 import { publicPages } from './public-pages';
 import { endSession, requireCsrf, startSession } from './session';
-import { keepFormsOfLostSessions, keptFormWaiting } from './kept-forms';
+import { keepFormOfStalePage, keepFormsOfLostSessions, keptFormWaiting, pageOfForm } from './kept-forms';
 import { treasurerPages } from './treasurer-pages';
 import { disclosurePages } from './disclosure-pages';
 import { grantsPages } from './grants-pages';
@@ -46,8 +46,13 @@ export function webRouter(deps: WebDeps): Router {
     res.status(204).set('Cache-Control', 'public, max-age=86400').end();
   });
 
-  const refuseCsrf = (req: Request, res: Response) => {
-    web.render(req, res, 'error', '请刷新页面', { heading: '请刷新页面后再提交', message: '这个页面已经过期或不是从本站打开的，为了安全没有保存。请返回、刷新页面后再试一次。', back: refererPath(req) ?? '/' }, { status: 403 });
+  // A form from a page opened under an earlier session comes back filled in on its page; any
+  // other form without a valid token (another site sent it, or nothing was typed) is refused,
+  // with 返回 leading to the form's page when the user is logged in.
+  const refuseCsrf = async (req: Request, res: Response) => {
+    if (await keepFormOfStalePage(web, req, res)) return;
+    const formPage = req.actor && req.originalUrl.startsWith('/app/') ? pageOfForm(req.originalUrl.split('?')[0]) : undefined;
+    web.render(req, res, 'error', '请刷新页面', { heading: '请刷新页面后再提交', message: '这个页面已经过期或不是从本站打开的，为了安全没有保存。请返回、刷新页面后再试一次。', back: refererPath(req) ?? formPage ?? '/' }, { status: 403 });
   };
   const csrf = requireCsrf(deps.config.jwtSecret, refuseCsrf);
 

@@ -62,11 +62,15 @@ export function csrfTokenValid(req: Request, secret: string, sent: unknown): boo
   return expected.length === given.length && crypto.timingSafeEqual(expected, given);
 }
 
-/** Refuses a POST whose token is missing or wrong; runs after the body (or multipart) is parsed. */
-export function requireCsrf(secret: string, refuse: (req: Request, res: Response) => void) {
+/**
+ * Refuses a POST whose token is missing or wrong; runs after the body (or multipart) is parsed.
+ * The refusal may look things up (it may keep what was typed), so a failure of it goes on to
+ * the error handler.
+ */
+export function requireCsrf(secret: string, refuse: (req: Request, res: Response) => void | Promise<void>) {
   return (req: Request, res: Response, next: NextFunction) => {
     const sent = req.body?.[CSRF_FIELD] ?? req.get('x-csrf-token');
-    if (!csrfTokenValid(req, secret, sent)) return refuse(req, res);
+    if (!csrfTokenValid(req, secret, sent)) return Promise.resolve(refuse(req, res)).catch(next);
     return next();
   };
 }

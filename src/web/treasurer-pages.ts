@@ -17,15 +17,17 @@ import * as ledger from '../ledger/service';
 import { METHOD_ROLES, PostEntryCommand, RecordPaymentCommand, RecordReceiptCommand, RecordReconciliationCommand, RejectEntryCommand, ReverseEntryCommand } from '../ledger/schemas';
 import { Code, DateString, PositiveMoney } from '../shared/schemas';
 import { z } from '../shared/zod';
+import type { ZodError } from 'zod';
 import { firstPostedDate, type EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
-import { isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
-import { booksClosedSentence, dateAfterTodaySentence, hintFor } from './messages';
+import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
+import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, DONOR_CHOICE_HINT, dateAfterTodaySentence, hintFor } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
-import { returnedSince, userNamesOf } from './book-queries';
+import { firstEntryMonth, recentEntriesBy, RecentEntry, returnedSince, userNamesOf } from './book-queries';
+import { idempotencyKeyUsed } from '../db/idempotency';
 import { quarterOf } from '../disclosure/calendar';
 import { chineseDate, chineseMonth, METHOD_LABELS, PAYMENT_CATEGORY_LABELS, RECEIPT_KIND_LABELS, yuan } from './views';
 import { requireCsrf } from './session';
@@ -62,6 +64,19 @@ interface Refusal {
   reason?: string;
 }
 
+/** The fields the forgiving amount reader fills on these pages. */
+const AMOUNT_FIELDS = ['amount', 'cashCounted', 'bankStatementBalance'];
+
+/**
+ * The hints for a form the schema refused. An amount that reads as a number but has more
+ * digits than the books keep is called too large: the usual hint asks for one above zero.
+ */
+function formErrorsOf(error: ZodError, values: Values): FieldErrors {
+  const errors = fieldErrorsOfZod(error);
+  for (const field of AMOUNT_FIELDS) if (errors[field] && amountTooLarge(values[field] as string | undefined)) errors[field] = AMOUNT_TOO_LARGE_HINT;
+  return errors;
+}
+
 function newFormKey(): string {
   return crypto.randomBytes(16).toString('hex');
 }
@@ -80,20 +95,91 @@ function idempotencyKeyOf(values: Values): string | undefined {
 export const CONFIRM_FROM = '10000.00';
 
 /**
- * The form's answer when a large amount is not yet confirmed; undefined when it is small or
- * confirmed. The tick holds only for the amount it was given for (`confirmedAmount`), so
- * changing the amount afterwards asks again.
+ * A question a receipt or payment form asks before saving, answered by ticking a box: is this
+ * large amount right, is this really another entry than the one just recorded. The tick holds
+ * only for what it was asked about (`about`, sent back in a hidden field), so a changed amount,
+ * or another entry repeated, asks again.
  */
-function largeAmountUnconfirmed(amount: string, body: Record<string, unknown>, values: Values): { message: string; errors: FieldErrors; status: number } | undefined {
+interface Question {
+  name: keyof typeof ABOUT_FIELDS;
+  about: string;
+  /** Beside the box: the words, and what they are about (in bold). */
+  label: string;
+  detail?: string;
+  message: string;
+  hint: string;
+}
+
+/** The hidden field that carries each question's `about` back. */
+const ABOUT_FIELDS = { confirmLarge: 'confirmedAmount', confirmRepeat: 'confirmedRepeat' } as const;
+
+/**
+ * The form's answer while a question that applies is not ticked; undefined once all are. Every
+ * question that applies is shown again, ticked where it was, so ticking one never drops another.
+ */
+function unansweredOf(questions: (Question | undefined)[], body: Record<string, unknown>, values: Values): { message: string; errors: FieldErrors; status: number } | undefined {
+  const open: Question[] = [];
+  for (const question of questions) {
+    if (!question) continue;
+    const ticked = isChecked(body[question.name]) && textOf(body[ABOUT_FIELDS[question.name]]) === question.about;
+    Object.assign(values, { [ABOUT_FIELDS[question.name]]: question.about, [question.name]: ticked, [`${question.name}Label`]: question.label, [`${question.name}Detail`]: question.detail });
+    if (!ticked) open.push(question);
+  }
+  if (open.length === 0) return undefined;
+  return { message: open.map((question) => question.message).join(''), errors: Object.fromEntries(open.map((question) => [question.name, question.hint])), status: 400 };
+}
+
+/** From CONFIRM_FROM on, the amount is read back with its 大写; undefined below. */
+function largeAmountQuestion(amount: string): Question | undefined {
   if (D(amount).lt(CONFIRM_FROM)) return undefined;
-  const confirmed = isChecked(body.confirmLarge) && textOf(body.confirmedAmount) === formatMoney(amount);
-  if (confirmed) return undefined;
-  values.confirmAmount = formatMoney(amount);
-  values.confirmText = `${yuan(amount)}（大写：${capitalAmount(formatMoney(amount))}）`;
+  const detail = `${yuan(amount)}（大写：${capitalAmount(formatMoney(amount))}）`;
   return {
-    message: `金额比较大，请再核对一遍：${values.confirmText as string}。没有错就勾选“金额无误”再保存；错了请改金额。`,
-    errors: { confirmLarge: '请核对金额后勾选“金额无误”' },
-    status: 400,
+    name: 'confirmLarge',
+    about: formatMoney(amount),
+    label: '金额无误',
+    detail,
+    message: `金额比较大，请再核对一遍：${detail}。没有错就勾选“金额无误”再保存；错了请改金额。`,
+    hint: '请核对金额后勾选“金额无误”',
+  };
+}
+
+/**
+ * How long an entry counts as just recorded: long enough for Back, a look at the paper and the
+ * same figures typed again; short enough that a second real 停车费 of the same amount later in
+ * the day is not questioned.
+ */
+const REPEAT_MINUTES = 10;
+
+/**
+ * What makes a receipt or payment the same as another for the repeat question: day, amount,
+ * cash or bank, kind or category, and payer or payee (the entity and the user are the query's).
+ */
+function repeatKeyOf(entry: { date: string; amount: string; method?: string; sort?: string; counterparty?: string | null }): string {
+  return JSON.stringify([entry.date, formatMoney(entry.amount), entry.method ?? '', entry.sort ?? '', (entry.counterparty ?? '').trim()]);
+}
+
+function repeatKeyOfRecent(entry: RecentEntry): string {
+  const { method, receiptKind, category, counterparty } = entry.details;
+  return repeatKeyOf({ date: entry.date, amount: entry.amount, method, sort: receiptKind ?? category, counterparty: counterparty?.name });
+}
+
+/**
+ * Asks before saving the same entry again that this user recorded minutes ago: Back after
+ * saving shows an empty form, and typing it again must not slip a second entry into the books
+ * (only a reversal, printed in the public report, takes it out). Undefined when nothing repeats.
+ */
+function repeatQuestion(recent: RecentEntry[], key: string): Question | undefined {
+  const repeated = recent.find((entry) => repeatKeyOfRecent(entry) === key);
+  if (!repeated) return undefined;
+  const minutes = Math.floor(repeated.ageSeconds / 60);
+  const when = minutes < 1 ? '您刚刚记过' : `您在${minutes}分钟前刚记过`;
+  const which = repeated.number ? `凭证号 ${repeated.number}` : '正在等待监委会审批';
+  return {
+    name: 'confirmRepeat',
+    about: repeated.id,
+    label: '确认再记一笔（这是另一笔钱，不是刚才那笔）',
+    message: `${when}一笔一模一样的账（${which}），这一笔还没有保存。如果确实是另一笔，请勾选下面的“确认再记一笔”后再保存。`,
+    hint: '如果确实是另一笔，请勾选“确认再记一笔”',
   };
 }
 
@@ -152,6 +238,21 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     return monthOf(entryDate > now ? entryDate : now) > closedThrough;
   };
 
+  /** The receipts or payments this user recorded here in the last REPEAT_MINUTES, newest first. */
+  const recentOf = (req: Request, entity: EntityRow, kind: 'receipt' | 'payment') =>
+    recentEntriesBy(web.db, { entityId: entity.id, userId: actorOf(req).userId, kind, minutes: REPEAT_MINUTES });
+
+  /**
+   * The repeat question for a receipt or payment about to be saved (`key` from repeatKeyOf). A
+   * form sent again under a key already used is not asked: it is the same form (a double tap),
+   * and the key answers it with the entry it saved.
+   */
+  const repeatQuestionFor = async (req: Request, entity: EntityRow, kind: 'receipt' | 'payment', key: string, values: Values) => {
+    const formKey = idempotencyKeyOf(values);
+    if (formKey && (await idempotencyKeyUsed(web.db, actorOf(req).userId, formKey))) return undefined;
+    return repeatQuestion(await recentOf(req, entity, kind), key);
+  };
+
   // Today's work
 
   router.get(
@@ -189,7 +290,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   async function showReceipt(req: Request, res: Response, entity: EntityRow, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
     const booksClosed = await booksClosedOf(req, entity);
-    web.render(req, res, 'receipt', '记一笔收入', { entity, base: baseOf(entity), booksClosed, kinds: receiptOptions, funds: await funds(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    const recent = (await recentOf(req, entity, 'receipt')).map(recentRow);
+    web.render(req, res, 'receipt', '记一笔收入', { entity, base: baseOf(entity), booksClosed, recent, kinds: receiptOptions, funds: await funds(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
   router.get(
@@ -221,11 +323,17 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
-      if (!parsed.success) return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      const donorErrors = donorChoiceErrors(values);
+      if (!parsed.success || donorErrors.anonymous) {
+        const errors = { ...(parsed.success ? {} : formErrorsOf(parsed.error, values)), ...donorErrors };
+        return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
+      }
       const dateErrors = futureDateErrors(parsed.data.date);
       if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
-      const unconfirmed = largeAmountUnconfirmed(parsed.data.amount, body, values);
-      if (unconfirmed) return showReceipt(req, res, entity, values, unconfirmed);
+      const { amount, date, method, kind, payer } = parsed.data;
+      const repeat = await repeatQuestionFor(req, entity, 'receipt', repeatKeyOf({ date, amount, method, sort: kind, counterparty: payer }), values);
+      const unanswered = unansweredOf([largeAmountQuestion(amount), repeat], body, values);
+      if (unanswered) return showReceipt(req, res, entity, values, unanswered);
       try {
         const result = await ledger.recordReceipt(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}?${recordedQuery('receipt', result.body)}`);
@@ -287,7 +395,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
-      if (!parsed.success) return showTransfer(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      if (!parsed.success) return showTransfer(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const { direction, amount, date, fundCode, memo } = parsed.data;
       const dateErrors = futureDateErrors(date);
       if (dateErrors.date) return showTransfer(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
@@ -329,6 +437,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         entity,
         base: baseOf(entity),
         booksClosed: await booksClosedOf(req, entity),
+        recent: (await recentOf(req, entity, 'payment')).map(recentRow),
         categories: categoryOptions,
         funds: await funds(req, entity),
         projects: await projects(req, entity),
@@ -386,13 +495,15 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         projectId: values.projectId || undefined,
         fundCode: values.fundCode,
       });
-      if (!parsed.success) Object.assign(errors, fieldErrorsOfZod(parsed.error));
+      if (!parsed.success) Object.assign(errors, formErrorsOf(parsed.error, values));
       else Object.assign(errors, futureDateErrors(parsed.data.date));
       if (!parsed.success || Object.keys(errors).length > 0) {
         return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       }
-      const unconfirmed = largeAmountUnconfirmed(parsed.data.amount, body, values);
-      if (unconfirmed) return showPayment(req, res, entity, values, unconfirmed);
+      const { amount, date, method, category, payee } = parsed.data;
+      const repeat = await repeatQuestionFor(req, entity, 'payment', repeatKeyOf({ date, amount, method, sort: category, counterparty: payee }), values);
+      const unanswered = unansweredOf([largeAmountQuestion(amount), repeat], body, values);
+      if (unanswered) return showPayment(req, res, entity, values, unanswered);
       try {
         const actor = actorOf(req);
         const result = await ledger.recordPayment(web.db, actor, entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
@@ -438,7 +549,10 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       }));
     const current = monthOf(now);
     const shown = month ?? current;
-    const months = { shown: month, previous: addMonths(shown, -1), next: month && month < current ? addMonths(month, 1) : null, current };
+    // Back no further than the month of the first entry: before it there is nothing to list.
+    const first = await firstEntryMonth(web.db, entity.id);
+    const previous = addMonths(shown, -1);
+    const months = { shown: month, previous: first && previous >= first ? previous : null, next: month && month < current ? addMonths(month, 1) : null, current, first };
     const booksClosed = isTreasurer ? booksClosedSentence(closedThrough, now) : null;
     web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, ...refusalView(refusal) }, { status: refusal.status });
   }
@@ -522,7 +636,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entryId = uuidParam(req);
       const values = reverseValuesOf(req.body ?? {});
       const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
-      if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const dateErrors = await reversalDateErrors(req, entity, entryId, parsed.data.date);
       if (dateErrors.date) return showReverse(req, res, entity, entryId, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       try {
@@ -623,8 +737,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
       if (!period || Object.keys(errors).length > 0) return showClose(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       try {
-        await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
-        res.redirect(303, `${baseOf(entity)}?ok=closed`);
+        const { monthsClosed } = await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
+        res.redirect(303, `${baseOf(entity)}?${closedQuery(monthsClosed)}`);
       } catch (error) {
         const failure = formFailure(error);
         if (!failure) throw error;
@@ -682,7 +796,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         bankStatementBalance: normaliseAmount(values.bankStatementBalance as string) ?? values.bankStatementBalance,
         note: values.note || undefined,
       });
-      if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: fieldErrorsOfZod(parsed.error), status: 400 });
+      if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const errors = futureDateErrors(parsed.data.date);
       if (!errors.date && !parsed.data.note) Object.assign(errors, await unexplainedDifference(entity, parsed.data));
       if (Object.keys(errors).length > 0) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
@@ -775,6 +889,14 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   router.post('/app/e/:code/entries/:id/withdraw', requireLogin, csrf, refusePending(['treasurer'], showEntries, (entity) => `${baseOf(entity)}/entries?ok=withdrawn`));
 }
 
+/**
+ * A giver who asks to stay anonymous cannot also have agreed to be named in full: the form asks
+ * which was meant instead of quietly publishing 匿名.
+ */
+function donorChoiceErrors(values: Values): FieldErrors {
+  return values.kind === 'donation' && values.anonymous && values.nameConsent ? { anonymous: DONOR_CHOICE_HINT } : {};
+}
+
 // The forms as typed: what a refused form, or one kept across a lost session, shows again.
 
 function receiptValuesOf(body: Record<string, unknown>): Values {
@@ -849,10 +971,35 @@ function refusalView(refusal: Refusal) {
   return { message: refusal.message ?? null, errors: refusal.errors ?? {}, values };
 }
 
+/**
+ * An entry just recorded as the receipt and payment pages list it (刚才记的账), so that Back to
+ * an empty form shows it was saved: when, what, how much, its voucher number.
+ */
+function recentRow(entry: RecentEntry) {
+  const { method, receiptKind, purpose, counterparty } = entry.details;
+  const name = counterparty?.name || null;
+  const what = receiptKind ? [RECEIPT_KIND_LABELS[receiptKind], name] : [name ? `付给 ${name}` : null, purpose];
+  return {
+    minutes: Math.floor(entry.ageSeconds / 60),
+    date: entry.date,
+    what: [...what, method ? METHOD_LABELS[method] : null].filter(Boolean).join(' · '),
+    amount: formatMoney(entry.amount),
+    number: entry.number,
+  };
+}
+
 /** The notice after a receipt or payment: what was recorded, by its amount and voucher number. */
 function recordedQuery(ok: string, entry: { number?: string | null; lines: { debit: string | null }[] }): string {
   const amount = sumMoney(entry.lines.map((line) => line.debit ?? '0'));
   return new URLSearchParams({ ok, amt: formatMoney(amount), ...(entry.number ? { no: entry.number } : {}) }).toString();
+}
+
+/**
+ * The notice after a close names the months it closed, first and last: closing a month closes
+ * every month before it that was still open, which the treasurer may not expect.
+ */
+function closedQuery(monthsClosed: string[]): string {
+  return new URLSearchParams({ ok: 'closed', from: monthsClosed[0], to: monthsClosed[monthsClosed.length - 1] }).toString();
 }
 
 function uuidParam(req: Request): string {

@@ -146,6 +146,7 @@ const FLASHES: Record<string, string> = {
 function flashOf(req: Request): string | null {
   const key = typeof req.query.ok === 'string' ? req.query.ok : '';
   const base = Object.hasOwn(FLASHES, key) ? FLASHES[key] : undefined;
+  if (key === 'closed') return closedFlashOf(req) ?? base ?? null;
   const kind = key.replace(/_pending$/, '');
   const recorded = Object.hasOwn(RECORDED, kind) ? RECORDED[kind] : undefined;
   if (!base || !recorded) return base ?? null;
@@ -154,6 +155,19 @@ function flashOf(req: Request): string | null {
   if (!amount) return base;
   if (key.endsWith('_pending')) return `${recorded.what} ${amount} 已记好，金额超过审批额度，正在等待监委会审批（审批通过后才有凭证号）。`;
   return `${recorded.what} ${amount} 已记好${number ? `，凭证号 ${number}，可写在${recorded.paper}上` : ''}。`;
+}
+
+/**
+ * The months a close closed (?from=2026-01&to=2026-03), checked for their shape: "2026年3月已结账。",
+ * or the span when it closed earlier months with it. Null when they are missing or malformed.
+ */
+function closedFlashOf(req: Request): string | null {
+  const monthOf = (value: unknown) => (typeof value === 'string' && /^\d{4}-(?:0[1-9]|1[0-2])$/.test(value) ? value : null);
+  const from = monthOf(req.query.from);
+  const to = monthOf(req.query.to);
+  if (!from || !to || from > to) return null;
+  if (from === to) return `${chineseMonth(to)}已结账。`;
+  return `${chineseMonth(from)}至${chineseMonth(to)}已结账（结账时，之前还没结的月份会一起结掉）。`;
 }
 
 /** The notices that name what was recorded (and their `_pending` forms): what it was, and the paper its number goes on. */

@@ -56,7 +56,8 @@ describe('a treasurer’s month and a resident’s look, in Chromium', () => {
     await page.getByText('请勾选确认后再结账').first().waitFor();
     await page.getByLabel(/确认结账，结账后不能再修改/).check();
     await page.getByRole('button', { name: '确认结账' }).click();
-    await page.getByText('已结账。').waitFor();
+    // Closing March closes January and February with it, and the notice says so.
+    await page.getByText(/^2026年1月至2026年3月已结账/).waitFor();
 
     await page.getByRole('link', { name: '发布公开报告' }).click();
     await page.getByLabel('公开哪个期间').selectOption('2026-03');

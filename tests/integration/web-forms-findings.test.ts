@@ -1,3 +1,4 @@
+import crypto from 'node:crypto';
 import * as ledger from '../../src/ledger/service';
 import type { Actor } from '../../src/auth/actor';
 import { useTestContext } from '../support/context';
@@ -318,7 +319,6 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(january).toContain('<h1>2026年1月的账</h1>');
       expect(january).toContain('捐赠 · 银行 · 付款人 张三丰');
       expect(january).not.toContain('废旧物品回收');
-      expect(january).toContain(`href="${base}/entries?month=2025-12"`);
       expect(january).toContain(`href="${base}/entries?month=2026-02"`);
       const march = (await agent.get(`${base}/entries?month=2026-03`).expect(200)).text;
       expect(march).not.toContain(`href="${base}/entries?month=2026-04"`);
@@ -402,6 +402,162 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await ctx.request().post(`/api/entities/${entity.id}/periods/2026-12/close`).set(treasurer.auth).expect(200);
       expect((await agent.get(`${base}/payment`).expect(200)).text).toContain('账本已结账到2026年12月，2027年1月1日起可以记新的账。');
+    });
+  });
+
+  describe('what tester B found (acceptance pass 7)', () => {
+    it('links the supervisor to the entries list, and to no page that refuses them', async () => {
+      const { base, supervisor } = await treasurerAgent(ctx);
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      const home = (await boss.get(base).expect(200)).text;
+      expect(home).toContain(`href="${base}/entries"`);
+      const links = [...home.matchAll(/href="(\/app\/[^"]+)"/g)].map((match) => match[1]);
+      expect(links.length).toBeGreaterThanOrEqual(3);
+      for (const link of links) await boss.get(link).expect(200);
+    });
+
+    it('says a huge amount is too large, not that it must be above zero', async () => {
+      const { agent, base } = await treasurerAgent(ctx);
+      const tooLarge = '金额太大了，账本最多能记 18 位整数。请核对一下，是不是多打了几个 0？';
+      const receipt = await agent.post(`${base}/receipt`).type('form').send({ _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', amount: '1000000000000000000' }).expect(400);
+      expect(fieldError(receipt.text, 'amount')).toBe(tooLarge);
+      const payment = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '¥1,000,000,000,000,000,000', date: '2026-03-05' }).expect(400);
+      expect(fieldError(payment.text, 'amount')).toBe(tooLarge);
+      const count = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: await formToken(agent, `${base}/reconcile`), date: '2026-03-15', cashCounted: '0', bankStatementBalance: '1000000000000000000' }).expect(400);
+      expect(fieldError(count.text, 'bankStatementBalance')).toBe(tooLarge);
+      // Words are still asked for as a number above zero.
+      const words = await agent.post(`${base}/receipt`).type('form').send({ _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', amount: '一百' }).expect(400);
+      expect(fieldError(words.text, 'amount')).toContain('请填写大于零的金额');
+    });
+
+    it('reads "5." and ".5" as ¥5.00 and ¥0.50', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'recycling', method: 'cash', date: '2026-03-05' };
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '5.' }).expect(303);
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, amount: '.5' }).expect(303);
+      const amounts = (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 10 })).items.map((entry) => entry.lines[0].debit);
+      expect(amounts.sort()).toEqual(['0.50', '5.00']);
+    });
+
+    it('refuses 匿名 with 同意公开全名 beside the two boxes, keeping what was typed', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'donation', method: 'cash', date: '2026-03-05', amount: '200', payer: '王大妈', memo: '重阳节' };
+      const both = await agent.post(`${base}/receipt`).type('form').send({ ...form, anonymous: '1', nameConsent: '1' }).expect(400);
+      expect(fieldError(both.text, 'anonymous')).toBe('“希望匿名”和“同意公开全名”只能选一个：要匿名就去掉“同意公开全名”的勾，要公开名字就去掉“希望匿名”的勾。');
+      expect(both.text).toContain('name="anonymous" value="1" checked');
+      expect(both.text).toContain('name="nameConsent" value="1" checked');
+      expect(both.text).toContain('value="王大妈"');
+      expect(both.text).toContain('value="重阳节"');
+      expect((await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 10 })).items).toEqual([]);
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, anonymous: '1' }).expect(303);
+    });
+
+    it('names the months a close closed in the notice', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '100.00', { date: '2026-01-05' });
+      const first = await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-02', confirm: '1' }).expect(303);
+      expect((await agent.get(first.headers.location).expect(200)).text).toContain('2026年1月至2026年2月已结账（结账时，之前还没结的月份会一起结掉）。');
+      const second = await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-03', confirm: '1' }).expect(303);
+      expect((await agent.get(second.headers.location).expect(200)).text).toContain('2026年3月已结账。');
+      // The months are only words in the address: a malformed one is not shown.
+      expect((await agent.get(`${base}?ok=closed&from=<b>&to=2026-03`).expect(200)).text).toContain('<p class="flash" role="status">已结账。</p>');
+    });
+
+    it('offers no month before the first entry on the entries list', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const empty = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(empty).not.toContain(`href="${base}/entries?month=`);
+      await receive(ctx, treasurer, entity.id, '100.00', { date: '2026-02-05' });
+      const recent = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(recent).toContain(`href="${base}/entries?month=2026-02"`);
+      expect(recent).toContain('min="2026-02"');
+      const february = (await agent.get(`${base}/entries?month=2026-02`).expect(200)).text;
+      expect(february).not.toContain(`href="${base}/entries?month=2026-01"`);
+      const typedEarlier = (await agent.get(`${base}/entries?month=1900-01`).expect(200)).text;
+      expect(typedEarlier).not.toContain('1899');
+    });
+  });
+
+  describe('the same entry typed again after Back (tester B 1)', () => {
+    const entriesOf = async (entity: { id: string }, treasurer: { actor: Actor }) => (await ledger.listEntries(ctx.db, treasurer.actor, entity.id, { limit: 50 })).items;
+    const formKeyOf = (html: string) => /name="formKey" value="([0-9a-f]{32})"/.exec(html)?.[1] ?? '';
+
+    it('asks before saving a receipt the same as one this user saved minutes ago, keeping what was typed, and saves it once ticked', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { kind: 'donation', method: 'cash', date: '2026-03-05', amount: '22.22', payer: '张阿姨', memo: '后退重交测试' };
+      const first = await agent.get(`${base}/receipt`).expect(200);
+      expect(first.text).not.toContain('刚才记的账');
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, _csrf: csrfOf(first.text), formKey: formKeyOf(first.text) }).expect(303);
+      const [saved] = await entriesOf(entity, treasurer);
+
+      // Back: a fresh, empty form, which lists what was just saved.
+      const back = await agent.get(`${base}/receipt`).expect(200);
+      expect(back.text).toContain('刚才记的账（已经保存，不用再记）');
+      expect(back.text).toMatch(new RegExp(`刚刚：2026年3月5日 · 捐赠 · 张阿姨 · 现金 · <strong>¥22.22</strong> · 凭证号 ${saved.number}`));
+      const again = await agent.post(`${base}/receipt`).type('form').send({ ...form, _csrf: csrfOf(back.text), formKey: formKeyOf(back.text), payer: ' 张阿姨 ' }).expect(400);
+      expect(again.text).toContain(`您刚刚记过一笔一模一样的账（凭证号 ${saved.number}），这一笔还没有保存。如果确实是另一笔，请勾选下面的“确认再记一笔”后再保存。`);
+      expect(fieldError(again.text, 'confirmRepeat')).toBe('如果确实是另一笔，请勾选“确认再记一笔”');
+      expect(again.text).toContain(`name="confirmedRepeat" value="${saved.id}"`);
+      expect(again.text).toContain('value="后退重交测试"');
+      expect(again.text).toContain('value="22.22"');
+      expect(await entriesOf(entity, treasurer)).toHaveLength(1);
+
+      // Ticked for another entry than the one repeated: asked again.
+      const sent = { ...form, _csrf: csrfOf(back.text), formKey: formKeyOf(again.text), confirmRepeat: '1' };
+      await agent.post(`${base}/receipt`).type('form').send({ ...sent, confirmedRepeat: crypto.randomUUID() }).expect(400);
+      await agent.post(`${base}/receipt`).type('form').send({ ...sent, confirmedRepeat: saved.id }).expect(303);
+      expect(await entriesOf(entity, treasurer)).toHaveLength(2);
+      // Another amount, kind, day, way of paying or giver is another entry: nothing is asked.
+      for (const other of [{ amount: '22.23' }, { kind: 'other' }, { date: '2026-03-06' }, { method: 'bank' }, { payer: '李阿姨' }]) {
+        await agent.post(`${base}/receipt`).type('form').send({ ...form, ...other, _csrf: csrfOf(back.text), formKey: crypto.randomBytes(16).toString('hex') }).expect(303);
+      }
+    });
+
+    it('asks the same of a payment, naming one that waits for approval, and asks only the user who recorded it', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
+      await receive(ctx, treasurer, entity.id, '1000.00', { date: '2026-03-01' });
+      const fields = { amount: '120.5', date: '2026-03-05', payee: '南坪文具店', purpose: '买文具' };
+      await pay(agent, base, await formToken(agent, `${base}/payment`), fields).expect(303);
+      const back = await agent.get(`${base}/payment`).expect(200);
+      expect(back.text).toContain('付给 南坪文具店 · 买文具 · 现金 · <strong>¥120.50</strong> · 等待监委会审批');
+      const again = await pay(agent, base, csrfOf(back.text), fields).expect(400);
+      expect(again.text).toContain('您刚刚记过一笔一模一样的账（正在等待监委会审批），这一笔还没有保存。');
+      expect(again.text).toContain('value="南坪文具店"');
+      expect((await entriesOf(entity, treasurer)).filter((entry) => entry.kind === 'payment')).toHaveLength(1);
+
+      const colleague = await createUser(ctx, [{ role: 'treasurer', entityId: entity.id }]);
+      const other = ctx.request();
+      await webLogin(other, colleague);
+      const theirs = await other.get(`${base}/payment`).expect(200);
+      expect(theirs.text).not.toContain('刚才记的账');
+      await pay(other, base, csrfOf(theirs.text), fields).expect(303);
+      expect((await entriesOf(entity, treasurer)).filter((entry) => entry.kind === 'payment')).toHaveLength(2);
+    });
+
+    it('answers a form sent twice under its own key with the entry it saved, not with the question', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'parking', method: 'cash', date: '2026-03-05', amount: '35', formKey: 'c'.repeat(32) };
+      const first = await agent.post(`${base}/receipt`).type('form').send(form).expect(303);
+      const second = await agent.post(`${base}/receipt`).type('form').send(form).expect(303);
+      expect(second.headers.location).toBe(first.headers.location);
+      expect(await entriesOf(entity, treasurer)).toHaveLength(1);
+    });
+
+    it('asks about a large amount and a repeat together, and keeps a tick given while the other is asked', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const form = { _csrf: await formToken(agent, `${base}/receipt`), kind: 'subsidy', method: 'bank', date: '2026-03-05', amount: '12000' };
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, formKey: 'a'.repeat(32), confirmLarge: '1', confirmedAmount: '12000.00' }).expect(303);
+      const [saved] = await entriesOf(entity, treasurer);
+      const both = await agent.post(`${base}/receipt`).type('form').send({ ...form, formKey: 'b'.repeat(32) }).expect(400);
+      expect(fieldError(both.text, 'confirmLarge')).toBe('请核对金额后勾选“金额无误”');
+      expect(fieldError(both.text, 'confirmRepeat')).toBe('如果确实是另一笔，请勾选“确认再记一笔”');
+      const one = await agent.post(`${base}/receipt`).type('form').send({ ...form, formKey: 'b'.repeat(32), confirmLarge: '1', confirmedAmount: '12000.00' }).expect(400);
+      expect(fieldError(one.text, 'confirmLarge')).toBeNull();
+      expect(one.text).toContain('name="confirmLarge" value="1" checked');
+      expect(one.text).toContain('name="confirmedAmount" value="12000.00"');
+      await agent.post(`${base}/receipt`).type('form').send({ ...form, formKey: 'b'.repeat(32), confirmLarge: '1', confirmedAmount: '12000.00', confirmRepeat: '1', confirmedRepeat: saved.id }).expect(303);
+      expect(await entriesOf(entity, treasurer)).toHaveLength(2);
     });
   });
 });

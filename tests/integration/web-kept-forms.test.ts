@@ -328,3 +328,75 @@ describe('a form sent after the session ended', () => {
     expect((await ctx.request().get(`/api/applications/${assigned.id}`).set(scenario.gm.auth).expect(200)).body.reviews).toEqual([]);
   });
 });
+
+describe('a form sent from a page opened under an earlier session (logged in again in another tab)', () => {
+  const ctx = useTestContext();
+  const staleNotice = '页面已过期（您后来重新登录过），您刚才填写的内容已保留，还没有保存。请核对后再点保存。';
+
+  async function paymentsTo(user: { auth: { Authorization: string } }, entityId: string, payee: string) {
+    const items = (await ctx.request().get(`/api/entities/${entityId}/entries`).set(user.auth).expect(200)).body.items as { details: { counterparty?: { name?: string } } }[];
+    return items.filter((entry) => entry.details.counterparty?.name === payee);
+  }
+
+  /** The payment form as typed, with the token of the page's earlier session. */
+  function sendPayment(agent: supertest.Agent, base: string, headers: Record<string, string>) {
+    return agent
+      .post(`${base}/payment`)
+      .set(headers)
+      .field('_csrf', 'token-of-the-earlier-session')
+      .field('amount', '120.5')
+      .field('payee', '南坪文具店')
+      .field('purpose', '买文具')
+      .field('category', 'program')
+      .field('method', 'cash')
+      .field('date', today(ctx.clock))
+      .field('fundCode', 'GENERAL')
+      .field('formKey', 'd'.repeat(32))
+      .attach('file', PNG, 'receipt.png');
+  }
+
+  it('saves nothing, keeps what was typed and shows the form filled in again on its page; saving then takes the new page’s token', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await receive(ctx, treasurer, entity.id, '500.00', { date: today(ctx.clock) });
+    const base = `/app/e/${entity.code}`;
+    const agent = ctx.request();
+    await webLogin(agent, treasurer);
+    const sent = await sendPayment(agent, base, SAME_SITE).expect(303);
+    expect(sent.headers.location).toBe(`${base}/payment?kept=stale`);
+    expect(keptCookieOf(sent)).toMatch(/^kept_form=[\w-]{32};/);
+    expect(await paymentsTo(treasurer, entity.id, '南坪文具店')).toEqual([]);
+
+    const form = await agent.get(sent.headers.location).expect(200);
+    expect(form.text).toContain(staleNotice);
+    expect(form.text).toContain('value="120.5"');
+    expect(form.text).toContain('value="南坪文具店"');
+    expect(form.text).toContain('value="买文具"');
+    expect(form.text).toContain('刚才选的照片没有保留，请重新选择一次。');
+    expect(await paymentsTo(treasurer, entity.id, '南坪文具店')).toEqual([]);
+    // Shown once: the same address afterwards is an empty form.
+    expect((await agent.get(sent.headers.location).expect(200)).text).not.toContain('南坪文具店');
+
+    const fields = { amount: '120.5', payee: '南坪文具店', purpose: '买文具', category: 'program', method: 'cash', date: today(ctx.clock), fundCode: 'GENERAL', formKey: 'd'.repeat(32) };
+    await agent.post(`${base}/payment`).type('form').send({ ...fields, _csrf: csrfOf(form.text) }).expect(303);
+    expect(await paymentsTo(treasurer, entity.id, '南坪文具店')).toHaveLength(1);
+  });
+
+  it('still refuses, and keeps nothing of, a form another site sent or one that does not say where it came from', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const base = `/app/e/${entity.code}`;
+    const agent = ctx.request();
+    await webLogin(agent, treasurer);
+    const senders: Record<string, string>[] = [{ 'Sec-Fetch-Site': 'cross-site' }, { 'Sec-Fetch-Site': 'same-site' }, { Host: 'ledger.example', Origin: 'https://evil.example' }, {}];
+    for (const headers of senders) {
+      const refused = await sendPayment(agent, base, headers).expect(403);
+      expect(refused.text).toContain('请刷新页面后再提交');
+      expect(keptCookieOf(refused)).toBeUndefined();
+      // 返回 leads back to the form, not to the public home page.
+      expect(refused.text).toContain(`href="${base}/payment"`);
+    }
+    const form = await agent.get(`${base}/payment?kept=stale`).expect(200);
+    expect(form.text).not.toContain('南坪文具店');
+    expect(form.text).not.toContain('页面已过期');
+    expect(await paymentsTo(treasurer, entity.id, '南坪文具店')).toEqual([]);
+  });
+});

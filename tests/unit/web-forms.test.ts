@@ -1,4 +1,4 @@
-import { normaliseAmount, normaliseDate, normaliseMonth, isChecked } from '../../src/web/forms';
+import { amountTooLarge, normaliseAmount, normaliseDate, normaliseMonth, isChecked } from '../../src/web/forms';
 
 describe('normaliseAmount', () => {
   it.each([
@@ -30,12 +30,25 @@ describe('normaliseAmount', () => {
     ['1 000', '1000.00'],
     ['12 345 678.90', '12345678.90'],
     ['¥ 1 000 元', '1000.00'],
+    ['5.', '5.00'],
+    ['.5', '0.50'],
+    ['５。', '5.00'],
+    ['．５元', '0.50'],
+    ['-.5', '-0.50'],
   ])('reads %p as %p', (input, expected) => {
     expect(normaliseAmount(input)).toBe(expected);
   });
 
-  it.each([[''], ['abc'], ['一百五'], ['150.555'], ['1.500,00'], ['15,00'], ['1e3'], ['150元5角'], ['--5'], ['1234567890123456789'], ['1万2千'], ['一万'], ['1.0000001万'], ['万'], ['1,000万'], [' 12 3 '], ['1 00'], ['10 00.5'], ['1.5 0'], ['3千5'], ['千'], ['1.000001千']])('refuses %p rather than guess', (input) => {
+  it.each([[''], ['abc'], ['一百五'], ['150.555'], ['1.500,00'], ['15,00'], ['1e3'], ['150元5角'], ['--5'], ['1234567890123456789'], ['1万2千'], ['一万'], ['1.0000001万'], ['万'], ['1,000万'], [' 12 3 '], ['1 00'], ['10 00.5'], ['1.5 0'], ['3千5'], ['千'], ['1.000001千'], ['.'], ['5.5.'], ['.5.'], ['..5']])('refuses %p rather than guess', (input) => {
     expect(normaliseAmount(input)).toBeNull();
+  });
+
+  it('says which refused amounts are only too large', () => {
+    expect(amountTooLarge('1000000000000000000')).toBe(true);
+    expect(amountTooLarge('¥1,000,000,000,000,000,000元')).toBe(true);
+    expect(amountTooLarge('999999999999999999')).toBe(false);
+    expect(amountTooLarge('一百')).toBe(false);
+    expect(amountTooLarge(undefined)).toBe(false);
   });
 
   it('refuses a missing value', () => {

@@ -9,7 +9,7 @@
 import crypto from 'node:crypto';
 import type { Request, Response, Router } from 'express';
 import multer from 'multer';
-import { addDays, addMonths, lastDayOfMonth, monthOf } from '../shared/dates';
+import { addDays, addMonths, lastDayOfMonth, monthOf, monthsBetween } from '../shared/dates';
 import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { DomainError } from '../shared/errors';
@@ -692,13 +692,19 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (frozen && month < firstMonth && quarterOf(`${month}-01`) !== quarterOf(`${firstMonth}-01`)) continue;
       months.push({ month, current: month === current, frozen, ...(await monthTotalsOf(entity, month)) });
     }
-    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, closed: closedRuns(closed), values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    // Closing any month closes every month before it from January of the year the books begin,
+    // with a year-end 结转 for each December: say so when that reaches past the months shown.
+    const booksYear = Math.min(Number(firstMonth.slice(0, 4)), Number(current.slice(0, 4)));
+    const windowStart = openMonths[0] ?? current;
+    const earlier = monthsBetween(`${booksYear}-01`, addMonths(windowStart, -1)).filter((month) => month < windowStart && !closed.includes(month));
+    const earlierYears = earlier.filter((month) => month.endsWith('-12')).map((month) => month.slice(0, 4));
+    web.render(req, res, 'close', '月末结账', { entity, base: baseOf(entity), months, earlier: monthRuns(earlier), earlierYears, closed: monthRuns(closed), values: { ...values, period: selected }, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
-  /** Closed months as a treasurer reads them: runs of consecutive months as one span (2025年1月至2026年2月). */
-  function closedRuns(closed: string[]): string[] {
+  /** Months as a treasurer reads them: runs of consecutive months as one span (2025年1月至2026年2月). */
+  function monthRuns(months: string[]): string[] {
     const runs: string[][] = [];
-    for (const month of closed) {
+    for (const month of months) {
       const run = runs[runs.length - 1];
       if (run && addMonths(run[run.length - 1], 1) === month) run.push(month);
       else runs.push([month]);

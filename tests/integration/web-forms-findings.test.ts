@@ -244,6 +244,15 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(after).toContain('<h2>已结账的月份</h2>\n<p>2025年1月至2026年2月</p>');
     });
 
+    it('warns that closing also closes months older than the list, with their year-end 结转', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '40.00', { date: '2024-06-01' });
+      const page = (await agent.get(`${base}/close`).expect(200)).text;
+      expect(page).toContain('更早还有没结账的月份：2024年1月至2025年3月。结账时它们会一起结掉，并做2024年度收支结转，之后这些月份也不能再记账。');
+      await ctx.request().post(`/api/entities/${entity.id}/periods/2026-02/close`).set(treasurer.auth).expect(200);
+      expect((await agent.get(`${base}/close`).expect(200)).text).not.toContain('更早还有没结账的月份');
+    });
+
     it('offers a month frozen by a later close without being closed itself (books closed before closing closed every month before it), leaving out those before the first entry except in its quarter', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-02-05' });
@@ -512,6 +521,10 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       for (const other of [{ amount: '22.23' }, { kind: 'other' }, { date: '2026-03-06' }, { method: 'bank' }, { payer: '李阿姨' }]) {
         await agent.post(`${base}/receipt`).type('form').send({ ...form, ...other, _csrf: csrfOf(back.text), formKey: crypto.randomBytes(16).toString('hex') }).expect(303);
       }
+      // Seven saved in these minutes: the form lists the three newest, so it stays near the top on a phone.
+      const busy = (await agent.get(`${base}/receipt`).expect(200)).text;
+      expect(busy.match(/<li>刚刚：/g)).toHaveLength(3);
+      expect(busy).toContain(`还有 4 笔，见<a href="${base}/entries">最近的账</a>。`);
     });
 
     it('asks the same of a payment, naming one that waits for approval, and asks only the user who recorded it', async () => {

@@ -761,8 +761,6 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const result = extra.savedId ? (all.find((row) => String(row.id) === extra.savedId) ?? null) : null;
     // Entries dated a count's day or before may be posted after it: such a count says what the
     // books show for its day now, as the published report does, beside the differences it found.
-    // Entries dated a count's day or before may be posted after it: such a count says what the
-    // books show for its day now, as the published report does, beside the differences it found.
     const latest = all.slice().reverse().slice(0, 12);
     const booksOn = await ledger.cashAndBankBooksOn(web.db, entity.id, latest.map((row) => String(row.date)));
     const history = latest.map((row) => {
@@ -770,15 +768,17 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const changed = !now.cash.eq(row.cashBook) || !now.bank.eq(row.bankBook);
       return { ...row, booksNow: changed ? { cash: formatMoney(now.cash), bank: formatMoney(now.bank) } : null };
     });
-    const booksClosed = await booksClosedOf(req, entity);
-    web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), booksClosed, history, result, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
+    // A supervisor (监委会) reads the counts; only the treasurer records them.
+    const canRecord = actorOf(req).roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
+    const booksClosed = canRecord ? await booksClosedOf(req, entity) : null;
+    web.render(req, res, 'reconcile', '对账', { entity, base: baseOf(entity), canRecord, booksClosed, history, result, values, errors: extra.errors ?? {}, message: extra.message ?? null }, { status: extra.status });
   }
 
   router.get(
     '/app/e/:code/reconcile',
     requireLogin,
     page(async (req, res) => {
-      const entity = await entityFor(web, req, ['treasurer']);
+      const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
       // After saving, the result is shown by a redirect here (?saved=<id>), so reloading the
       // page shows it again rather than sending the count a second time.
       const savedId = typeof req.query.saved === 'string' ? req.query.saved : undefined;

@@ -426,6 +426,21 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       for (const link of links) await boss.get(link).expect(200);
     });
 
+    it('shows the supervisor the counts and their notes, read only; recording one stays the treasurer’s', async () => {
+      const { agent, base, supervisor } = await treasurerAgent(ctx);
+      await agent.post(`${base}/reconcile`).type('form')
+        .send({ _csrf: await formToken(agent, `${base}/reconcile`), date: '2026-03-05', cashCounted: '0', bankStatementBalance: '0', note: '盘点时两人在场' }).expect(303);
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      expect((await boss.get(base).expect(200)).text).toContain(`href="${base}/reconcile">对账记录（只看不改）</a>`);
+      const page = (await boss.get(`${base}/reconcile`).expect(200)).text;
+      expect(page).toContain('<h2>对账记录</h2>');
+      expect(page).toContain('说明：盘点时两人在场');
+      expect(page).not.toContain(`action="${base}/reconcile"`);
+      const token = csrfOf((await boss.get(base).expect(200)).text);
+      await boss.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-06', cashCounted: '0', bankStatementBalance: '0' }).expect(403);
+    });
+
     it('says a huge amount is too large, not that it must be above zero', async () => {
       const { agent, base } = await treasurerAgent(ctx);
       const tooLarge = '金额太大了，账本最多能记 18 位整数。请核对一下，是不是多打了几个 0？';

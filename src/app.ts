@@ -4,6 +4,7 @@
  * authentication → routes → 404 → problem details.
  */
 import crypto from 'node:crypto';
+import { isUtf8 } from 'node:buffer';
 import express, { Express, Router } from 'express';
 import helmet from 'helmet';
 import etag from 'etag';
@@ -16,6 +17,7 @@ import { authenticate } from './http/authenticate';
 import { createRegistry, openApiDocument } from './http/openapi';
 import { checkAnswersAgainst } from './http/responses';
 import { errorHandler, problemOf, sendProblem } from './http/problem';
+import { DomainError } from './shared/errors';
 import type { RouteTarget } from './http/route';
 import { authRoutes } from './auth/routes';
 import { disclosureRoutes } from './disclosure/routes';
@@ -43,6 +45,14 @@ function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
   return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
 }
 
+/**
+ * A JSON body must be UTF-8 (RFC 8259). Bytes that are not would be read as U+FFFD and stored:
+ * a payer's name with a replacement character in it, where the client sent something else.
+ */
+function refuseBrokenUtf8(_req: unknown, _res: unknown, body: Buffer): void {
+  if (!isUtf8(body)) throw new DomainError('malformed_json', 'The request body is not valid UTF-8.');
+}
+
 export function buildApp(deps: AppDeps): Express {
   const { config, db, clock, logger } = deps;
   const app = express();
@@ -67,7 +77,7 @@ export function buildApp(deps: AppDeps): Express {
       },
     }),
   );
-  app.use(express.json({ limit: '1mb', strict: true }));
+  app.use(express.json({ limit: '1mb', strict: true, verify: refuseBrokenUtf8 }));
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(cookieParser());
   app.use(authenticate({ db, jwtSecret: config.jwtSecret }));

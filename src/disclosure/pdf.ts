@@ -489,8 +489,9 @@ function drawTitle(w: ReportWriter, model: ReportModel): void {
 function drawSectionTitle(w: ReportWriter, title: string, minimumBody: number): void {
   const { layout } = w;
   w.y += layout.spacing.sectionGapBefore;
-  // Keep a heading with the start of its content rather than alone at a page's foot.
-  w.need(layout.fontSizes.section * 1.6 + minimumBody);
+  // Keep a heading with the start of its content rather than alone at a page's foot: the
+  // heading's own block (as drawn below) and the content's first part fit, or both move on.
+  w.need(layout.fontSizes.section * 1.5 + layout.spacing.sectionGapAfter + minimumBody);
   w.backdrop(w.left, w.y + 2, 3, layout.fontSizes.section, layout.colours.accent);
   w.use('bold', layout.fontSizes.section, layout.colours.text);
   w.text(title, w.left + 8, w.y);
@@ -739,9 +740,9 @@ function barChart(w: ReportWriter, caption: string, bars: Bar[], legend: { label
 function drawIncome(w: ReportWriter, model: ReportModel, title: string): void {
   const { layout } = w;
   const { income } = model;
-  drawSectionTitle(w, title, 80);
   table(w, {
     caption: title,
+    headed: true,
     columns: [
       { header: '收入来源', width: 0 },
       { header: '非限定性', width: 100, align: 'right' },
@@ -776,7 +777,6 @@ function drawIncome(w: ReportWriter, model: ReportModel, title: string): void {
 function drawExpenses(w: ReportWriter, model: ReportModel, title: string): void {
   const { layout } = w;
   const { expenses, restrictedRelease } = model;
-  drawSectionTitle(w, title, 80);
   const categoryTable = (x: number, width: number): void =>
     table(w, {
       caption: title,
@@ -803,9 +803,12 @@ function drawExpenses(w: ReportWriter, model: ReportModel, title: string): void 
     });
   const rowsHeight = (rows: number): number => layout.spacing.headerRowHeight + rows * layout.spacing.rowHeight + 2;
   const tallest = Math.max(rowsHeight(expenses.byCategory.length + 1), rowsHeight(expenses.byProject.length + 1));
-  if (tallest <= w.bottom - layout.page.margins.top) {
+  const sideBySide = tallest <= w.bottom - layout.page.margins.top;
+  // The heading goes with the tables: both whole when side by side, else the first one's start
+  // (a month of fourteen projects left 支出明细 alone at the foot of page 1).
+  drawSectionTitle(w, title, sideBySide ? tallest : tableLead(layout, expenses.byCategory.length + 1));
+  if (sideBySide) {
     // Side by side when both fit on one page: the two views of the same total belong together.
-    w.need(tallest);
     const half = (w.width - 12) / 2;
     const top = w.y;
     categoryTable(w.left, half);

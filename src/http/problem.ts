@@ -50,6 +50,7 @@ export const STATUS_BY_CODE: Record<string, number> = {
   unknown_account: 422,
   header_account: 422,
   net_assets_fund_mismatch: 422,
+  restricted_release_by_hand: 422,
   unknown_fund: 422,
   unknown_project: 422,
   insufficient_funds: 422,

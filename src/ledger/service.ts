@@ -255,12 +255,13 @@ async function checkNetAssetFunds(db: Knex, entityId: string, lines: LineDraft[]
   if (wanted.every((side) => side === undefined)) return;
   const funds = new Map((await queries.findFunds(db, entityId, lines.map((line) => line.fundCode))).map((fund) => [fund.code, fund.restricted]));
   const errors: FieldError[] = [];
+  const nameOf = (code: string) => byCode.get(code)?.name ?? '';
   lines.forEach((line, index) => {
     const restricted = funds.get(line.fundCode);
     if (wanted[index] === undefined || restricted === undefined || restricted === wanted[index]) return;
     errors.push({
       path: `body.lines.${index}.fundCode`,
-      message: wanted[index] ? `${line.accountCode} 限定性净资产 takes restricted funds only; ${line.fundCode} is unrestricted` : `${line.accountCode} 非限定性净资产 takes unrestricted funds only; ${line.fundCode} is restricted`,
+      message: `${line.accountCode} ${nameOf(line.accountCode)} takes ${wanted[index] ? 'restricted' : 'unrestricted'} funds only; ${line.fundCode} is ${restricted ? 'restricted' : 'unrestricted'}`,
     });
   });
   if (errors.length > 0) {
@@ -268,6 +269,17 @@ async function checkNetAssetFunds(db: Knex, entityId: string, lines: LineDraft[]
       'net_assets_fund_mismatch',
       'Net assets are kept by the kind of their fund: 3101 非限定性净资产 for unrestricted funds, 3102 限定性净资产 for restricted funds. A restriction is released by spending from the restricted fund, never by a hand-posted entry.',
       { errors },
+    );
+  }
+  // Taking from 3102 by hand is a release (or a move of restricted money into another fund
+  // through 3101: an acceptance tester's four-line entry); DOMAIN.md derives releases from
+  // spending only. Opening balances credit 3102; a wrong entry is reversed, which is exempt.
+  const released = lines.flatMap((line, index) => (wanted[index] === true && line.debit ? [index] : []));
+  if (released.length > 0) {
+    throw new DomainError(
+      'restricted_release_by_hand',
+      'A hand-posted entry may not debit 3102 限定性净资产: a restriction is released only by spending from its fund (DOMAIN.md), and a wrong entry is reversed.',
+      { errors: released.map((index) => ({ path: `body.lines.${index}.debit`, message: `${lines[index].accountCode} ${nameOf(lines[index].accountCode)} cannot be debited by hand` })) },
     );
   }
 }
@@ -686,7 +698,17 @@ export async function closePeriod(db: Knex, actor: Actor, entityId: string, peri
     // so a year frozen by a later close never keeps its revenue and expenses open (closing
     // 2026-03 with 2025 never closed used to leave 2025's income in 4xxx for good).
     const firstEntry = await queries.firstPostedDate(tx, entityId);
-    const startYear = Math.min(firstEntry ? yearOf(firstEntry) : yearOf(`${period}-01`), yearOf(`${period}-01`));
+    const sorted = [...closed].sort();
+    const closedThrough = sorted[sorted.length - 1];
+    // A month before the latest close is closed already, or (before the year the books begin)
+    // frozen with nothing in it: closing it would only list an empty stretch of years as closed.
+    // Books closed by earlier code may hold frozen months after that start; those may still close.
+    const starts = [firstEntry, sorted[0] && `${sorted[0]}-01`].filter((date): date is string => Boolean(date)).map(yearOf);
+    const booksYear = starts.length > 0 ? Math.min(...starts) : yearOf(`${period}-01`);
+    if (closedThrough && period < closedThrough && period < `${booksYear}-01`) {
+      throw new DomainError('period_already_closed', `The books are closed through ${closedThrough}, which froze ${period} with every month before it; the books begin in ${booksYear}, so there is nothing there to close.`);
+    }
+    const startYear = Math.min(booksYear, yearOf(`${period}-01`));
     const months = monthsBetween(`${startYear}-01`, period).filter((month) => !closed.has(month));
     // Closing a month freezes every month before it, so entries waiting there would wait for
     // ever: they are approved or rejected first.

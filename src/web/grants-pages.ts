@@ -1023,6 +1023,8 @@ function applicantPages(router: Router, web: Web, csrf: Csrf): void {
         history: application.history.map((step) => ({ ...historyStep(step), who: step.by === actor.userId ? '您' : '基金会' })),
         amendments: amendmentsListOf(application.amendments, (item) => (item.by === actor.userId ? '您' : '基金会')),
         reviewsArrived: application.reviews.length,
+        // What was sent back counts against what was received, as on the round pages.
+        kept: formatMoney(netDisbursed(application.disbursed, application.refunded)),
         labels,
         when: chineseDateTime,
         message: failure.message ?? null,

@@ -81,6 +81,8 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
       return '找不到所选的项目，请重新选择。';
     case 'invalid_state':
       return '当前状态下不能进行这个操作。';
+    case 'restricted_release_by_hand':
+      return '限定性净资产（3102）不能手工记在借方：限定性资金用掉多少就自动解除多少限制。记错的账请冲销后重记。';
     case 'net_assets_fund_mismatch':
       return '非限定性净资产（3101）只能记在非限定性资金上，限定性净资产（3102）只能记在限定性资金上。限定性资金用掉多少就自动解除多少限制，不用手工记账。';
     case 'entry_not_balanced':

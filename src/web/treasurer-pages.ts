@@ -743,8 +743,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
       if (!period || Object.keys(errors).length > 0) return showClose(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
       try {
-        const { monthsClosed } = await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
-        res.redirect(303, `${baseOf(entity)}?${closedQuery(monthsClosed)}`);
+        const { monthsClosed, closingEntries } = await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
+        res.redirect(303, `${baseOf(entity)}?${closedQuery(monthsClosed, closingEntries.map((entry) => String(entry.date).slice(0, 4)))}`);
       } catch (error) {
         const failure = formFailure(error);
         if (!failure) throw error;
@@ -1004,8 +1004,8 @@ function recordedQuery(ok: string, entry: { number?: string | null; lines: { deb
  * The notice after a close names the months it closed, first and last: closing a month closes
  * every month before it that was still open, which the treasurer may not expect.
  */
-function closedQuery(monthsClosed: string[]): string {
-  return new URLSearchParams({ ok: 'closed', from: monthsClosed[0], to: monthsClosed[monthsClosed.length - 1] }).toString();
+function closedQuery(monthsClosed: string[], carriedYears: string[]): string {
+  return new URLSearchParams({ ok: 'closed', from: monthsClosed[0], to: monthsClosed[monthsClosed.length - 1], ...(carriedYears.length > 0 ? { carried: carriedYears.join(',') } : {}) }).toString();
 }
 
 function uuidParam(req: Request): string {

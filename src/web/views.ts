@@ -166,8 +166,11 @@ function closedFlashOf(req: Request): string | null {
   const from = monthOf(req.query.from);
   const to = monthOf(req.query.to);
   if (!from || !to || from > to) return null;
-  if (from === to) return `${chineseMonth(to)}已结账。`;
-  return `${chineseMonth(from)}至${chineseMonth(to)}已结账（结账时，之前还没结的月份会一起结掉）。`;
+  // The years whose 结转 the close posted (?carried=2025,2026), each a December inside the span.
+  const carried = (typeof req.query.carried === 'string' ? req.query.carried.split(',') : []).filter((year) => /^\d{4}$/.test(year) && `${year}-12` >= from && `${year}-12` <= to);
+  const carriedNote = carried.length > 0 ? `已做${carried.map((year) => `${year}年度`).join('、')}收支结转。` : '';
+  if (from === to) return `${chineseMonth(to)}已结账。${carriedNote}`;
+  return `${chineseMonth(from)}至${chineseMonth(to)}已结账（结账时，之前还没结的月份会一起结掉）。${carriedNote}`;
 }
 
 /** The notices that name what was recorded (and their `_pending` forms): what it was, and the paper its number goes on. */

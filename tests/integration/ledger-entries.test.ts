@@ -549,6 +549,10 @@ describe('closing a month closes every month before it', () => {
     const december = periods.indexOf('2025-12');
     expect((await ctx.request().get(`${base}/periods`).set(treasurer.auth)).body.items[december].closingEntryId).toBe(march.closingEntries[0].id);
     expect((await ctx.request().post(`${base}/periods/2025-12/close`).set(treasurer.auth)).status).toBe(409);
+    // A month before the books begin is frozen by the close, with nothing in it: closing it is a 409 too.
+    const early = await ctx.request().post(`${base}/periods/2021-03/close`).set(treasurer.auth);
+    expect(early.status).toBe(409);
+    expect(early.body.code).toBe('period_already_closed');
     await ctx.request().post(`${base}/disclosures`).set(treasurer.auth).send({ period: '2025' }).expect(201);
 
     // The year 2026 closes on its own December; 3101 then holds both years' surplus.
@@ -596,6 +600,31 @@ describe('net assets by the kind of their fund', () => {
     expect(release.body.errors).toEqual([expect.objectContaining({ path: 'body.lines.1.fundCode' })]);
     expect(await countEntries(entity.id)).toBe(before);
   });
+
+  it('refuses a debit to 3102 by hand, even with every line on its own kind of fund: a restriction is released by spending only', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const base = `/api/entities/${entity.id}`;
+    await ctx.request().post(`${base}/funds`).set(treasurer.auth).send({ code: 'OLD', name: '定向捐赠', restricted: true }).expect(201);
+    await receive(ctx, treasurer, entity.id, '100.00', { kind: 'donation', fundCode: 'OLD', date: '2026-03-01' });
+    const before = await countEntries(entity.id);
+    // Restricted cash out through 3102, the same cash in as unrestricted through 3101: each fund balances.
+    const moved = await ctx.request().post(`${base}/entries`).set(treasurer.auth).send({
+      date: '2026-03-02',
+      memo: '转为非限定性',
+      lines: [
+        { accountCode: '3102', fundCode: 'OLD', debit: '100.00' },
+        { accountCode: '1001', fundCode: 'OLD', credit: '100.00' },
+        { accountCode: '1001', debit: '100.00' },
+        { accountCode: '3101', credit: '100.00' },
+      ],
+    });
+    expect(moved.status).toBe(422);
+    expect(moved.body).toMatchObject({ code: 'restricted_release_by_hand', errors: [{ path: 'body.lines.0.debit', message: '3102 限定性净资产 cannot be debited by hand' }] });
+    expect(await countEntries(entity.id)).toBe(before);
+    // Crediting 3102 (an opening balance of a restricted fund) is still how books start.
+    await ctx.request().post(`${base}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-02', memo: '期初', lines: [{ accountCode: '1002', fundCode: 'OLD', debit: '5.00' }, { accountCode: '3102', fundCode: 'OLD', credit: '5.00' }] }).expect(201);
+  });
 });
 
 describe('amounts at the edge of what the books hold', () => {
@@ -611,6 +640,15 @@ describe('amounts at the edge of what the books hold', () => {
     expect(res.status).toBe(422);
     expect(res.body.detail).toContain('120.00 available, 1999999999999999999.98 needed');
     expect(res.body.detail).not.toContain('#');
+  });
+
+  it('refuses a JSON body that is not UTF-8 instead of storing U+FFFD in its place', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const body = Buffer.concat([Buffer.from('{"kind":"donation","date":"2026-03-01","amount":"5.00","method":"cash","payer":"'), Buffer.from([0xc3, 0x28]), Buffer.from('"}')]);
+    const res = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).set('Content-Type', 'application/json').serialize((raw: unknown) => raw as string).send(body as never);
+    expect(res.status).toBe(400);
+    expect(res.body).toMatchObject({ code: 'malformed_json', detail: 'The request body is not valid UTF-8.' });
+    expect(await countEntries(entity.id)).toBe(0);
   });
 
   it('names the field holding a NUL or half a surrogate pair, which the books cannot store', async () => {

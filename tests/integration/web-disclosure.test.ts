@@ -187,17 +187,25 @@ describe('disclosure pages', () => {
     const quarter = await publish('2026-Q1');
     const after = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
     expect(after).toContain(`<th scope="row"><a href="/reports/${quarter}">2026年第1季度（1–3月）财务公开</a></th>`);
+  });
 
-    // A whole year, once its December is closed (closing it closes the year's other months too).
-    await close('2025-12');
+  it('offers a year once its December is closed, and lists reports by the day their period ends', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { name: '岸边社区公益站' });
+    await receive(ctx, treasurer, entity.id, '300.00', { kind: 'parking', date: '2025-08-10' });
+    await receive(ctx, treasurer, entity.id, '200.00', { kind: 'parking', date: '2026-02-10' });
+    const agent = ctx.request();
+    await webLogin(agent, treasurer);
+    const base = `/app/e/${entity.code}`;
+    const publish = async (period: string) => agent.post(`${base}/publish`).type('form').send({ _csrf: await formToken(agent, `${base}/publish`), period }).expect(303);
+    // Closing March closes every month before it from January 2025, the year the books begin.
+    await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-03', confirm: '1' }).expect(303);
     const years = (await agent.get(`${base}/publish`).expect(200)).text;
     expect(years).toContain('<optgroup label="全年报告"><option value="2025">2025年全年（1–12月）</option></optgroup>');
     expect(years).toMatch(/<option value="2025-Q4"( selected)?>2025年第4季度（10–12月）<\/option>/);
     expect(years).not.toContain('value="2026"');
 
     // Reports are listed by the day their period ends, latest first: October above the third quarter.
-    await publish('2025-Q3');
-    await publish('2025-10');
+    for (const period of ['2026-Q1', '2026-03', '2026-02', '2025-Q3', '2025-10']) await publish(period);
     const page = (await ctx.request().get(`/e/${entity.code}`).expect(200)).text;
     const listed = page.slice(page.indexOf('id="h-reports"'), page.indexOf('id="h-calendar"')).match(/>[^<>]+财务公开报告</g);
     expect(listed).toEqual(['2026年第1季度（1–3月）', '2026年3月', '2026年2月', '2025年10月', '2025年第3季度（7–9月）'].map((label) => `>${label}财务公开报告<`));

@@ -488,6 +488,15 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect((await agent.get(`${base}?ok=closed&from=<b>&to=2026-03`).expect(200)).text).toContain('<p class="flash" role="status">已结账。</p>');
     });
 
+    it('names the year-end 结转 a close posted, for an earlier year closed with it too', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '100.00', { date: '2025-06-05' });
+      const done = await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-02', confirm: '1' }).expect(303);
+      expect((await agent.get(done.headers.location).expect(200)).text).toContain('2025年1月至2026年2月已结账（结账时，之前还没结的月份会一起结掉）。已做2025年度收支结转。');
+      // A year outside the span named is not repeated from the address.
+      expect((await agent.get(`${base}?ok=closed&from=2026-01&to=2026-02&carried=2025`).expect(200)).text).not.toContain('收支结转');
+    });
+
     it('offers no month before the first entry on the entries list', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const empty = (await agent.get(`${base}/entries`).expect(200)).text;

@@ -242,6 +242,10 @@ describe('grant pages', () => {
     await s.manager.post(`${appPath}/close`).type('form').send(form({ _csrf: csrfOf(pageHtml), note: '' })).expect(303);
     application = await apiApplication(s, id);
     expect(application).toMatchObject({ status: 'closed', disbursed: '1000.00', refunded: '400.00' });
+    // The applicant's page counts the refund too (it said 已收到 ¥1,000 and nothing more).
+    const theirs = (await applicantAgent.get(`/app/applications/${id}`).expect(200)).text;
+    expect(theirs).toContain('<dt>已收到</dt><dd>¥1,000.00</dd></div>');
+    expect(theirs).toContain('<div><dt>已退回</dt><dd>¥400.00</dd></div><div><dt>实际留用</dt><dd>¥600.00</dd></div>');
 
     // Residents see where the money went.
     const publicRound = (await ctx.request().get(`/e/${s.foundation.entity.code}/rounds/${roundId}`).expect(200)).text;

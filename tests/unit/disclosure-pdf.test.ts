@@ -194,6 +194,27 @@ describe('renderReportPdf', () => {
     }
   }, 60_000);
 
+  test('支出明细 never leaves its heading alone at a page’s foot, however many projects push its tables down', async () => {
+    for (let projects = 1; projects <= 30; projects += 1) {
+      const input = stationInput();
+      const payment = input.entries.find((entry) => entry.kind === 'payment')!;
+      input.projects = Array.from({ length: projects }, (_, i) => ({ id: `p${i}`, name: `项目${i}` }));
+      input.entries = [
+        ...input.entries.filter((entry) => entry !== payment),
+        ...input.projects.map((project, i) => ({
+          ...payment,
+          id: `pay${i}`,
+          number: `2026-2${String(i).padStart(5, '0')}`,
+          lines: payment.lines.map((line) => ({ ...line, projectId: line.accountCode === '5101' ? project.id : null, ...(line.debit ? { debit: '10.00' } : { credit: '10.00' }) })),
+        })),
+      ];
+      const { file } = await renderToFile(buildReport(input), `projects-${projects}.pdf`);
+      const pages = extractText(file).split('\f');
+      const page = pages.findIndex((text) => text.includes(SECTION_TITLES.expenses));
+      expect([projects, pages[page].includes('支出类别')]).toEqual([projects, true]);
+    }
+  }, 60_000);
+
   test('收支概况 shows 其他资金变动 so its figures add up, and a version 1 snapshot draws as it was', async () => {
     const input = stationInput();
     const line = (accountCode: string, side: 'debit' | 'credit', amount: string) => ({

@@ -625,6 +625,25 @@ describe('net assets by the kind of their fund', () => {
     await ctx.request().post(`${base}/entries`).set(treasurer.auth)
       .send({ date: '2026-03-02', memo: '期初', lines: [{ accountCode: '1002', fundCode: 'OLD', debit: '5.00' }, { accountCode: '3102', fundCode: 'OLD', credit: '5.00' }] }).expect(201);
   });
+
+  it('is kept by the database too when a writer skips the service, on the batched path and through ledger_post', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'OLD', name: '定向捐赠', restricted: true }).expect(201);
+    await receive(ctx, treasurer, entity.id, '100.00', { kind: 'donation', fundCode: 'OLD', date: '2026-03-01' });
+    const line = (accountCode: string, fundCode: string, side: 'debit' | 'credit') => ({
+      accountCode, fundCode, projectId: null, memo: null, debit: side === 'debit' ? new Decimal('10.00') : null, credit: side === 'credit' ? new Decimal('10.00') : null,
+    });
+    const journal = (lines: ReturnType<typeof line>[]) => ({ entityId: entity.id, date: '2026-03-02', memo: '直接写库', kind: 'journal' as const, details: {}, lines, authorId: treasurer.id, approval: 'exempt' as const });
+    const before = await countEntries(entity.id);
+    // Plain (nothing leaves a monetary account): the batched path.
+    await expect(postEntryInTransaction(ctx.db, journal([line('1002', 'GENERAL', 'debit'), line('3102', 'GENERAL', 'credit')]))).rejects.toMatchObject({ code: 'net_assets_fund_mismatch' });
+    await expect(ctx.db.transaction((tx) => postEntryInTransaction(tx, journal([line('1002', 'OLD', 'debit'), line('3101', 'OLD', 'credit')])))).rejects.toMatchObject({ code: 'net_assets_fund_mismatch' });
+    const release = [line('3102', 'OLD', 'debit'), line('1001', 'OLD', 'credit'), line('1001', 'GENERAL', 'debit'), line('3101', 'GENERAL', 'credit')];
+    await expect(ctx.db.transaction((tx) => postEntryInTransaction(tx, journal(release)))).rejects.toMatchObject({ code: 'restricted_release_by_hand' });
+    expect(await countEntries(entity.id)).toBe(before);
+    // The service's own entries are not journal entries: the 结转 debits 3102 when a restricted fund spent more than it took in that year.
+    await expect(postEntryInTransaction(ctx.db, journal([line('1002', 'GENERAL', 'debit'), line('3101', 'GENERAL', 'credit')]))).resolves.toBeDefined();
+  });
 });
 
 describe('amounts at the edge of what the books hold', () => {

@@ -180,9 +180,7 @@ export interface Replay {
 function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
   if (!schema) return undefined as z.output<S>;
   const unstorable = unstorableText(value, part);
-  if (unstorable) {
-    throw new DomainError('invalid_request', describe(part), { errors: [{ path: unstorable, message: 'contains a NUL character or a broken (lone surrogate) character, which cannot be stored' }] });
-  }
+  if (unstorable) throw new DomainError('invalid_request', describe(part), { errors: [unstorable] });
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const errors = zodFieldErrors(parsed.error, part);
@@ -197,17 +195,17 @@ function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, par
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 /**
- * The path of the first string (or key) Postgres cannot store as text: one with a NUL, or with
- * half of a UTF-16 surrogate pair. Refused up front so the 400 names the field; the database
- * would refuse it too, but without saying where.
+ * Where the first string (or field name) Postgres cannot store as text is: one with a NUL, or
+ * with half of a UTF-16 surrogate pair. Refused up front so the 400 names the field (for a
+ * field name, the object holding it); the database would refuse it too, but without saying where.
  */
-function unstorableText(value: unknown, path: string): string | undefined {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? path : undefined;
+function unstorableText(value: unknown, path: string): { path: string; message: string } | undefined {
+  const message = 'contains a NUL character or a broken (lone surrogate) character, which cannot be stored';
+  if (typeof value === 'string') return UNSTORABLE.test(value) ? { path, message } : undefined;
   if (!value || typeof value !== 'object') return undefined;
   for (const [key, item] of Object.entries(value)) {
-    const at = `${path}.${UNSTORABLE.test(key) ? '?' : key}`;
-    if (UNSTORABLE.test(key)) return at;
-    const found = unstorableText(item, at);
+    if (UNSTORABLE.test(key)) return { path, message: `a field name here ${message}` };
+    const found = unstorableText(item, `${path}.${key}`);
     if (found) return found;
   }
   return undefined;

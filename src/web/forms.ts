@@ -1,8 +1,9 @@
 /**
  * Forgiving form input for people who type on a phone: amounts written as "１５０", "¥150",
- * "150元", "1,500.00", "1.5万" or "3千" and dates written as "2026/3/5" or "2026年3月5日" become the strict
- * strings the domain schemas expect. It only normalises spelling; it never rounds money or
- * guesses a value, so anything it cannot read is left for the schema to refuse.
+ * "150元", "1,500.00", "1.5万" or "3千" and dates written as "2026/3/5", "2026年3月5日" or, for a
+ * book date, "3月5日" become the strict strings the domain schemas expect. It only normalises
+ * spelling (a book date without its year is the latest such day, never a future one); it never
+ * rounds money or guesses a value, so anything it cannot read is left for the schema to refuse.
  */
 import Decimal from 'decimal.js';
 import { formatMoney } from '../shared/money';
@@ -80,13 +81,30 @@ function integerDigitsOf(text: string): string {
   return text.replace(/^-/, '').split('.')[0].replace(/^0+(?=\d)/, '');
 }
 
-/** A calendar day from "2026-03-05", "2026/3/5", "2026.3.5" or "2026年3月5日"; null otherwise. */
-export function normaliseDate(input: string | undefined | null): string | null {
+/**
+ * A calendar day from "2026-03-05", "2026/3/5", "2026.3.5" or "2026年3月5日"; null otherwise.
+ * Given today, a day written without its year ("11月3日", "3/5", "3.5") is read as the latest
+ * such day not after today (this year's, or last year's when this year's is still to come): the
+ * forms that pass today take book dates, which are never in the future. 2月29日 goes back to
+ * the last leap year within four years.
+ */
+export function normaliseDate(input: string | undefined | null, today?: string): string | null {
   if (input === undefined || input === null) return null;
   const text = String(input).normalize('NFKC').replace(/\s+/g, '');
   const match = /^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$/.exec(text);
-  if (!match) return null;
-  const date = `${match[1]}-${match[2].padStart(2, '0')}-${match[3].padStart(2, '0')}`;
+  if (match) return validDate(match[1], match[2], match[3]);
+  const yearless = today ? /^(\d{1,2})[-/.月](\d{1,2})日?$/.exec(text) : null;
+  if (!yearless || !today) return null;
+  const thisYear = Number.parseInt(today.slice(0, 4), 10);
+  for (let year = thisYear; year >= thisYear - 4; year -= 1) {
+    const date = validDate(String(year).padStart(4, '0'), yearless[1], yearless[2]);
+    if (date && date <= today) return date;
+  }
+  return null;
+}
+
+function validDate(year: string, month: string, day: string): string | null {
+  const date = `${year}-${month.padStart(2, '0')}-${day.padStart(2, '0')}`;
   return isValidDate(date) ? date : null;
 }
 

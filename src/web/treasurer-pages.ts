@@ -317,7 +317,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         kind: values.kind || undefined,
         method: values.method || undefined,
         amount: normaliseAmount(values.amount as string) ?? values.amount,
-        date: normaliseDate(values.date as string) ?? values.date,
+        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
         // The giver's fields show only for a donation; typed and then hidden by another kind, they are not kept.
         ...(values.kind === 'donation' ? { payer: values.payer || undefined, anonymous: values.anonymous, nameConsent: values.nameConsent } : {}),
         fundCode: values.fundCode,
@@ -391,7 +391,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const parsed = TransferForm.safeParse({
         direction: values.direction || undefined,
         amount: normaliseAmount(values.amount as string) ?? values.amount,
-        date: normaliseDate(values.date as string) ?? values.date,
+        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
@@ -491,7 +491,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         purpose: values.purpose,
         category: values.category || undefined,
         method: values.method || undefined,
-        date: normaliseDate(values.date as string) ?? values.date,
+        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
         projectId: values.projectId || undefined,
         fundCode: values.fundCode,
       });
@@ -635,7 +635,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer']);
       const entryId = uuidParam(req);
       const values = reverseValuesOf(req.body ?? {});
-      const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string) ?? values.date });
+      const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string, today(web.clock)) ?? values.date });
       if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const dateErrors = await reversalDateErrors(req, entity, entryId, parsed.data.date);
       if (dateErrors.date) return showReverse(req, res, entity, entryId, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
@@ -797,7 +797,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const body = req.body ?? {};
       const values = reconcileValuesOf(body);
       const parsed = RecordReconciliationCommand.safeParse({
-        date: normaliseDate(values.date as string) ?? values.date,
+        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
         cashCounted: normaliseAmount(values.cashCounted as string) ?? values.cashCounted,
         bankStatementBalance: normaliseAmount(values.bankStatementBalance as string) ?? values.bankStatementBalance,
         note: values.note || undefined,

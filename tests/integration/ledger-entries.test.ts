@@ -680,6 +680,11 @@ describe('amounts at the edge of what the books hold', () => {
     const surrogate = await receipt({ payer: '张\ud800' });
     expect(surrogate.status).toBe(400);
     expect(surrogate.body.errors).toEqual([expect.objectContaining({ path: 'body.payer' })]);
+    // In a field's name, the 400 names the object holding it, and says it is a name.
+    const inName = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '1001', fundCode: 'GENERAL', debit: '1.00', 'no\u0000te': 'x' }] });
+    expect(inName.status).toBe(400);
+    expect(inName.body.errors).toEqual([{ path: 'body.lines.0', message: expect.stringMatching(/^a field name here contains a NUL/) }]);
     // A whole pair (an emoji) is text like any other.
     expect((await receipt({ payer: '张😀' })).status).toBe(201);
     expect(await countEntries(entity.id)).toBe(1);

@@ -42,6 +42,18 @@ describe('treasurer forms', () => {
       expect(entry.lines.find((line: { accountCode: string }) => line.accountCode === '490101').credit).toBe(posted);
     });
 
+    it.each([
+      ['3月5日', '2026-03-05'],
+      ['3/15', '2026-03-15'],
+      ['12月31日', '2025-12-31'],
+    ])('reads the day %p, written without its year, as the latest such day up to today: %p', async (typed, posted) => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const token = await formToken(agent, `${base}/receipt`);
+      await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'parking', method: 'cash', amount: '20', date: typed }).expect(303);
+      const [entry] = await entriesOf(entity.id, treasurer.auth);
+      expect(entry.date).toBe(posted);
+    });
+
     it('keeps what was typed and says in Chinese what to fix, writing nothing', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const token = await formToken(agent, `${base}/receipt`);

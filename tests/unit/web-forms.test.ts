@@ -71,6 +71,26 @@ describe('normaliseDate', () => {
   it.each([['2026-02-30'], ['2026-13-01'], ['5/3/2026'], ['昨天'], ['']])('refuses %p', (input) => {
     expect(normaliseDate(input)).toBeNull();
   });
+
+  it.each([
+    ['11月3日', '2026-11-22', '2026-11-03'],
+    ['11月22日', '2026-11-22', '2026-11-22'],
+    ['11月23日', '2026-11-22', '2025-11-23'],
+    ['12/31', '2026-11-22', '2025-12-31'],
+    ['1.5', '2026-11-22', '2026-01-05'],
+    ['３月５日', '2026-11-22', '2026-03-05'],
+    ['2月29日', '2026-11-22', '2024-02-29'],
+    ['2月29日', '2028-03-01', '2028-02-29'],
+  ])('reads %p, given today %p, as the latest such day not after today: %p', (input, now, expected) => {
+    expect(normaliseDate(input, now)).toBe(expected);
+  });
+
+  it('reads a day without its year only when given today, and never a day that does not exist', () => {
+    expect(normaliseDate('11月3日')).toBeNull();
+    expect(normaliseDate('2月30日', '2026-11-22')).toBeNull();
+    expect(normaliseDate('13月1日', '2026-11-22')).toBeNull();
+    expect(normaliseDate('2025年11月30日', '2025-11-22')).toBe('2025-11-30');
+  });
 });
 
 describe('normaliseMonth', () => {

@@ -745,7 +745,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const names = { amount: 'disburseAmount', date: 'disburseDate' };
       const parsed = DisburseCommand.safeParse({
         amount: normaliseAmount(values.disburseAmount as string) ?? values.disburseAmount,
-        date: normaliseDate(values.disburseDate as string, today(web.clock)) ?? values.disburseDate,
+        date: normaliseDate(values.disburseDate as string) ?? values.disburseDate,
         method: values.method || undefined,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
@@ -767,7 +767,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const names = { amount: 'refundAmount', date: 'refundDate' };
       const parsed = RefundCommand.safeParse({
         amount: normaliseAmount(values.refundAmount as string) ?? values.refundAmount,
-        date: normaliseDate(values.refundDate as string, today(web.clock)) ?? values.refundDate,
+        date: normaliseDate(values.refundDate as string) ?? values.refundDate,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
       await attempt(req, res, { entity, id, form: 'refund', context: { date: parsed.data.date } }, values, names, async () => {

@@ -222,6 +222,35 @@ describe('POST /api/entities/:entityId/entries', () => {
     expect(restricted.body.fundCode).toBe('R1');
   });
 
+  it("refuses moving a restricted fund's money out past what it received, even into a receivable, a prepayment or a payable", async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    const post = (date: string, lines: object[]) => ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth).send({ date, memo: '调整', lines });
+    await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'ELD', name: '敬老', restricted: true }).expect(201);
+    await receive(ctx, treasurer, entity.id, '10000.00', { date: '2026-03-01', method: 'bank', kind: 'donation' });
+    await receive(ctx, treasurer, entity.id, '60.00', { date: '2026-03-02', method: 'bank', kind: 'donation', fundCode: 'ELD' });
+    await receive(ctx, treasurer, entity.id, '40.00', { date: '2026-03-02', method: 'cash', kind: 'donation', fundCode: 'ELD' });
+    // The fund's net assets stay 100.00 through each of these, but its money would not.
+    for (const debit of ['1141', '1122', '2202']) {
+      const out = await post('2026-03-05', [{ accountCode: debit, fundCode: 'ELD', debit: '100.01' }, { accountCode: '1002', fundCode: 'ELD', credit: '100.01' }]);
+      expect(out.status).toBe(422);
+      expect(out.body).toMatchObject({ code: 'insufficient_funds', fundCode: 'ELD', available: '100.00' });
+      expect(out.body.detail).toContain('The restricted fund ELD has 100.00 of money');
+    }
+    // Dated before a later day's spending, the lowest day counts.
+    await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+      .send({ date: '2026-03-20', amount: '30.00', method: 'cash', payee: '老年活动室', purpose: '茶叶', category: 'program', fundCode: 'ELD' }).expect(201);
+    const early = await post('2026-03-05', [{ accountCode: '1141', fundCode: 'ELD', debit: '70.01' }, { accountCode: '1002', fundCode: 'ELD', credit: '70.01' }]);
+    expect(early.body).toMatchObject({ code: 'insufficient_funds', fundCode: 'ELD', available: '70.00', lowestFrom: '2026-03-05' });
+    // Moving the fund's cash into its bank nets to nothing; all of its money may then go.
+    expect((await post('2026-03-06', [{ accountCode: '1002', fundCode: 'ELD', debit: '10.00' }, { accountCode: '1001', fundCode: 'ELD', credit: '10.00' }])).status).toBe(201);
+    expect((await post('2026-03-06', [{ accountCode: '1141', fundCode: 'ELD', debit: '70.00' }, { accountCode: '1002', fundCode: 'ELD', credit: '70.00' }])).status).toBe(201);
+    const empty = await post('2026-03-06', [{ accountCode: '1122', fundCode: 'ELD', debit: '0.01' }, { accountCode: '1002', fundCode: 'ELD', credit: '0.01' }]);
+    expect(empty.body).toMatchObject({ code: 'insufficient_funds', fundCode: 'ELD', available: '0.00' });
+    // Unrestricted money is held only to its accounts' own balances.
+    expect((await post('2026-03-06', [{ accountCode: '1141', debit: '9000.00' }, { accountCode: '1002', credit: '9000.00' }])).status).toBe(201);
+    expect((await ctx.request().get(`/api/entities/${entity.id}/verify`).set(treasurer.auth)).body.ok).toBe(true);
+  });
+
   it('refuses an entry dated in the past that would take money the later days no longer have, on every path', async () => {
     const { entity, treasurer, supervisor } = await stationWithStaff(ctx, { approvalThreshold: '1000.00' });
     const pay = (date: string, amount: string, extra: Record<string, string> = {}) =>

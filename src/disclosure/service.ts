@@ -66,7 +66,7 @@ export async function publish(deps: DisclosureDeps, actor: Actor, entityId: stri
   const period = periodOf(command.period);
 
   // Repeatable read: the chain head and every figure come from one snapshot of the books.
-  const row = await withTransaction(db, 'repeatable read', async (tx) => {
+  const row = await whileVersionTaken(() => withTransaction(db, 'repeatable read', async (tx) => {
     const closed = new Set(await ledgerQueries.closedPeriods(tx, entityId));
     const open = period.months.filter((month) => !closed.has(month));
     if (open.length > 0) {
@@ -117,11 +117,31 @@ export async function publish(deps: DisclosureDeps, actor: Actor, entityId: stri
       chain_head: head.chain_head,
       chain_length: head.chain_length,
     });
-  });
+  }));
   if (row.supersedes_id) publicCache.forget(row.supersedes_id);
   return presenters.presentDisclosure(row, { latest: true });
 }
 
+
+/** The unique key that gives each publication of a period its own version. */
+const VERSION_KEY = 'disclosures_entity_id_period_version_key';
+
+/**
+ * Publications of one period sent at the same moment each read the same latest version, and the
+ * unique version key refuses all but the first to commit (a bare 409 `duplicate` before). Each
+ * refused one starts again from a fresh snapshot and becomes the next version, as it would have
+ * a moment later: every publication asked for is made, in the order they commit.
+ */
+async function whileVersionTaken<T>(publishOnce: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await publishOnce();
+    } catch (error) {
+      const { code, constraint } = error as { code?: string; constraint?: string };
+      if (code !== '23505' || constraint !== VERSION_KEY || attempt >= 16) throw error;
+    }
+  }
+}
 export async function countersign(deps: DisclosureDeps, actor: Actor, id: string, command: CountersignCommand) {
   const { db, clock } = deps;
   const meta = await queries.findMeta(db, id);

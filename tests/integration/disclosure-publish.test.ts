@@ -190,6 +190,19 @@ describe('POST /api/entities/:entityId/disclosures', () => {
     expect((await ctx.request().get(`/api/public/disclosures/${first.body.id}`)).body.disclosure.latest).toBe(false);
   });
 
+  it('publishes each of several publications of one period sent at once, as consecutive versions', async () => {
+    const { entity, treasurer } = await stationQuarter('concurrent publications');
+    await closeMonths(entity.id, treasurer, ['2026-01', '2026-02', '2026-03']);
+    const sent = await Promise.all([1, 2, 3, 4].map(() => ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03' })));
+    expect(sent.map((response) => [response.status, response.body.code])).toEqual([[201, undefined], [201, undefined], [201, undefined], [201, undefined]]);
+    const byVersion = sent.map((response) => response.body).sort((a, b) => a.version - b.version);
+    expect(byVersion.map((d) => d.version)).toEqual([1, 2, 3, 4]);
+    expect(byVersion.map((d) => d.supersedesId)).toEqual([null, byVersion[0].id, byVersion[1].id, byVersion[2].id]);
+    for (const { id } of byVersion) {
+      expect((await ctx.request().get(`/api/public/disclosures/${id}/verify`)).body).toMatchObject({ ok: true, dataMatches: true, pdfSha256Matches: true });
+    }
+  });
+
   it('refuses a malformed period with 400', async () => {
     const { entity, treasurer } = await stationWithStaff(ctx);
     for (const period of ['2026-Q5', '2026-13', '26', 2026]) {

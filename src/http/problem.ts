@@ -9,6 +9,7 @@ import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { DomainError, FieldError } from '../shared/errors';
 import { domainErrorFrom } from '../db/pg-errors';
+import { LARGEST_AMOUNT } from '../shared/money';
 
 export const STATUS_BY_CODE: Record<string, number> = {
   invalid_request: 400,
@@ -173,7 +174,7 @@ function classifyPostgres(e: { code?: string; hint?: string; constraint?: string
     case '22003':
       // Amounts are checked on the way in (at most 18 digits before the point), so an overflow
       // is a total: a day's or an account's sum past what numeric(20,2) holds.
-      return problemOf('amount_too_large', 'This would take a total of the books past 999999999999999999.99, the largest amount they hold.');
+      return problemOf('amount_too_large', `This would take a total of the books past ${LARGEST_AMOUNT}, the largest amount they hold.`);
     case '22001':
     case '22007':
     case '22008':

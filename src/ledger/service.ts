@@ -13,7 +13,7 @@ import { assert } from '../shared/assert';
 import { Clock, today } from '../shared/clock';
 import { isValidMonth, lastDayOfMonth, monthOf, monthsBetween, yearOf } from '../shared/dates';
 import { DomainError, isDomainError, type FieldError } from '../shared/errors';
-import { D, formatMoney, type MoneyValue, sumMoney, ZERO } from '../shared/money';
+import { D, formatMoney, LARGEST_AMOUNT, type MoneyValue, sumMoney, ZERO } from '../shared/money';
 import { cursorOf, cutPage, invalidCursor, keyOfCursor } from '../shared/paging';
 import { GENESIS_HASH, chainHash } from './hash';
 import { approveInTransaction, chainEntryOf, EntryDraft, LineDraft, postEntryInTransaction } from './posting';
@@ -768,6 +768,7 @@ async function postYearEndClose(tx: Knex.Transaction, entityId: string, year: nu
     });
   }
   if (lines.length < 2) return null;
+  refuseUncarriableTotals(lines, accounts, year);
   return postDraftInTransaction(tx, {
     entityId,
     date: lastDayOfMonth(`${year}-12`),
@@ -779,6 +780,25 @@ async function postYearEndClose(tx: Knex.Transaction, entityId: string, year: nu
     approval: 'exempt',
     checkOverdraft: false,
   });
+}
+
+/**
+ * A year whose revenue or expense in one account and fund totals past the largest amount a line
+ * holds cannot be carried forward: each day's receipts fit, but their sum does not fit the 结转's
+ * one line (nor its day's total). Only a mistyped amount gets there (a tester's two receipts of
+ * 999999999999999999.99 and 1.00), so the refusal names the account and fund and says to reverse
+ * it, instead of the database's bare overflow.
+ */
+function refuseUncarriableTotals(lines: LineDraft[], accounts: Map<string, queries.AccountRow>, year: number): void {
+  const tooLarge = lines.find((line) => D(line.debit ?? line.credit ?? ZERO).gt(LARGEST_AMOUNT));
+  if (!tooLarge) return;
+  const account = accounts.get(tooLarge.accountCode);
+  const total = formatMoney(tooLarge.debit ?? tooLarge.credit ?? ZERO);
+  throw new DomainError(
+    'amount_too_large',
+    `${year}'s ${tooLarge.accountCode} ${account?.name ?? ''} in fund ${tooLarge.fundCode} totals ${total}, past ${LARGEST_AMOUNT}, the largest amount the books hold, so the year cannot be carried forward (结转). Reverse the entry with the mistyped amount, then close again.`,
+    { extra: { accountCode: tooLarge.accountCode, fundCode: tooLarge.fundCode } },
+  );
 }
 
 export async function listPeriods(db: Knex, actor: Actor, entityId: string) {

@@ -12,6 +12,9 @@ Decimal.set({ precision: 40 });
 
 export type Money = Decimal;
 
+/** The largest amount one line (and one day's total of an account and fund) holds: numeric(20,2). */
+export const LARGEST_AMOUNT = '999999999999999999.99';
+
 /** Wire format: digits, optional two-place fraction; no sign, exponent or spaces. */
 export const MONEY_PATTERN = /^(0|[1-9]\d{0,17})(\.\d{1,2})?$/;
 

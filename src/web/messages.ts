@@ -51,7 +51,9 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
       return `${where}还有等待监委会审批的账目。结账后它们就不能再审批了，请先审批通过或退回，再结账。`;
     }
     case 'amount_too_large':
-      return '金额太大了，账上的合计会超出系统能记的最大金额。请核对金额。';
+      return typeof error.extra.accountCode === 'string'
+        ? `这一年科目 ${error.extra.accountCode} 的合计超出了系统能记的最大金额，无法做年度收支结转。请先冲销金额记错的那笔账，再结账。`
+        : '金额太大了，账上的合计会超出系统能记的最大金额。请核对金额。';
     case 'reversal_before_original':
       return '冲销的日期不能早于原来那笔账的日期，请改一下日期。';
     case 'already_reversed':

@@ -730,6 +730,24 @@ describe('amounts at the edge of what the books hold', () => {
     const tb = await trialBalance(entity.id, treasurer.token);
     expect(tb.totals).toEqual({ debit: '999999999999999999.99', credit: '999999999999999999.99' });
   });
+
+  it("refuses to close a year whose revenue in one account and fund adds up past the largest amount, naming it, until the mistyped entry is reversed", async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx, { approvalThreshold: '999999999999999999.99' });
+    const receipt = (date: string, amount: string) => ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'donation', date, amount, method: 'bank' });
+    const typo = await receipt('2025-03-10', '999999999999999999.99');
+    expect(typo.status).toBe(201);
+    expect((await receipt('2025-03-11', '1.00')).status).toBe(201);
+    const close = await ctx.request().post(`/api/entities/${entity.id}/periods/2025-12/close`).set(treasurer.auth);
+    expect(close.status).toBe(422);
+    expect(close.body).toMatchObject({ code: 'amount_too_large', accountCode: '4101', fundCode: 'GENERAL' });
+    expect(close.body.detail).toContain("2025's 4101");
+    expect(close.body.detail).toContain('totals 1000000000000000000.99');
+    expect((await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth)).body.items).toEqual([]);
+    await ctx.request().post(`/api/entities/${entity.id}/entries/${typo.body.id}/reverse`).set(treasurer.auth).send({ date: '2025-03-12', reason: '金额输错' }).expect(201);
+    const again = await ctx.request().post(`/api/entities/${entity.id}/periods/2025-12/close`).set(treasurer.auth);
+    expect(again.status).toBe(200);
+    expect(again.body.closingEntry.lines).toEqual(expect.arrayContaining([expect.objectContaining({ accountCode: '4101', fundCode: 'GENERAL', debit: '1.00' })]));
+  });
 });
 
 describe('a payment that would wait for approval', () => {

@@ -579,7 +579,10 @@ export async function insertPeriods(
   tx: Knex.Transaction,
   rows: { entity_id: string; period: string; closed_by: string; closing_entry_id: string | null }[],
 ): Promise<void> {
-  if (rows.length > 0) await tx('periods').insert(rows);
+  // The moment of closing is now, after the books' lock was taken and every entry before it had
+  // committed, not when the transaction began (now()): a receipt that won the lock while the
+  // close waited was stamped after a closedAt taken at the close's start.
+  if (rows.length > 0) await tx('periods').insert(rows.map((row) => ({ ...row, closed_at: tx.raw('clock_timestamp()') })));
 }
 
 export async function chainEntries(db: Queryable, entityId: string, afterIndex: string, limit: number): Promise<EntryRow[]> {

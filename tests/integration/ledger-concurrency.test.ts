@@ -112,6 +112,25 @@ describe('group commit', () => {
   });
 });
 
+describe('a close racing receipts', () => {
+  it("stamps the month closed after every entry it holds: an entry dated in it was made before closedAt", async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: '2026-02-01', amount: '1.00', method: 'cash' }).expect(201);
+    for (let round = 0; round < 3; round += 1) {
+      const month = `2026-0${2 + round}`;
+      const receipts = Array.from({ length: 12 }, () =>
+        ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).send({ kind: 'parking', date: `${month}-15`, amount: '2.00', method: 'cash' }));
+      const close = ctx.request().post(`/api/entities/${entity.id}/periods/${month}/close`).set(treasurer.auth);
+      const [closed, ...answers] = await Promise.all([close, ...receipts]);
+      expect(closed.status).toBe(200);
+      expect(answers.every((answer) => answer.status === 201 || (answer.status === 409 && answer.body.code === 'period_closed'))).toBe(true);
+      const period = (await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth)).body.items.find((item: { period: string }) => item.period === month);
+      const entries = (await ctx.request().get(`/api/entities/${entity.id}/entries?from=${month}-01&to=${month}-28&limit=500`).set(treasurer.auth)).body.items as { createdAt: string }[];
+      for (const entry of entries) expect(Date.parse(entry.createdAt)).toBeLessThan(Date.parse(period.closedAt));
+    }
+  });
+});
+
 describe('property: accepted entries keep the books balanced and match a model', () => {
   const accounts = ['1001', '1002', '490101', '490102', '4101', '5101', '5201'];
   const cents = fc.integer({ min: 1, max: 5_000_00 }).map((value) => new Decimal(value).div(100).toFixed(2));

@@ -130,7 +130,9 @@ const VERSION_KEY = 'disclosures_entity_id_period_version_key';
  * Publications of one period sent at the same moment each read the same latest version, and the
  * unique version key refuses all but the first to commit (a bare 409 `duplicate` before). Each
  * refused one starts again from a fresh snapshot and becomes the next version, as it would have
- * a moment later: every publication asked for is made, in the order they commit.
+ * a moment later: every publication asked for is made, in the order they commit. (Publishing
+ * freezes one snapshot of the books, repeatable read, and a lock taken inside the transaction
+ * would come after its snapshot: starting again is how the later one sees the earlier.)
  */
 async function whileVersionTaken<T>(publishOnce: () => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
@@ -138,7 +140,10 @@ async function whileVersionTaken<T>(publishOnce: () => Promise<T>): Promise<T> {
       return await publishOnce();
     } catch (error) {
       const { code, constraint } = error as { code?: string; constraint?: string };
-      if (code !== '23505' || constraint !== VERSION_KEY || attempt >= 16) throw error;
+      if (code !== '23505' || constraint !== VERSION_KEY || attempt >= 100) throw error;
+      // Each refusal means another publication committed, so every round makes progress: N sent
+      // at once need at most N − 1 more tries. The pause spreads the rest out.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * 20 * Math.min(attempt, 10)));
     }
   }
 }

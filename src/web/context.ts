@@ -11,6 +11,7 @@ import type { Clock } from '../shared/clock';
 import type { Logger } from '../shared/logger';
 import { Actor, Role, requireEntityRole } from '../auth/actor';
 import type { EntityRow } from '../ledger/queries';
+import * as ledger from '../ledger/service';
 import { DomainError, FieldError } from '../shared/errors';
 import { fieldHintsFor, FormContext, hintFor, sentenceFor, webStatusOf } from './messages';
 import { findEntityByCode } from './queries';
@@ -78,6 +79,12 @@ export async function entityFor(web: Web, req: Request, roles: Role[]): Promise<
   if (!entity) throw new DomainError('not_found', 'Entity not found.');
   requireEntityRole(actorOf(req), entity.id, roles);
   return entity;
+}
+
+/** The entity's funds by code, for sentences that name a fund (errors carry its code). */
+export async function fundNamesOf(web: Web, req: Request, entity: EntityRow): Promise<Record<string, string>> {
+  const { items } = await ledger.listFunds(web.db, actorOf(req), entity.id);
+  return Object.fromEntries(items.map((fund) => [fund.code, fund.name]));
 }
 
 /** Field name of a domain error path such as `body.amount` or `body.lines.0.fundCode`. */

@@ -20,7 +20,7 @@ import { today } from '../shared/clock';
 import { D, formatMoney, sumMoney } from '../shared/money';
 import { assert } from '../shared/assert';
 import { DomainError, isDomainError } from '../shared/errors';
-import { actorOf, entityFor, FieldErrors, formFailure, page, requireLogin, Web } from './context';
+import { actorOf, entityFor, FieldErrors, formFailure, fundNamesOf, page, requireLogin, Web } from './context';
 import { isChecked, normaliseAmount, normaliseDate, textOf } from './forms';
 import {
   amendmentRows,
@@ -749,7 +749,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         method: values.method || undefined,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, { entity, id, form: 'disburse', context: { date: parsed.data.date } }, values, names, async () => {
+      const context = { date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity), payingFor: '这次拨付', remedy: '请核对金额和日期，或等基金会账上有足够的钱再拨付。' };
+      await attempt(req, res, { entity, id, form: 'disburse', context }, values, names, async () => {
         await grants.disburse(web.db, actorOf(req), id, parsed.data, web.clock, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'disbursed';
       });
@@ -770,7 +771,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         date: normaliseDate(values.refundDate as string) ?? values.refundDate,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      await attempt(req, res, { entity, id, form: 'refund', context: { date: parsed.data.date } }, values, names, async () => {
+      const context = { date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity), payingFor: '这次退款', remedy: '请核对退款金额和日期。' };
+      await attempt(req, res, { entity, id, form: 'refund', context }, values, names, async () => {
         await grants.refund(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'refunded';
       });

@@ -22,6 +22,8 @@ export interface FormContext {
   fundNames?: Record<string, string>;
   /** What the money that was short was for, when not a payment: "这次存入银行". */
   payingFor?: string;
+  /** What to do about a shortfall, where a payment's advice (amount, date, another fund) does not fit. */
+  remedy?: string;
 }
 
 /** One sentence for the top of a form or an error page. */
@@ -29,7 +31,7 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
   switch (error.code) {
     case 'insufficient_funds': {
       const advice = context.payingFor ? '' : `，或${typeof error.extra.fundCode === 'string' ? '换一个资金来源' : '选择另一种付款方式'}`;
-      return `${shortfallOf(error, context)}，不够${context.payingFor ?? '这笔支出'}。请核对金额和日期${advice}。`;
+      return `${shortfallOf(error, context)}，不够${context.payingFor ?? '这笔支出'}。${context.remedy ?? `请核对金额和日期${advice}。`}`;
     }
     case 'period_closed': {
       const through = closedThroughOf(error, context);
@@ -52,7 +54,7 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
     }
     case 'amount_too_large':
       return typeof error.extra.accountCode === 'string'
-        ? `这一年科目 ${error.extra.accountCode} 的合计超出了系统能记的最大金额，无法做年度收支结转。请先冲销金额记错的那笔账，再结账。`
+        ? `这一年科目 ${error.extra.accountCode}${typeof error.extra.fundCode === 'string' ? `（资金“${context.fundNames?.[error.extra.fundCode] ?? error.extra.fundCode}”）` : ''}的合计超出了系统能记的最大金额，无法做年度收支结转。请先冲销金额记错的那笔账，再结账。`
         : '金额太大了，账上的合计会超出系统能记的最大金额。请核对金额。';
     case 'reversal_before_original':
       return '冲销的日期不能早于原来那笔账的日期，请改一下日期。';
@@ -177,6 +179,8 @@ function shortfallOf(error: DomainError, context: FormContext): string {
   const from = typeof error.extra.lowestFrom === 'string' ? error.extra.lowestFrom : context.date;
   const when = from ? `在 ${chineseDate(from)} 及以后最少时` : '';
   const fundCode = error.extra.fundCode;
+  // A grant's refund is refused by the grantee station's books: its fund for the project.
+  if (typeof fundCode === 'string' && typeof error.extra.stationName === 'string') return `受资助的${error.extra.stationName}账上这个项目的资金${when}只剩 ${available}`;
   if (typeof fundCode === 'string') return `限定性资金“${context.fundNames?.[fundCode] ?? fundCode}”${when}只剩 ${available}`;
   const code = typeof error.extra.accountCode === 'string' ? error.extra.accountCode : '';
   return `${ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户'}${when}只有 ${available}`;

@@ -21,7 +21,7 @@ import type { ZodError } from 'zod';
 import { firstPostedDate, type EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
-import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, page, requireLogin, Web } from './context';
+import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, fundNamesOf, page, requireLogin, Web } from './context';
 import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
 import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, DONOR_CHOICE_HINT, dateAfterTodaySentence, hintFor } from './messages';
 import { capitalAmount } from './capital-amount';
@@ -201,7 +201,6 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   const upload = multer({ storage: multer.memoryStorage(), defParamCharset: 'utf8', limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 30 } });
 
   const funds = async (req: Request, entity: EntityRow) => (await ledger.listFunds(web.db, actorOf(req), entity.id)).items;
-  const fundNamesOf = async (req: Request, entity: EntityRow) => Object.fromEntries((await funds(req, entity)).map((fund) => [fund.code, fund.name]));
 
   /** Cash and bank on the books at the end of a day, as the home page and the count compare them. */
   const booksOf = async (entity: EntityRow, date: string) => {
@@ -339,7 +338,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         res.redirect(303, `${baseOf(entity)}?${recordedQuery('receipt', result.body)}`);
       } catch (error) {
         renewKeyAfterReuse(error, values);
-        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
+        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity) });
         if (!failure) throw error;
         await showReceipt(req, res, entity, values, failure);
       }
@@ -416,7 +415,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         res.redirect(303, `${baseOf(entity)}?${recordedQuery(entry.status === 'pending_approval' ? `${direction}_pending` : direction, entry)}`);
       } catch (error) {
         renewKeyAfterReuse(error, values);
-        const failure = formFailure(error, { date, fundNames: await fundNamesOf(req, entity), payingFor: direction === 'deposit' ? '这次存入银行' : '这次取现' });
+        const failure = formFailure(error, { date, fundNames: await fundNamesOf(web, req, entity), payingFor: direction === 'deposit' ? '这次存入银行' : '这次取现' });
         if (!failure) throw error;
         await showTransfer(req, res, entity, values, failure);
       }
@@ -514,7 +513,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         res.redirect(303, `${baseOf(entity)}?${recordedQuery(entry.status === 'pending_approval' ? 'payment_pending' : 'payment', entry)}`);
       } catch (error) {
         renewKeyAfterReuse(error, values);
-        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(req, entity) });
+        const failure = formFailure(error, { date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity) });
         if (!failure) throw error;
         await showPayment(req, res, entity, values, failure);
       }
@@ -575,7 +574,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   async function entryDescriber(req: Request, entity: EntityRow, entries: EntryView[]) {
     const monetary = await monetaryCodes(req, entity);
     const names = {
-      funds: await fundNamesOf(req, entity),
+      funds: await fundNamesOf(web, req, entity),
       projects: Object.fromEntries((await projects(req, entity)).map((project) => [project.id, project.name])),
       users: await userNamesOf(web.db, entries.map((entry) => entry.createdBy).filter((id): id is string => id !== null)),
     };
@@ -645,9 +644,17 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       } catch (error) {
         const original = error instanceof DomainError && error.code === 'reversal_before_original' ? await ledger.getEntry(web.db, actorOf(req), entity.id, entryId) : null;
         renewKeyAfterReuse(error, values);
-        const failure = formFailure(error, { date: parsed.data.date, originalDate: original?.date });
+        const failure = formFailure(error, {
+          date: parsed.data.date,
+          originalDate: original?.date,
+          fundNames: await fundNamesOf(web, req, entity),
+          payingFor: '冲销这笔账',
+          remedy: '这笔钱后来已经用掉了，冲销会让账上的钱变成负数。请先冲销后来用掉这笔钱的支出，或改一下冲销日期。',
+        });
         if (!failure || failure.status === 404) throw error;
-        await showReverse(req, res, entity, entryId, values, failure);
+        // Hints for fields this form has (a shortfall's hint is for an amount, which it has not).
+        const errors = Object.fromEntries(Object.entries(failure.errors).filter(([field]) => field === 'reason' || field === 'date'));
+        await showReverse(req, res, entity, entryId, values, { ...failure, errors });
       }
     }),
   );
@@ -746,7 +753,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         const { monthsClosed, closingEntries } = await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
         res.redirect(303, `${baseOf(entity)}?${closedQuery(monthsClosed, closingEntries.map((entry) => String(entry.date).slice(0, 4)))}`);
       } catch (error) {
-        const failure = formFailure(error);
+        const failure = formFailure(error, { fundNames: await fundNamesOf(web, req, entity) });
         if (!failure) throw error;
         await showClose(req, res, entity, values, failure);
       }
@@ -861,7 +868,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         res.redirect(303, `${baseOf(entity)}/approvals?ok=approved`);
       } catch (error) {
         const entry = error instanceof DomainError && error.code === 'insufficient_funds' ? await ledger.getEntry(web.db, actorOf(req), entity.id, uuidParam(req)) : null;
-        const failure = formFailure(error, { date: entry?.date, fundNames: await fundNamesOf(req, entity) });
+        const failure = formFailure(error, { date: entry?.date, fundNames: await fundNamesOf(web, req, entity), remedy: '请退回这笔账，或等账上有足够的钱再审批。' });
         if (!failure || failure.status === 404) throw error;
         // The card has no amount field to mark: the sentence on top says it all.
         await showApprovals(req, res, entity, { ...failure, errors: {} });

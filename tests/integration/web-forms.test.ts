@@ -217,6 +217,21 @@ describe('treasurer forms', () => {
       expect(again.text).toContain('这笔账已经冲销过了');
     });
 
+    it("says why a receipt whose money was spent cannot be reversed, naming the fund, without a payment's advice", async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await ctx.request().post(`/api/entities/${entity.id}/funds`).set(treasurer.auth).send({ code: 'LAMPS', name: '路灯专项', restricted: true }).expect(201);
+      await receive(ctx, treasurer, entity.id, '500.00', { date: '2026-03-01' });
+      const receipt = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-05', kind: 'donation', fundCode: 'LAMPS', method: 'bank' });
+      await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+        .send({ date: '2026-03-06', amount: '100.00', method: 'cash', payee: '五金店', purpose: '灯泡', category: 'program', fundCode: 'LAMPS' }).expect(201);
+      const token = await formToken(agent, `${base}/entries/${receipt.id}/reverse`);
+      const refused = await agent.post(`${base}/entries/${receipt.id}/reverse`).type('form').send({ _csrf: token, reason: '金额记错', date: '2026-03-15' }).expect(422);
+      expect(refused.text).toContain('限定性资金“路灯专项”');
+      expect(refused.text).toContain('不够冲销这笔账。这笔钱后来已经用掉了');
+      expect(refused.text).not.toContain('换一个资金来源');
+      expect(refused.text).not.toContain('请减少金额');
+    });
+
     it('says a reversal above the approval threshold waits for the supervisor, and marks the entry so', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx, { approvalThreshold: '100.00' });
       const receipt = await receive(ctx, treasurer, entity.id, '150.00', { date: '2026-03-05' });

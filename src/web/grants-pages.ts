@@ -560,7 +560,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
   async function attempt(
     req: Request,
     res: Response,
-    target: { entity: EntityRow; id: string; form: FormName; context?: FormContext },
+    target: { entity: EntityRow; id: string; form: FormName; context?: () => Promise<FormContext> },
     values: Values,
     names: Record<string, string>,
     run: () => Promise<string>,
@@ -571,7 +571,8 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       const ok = await run();
       res.redirect(303, `${baseOf(entity)}/applications/${id}?ok=${ok}`);
     } catch (error) {
-      const failure = formFailure(error, target.context);
+      // What the sentence needs beyond the error (the funds' names) is read only on a refusal.
+      const failure = formFailure(error, await target.context?.());
       if (!failure || failure.status === 404) throw error;
       // Sent again with other values under a used key (Back, changed, sent): a new key, so the
       // next send is judged afresh instead of refused for ever; the message says why.
@@ -749,7 +750,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         method: values.method || undefined,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'disburse', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      const context = { date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity), payingFor: '这次拨付', remedy: '请核对金额和日期，或等基金会账上有足够的钱再拨付。' };
+      const context = async () => ({ date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity), payingFor: '这次拨付', remedy: '请核对金额和日期，或等基金会账上有足够的钱再拨付。' });
       await attempt(req, res, { entity, id, form: 'disburse', context }, values, names, async () => {
         await grants.disburse(web.db, actorOf(req), id, parsed.data, web.clock, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'disbursed';
@@ -771,7 +772,7 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
         date: normaliseDate(values.refundDate as string) ?? values.refundDate,
       });
       if (!parsed.success) return showApplication(req, res, entity, id, { form: 'refund', values, message: INVALID, errors: fieldErrorsOf(parsed.error, names), status: 400 });
-      const context = { date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity), payingFor: '这次退款', remedy: '请核对退款金额和日期。' };
+      const context = async () => ({ date: parsed.data.date, fundNames: await fundNamesOf(web, req, entity), payingFor: '这次退款', remedy: '请核对退款金额和日期。' });
       await attempt(req, res, { entity, id, form: 'refund', context }, values, names, async () => {
         await grants.refund(web.db, actorOf(req), id, parsed.data, { idempotencyKey: idempotencyKeyOf(values.formKey) });
         return 'refunded';

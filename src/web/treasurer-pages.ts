@@ -214,6 +214,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const sentence = dateAfterTodaySentence(date, today(web.clock));
     return sentence ? { date: sentence } : {};
   };
+  /**
+   * The form's values with its book date read as a day where it can be ("11月3日" as the latest
+   * such day not after today), so that the command gets that day and a form coming back for
+   * another field's mistake shows it in the date picker, which shows anything else as blank.
+   * Text that is not a day stays as typed, for its error.
+   */
+  const withBookDate = (values: Values): Values => ({ ...values, date: normaliseDate(values.date as string, today(web.clock)) ?? values.date });
   const projects = async (req: Request, entity: EntityRow) => (await ledger.listProjects(web.db, actorOf(req), entity.id)).items;
 
   /** The latest closed month ('' when none): closing it froze every day up to its end. */
@@ -311,12 +318,12 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values = receiptValuesOf(body);
+      const values = withBookDate(receiptValuesOf(body));
       const parsed = RecordReceiptCommand.safeParse({
         kind: values.kind || undefined,
         method: values.method || undefined,
         amount: normaliseAmount(values.amount as string) ?? values.amount,
-        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
+        date: values.date,
         // The giver's fields show only for a donation; typed and then hidden by another kind, they are not kept.
         ...(values.kind === 'donation' ? { payer: values.payer || undefined, anonymous: values.anonymous, nameConsent: values.nameConsent } : {}),
         fundCode: values.fundCode,
@@ -386,11 +393,11 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values = transferValuesOf(body);
+      const values = withBookDate(transferValuesOf(body));
       const parsed = TransferForm.safeParse({
         direction: values.direction || undefined,
         amount: normaliseAmount(values.amount as string) ?? values.amount,
-        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
+        date: values.date,
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
@@ -479,7 +486,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
       const file = req.file;
-      const values = paymentValuesOf(body, { hadFile: Boolean(file) });
+      const values = withBookDate(paymentValuesOf(body, { hadFile: Boolean(file) }));
       const errors: FieldErrors = {};
       const uploadError = (req as Request & { uploadError?: string }).uploadError;
       if (uploadError) errors.file = uploadError;
@@ -490,7 +497,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         purpose: values.purpose,
         category: values.category || undefined,
         method: values.method || undefined,
-        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
+        date: values.date,
         projectId: values.projectId || undefined,
         fundCode: values.fundCode,
       });
@@ -633,8 +640,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const entryId = uuidParam(req);
-      const values = reverseValuesOf(req.body ?? {});
-      const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: normaliseDate(values.date as string, today(web.clock)) ?? values.date });
+      const values = withBookDate(reverseValuesOf(req.body ?? {}));
+      const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: values.date });
       if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
       const dateErrors = await reversalDateErrors(req, entity, entryId, parsed.data.date);
       if (dateErrors.date) return showReverse(req, res, entity, entryId, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
@@ -802,9 +809,9 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer']);
       const body = req.body ?? {};
-      const values = reconcileValuesOf(body);
+      const values = withBookDate(reconcileValuesOf(body));
       const parsed = RecordReconciliationCommand.safeParse({
-        date: normaliseDate(values.date as string, today(web.clock)) ?? values.date,
+        date: values.date,
         cashCounted: normaliseAmount(values.cashCounted as string) ?? values.cashCounted,
         bankStatementBalance: normaliseAmount(values.bankStatementBalance as string) ?? values.bankStatementBalance,
         note: values.note || undefined,

@@ -54,6 +54,15 @@ describe('treasurer forms', () => {
       expect(entry.date).toBe(posted);
     });
 
+    it('shows a day written without its year back in the date picker when another field needs fixing', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const token = await formToken(agent, `${base}/receipt`);
+      const response = await agent.post(`${base}/receipt`).type('form').send({ _csrf: token, kind: 'parking', method: 'cash', amount: '', date: '12月31日' }).expect(400);
+      expect(response.text).toContain('请填写大于零的金额');
+      expect(response.text).toMatch(/type="date"[^>]*value="2025-12-31"|value="2025-12-31"[^>]*type="date"/);
+      expect(await entriesOf(entity.id, treasurer.auth)).toEqual([]);
+    });
+
     it('keeps what was typed and says in Chinese what to fix, writing nothing', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       const token = await formToken(agent, `${base}/receipt`);

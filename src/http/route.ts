@@ -179,8 +179,9 @@ export interface Replay {
 
 function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, part: string): z.output<S> {
   if (!schema) return undefined as z.output<S>;
-  const unstorable = unstorableText(value, part);
-  if (unstorable) throw new DomainError('invalid_request', describe(part), { errors: [unstorable] });
+  const unstorable: { path: string; message: string }[] = [];
+  for (const found of unstorableText(value, part)) if (unstorable.push(found) === MAX_LISTED_ERRORS) break;
+  if (unstorable.length > 0) throw new DomainError('invalid_request', describe(part), { errors: unstorable });
   const parsed = schema.safeParse(value);
   if (!parsed.success) {
     const errors = zodFieldErrors(parsed.error, part);
@@ -194,21 +195,25 @@ function parsePart<S extends ZodType>(schema: S | undefined, value: unknown, par
 
 const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
+/** More are not listed: a client sending thousands of broken strings learns enough from these. */
+const MAX_LISTED_ERRORS = 20;
+
 /**
- * Where the first string (or field name) Postgres cannot store as text is: one with a NUL, or
- * with half of a UTF-16 surrogate pair. Refused up front so the 400 names the field (for a
- * field name, the object holding it); the database would refuse it too, but without saying where.
+ * Where the strings (and field names) Postgres cannot store as text are: ones with a NUL, or
+ * with half of a UTF-16 surrogate pair. Refused up front so the 400 names each field (for a
+ * field name, the object holding it); the database would refuse them too, but without saying where.
  */
-function unstorableText(value: unknown, path: string): { path: string; message: string } | undefined {
+function* unstorableText(value: unknown, path: string): Generator<{ path: string; message: string }> {
   const message = 'contains a NUL character or a broken (lone surrogate) character, which cannot be stored';
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? { path, message } : undefined;
-  if (!value || typeof value !== 'object') return undefined;
-  for (const [key, item] of Object.entries(value)) {
-    if (UNSTORABLE.test(key)) return { path, message: `a field name here ${message}` };
-    const found = unstorableText(item, `${path}.${key}`);
-    if (found) return found;
+  if (typeof value === 'string') {
+    if (UNSTORABLE.test(value)) yield { path, message };
+    return;
   }
-  return undefined;
+  if (!value || typeof value !== 'object') return;
+  for (const [key, item] of Object.entries(value)) {
+    if (UNSTORABLE.test(key)) yield { path, message: `a field name here ${message}` };
+    yield* unstorableText(item, `${path}.${key}`);
+  }
 }
 
 /**

@@ -714,6 +714,17 @@ describe('amounts at the edge of what the books hold', () => {
       .send({ date: '2026-03-01', memo: 'x', lines: [{ accountCode: '1001', fundCode: 'GENERAL', debit: '1.00', 'no\u0000te': 'x' }] });
     expect(inName.status).toBe(400);
     expect(inName.body.errors).toEqual([{ path: 'body.lines.0', message: expect.stringMatching(/^a field name here contains a NUL/) }]);
+    // Each one is listed, a value's and a name's alike, up to 20.
+    const both = await ctx.request().post(`/api/entities/${entity.id}/entries`).set(treasurer.auth)
+      .send({ date: '2026-03-01', memo: 'x\u0000', lines: [{ accountCode: '1001', fundCode: 'GENERAL', debit: '1.00', 'no\u0000te': 'x' }] });
+    expect(both.status).toBe(400);
+    expect(both.body.errors).toEqual([
+      { path: 'body.memo', message: expect.stringMatching(/^contains a NUL/) },
+      { path: 'body.lines.0', message: expect.stringMatching(/^a field name here contains a NUL/) },
+    ]);
+    const many = await receipt({ memo: 'x', tags: Array.from({ length: 50 }, () => '\u0000') });
+    expect(many.status).toBe(400);
+    expect(many.body.errors).toHaveLength(20);
     // A whole pair (an emoji) is text like any other.
     expect((await receipt({ payer: '张😀' })).status).toBe(201);
     expect(await countEntries(entity.id)).toBe(1);

@@ -330,6 +330,8 @@ export interface EntryFilter {
   /** Without a status, rejected entries are listed only with this. */
   includeRejected?: boolean;
   after?: { date: string; seq: string };
+  /** The web's list: newest first, a page of `limit` after skipping `offset` (no cursor). */
+  newestFirst?: { offset: number };
   limit: number;
 }
 
@@ -348,6 +350,9 @@ export async function listEntries(db: Queryable, entityId: string, filter: Entry
   if (filter.fundCode) linesMatch(query, 'fund_code', 'fundCode', '= ?', [filter.fundCode]);
   if (filter.after) {
     query.whereRaw('(e.date, e.seq) > (?, ?)', [filter.after.date, filter.after.seq]);
+  }
+  if (filter.newestFirst) {
+    return query.orderBy([{ column: 'e.date', order: 'desc' }, { column: 'e.seq', order: 'desc' }]).offset(filter.newestFirst.offset).limit(filter.limit + 1);
   }
   return query.orderBy([{ column: 'e.date' }, { column: 'e.seq' }]).limit(filter.limit + 1);
 }

@@ -37,6 +37,8 @@ import { KeptForm, takeKeptForm } from './kept-forms';
 
 const MAX_UPLOAD_BYTES = 5 * 1024 * 1024;
 const RECENT_DAYS = 60;
+/** Entries on one page of the list: a busy station's month runs to several pages. */
+const ENTRIES_PER_PAGE = 200;
 const FORM_KEY = /^[0-9a-f]{32}$/;
 
 type Values = Record<string, string | boolean | undefined>;
@@ -531,22 +533,26 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   /**
    * The entries of one month (`?month=2026-07`) or, by default, of the last 60 days, newest
-   * first. The treasurer's and supervisor's own pages: payers and payees are shown in full.
+   * first, ENTRIES_PER_PAGE to a page (`&page=2` for the next older ones). The treasurer's and
+   * supervisor's own pages: payers and payees are shown in full.
    */
   async function showEntries(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
     const actor = actorOf(req);
     const now = today(web.clock);
     const month = normaliseMonth(textOf(req.query.month));
     const range = month ? { from: `${month}-01`, to: lastDayOfMonth(month) } : { from: addDays(now, -RECENT_DAYS) };
-    const { items } = await ledger.listEntries(web.db, actor, entity.id, { ...range, limit: 500, includeRejected: true });
+    const pageNumber = Math.min(Math.max(Number.parseInt(textOf(req.query.page), 10) || 1, 1), 10_000);
+    const { items, nextCursor } = await ledger.listEntries(web.db, actor, entity.id, {
+      ...range,
+      limit: ENTRIES_PER_PAGE,
+      includeRejected: true,
+      newestFirst: { offset: (pageNumber - 1) * ENTRIES_PER_PAGE },
+    });
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
     const describe = await entryDescriber(req, entity, items);
     const pendingIds = new Set(items.filter((entry) => entry.status === 'pending_approval').map((entry) => entry.id));
     const closedThrough = await closedThroughOf(req, entity);
-    const entries = items
-      .slice()
-      .reverse()
-      .map((entry) => ({
+    const entries = items.map((entry) => ({
         ...describe(entry),
         canReverse: isTreasurer && entry.status === 'posted' && !entry.reversedBy && !entry.reversalOf && entry.kind !== 'year_end_close' && !ledger.GRANT_POSTINGS.has(entry.kind) && reversibleOnWeb(entry.date, closedThrough),
         grantPosting: ledger.GRANT_POSTINGS.has(entry.kind),
@@ -560,7 +566,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const previous = addMonths(shown, -1);
     const months = { shown: month, previous: first && previous >= first ? previous : null, next: month && month < current ? addMonths(month, 1) : null, current, first };
     const booksClosed = isTreasurer ? booksClosedSentence(closedThrough, now) : null;
-    web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, ...refusalView(refusal) }, { status: refusal.status });
+    const pages = { number: pageNumber, size: ENTRIES_PER_PAGE, older: nextCursor !== null ? pageNumber + 1 : null, newer: pageNumber > 1 ? pageNumber - 1 : null, month };
+    web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, pages, ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(
@@ -843,7 +850,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       ['银行', count.bankStatementBalance, books.bank],
     ]
       .filter(([, counted, book]) => !D(counted).eq(book))
-      .map(([name, counted, book]) => `${name}实际 ${yuan(counted)}，账上 ${yuan(book)}`);
+      .map(([name, counted, book]) => `${name}实有 ${yuan(counted)}，账上 ${yuan(book)}`);
     return gaps.length === 0 ? {} : { note: `${gaps.join('；')}。和账上不一致，请写明原因后再保存。` };
   }
 

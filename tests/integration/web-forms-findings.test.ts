@@ -115,7 +115,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       await receive(ctx, treasurer, entity.id, '1200.00', { date: '2026-03-05' });
       const token = await formToken(agent, `${base}/reconcile`);
       const unexplained = await agent.post(`${base}/reconcile`).type('form').send({ _csrf: token, date: '2026-03-15', cashCounted: '1,150', bankStatementBalance: '0' }).expect(400);
-      expect(fieldError(unexplained.text, 'note')).toBe('现金实际 ¥1,150.00，账上 ¥1,200.00。和账上不一致，请写明原因后再保存。');
+      expect(fieldError(unexplained.text, 'note')).toBe('现金实有 ¥1,150.00，账上 ¥1,200.00。和账上不一致，请写明原因后再保存。');
       expect(unexplained.text).toContain('value="1,150"');
       expect((await ledger.listReconciliations(ctx.db, treasurer.actor, entity.id)).items).toEqual([]);
 
@@ -332,6 +332,30 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const march = (await agent.get(`${base}/entries?month=2026-03`).expect(200)).text;
       expect(march).not.toContain(`href="${base}/entries?month=2026-04"`);
     });
+
+    it('shows a busy month newest first, 200 to a page, and the older ones on the next pages, none left out', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      // 430 receipts in March, 16 a day from the 1st to the 27th.
+      const days = Array.from({ length: 430 }, (_, i) => `2026-03-${String(1 + Math.floor(i / 16)).padStart(2, '0')}`);
+      for (let i = 0; i < days.length; i += 10) {
+        await Promise.all(days.slice(i, i + 10).map((date, j) => receive(ctx, treasurer, entity.id, `${i + j + 1}.00`, { date })));
+      }
+      const numbersOn = (html: string) => [...html.matchAll(/凭证号 (2026-\d{6})/g)].map((match) => match[1]);
+      const pages = [];
+      for (const page of [1, 2, 3]) pages.push((await agent.get(`${base}/entries?month=2026-03&page=${page}`).expect(200)).text);
+      const [first, second, third] = pages.map(numbersOn);
+      expect([first.length, second.length, third.length]).toEqual([200, 200, 30]);
+      const all = [...first, ...second, ...third];
+      expect(new Set(all).size).toBe(430);
+      // Newest first: the last day's entries lead page 1; the first day's end page 3.
+      expect(pages[0]).toContain('2026年3月27日');
+      expect(pages[2]).toContain('2026年3月1日');
+      expect(pages[0]).toContain('这段时间的账较多，每页 200 笔。这是第 1 页');
+      expect(pages[0]).toContain(`href="${base}/entries?month=2026-03&amp;page=2"`);
+      expect(pages[2]).not.toContain('page=4');
+      expect(pages[2]).toContain(`href="${base}/entries?month=2026-03&amp;page=2"`);
+      expect(pages[2]).toContain('是这段时间最早的账');
+    });
   });
 
   describe('what a treasurer types (acceptance pass 5)', () => {
@@ -411,6 +435,19 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await ctx.request().post(`/api/entities/${entity.id}/periods/2026-12/close`).set(treasurer.auth).expect(200);
       expect((await agent.get(`${base}/payment`).expect(200)).text).toContain('账本已结账到2026年12月，2027年1月1日起可以记新的账。');
+    });
+  });
+
+  describe('what the accessibility and wording review found (acceptance pass 8)', () => {
+    it('tells the administrator where administration is done, not to ask the administrator', async () => {
+      const root = ctx.request();
+      await webLogin(root, await admin(ctx));
+      const home = (await root.get('/app').expect(200)).text;
+      expect(home).toContain('系统管理员通过接口（API');
+      expect(home).not.toContain('请联系管理员');
+      const nobody = ctx.request();
+      await webLogin(nobody, await createUser(ctx, []));
+      expect((await nobody.get('/app').expect(200)).text).toContain('您的账号还没有分配到任何公益站或基金会。请联系管理员。');
     });
   });
 

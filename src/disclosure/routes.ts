@@ -64,7 +64,7 @@ export function disclosureRoutes(target: RouteTarget, deps: { db: Knex; clock: C
   defineRoute(
     target,
     { method: 'get', path: '/api/public/disclosures/:id/verify', summary: 'Recompute the report from the ledger and check the snapshot, PDF bytes and hash chain', tags: publicTags, auth: false, params: DisclosureParams, response: DisclosureCheckView },
-    ({ params }) => service.verify(db, params.id),
+    ({ params }) => service.verifyForPublic(db, params.id),
   );
 }
 

@@ -224,7 +224,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
       const model = JSON.parse(await disclosure.publicReportJson(web.db, id)) as ReportModel;
       const meta = (await disclosure.listPublic(web.db, model.title.entity.id)).items.find((item) => item.id === id);
-      web.render(req, res, 'report', model.title.reportTitle, {
+      web.render(req, res, 'report', `${model.title.entity.name} ${model.title.reportTitle}`, {
         id,
         model,
         meta,
@@ -254,7 +254,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     page(async (req, res) => {
       const id = String(req.params.id);
       if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
-      const result = await disclosure.verify(web.db, id);
+      const result = await disclosure.verifyForPublic(web.db, id);
       const model = JSON.parse(await disclosure.publicReportJson(web.db, id)) as ReportModel;
       web.render(req, res, 'verify', '验证报告', { values: { q: id }, errors: {}, result, model, differingParts: reportPartLabels(result.differingSections) });
     }),
@@ -299,7 +299,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
     const optionOf = (code: string) => {
       const published = latest.get(code);
       const label = periodLabel(code);
-      return { value: code, published: published !== undefined, label: published ? `${label}（已发布第${published.version}版${published.countersigned ? '，已会签' : ''}）` : label };
+      return { value: code, published: published !== undefined, label: published ? `${label}（已发布第${published.version}版${published.countersigned ? '，监委会已审核' : ''}）` : label };
     };
     const optionGroups = [
       { label: '季度报告', options: groups.quarter.map(optionOf) },
@@ -345,7 +345,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       if (!parsed.success) return showPublish(req, res, entity, values, { message: '请选择要公开的期间。', errors: { period: hintFor('period') }, status: 400 });
       const earlier = latestVersions(await reportsOf(web, entity.id)).get(parsed.data.period);
       if (earlier && !parsed.data.reason) {
-        const signed = earlier.countersigned ? '，监委会已经会签，新版本要重新会签' : '';
+        const signed = earlier.countersigned ? '，监委会已经审核签字，新版本要重新审核签字' : '';
         return showPublish(req, res, entity, values, {
           message: `${earlier.periodLabel}已经发布过第${earlier.version}版${signed}。确实要发布新版本，请写明改了什么。`,
           errors: { reason: '发布新版本要写明原因，居民会在报告上看到' },
@@ -369,7 +369,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
   /** `values` holds a note typed for one report, under `note-<report id>`. */
   async function showCountersign(req: Request, res: Response, entity: EntityRow, failure: { message?: string; status?: number } = {}, values: Record<string, string> = {}) {
     const reports = (await reportsOf(web, entity.id)).filter((report) => !report.superseded);
-    web.render(req, res, 'countersign', '会签公开报告', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, reports, values, message: failure.message ?? null, errors: {} }, { status: failure.status });
+    web.render(req, res, 'countersign', '审核签字', { entity, base: `/app/e/${encodeURIComponent(entity.code)}`, reports, values, message: failure.message ?? null, errors: {} }, { status: failure.status });
   }
 
   router.get(
@@ -401,8 +401,8 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
         if (!failure || failure.status === 404) throw error;
         if (error instanceof DomainError && error.code === 'already_countersigned') {
           const signed = (await reportsOf(web, entity.id)).find((report) => report.id === id)?.countersignature;
-          const by = signed ? `${signed.name}已在${chineseDate(signed.date)}会签` : '已经会签过了';
-          failure.message = `这份报告${by}，不用再会签。${note ? `您填写的意见没有保存：“${note}”，可以复制后告诉记账人或写进下一期的审核意见。` : ''}`;
+          const by = signed ? `${signed.name}已在${chineseDate(signed.date)}审核签字` : '已经审核签字过了';
+          failure.message = `这份报告${by}，不用再审核签字。${note ? `您填写的意见没有保存：“${note}”，可以复制后告诉记账人或写进下一期的审核意见。` : ''}`;
         }
         await showCountersign(req, res, entity, failure);
       }

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import pg from 'pg';
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -265,6 +266,47 @@ describe('POST /api/disclosures/:id/countersign', () => {
 });
 
 describe('GET /api/public/disclosures/:id/verify', () => {
+  it('answers presses of 验证 that arrive together with one check, and checks different reports one after the other', async () => {
+    const { entity, treasurer } = await stationQuarter('busy verify station');
+    await closeMonths(entity.id, treasurer, ['2026-01', '2026-02', '2026-03']);
+    const january = (await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-01' }).expect(201)).body.id;
+    const quarter = (await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-Q1' }).expect(201)).body.id;
+    // Each walk of the chain starts with a read of the entries after chain index 0.
+    const query = pg.Client.prototype.query as (this: pg.Client, ...args: unknown[]) => unknown;
+    let walks = 0;
+    let walking = 0;
+    let mostAtOnce = 0;
+    const spy = jest.spyOn(pg.Client.prototype, 'query').mockImplementation(function (this: pg.Client, ...args: unknown[]) {
+      const config = args[0] as { text?: string; values?: unknown[] } | string;
+      const text = typeof config === 'string' ? config : config?.text ?? '';
+      if (text.includes('order by "chain_index"') && typeof config !== 'string' && config.values?.includes('0')) {
+        walks += 1;
+        walking += 1;
+        mostAtOnce = Math.max(mostAtOnce, walking);
+        const done = () => setTimeout(() => (walking -= 1), 5);
+        const callback = args[args.length - 1];
+        if (typeof callback === 'function') {
+          // knex passes a callback
+          return query.apply(this, [...args.slice(0, -1), (...results: unknown[]) => (done(), callback(...results))]) as never;
+        }
+        return (query.apply(this, args) as Promise<unknown>).finally(done) as never;
+      }
+      return query.apply(this, args) as never;
+    });
+    try {
+      const presses = [january, january, january, quarter, quarter, quarter].map((id) => ctx.request().get(`/api/public/disclosures/${id}/verify`));
+      const answers = await Promise.all(presses);
+      expect(answers.map((answer) => [answer.status, answer.body.ok])).toEqual(answers.map(() => [200, true]));
+      expect(walks).toBe(2);
+      expect(mostAtOnce).toBe(1);
+      // A press after the answer checks again: nothing is kept.
+      await ctx.request().get(`/api/public/disclosures/${january}/verify`).expect(200);
+      expect(walks).toBe(3);
+    } finally {
+      spy.mockRestore();
+    }
+  });
+
   it('finds a ledger row changed behind the service and names the entry that breaks the chain', async () => {
     const { entity, treasurer, repair } = await stationQuarter('tamper station');
     await closeMonths(entity.id, treasurer, ['2026-01', '2026-02', '2026-03']);

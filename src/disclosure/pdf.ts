@@ -17,6 +17,7 @@ import PDFDocument from 'pdfkit';
 import QRCode from 'qrcode';
 import layoutJson from '../../templates/report-layout.json';
 import { assert } from '../shared/assert';
+import { chineseDate, chineseMonthDay } from '../shared/dates';
 import { D, formatMoney, sumMoney, ZERO } from '../shared/money';
 import { inDateOrder, type ActivityRow, type BalanceSheetRow, type ReportModel } from './model';
 
@@ -468,9 +469,9 @@ function drawTitle(w: ReportWriter, model: ReportModel): void {
   w.use('regular', layout.fontSizes.meta, layout.colours.muted);
   const meta = [
     title.entity.kindLabel,
-    `${title.period.kindLabel}报告 ${title.period.from} 至 ${title.period.to}`,
+    `${title.period.kindLabel}报告 ${chineseDate(title.period.from)}至${title.period.to.slice(0, 4) === title.period.from.slice(0, 4) ? chineseMonthDay(title.period.to) : chineseDate(title.period.to)}`,
     `第 ${title.version} 版`,
-    `发布日期 ${title.publishedDate}`,
+    `发布日期 ${chineseDate(title.publishedDate)}`,
   ].join('　·　');
   w.text(meta, w.left, w.y, { width: w.width });
   w.y += layout.fontSizes.meta * 1.6;
@@ -1029,7 +1030,7 @@ function drawEntries(w: ReportWriter, model: ReportModel, title: string): void {
     ],
     rows: [
       ...inDateOrder(entries.rows).map((e) => [
-        e.date,
+        chineseMonthDay(e.date),
         e.number,
         e.kind === 'year_end_close' ? `${e.memo}（年终结转，不计入收支）` : e.memo,
         e.counterparty ?? '',
@@ -1063,7 +1064,7 @@ function drawReconciliations(w: ReportWriter, model: ReportModel, title: string)
     headed: true,
     columns: [
       { header: '日期', width: c.date },
-      { header: '现金实盘', width: c.amount, align: 'right' },
+      { header: '现金实有', width: c.amount, align: 'right' },
       { header: '现金账面', width: c.amount, align: 'right' },
       { header: '现金差额', width: c.amount, align: 'right' },
       { header: '银行对账单', width: c.amount, align: 'right' },
@@ -1072,7 +1073,7 @@ function drawReconciliations(w: ReportWriter, model: ReportModel, title: string)
       { header: '说明', width: 0, wrap: true },
     ],
     rows: rows.map((r) => [
-      r.date,
+      chineseMonthDay(r.date),
       r.cashCounted,
       r.cashBook,
       r.cashDifference,
@@ -1097,7 +1098,7 @@ function drawCorrections(w: ReportWriter, model: ReportModel, title: string): vo
       { header: '被冲销凭证', width: c.original },
       { header: '更正原因', width: 0, wrap: true },
     ],
-    rows: model.corrections.rows.map((r) => [r.date, r.number, r.originalNumber, r.reason]),
+    rows: model.corrections.rows.map((r) => [chineseMonthDay(r.date), r.number, r.originalNumber, r.reason]),
   });
 }
 
@@ -1113,7 +1114,7 @@ function drawReview(w: ReportWriter, model: ReportModel, title: string): void {
     paragraph(w, '本文件是发布时的原始版本，此后不再改动。监委会审核后，审核意见和审核版 PDF 见这份报告的公开网页（扫描下方验证二维码即可到达）。');
     return;
   }
-  paragraph(w, `${review.label}：${review.name ?? ''}　审核日期：${review.date ?? ''}`, { bold: true });
+  paragraph(w, `${review.label}：${review.name ?? ''}　审核日期：${chineseDate(review.date)}`, { bold: true });
   if (review.note) paragraph(w, `审核意见：${review.note}`);
 }
 

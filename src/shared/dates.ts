@@ -63,3 +63,16 @@ export function monthsBetween(first: string, last: string): string[] {
   for (let i = index(first), end = index(last); i <= end; i += 1) months.push(addMonths(first, i - index(first)));
   return months;
 }
+
+/** 2026-03-05 → 2026年3月5日, as people write a day (anything else is given back as it is). */
+export function chineseDate(date: string | null | undefined): string {
+  if (!date) return '';
+  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
+  if (!match) return date;
+  return `${match[1]}年${Number.parseInt(match[2], 10)}月${Number.parseInt(match[3], 10)}日`;
+}
+
+/** A day within a report's year, without the year: 2026-10-02 → 10月2日. */
+export function chineseMonthDay(date: string | null | undefined): string {
+  return chineseDate(date).replace(/^\d{4}年/, '');
+}

@@ -307,14 +307,22 @@ async function grantStationOf(web: Web, application: ApplicationView) {
 
 /**
  * How many reviews count against how many the round needs, when too few do (recusals leave a
- * manager waiting for reviews that cannot come); null when there are enough.
+ * manager waiting for reviews that cannot come), and what to do: wait for the reviewers already
+ * assigned who have not reviewed yet (named), or assign more; null when there are enough.
  */
 function reviewsShortSentence(application: ApplicationView, round: RoundView): string | null {
-  const reviews = (application.reviews ?? []) as { conflictOfInterest?: boolean | null }[];
+  const reviews = (application.reviews ?? []) as { reviewerId?: string; conflictOfInterest?: boolean | null }[];
   const counted = reviews.filter((review) => !review.conflictOfInterest).length;
   if (counted >= round.minReviews) return null;
   const recused = reviews.length - counted;
-  return `有效评审 ${counted} 份${recused > 0 ? `（另有 ${recused} 位评审回避，不算）` : ''}，这一轮需要 ${round.minReviews} 份，还不能作决定。请在上面“评审”里再指派 ${round.minReviews - counted} 位评审，等他们评完再决定。`;
+  const reviewed = new Set(reviews.map((review) => review.reviewerId));
+  const waiting = ((application.reviewers ?? []) as { userId: string; name: string }[]).filter((reviewer) => !reviewed.has(reviewer.userId));
+  const missing = round.minReviews - counted;
+  const shortfall = `有效评审 ${counted} 份${recused > 0 ? `（另有 ${recused} 位评审回避，不算）` : ''}，这一轮需要 ${round.minReviews} 份，还不能作决定。`;
+  if (waiting.length === 0) return `${shortfall}请在上面“评审”里再指派 ${missing} 位评审，等他们评完再决定。`;
+  const names = waiting.map((reviewer) => reviewer.name).join('、');
+  const more = missing > waiting.length ? `；还差的 ${missing - waiting.length} 位，请在上面“评审”里再指派` : '，或在上面“评审”里再指派评审';
+  return `${shortfall}已指派的评审（${names}）还没有评完，请等他们评完${more}。`;
 }
 
 /** The states in which a grant manager may amend an awarded grant. */

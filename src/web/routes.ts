@@ -79,7 +79,7 @@ export function webRouter(deps: WebDeps): Router {
       }
       if (actor.roles.some((grant) => grant.role === 'applicant')) places.push({ name: '我的资助申请', roles: ROLE_LABELS.applicant, href: '/app/applications' });
       if (places.length === 1) return res.redirect(303, places[0].href);
-      web.render(req, res, 'app-home', '我的工作', { places });
+      web.render(req, res, 'app-home', '我的工作', { places, isAdmin: actor.roles.some((grant) => grant.role === 'admin') });
     }),
   );
   treasurerPages(router, web, refuseCsrf);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import { Eta } from 'eta';
 import type { Request, Response } from 'express';
 import { shanghaiTime } from '../shared/clock';
+import { chineseDate, chineseMonthDay } from '../shared/dates';
 import { formatMoney, type MoneyValue } from '../shared/money';
 import { csrfTokenFor, CSRF_FIELD } from './session';
 import { normaliseDate } from './forms';
@@ -52,14 +53,6 @@ export function yuan(value: MoneyValue | null | undefined): string {
   return `${negative ? '-' : ''}¥${grouped}.${fraction}`;
 }
 
-/** 2026-03-05 → 2026年3月5日 */
-export function chineseDate(date: string | null | undefined): string {
-  if (!date) return '';
-  const match = /^(\d{4})-(\d{2})-(\d{2})/.exec(date);
-  if (!match) return date;
-  return `${match[1]}年${Number.parseInt(match[2], 10)}月${Number.parseInt(match[3], 10)}日`;
-}
-
 /** An instant as the pages write it, in Shanghai time: 2026年3月10日 10:00 (the minute is enough for a history line). */
 export function chineseDateTime(iso: string | null | undefined): string {
   if (!iso) return '';
@@ -75,7 +68,9 @@ export function chineseMonth(month: string | null | undefined): string {
   return `${match[1]}年${Number.parseInt(match[2], 10)}月`;
 }
 
-export const helpers = { yuan, chineseDate, chineseMonth, RECEIPT_KIND_LABELS, PAYMENT_CATEGORY_LABELS, METHOD_LABELS, ENTITY_KIND_LABELS, ROLE_LABELS };
+export { chineseDate, chineseMonthDay };
+
+export const helpers = { yuan, chineseDate, chineseMonthDay, chineseMonth, RECEIPT_KIND_LABELS, PAYMENT_CATEGORY_LABELS, METHOD_LABELS, ENTITY_KIND_LABELS, ROLE_LABELS };
 
 export interface PageFrame {
   title: string;
@@ -133,7 +128,7 @@ const FLASHES: Record<string, string> = {
   rejected: '已退回，这笔账不会入账。记账人会看到退回原因。',
   withdrawn: '已撤回，这笔账不会入账。',
   published: '报告已发布。',
-  countersigned: '已会签。',
+  countersigned: '已审核签字。',
   logout: '您已退出登录。',
 };
 

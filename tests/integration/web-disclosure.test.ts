@@ -63,8 +63,8 @@ describe('disclosure pages', () => {
     expect(signed.countersigned).toBe(true);
     const again = await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text), note: '金额已逐笔核对' }).expect(409);
     const { display_name: name } = await ctx.db('users').where({ id: supervisor.id }).first();
-    expect(again.text).toContain(`这份报告${name}已在2026年4月10日会签，不用再会签。您填写的意见没有保存：“金额已逐笔核对”`);
-    expect((await boss.get(`${base}/countersign`).expect(200)).text).toContain(`已会签：${name} · 2026年4月10日 · 意见：已核对`);
+    expect(again.text).toContain(`这份报告${name}已在2026年4月10日审核签字，不用再审核签字。您填写的意见没有保存：“金额已逐笔核对”`);
+    expect((await boss.get(`${base}/countersign`).expect(200)).text).toContain(`已审核签字：${name} · 2026年4月10日 · 意见：已核对`);
     // The PDF's QR code leads to the verify page, which now shows the review and the countersigned PDF.
     const reviewed = (await ctx.request().get(`/verify/${id}`).expect(200)).text;
     expect(reviewed).toContain(`监委会审核：<strong>${name}</strong> · 审核日期 2026年4月10日<br>审核意见：已核对`);
@@ -72,11 +72,11 @@ describe('disclosure pages', () => {
 
     // Published and countersigned: the form no longer preselects it, and a new version needs a reason.
     const next = await agent.get(`${base}/publish`).expect(200);
-    expect(next.text).toContain('<option value="2026-03">2026年3月（已发布第1版，已会签）</option>');
+    expect(next.text).toContain('<option value="2026-03">2026年3月（已发布第1版，监委会已审核）</option>');
     expect(next.text).not.toMatch(/<option value="2026-03"[^>]*selected/);
     expect(next.text).toContain('<option value="2026-Q1" selected>');
     const noReason = await agent.post(`${base}/publish`).type('form').send({ _csrf: csrfOf(next.text), period: '2026-03', reason: ' ' }).expect(400);
-    expect(noReason.text).toContain('2026年3月已经发布过第1版，监委会已经会签，新版本要重新会签');
+    expect(noReason.text).toContain('2026年3月已经发布过第1版，监委会已经审核签字，新版本要重新审核签字');
     expect((await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items).toHaveLength(1);
     await agent.post(`${base}/publish`).type('form').send({ _csrf: csrfOf(next.text), period: '2026-03', reason: '补上漏记的停车费' }).expect(303);
     expect((await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items.map((item: { version: number }) => item.version)).toEqual([2, 1]);
@@ -170,7 +170,7 @@ describe('disclosure pages', () => {
     expect(waiting).toContain('<li>2026年第1季度（1–3月）：3月还没有结账</li>');
     // Half way: the quarter is not done, and its row says what is out and what is still to come.
     const halfWay = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);
-    expect(halfWay).toMatch(new RegExp(`2026年第1季度（1–3月）财务公开<br><span class="small">已公开一部分：<a href="/reports/${february}">2月报告</a></span><br><span class="muted small">还差3月没有公开。</span></th><td class="nowrap">[^<]+</td><td class="nowrap">(<strong class="overdue">已逾期</strong>|待公开)</td>`));
+    expect(halfWay).toMatch(new RegExp(`2026年第1季度（1–3月）财务公开<br><span class="small">已公开一部分：<a href="/reports/${february}">2月报告</a></span><br><span class="muted small">还差3月没有公开。</span></th><td class="nowrap" data-label="截止日期">[^<]+</td><td class="nowrap" data-label="状态">(<strong class="overdue">已逾期</strong>|待公开)</td>`));
     await close('2026-03');
     const march = await publish('2026-03');
     const before = calendar((await ctx.request().get(`/e/${entity.code}`).expect(200)).text);

@@ -97,6 +97,7 @@ describe('renderReportPdf', () => {
       '南岸社区公益站',
       '2026年第1季度财务公开报告',
       '第 2 版',
+      '季度报告 2026年1月1日至3月31日',
       '本版本替代第 1 版，原因：补录政府补助',
       SECTION_TITLES.summary,
       SECTION_TITLES.income,
@@ -124,8 +125,8 @@ describe('renderReportPdf', () => {
     expect(text).toMatch(/收入合计 3200\.00 5000\.00 8200\.00/);
     expect(text).toMatch(/货币资金合计 2500\.00 7500\.00/);
     expect(text).toMatch(/支出合计 3200\.00/);
-    expect(text).toMatch(/2026-03-31 3670\.00 3700\.00 -30\.00 3800\.00 3800\.00 0\.00/);
-    expect(text).toMatch(/2026-03-06 2026-000006 2026-000005/);
+    expect(text).toMatch(/3月31日 3670\.00 3700\.00 -30\.00 3800\.00 3800\.00 0\.00/);
+    expect(text).toMatch(/3月6日 2026-000006 2026-000005/);
     // Donors masked as the model says; the organisation in full.
     expect(text).toContain('张*');
     expect(text).not.toContain('张三丰');
@@ -144,8 +145,8 @@ describe('renderReportPdf', () => {
     ];
     const { file } = await renderToFile(buildReport(input), 'unexplained.pdf');
     const text = extractText(file);
-    expect(text).toMatch(/2026-03-15 3700\.00 3700\.00 0\.00 3800\.00 3800\.00 0\.00 账实相符/);
-    expect(text).toMatch(/2026-03-31 3656\.66 3700\.00 -43\.34 3800\.00 3800\.00 0\.00 差异原因：未说明/);
+    expect(text).toMatch(/3月15日 3700\.00 3700\.00 0\.00 3800\.00 3800\.00 0\.00 账实相符/);
+    expect(text).toMatch(/3月31日 3656\.66 3700\.00 -43\.34 3800\.00 3800\.00 0\.00 差异原因：未说明/);
   });
 
   test('逐笔明细 lists entries by date, and by voucher number within a day, like the web page: a backdated entry sits on its day', async () => {
@@ -156,7 +157,7 @@ describe('renderReportPdf', () => {
     const { file } = await renderToFile(buildReport(input), 'date-order.pdf');
     const text = extractText(file);
     const section = text.slice(text.lastIndexOf(SECTION_TITLES.entries), text.lastIndexOf(SECTION_TITLES.reconciliations));
-    const numbers = [...section.matchAll(/2026-0\d-\d\d (2026-00000\d)/g)].map((m) => m[1]);
+    const numbers = [...section.matchAll(/\d月\d+日 (2026-00000\d)/g)].map((m) => m[1]);
     expect(numbers).toEqual(['2026-000001', '2026-000007', '2026-000002', '2026-000003', '2026-000004', '2026-000005', '2026-000006']);
   });
 
@@ -187,7 +188,7 @@ describe('renderReportPdf', () => {
       input.reconciliations = ['2026-03-10', '2026-03-20', '2026-03-31'].map((date, i) => ({ date, cashCounted: '3700.00', bankStatementBalance: '3800.00', cashBook: '3700.00', bankBook: '3800.00', note: i === 0 ? note : null }));
       const { file } = await renderToFile(buildReport(input), `orphan-${extra}.pdf`);
       const pages = extractText(file).split('\f');
-      for (const [title, header] of [[SECTION_TITLES.reconciliations, '现金实盘'], [SECTION_TITLES.corrections, '更正凭证']]) {
+      for (const [title, header] of [[SECTION_TITLES.reconciliations, '现金实有'], [SECTION_TITLES.corrections, '更正凭证']]) {
         const page = pages.findIndex((text) => text.includes(title));
         expect([extra, title, pages[page].includes(header)]).toEqual([extra, title, true]);
       }

@@ -26,11 +26,24 @@ export interface DbOptions {
   timeouts?: { connectMs: number; acquireMs: number; queryMs: number };
 }
 
+/**
+ * Session settings every connection starts with, whatever the server's or database's defaults:
+ * dates are read as text and compared as text ('2026-10-05'), so a server set to another
+ * DateStyle ('SQL, DMY' gives 05/10/2026) would otherwise quietly break closing, publishing and
+ * the hash chain (an acceptance tester's PostgreSQL 15 found it). Sent with the connection's
+ * start-up message: no extra round trip.
+ */
+const SESSION_OPTIONS = '-c DateStyle=ISO,YMD -c IntervalStyle=postgres';
+
 export function createDb(connectionString: string, options: DbOptions = {}): Knex {
   const { timeouts } = options;
   return knexFactory({
     client: 'pg',
-    connection: timeouts ? { connectionString, connectionTimeoutMillis: timeouts.connectMs, query_timeout: timeouts.queryMs } : connectionString,
+    connection: {
+      connectionString,
+      options: SESSION_OPTIONS,
+      ...(timeouts ? { connectionTimeoutMillis: timeouts.connectMs, query_timeout: timeouts.queryMs } : {}),
+    },
     pool: { min: options.min ?? 0, max: options.max ?? 10 },
     ...(timeouts ? { acquireConnectionTimeout: timeouts.acquireMs } : {}),
     migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'], tableName: 'knex_migrations' },

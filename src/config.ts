@@ -16,7 +16,11 @@ const EnvSchema = z.object({
   // starts as development (with demo users whose password is public).
   NODE_ENV: z.string().trim().toLowerCase().pipe(z.enum(['development', 'production', 'test'], 'NODE_ENV is development, production or test')).default('development'),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
-  DATABASE_URL: z.string().min(1).optional(),
+  DATABASE_URL: z
+    .string()
+    .min(1)
+    .refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@localhost:5432/ledger')
+    .optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   JWT_SECRET: z.string().min(1, 'JWT_SECRET is empty').optional(),
   ADMIN_PASSWORD: z.string().min(1, 'ADMIN_PASSWORD is empty').optional(),
@@ -47,20 +51,23 @@ export interface Config {
   warnings: string[];
 }
 
+/** A setting the service cannot start with: said in a line (or a few), without a stack. */
+export class ConfigError extends Error {}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new Error(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
   }
   const values = parsed.data;
   const production = values.NODE_ENV === 'production';
   if (production && !values.JWT_SECRET) {
-    throw new Error('JWT_SECRET is required when NODE_ENV=production');
+    throw new ConfigError('JWT_SECRET is required when NODE_ENV=production');
   }
   // Anyone holding a token can test guesses of a short secret offline and then sign any token.
   if (production && values.JWT_SECRET!.length < ADVISED_LENGTH.JWT_SECRET) {
-    throw new Error(`JWT_SECRET must be at least ${ADVISED_LENGTH.JWT_SECRET} characters when NODE_ENV=production`);
+    throw new ConfigError(`JWT_SECRET must be at least ${ADVISED_LENGTH.JWT_SECRET} characters when NODE_ENV=production`);
   }
   const dataDir = path.resolve(values.DATA_DIR);
   const warnings = (Object.keys(ADVISED_LENGTH) as (keyof typeof ADVISED_LENGTH)[])

@@ -5,8 +5,8 @@
  * Postgres, in that order; an embedded Postgres that dies is started again.
  */
 import http from 'node:http';
-import { loadConfig } from './config';
-import { createDb, migrate } from './db/knex';
+import { ConfigError, loadConfig } from './config';
+import { checkReachable, createDb, DatabaseUnreachable, migrate } from './db/knex';
 import { startEmbeddedPostgres, EmbeddedDatabase } from './db/embedded';
 import { buildApp } from './app';
 import { systemClock } from './shared/clock';
@@ -34,6 +34,7 @@ async function main(): Promise<void> {
     });
     url = embedded.url;
   }
+  if (config.databaseUrl) await checkReachable(config.databaseUrl);
   // Migrations may run long statements on big books: they get a handle without the limits.
   const migrator = createDb(url, { max: 1 });
   await migrate(migrator);
@@ -81,6 +82,7 @@ async function main(): Promise<void> {
 }
 
 main().catch((error) => {
-  process.stderr.write(`failed to start: ${error instanceof Error ? error.stack ?? error.message : String(error)}\n`);
+  const said = error instanceof DatabaseUnreachable || error instanceof ConfigError ? error.message : error instanceof Error ? (error.stack ?? error.message) : String(error);
+  process.stderr.write(`failed to start: ${said}\n`);
   process.exit(1);
 });

@@ -128,7 +128,8 @@ function quoteIdent(name: string): string {
 /** Writes a consistent backup of every table to `file`; returns its header. */
 export async function backupToFile(db: Knex, file: string): Promise<BackupHeader> {
   const temp = `${file}.partial`;
-  const out = fs.createWriteStream(temp, { encoding: 'utf8' });
+  // Only its owner may read it: it holds password hashes and donors' names.
+  const out = fs.createWriteStream(temp, { encoding: 'utf8', mode: 0o600 });
   const write = (line: string) =>
     new Promise<void>((resolve, reject) => {
       if (out.write(`${line}\n`)) resolve();

@@ -53,3 +53,30 @@ export function createDb(connectionString: string, options: DbOptions = {}): Kne
 export async function migrate(db: Knex): Promise<void> {
   await db.migrate.latest({ directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'] });
 }
+
+/** The database cannot be reached at start-up: said in one line, without a stack. */
+export class DatabaseUnreachable extends Error {}
+
+/**
+ * One connection and a `select 1`, within 10 s, before the service migrates: a wrong password,
+ * a stopped server or a missing database is then one sentence naming the server and database
+ * (never the password) instead of two stack traces, and a server that accepts connections but
+ * never answers does not hold the start-up for half a minute.
+ */
+export async function checkReachable(connectionString: string): Promise<void> {
+  const where = (() => {
+    const url = new URL(connectionString);
+    return `${url.hostname || 'localhost'}:${url.port || '5432'}/${decodeURIComponent(url.pathname.slice(1)) || '(default database)'}`;
+  })();
+  const client = new pg.Client({ connectionString, connectionTimeoutMillis: 10_000, query_timeout: 10_000, options: SESSION_OPTIONS });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.query('select 1');
+  } catch (error) {
+    const reason = error instanceof Error && error.message ? error.message : String(error);
+    throw new DatabaseUnreachable(`cannot use the database at ${where} (DATABASE_URL): ${reason}`);
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}

@@ -77,6 +77,7 @@ const TITLES: Record<number, string> = {
   413: 'Payload Too Large',
   422: 'Unprocessable Content',
   429: 'Too Many Requests',
+  503: 'Service Unavailable',
   500: 'Internal Server Error',
 };
 

@@ -126,6 +126,8 @@ describe('backup and restore', () => {
     const env = { ...process.env, DATABASE_URL: ctx.url, NODE_ENV: 'test', JWT_SECRET: 'test-secret-0123456789abcdef' };
     const backup = await run('npm', ['run', '--silent', 'backup', '--', file], { cwd: root, env });
     expect(backup.stdout).toMatch(/backup written to/);
+    // Only its owner may read it: it holds password hashes and donors' names.
+    expect(fs.statSync(file).mode & 0o777).toBe(0o600);
 
     const target = await createTestDatabase();
     drops.push(target.drop);

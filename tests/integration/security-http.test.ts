@@ -50,7 +50,7 @@ describe('HTTP hardening', () => {
       expect([health.status, health.body]).toEqual([503, { ok: false, database: 'unreachable' }]);
       const api = await app.get('/api/public/entities');
       expectCleanProblem(api, 503);
-      expect([api.body.code, api.headers['retry-after']]).toEqual(['service_unavailable', '30']);
+      expect([api.body.code, api.body.title, api.headers['retry-after']]).toEqual(['service_unavailable', 'Service Unavailable', '30']);
       const page = await app.get('/').set('Accept', 'text/html');
       expect([page.status, page.headers['retry-after']]).toEqual([503, '30']);
       expect(page.text).toContain('账本的数据库暂时连不上，这一步没有保存任何内容');

@@ -13,7 +13,7 @@ import { createDb } from '../../src/db/knex';
 import { ensureDatabase } from '../../src/db/embedded';
 import { Clock, systemClock } from '../../src/shared/clock';
 import { createLogger } from '../../src/shared/logger';
-import { TEMPLATE_DB, withDatabase } from './urls';
+import { templateDb, withDatabase } from './urls';
 
 export interface TestContext {
   db: Knex;
@@ -28,7 +28,7 @@ export async function createTestDatabase(): Promise<{ db: Knex; url: string; dro
   const adminUrl = process.env.TEST_ADMIN_URL;
   if (!adminUrl) throw new Error('TEST_ADMIN_URL is not set: run tests through jest (global setup)');
   const name = `t_${crypto.randomBytes(6).toString('hex')}`;
-  await ensureDatabase(adminUrl, name, TEMPLATE_DB);
+  await ensureDatabase(adminUrl, name, templateDb());
   const url = withDatabase(adminUrl, name);
   const db = createDb(url, { max: 40 });
   return {

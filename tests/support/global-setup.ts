@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { createDb, migrate } from '../../src/db/knex';
 import { ensureDatabase, startEmbeddedPostgres } from '../../src/db/embedded';
-import { TEMPLATE_DB, adminUrlFrom } from './urls';
+import { adminUrlFrom, templateDb } from './urls';
 
 export default async function globalSetup(): Promise<void> {
   let adminUrl: string;
@@ -20,11 +20,13 @@ export default async function globalSetup(): Promise<void> {
     adminUrl = embedded.urlFor('postgres');
   }
   process.env.TEST_ADMIN_URL = adminUrl;
+  process.env.TEST_TEMPLATE_DB = `t_template_${process.pid}_${Date.now().toString(36)}`;
+  const templateName = templateDb();
   const client = createDb(adminUrl);
-  await client.raw(`drop database if exists "${TEMPLATE_DB}" with (force)`);
+  await client.raw(`drop database if exists "${templateName}" with (force)`);
   await client.destroy();
-  await ensureDatabase(adminUrl, TEMPLATE_DB);
-  const template = createDb(adminUrl.replace(/\/[^/?]*(\?|$)/, `/${TEMPLATE_DB}$1`));
+  await ensureDatabase(adminUrl, templateName);
+  const template = createDb(adminUrl.replace(/\/[^/?]*(\?|$)/, `/${templateName}$1`));
   await migrate(template);
   await template.destroy();
 }

@@ -44,7 +44,7 @@ import {
   windowOf,
 } from './grants-forms';
 import { assignmentsOf, fundNameOf, reviewersOfFoundation, voucherNumbersOf } from './grants-queries';
-import { amendmentSentenceFor, FormContext, hintFor, sentenceFor, trancheTotalHint } from './messages';
+import { amendmentSentenceFor, FormContext, hintFor, MARKED_FIELDS, sentenceFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { chineseDateTime, METHOD_LABELS } from './views';
 import { requireCsrf } from './session';
@@ -195,7 +195,7 @@ interface Failure {
   status?: number;
 }
 
-const INVALID = '有几处需要修改，请看下面标红的地方。';
+const INVALID = MARKED_FIELDS;
 
 /** One-shot notices of the grant pages (?ok=…), in the page frame's flash slot. */
 const GRANT_FLASHES: Record<string, string> = {

@@ -13,6 +13,12 @@ import { chineseDate, chineseMonth, yuan } from './views';
 const ACCOUNT_NAMES: Record<string, string> = { '1001': '现金', '1002': '银行存款', '1009': '其他货币资金' };
 
 /**
+ * The summary above a form whose fields are marked in red. templates/partials/form-error.eta
+ * says it shorter (请修改下面标红的地方。) when only one field is marked: keep the two in step.
+ */
+export const MARKED_FIELDS = '有几处需要修改，请看下面标红的地方。';
+
+/**
  * What a form knows that a refused command does not carry: the date that was typed, the date
  * of the entry being reversed, and the funds' names (errors name a fund by its code).
  */
@@ -97,7 +103,7 @@ export function sentenceFor(error: DomainError, context: FormContext = {}): stri
     case 'duplicate':
       return '已经有一条相同的记录了。';
     case 'invalid_request':
-      return '有几处需要修改，请看下面标红的地方。';
+      return MARKED_FIELDS;
     case 'round_budget_exceeded': {
       const remaining = typeof error.extra.remaining === 'string' ? `：只剩 ${yuan(error.extra.remaining)}` : '';
       return `这一轮的预算不够了${remaining}。请减少批准金额，或先调整其他项目。`;
@@ -177,13 +183,14 @@ export function trancheTotalHint(total: Decimal, amountAwarded: string): string 
 function shortfallOf(error: DomainError, context: FormContext): string {
   const available = yuan(typeof error.extra.available === 'string' ? error.extra.available : '0.00');
   const from = typeof error.extra.lowestFrom === 'string' ? error.extra.lowestFrom : context.date;
-  const when = from ? `在 ${chineseDate(from)} 及以后最少时` : '';
+  const when = from ? `按${chineseDate(from)}及以后的账，` : '';
+  const least = from ? '最少时' : '';
   const fundCode = error.extra.fundCode;
   // A grant's refund is refused by the grantee station's books: its fund for the project.
-  if (typeof fundCode === 'string' && typeof error.extra.stationName === 'string') return `受资助的${error.extra.stationName}账上这个项目的资金${when}只剩 ${available}`;
-  if (typeof fundCode === 'string') return `限定性资金“${context.fundNames?.[fundCode] ?? fundCode}”${when}只剩 ${available}`;
+  if (typeof fundCode === 'string' && typeof error.extra.stationName === 'string') return `${when}受资助的${error.extra.stationName}账上这个项目的资金${least}只剩 ${available}`;
+  if (typeof fundCode === 'string') return `${when}限定性资金“${context.fundNames?.[fundCode] ?? fundCode}”${least}只剩 ${available}`;
   const code = typeof error.extra.accountCode === 'string' ? error.extra.accountCode : '';
-  return `${ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户'}${when}只有 ${available}`;
+  return `${when}${ACCOUNT_NAMES[code.slice(0, 4)] ?? '账户'}${least}只有 ${available}`;
 }
 
 /** The latest closed month when a later close froze the typed date (not when the date's own month is closed). */
@@ -293,8 +300,8 @@ export const FIELD_HINTS: Record<string, string> = {
   budget: '请填写大于零的预算金额，例如 50000。',
   opensOn: '请选择开始申报的日期，例如 2026年3月1日。',
   closesOn: '请选择申报截止日期，要晚于开始日期。',
-  rubric: '请至少填一项评分标准；每项的代码不能重复。',
-  'rubric.key': '代码用英文字母或数字开头，可含字母、数字、下划线和连字符，例如 impact 或 budget-fit。',
+  rubric: '请至少填一项评分标准；每项的简称不能重复。',
+  'rubric.key': '简称用英文字母或数字开头，可含字母、数字、下划线和连字符，例如 impact 或 budget-fit。',
   'rubric.label': '请填写这项标准的名称。',
   'rubric.weight': '权重请填大于零的数字，例如 1 或 2。',
   minReviews: '请填写 1 到 20 之间的整数。',

@@ -23,7 +23,7 @@ import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
 import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, fundNamesOf, page, requireLogin, Web } from './context';
 import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
-import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, DONOR_CHOICE_HINT, dateAfterTodaySentence, hintFor } from './messages';
+import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, DONOR_CHOICE_HINT, dateAfterTodaySentence, hintFor, MARKED_FIELDS } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
 import { firstEntryMonth, recentEntriesBy, RecentEntry, returnedSince, userNamesOf } from './book-queries';
@@ -294,12 +294,17 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   // Receipts
 
-  const receiptOptions = Object.entries(RECEIPT_KIND_LABELS).map(([value, label]) => ({ value, label }));
+  // A foundation has no parking lot or recycling: its form offers donations, subsidies and other income.
+  const STATION_ONLY_KINDS = new Set(['parking', 'recycling']);
+  const receiptOptions = (entity: EntityRow) =>
+    Object.entries(RECEIPT_KIND_LABELS)
+      .filter(([value]) => entity.kind === 'station' || !STATION_ONLY_KINDS.has(value))
+      .map(([value, label]) => ({ value, label }));
 
   async function showReceipt(req: Request, res: Response, entity: EntityRow, values: Values, failure: { message?: string; errors?: FieldErrors; status?: number } = {}) {
     const booksClosed = await booksClosedOf(req, entity);
     const recent = (await recentOf(req, entity, 'receipt')).map(recentRow);
-    web.render(req, res, 'receipt', '记一笔收入', { entity, base: baseOf(entity), booksClosed, recent, kinds: receiptOptions, funds: await funds(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
+    web.render(req, res, 'receipt', '记一笔收入', { entity, base: baseOf(entity), booksClosed, recent, kinds: receiptOptions(entity), funds: await funds(req, entity), values, errors: failure.errors ?? {}, message: failure.message ?? null }, { status: failure.status });
   }
 
   router.get(
@@ -309,7 +314,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entity = await entityFor(web, req, ['treasurer']);
       const kept = await takeKeptForm(web, req, res);
       if (kept) return showReceipt(req, res, entity, receiptValuesOf(kept.fields), { message: kept.notice });
-      await showReceipt(req, res, entity, { kind: 'parking', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
+      await showReceipt(req, res, entity, { kind: entity.kind === 'station' ? 'parking' : 'donation', method: 'cash', date: today(web.clock), fundCode: 'GENERAL', formKey: newFormKey() });
     }),
   );
 
@@ -334,7 +339,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const donorErrors = donorChoiceErrors(values);
       if (!parsed.success || donorErrors.anonymous) {
         const errors = { ...(parsed.success ? {} : formErrorsOf(parsed.error, values)), ...donorErrors };
-        return showReceipt(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
+        return showReceipt(req, res, entity, values, { message: MARKED_FIELDS, errors, status: 400 });
       }
       const dateErrors = futureDateErrors(parsed.data.date);
       if (dateErrors.date) return showReceipt(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
@@ -403,7 +408,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         fundCode: values.fundCode,
         memo: values.memo || undefined,
       });
-      if (!parsed.success) return showTransfer(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
+      if (!parsed.success) return showTransfer(req, res, entity, values, { message: MARKED_FIELDS, errors: formErrorsOf(parsed.error, values), status: 400 });
       const { direction, amount, date, fundCode, memo } = parsed.data;
       const dateErrors = futureDateErrors(date);
       if (dateErrors.date) return showTransfer(req, res, entity, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
@@ -506,7 +511,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       if (!parsed.success) Object.assign(errors, formErrorsOf(parsed.error, values));
       else Object.assign(errors, futureDateErrors(parsed.data.date));
       if (!parsed.success || Object.keys(errors).length > 0) {
-        return showPayment(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
+        return showPayment(req, res, entity, values, { message: MARKED_FIELDS, errors, status: 400 });
       }
       const { amount, date, method, category, payee } = parsed.data;
       const repeat = await repeatQuestionFor(req, entity, 'payment', repeatKeyOf({ date, amount, method, sort: category, counterparty: payee }), values);
@@ -649,7 +654,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const entryId = uuidParam(req);
       const values = withBookDate(reverseValuesOf(req.body ?? {}));
       const parsed = ReverseEntryCommand.safeParse({ reason: values.reason, date: values.date });
-      if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
+      if (!parsed.success) return showReverse(req, res, entity, entryId, values, { message: MARKED_FIELDS, errors: formErrorsOf(parsed.error, values), status: 400 });
       const dateErrors = await reversalDateErrors(req, entity, entryId, parsed.data.date);
       if (dateErrors.date) return showReverse(req, res, entity, entryId, values, { message: dateErrors.date, errors: dateErrors, status: 400 });
       try {
@@ -762,7 +767,7 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
       const errors: FieldErrors = {};
       if (!period) errors.period = hintFor('period');
       if (!isChecked(req.body?.confirm)) errors.confirm = hintFor('confirm');
-      if (!period || Object.keys(errors).length > 0) return showClose(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
+      if (!period || Object.keys(errors).length > 0) return showClose(req, res, entity, values, { message: MARKED_FIELDS, errors, status: 400 });
       try {
         const { monthsClosed, closingEntries } = await ledger.closePeriod(web.db, actorOf(req), entity.id, period, web.clock);
         res.redirect(303, `${baseOf(entity)}?${closedQuery(monthsClosed, closingEntries.map((entry) => String(entry.date).slice(0, 4)))}`);
@@ -823,10 +828,10 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
         bankStatementBalance: normaliseAmount(values.bankStatementBalance as string) ?? values.bankStatementBalance,
         note: values.note || undefined,
       });
-      if (!parsed.success) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors: formErrorsOf(parsed.error, values), status: 400 });
+      if (!parsed.success) return showReconcile(req, res, entity, values, { message: MARKED_FIELDS, errors: formErrorsOf(parsed.error, values), status: 400 });
       const errors = futureDateErrors(parsed.data.date);
       if (!errors.date && !parsed.data.note) Object.assign(errors, await unexplainedDifference(entity, parsed.data));
-      if (Object.keys(errors).length > 0) return showReconcile(req, res, entity, values, { message: '有几处需要修改，请看下面标红的地方。', errors, status: 400 });
+      if (Object.keys(errors).length > 0) return showReconcile(req, res, entity, values, { message: MARKED_FIELDS, errors, status: 400 });
       try {
         const saved = await ledger.recordReconciliation(web.db, actorOf(req), entity.id, parsed.data, { idempotencyKey: idempotencyKeyOf(values) });
         res.redirect(303, `${baseOf(entity)}/reconcile?saved=${encodeURIComponent(String(saved.body.id))}`);

@@ -3,7 +3,7 @@ import * as ledger from '../../src/ledger/service';
 import type { Actor } from '../../src/auth/actor';
 import { useTestContext } from '../support/context';
 import { fixedClock } from '../../src/shared/clock';
-import { admin, createUser, receive, stationWithStaff } from '../factories';
+import { admin, createUser, foundationWithStaff, receive, stationWithStaff } from '../factories';
 import { csrfOf, formToken, treasurerAgent, webLogin } from './web-support';
 
 const PNG = Buffer.from('89504e470d0a1a0a0000000d4948445200000001000000010806000000', 'hex');
@@ -77,7 +77,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       await receive(ctx, treasurer, entity.id, '5000.00', { date: '2026-03-01' });
       await ledger.recordPayment(ctx.db, treasurer.actor, entity.id, { amount: '3000.00', payee: '物业', purpose: '场地', category: 'program', method: 'cash', date: '2026-03-12' });
       const response = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '2,500', date: '2026-03-05' }).expect(422);
-      const sentence = '现金在 2026年3月5日 及以后最少时只有 ¥2,000.00';
+      const sentence = '按2026年3月5日及以后的账，现金最少时只有 ¥2,000.00';
       expect(response.text).toContain(`${sentence}，不够这笔支出。`);
       expect(fieldError(response.text, 'amount')).toBe(`${sentence}，请减少金额或改一下日期。`);
     });
@@ -88,7 +88,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       await receive(ctx, treasurer, entity.id, '1470.00', { date: '2026-03-01', fundCode: 'LIGHTS', kind: 'donation' });
       await receive(ctx, treasurer, entity.id, '9000.00', { date: '2026-03-01' });
       const response = await pay(agent, base, await formToken(agent, `${base}/payment`), { amount: '1500', date: '2026-03-10', fundCode: 'LIGHTS' }).expect(422);
-      expect(response.text).toContain('限定性资金“路灯维修专项捐赠”在 2026年3月10日 及以后最少时只剩 ¥1,470.00');
+      expect(response.text).toContain('按2026年3月10日及以后的账，限定性资金“路灯维修专项捐赠”最少时只剩 ¥1,470.00');
       expect(response.text).not.toContain('基金 LIGHTS');
     });
 
@@ -105,7 +105,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       await webLogin(boss, supervisor);
       const list = await boss.get(`${base}/approvals`).expect(200);
       const refused = await boss.post(`${base}/entries/${pending.id}/approve`).type('form').send({ _csrf: csrfOf(list.text) }).expect(422);
-      expect(refused.text).toContain('银行存款在 2026年3月10日 及以后最少时只有 ¥900.00，不够这笔支出。');
+      expect(refused.text).toContain('按2026年3月10日及以后的账，银行存款最少时只有 ¥900.00，不够这笔支出。');
     });
   });
 
@@ -448,6 +448,27 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const nobody = ctx.request();
       await webLogin(nobody, await createUser(ctx, []));
       expect((await nobody.get('/app').expect(200)).text).toContain('您的账号还没有分配到任何公益站或基金会。请联系管理员。');
+    });
+
+    it("offers a foundation's treasurer no parking or recycling income, and a station's both", async () => {
+      const foundation = await foundationWithStaff(ctx);
+      const agent = ctx.request();
+      await webLogin(agent, foundation.treasurer);
+      const page = (await agent.get(`/app/e/${foundation.entity.code}/receipt`).expect(200)).text;
+      expect(page).not.toContain('value="parking"');
+      expect(page).not.toContain('value="recycling"');
+      expect(page).toMatch(/value="donation" checked/);
+      const station = await treasurerAgent(ctx);
+      const stationPage = (await station.agent.get(`${station.base}/receipt`).expect(200)).text;
+      expect(stationPage).toMatch(/value="parking" checked/);
+      expect(stationPage).toContain('value="recycling"');
+    });
+
+    it('names each 冲销 link for screen readers by the entry it reverses', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '35.00', { date: '2026-03-05', kind: 'recycling' });
+      const list = (await agent.get(`${base}/entries`).expect(200)).text;
+      expect(list).toMatch(/>冲销<span class="sr-only">：[^<]+（2026年3月5日）<\/span><\/a>/);
     });
   });
 

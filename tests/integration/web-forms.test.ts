@@ -197,7 +197,7 @@ describe('treasurer forms', () => {
         .field('method', 'cash')
         .field('date', '2026-03-10')
         .expect(422);
-      expect(response.text).toContain('现金在 2026年3月10日 及以后最少时只有 ¥50.00');
+      expect(response.text).toContain('按2026年3月10日及以后的账，现金最少时只有 ¥50.00');
       expect(response.text).toContain('value="买菜"');
     });
 
@@ -260,6 +260,8 @@ describe('treasurer forms', () => {
       const token = csrfOf(page.text);
       const unconfirmed = await agent.post(`${base}/close`).type('form').send({ _csrf: token, period: '2026-02' }).expect(400);
       expect(unconfirmed.text).toContain('请勾选确认后再结账');
+      // One field to fix: the summary says so, not 有几处.
+      expect(unconfirmed.text).toContain('<strong>请修改下面标红的地方。</strong>');
       let periods = (await ctx.request().get(`/api/entities/${entity.id}/periods`).set(treasurer.auth).expect(200)).body.items;
       expect(periods).toEqual([]);
       await agent.post(`${base}/close`).type('form').send({ _csrf: token, period: '2026-02', confirm: '1' }).expect(303);

@@ -435,7 +435,7 @@ describe('grant pages', () => {
 
     const { response } = await applyAndSubmit(s, roundId, '800');
     const none = (await agent.get(response.headers.location.replace(/\?.*$/, '')).expect(200)).text;
-    expect(none).toContain('没有选收款的公益站：资助款不通过本系统里的公益站收款。');
+    expect(none).toContain('资助款直接拨给申请单位，不经过本系统里的公益站。');
     expect(none).not.toContain('南岸公益站');
   });
 

@@ -119,7 +119,7 @@ describe('the 存取现金 form (cash to and from the bank)', () => {
     await receive(ctx, treasurer, entity.id, '200.00', { date: '2026-03-02' });
     const token = await formToken(agent, `${base}/transfer`);
     const response = await agent.post(`${base}/transfer`).type('form').send({ _csrf: token, direction: 'deposit', amount: '¥1,500', date: '2026-03-05', memo: '存停车费' }).expect(422);
-    const shortfall = '现金在 2026年3月5日 及以后最少时只有 ¥200.00';
+    const shortfall = '按2026年3月5日及以后的账，现金最少时只有 ¥200.00';
     expect(response.text).toContain(`${shortfall}，不够这次存入银行。请核对金额和日期。`);
     expect(fieldError(response.text, 'amount')).toBe(`${shortfall}，请减少金额或改一下日期。`);
     expect(response.text).toContain('value="¥1,500"');
@@ -128,7 +128,7 @@ describe('the 存取现金 form (cash to and from the bank)', () => {
     expect(await entriesOf(entity.id, treasurer.auth)).toHaveLength(1);
 
     const bank = await agent.post(`${base}/transfer`).type('form').send({ _csrf: token, direction: 'withdrawal', amount: '50', date: '2026-03-05' }).expect(422);
-    expect(fieldError(bank.text, 'amount')).toBe('银行存款在 2026年3月5日 及以后最少时只有 ¥0.00，请减少金额或改一下日期。');
+    expect(fieldError(bank.text, 'amount')).toBe('按2026年3月5日及以后的账，银行存款最少时只有 ¥0.00，请减少金额或改一下日期。');
     expect(bank.text).toContain('不够这次取现。');
   });
 

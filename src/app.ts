@@ -6,6 +6,7 @@
 import crypto from 'node:crypto';
 import { isUtf8 } from 'node:buffer';
 import express, { Express, Router } from 'express';
+import compression from 'compression';
 import helmet from 'helmet';
 import etag from 'etag';
 import cookieParser from 'cookie-parser';
@@ -36,6 +37,9 @@ const MAX_ETAG_BODY = 64 * 1024;
 
 /** A database that does not answer `select 1` this fast is reported unhealthy (a hung one never answers). */
 const HEALTH_TIMEOUT_MS = 3_000;
+
+/** Answers worth gzipping: pages, JSON (problem+json too), CSS, scripts, SVG. */
+const COMPRESSIBLE = /^(text\/|application\/(json|problem\+json|javascript)|image\/svg\+xml)/;
 
 function withinMs<T>(ms: number, work: Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -77,6 +81,12 @@ export function buildApp(deps: AppDeps): Express {
       },
     }),
   );
+  // Pages, JSON, CSS and SVG are sent gzipped to a client that asks (a year's public report page
+  // is ~900 KB of HTML, ~55 KB gzipped, for residents on phones). Only reads: a write's answer
+  // is small, and the posting path pays nothing for it. PDFs (compressed already) and the font
+  // (10 MB, cached by the browser; gzipping it would cost every first visit ~0.3 s of CPU) go as they are.
+  const gzip = compression({ filter: (req, res) => COMPRESSIBLE.test(String(res.getHeader('Content-Type') ?? '')) && compression.filter(req, res) });
+  app.use((req, res, next) => (req.method === 'GET' || req.method === 'HEAD' ? gzip(req, res, next) : next()));
   app.use(express.json({ limit: '1mb', strict: true, verify: refuseBrokenUtf8 }));
   app.use(express.urlencoded({ extended: false, limit: '1mb', parameterLimit: 200 }));
   app.use(cookieParser());

@@ -61,3 +61,29 @@ describe('GET /e/:code', () => {
     expect(html).toContain('<th scope="row">2026年第2季度（4–6月）财务公开</th>');
   });
 });
+
+describe('answers sent gzipped', () => {
+  it('gzips pages, JSON and CSS for a client that asks, never PDFs, the font or a write', async () => {
+    const { entity, treasurer } = await stationWithStaff(ctx);
+    for (let i = 0; i < 40; i++) await receive(ctx, treasurer, entity.id, `${i + 1}.00`, { date: '2026-03-05' });
+    const encoding = (response: { headers: Record<string, string> }) => response.headers['content-encoding'] ?? 'identity';
+    const page = await ctx.request().get(`/e/${entity.code}`).set('Accept-Encoding', 'gzip').expect(200);
+    expect(encoding(page)).toBe('gzip');
+    expect(page.text).toContain(entity.name);
+    const plain = await ctx.request().get(`/e/${entity.code}`).set('Accept-Encoding', 'identity').expect(200);
+    expect(encoding(plain)).toBe('identity');
+    const entries = await ctx.request().get(`/api/entities/${entity.id}/entries?limit=40`).set(treasurer.auth).set('Accept-Encoding', 'gzip').expect(200);
+    expect([encoding(entries), entries.body.items.length]).toEqual(['gzip', 40]);
+    expect(encoding(await ctx.request().get('/static/app.css').set('Accept-Encoding', 'gzip').expect(200))).toBe('gzip');
+    const font = await ctx.request().head('/static/fonts/NotoSansSC_400Regular.ttf').set('Accept-Encoding', 'gzip').expect(200);
+    expect(encoding(font)).toBe('identity');
+    const write = await ctx.request().post(`/api/entities/${entity.id}/receipts`).set(treasurer.auth).set('Accept-Encoding', 'gzip')
+      .send({ kind: 'parking', date: '2026-03-06', amount: '1.00', method: 'cash', memo: '长'.repeat(400) }).expect(201);
+    expect(encoding(write)).toBe('identity');
+    await ctx.request().post(`/api/entities/${entity.id}/periods/2026-03/close`).set(treasurer.auth).expect(200);
+    const published = await ctx.request().post(`/api/entities/${entity.id}/disclosures`).set(treasurer.auth).send({ period: '2026-03' }).expect(201);
+    const pdf = await ctx.request().get(`/api/public/disclosures/${published.body.id}/pdf`).set('Accept-Encoding', 'gzip').expect(200);
+    expect([pdf.headers['content-type'], encoding(pdf)]).toEqual(['application/pdf', 'identity']);
+    expect(encoding(await ctx.request().get(`/reports/${published.body.id}`).set('Accept-Encoding', 'gzip').expect(200))).toBe('gzip');
+  });
+});

@@ -332,6 +332,11 @@ export interface EntryFilter {
   after?: { date: string; seq: string };
   /** The web's list: newest first, a page of `limit` after skipping `offset` (no cursor). */
   newestFirst?: { offset: number };
+  /**
+   * The web's search: entries whose memo, a line's memo, voucher number or payer/payee contains
+   * `text`, or (given) with a line of exactly `amount`.
+   */
+  search?: { text: string; amount: string | null };
   limit: number;
 }
 
@@ -350,6 +355,22 @@ export async function listEntries(db: Queryable, entityId: string, filter: Entry
   if (filter.fundCode) linesMatch(query, 'fund_code', 'fundCode', '= ?', [filter.fundCode]);
   if (filter.after) {
     query.whereRaw('(e.date, e.seq) > (?, ?)', [filter.after.date, filter.after.seq]);
+  }
+  if (filter.search) {
+    const { text, amount } = filter.search;
+    const like = `%${text.replace(/[\\%_]/g, (ch) => `\\${ch}`)}%`;
+    query.where((where) => {
+      where
+        .whereRaw('e.memo ilike ?', [like])
+        .orWhereRaw('e.number ilike ?', [like])
+        .orWhereRaw(`e.details->'counterparty'->>'name' ilike ?`, [like])
+        .orWhereExists((sub) => sub.from('entry_lines as l').whereRaw('l.entry_id = e.id').whereRaw('l.memo ilike ?', [like]));
+      if (amount) {
+        where
+          .orWhereExists((sub) => sub.from('entry_lines as l').whereRaw('l.entry_id = e.id').whereRaw('(l.debit = ?::numeric or l.credit = ?::numeric)', [amount, amount]))
+          .orWhereRaw(`exists (select 1 from jsonb_array_elements(e.pending_lines) p where (p->>'debit')::numeric = ?::numeric or (p->>'credit')::numeric = ?::numeric)`, [amount, amount]);
+      }
+    });
   }
   if (filter.newestFirst) {
     return query.orderBy([{ column: 'e.date', order: 'desc' }, { column: 'e.seq', order: 'desc' }]).offset(filter.newestFirst.offset).limit(filter.limit + 1);

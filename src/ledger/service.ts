@@ -438,7 +438,7 @@ export function assertRange(range: { from?: string; to?: string }): void {
   }
 }
 
-export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery & Pick<queries.EntryFilter, 'includeRejected' | 'newestFirst'>) {
+export async function listEntries(db: Knex, actor: Actor, entityId: string, query: EntryQuery & Pick<queries.EntryFilter, 'includeRejected' | 'newestFirst' | 'search'>) {
   await readableEntity(db, actor, entityId);
   assertRange(query);
   const after = entryOfCursor(query.cursor);

@@ -544,14 +544,18 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
   async function showEntries(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
     const actor = actorOf(req);
     const now = today(web.clock);
-    const month = normaliseMonth(textOf(req.query.month));
-    const range = month ? { from: `${month}-01`, to: lastDayOfMonth(month) } : { from: addDays(now, -RECENT_DAYS) };
+    const query = textOf(req.query.q).normalize('NFKC').trim().slice(0, 100);
+    const month = query ? null : normaliseMonth(textOf(req.query.month));
+    // A search looks through the whole book; a month or the last 60 days otherwise.
+    const range = query ? {} : month ? { from: `${month}-01`, to: lastDayOfMonth(month) } : { from: addDays(now, -RECENT_DAYS) };
+    const search = query ? { text: query, amount: normaliseAmount(query) } : undefined;
     const pageNumber = Math.min(Math.max(Number.parseInt(textOf(req.query.page), 10) || 1, 1), 10_000);
     const { items, nextCursor } = await ledger.listEntries(web.db, actor, entity.id, {
       ...range,
       limit: ENTRIES_PER_PAGE,
       includeRejected: true,
       newestFirst: { offset: (pageNumber - 1) * ENTRIES_PER_PAGE },
+      search,
     });
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
     const describe = await entryDescriber(req, entity, items);
@@ -571,8 +575,8 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const previous = addMonths(shown, -1);
     const months = { shown: month, previous: first && previous >= first ? previous : null, next: month && month < current ? addMonths(month, 1) : null, current, first };
     const booksClosed = isTreasurer ? booksClosedSentence(closedThrough, now) : null;
-    const pages = { number: pageNumber, size: ENTRIES_PER_PAGE, older: nextCursor !== null ? pageNumber + 1 : null, newer: pageNumber > 1 ? pageNumber - 1 : null, month };
-    web.render(req, res, 'entries', month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, pages, ...refusalView(refusal) }, { status: refusal.status });
+    const pages = { number: pageNumber, size: ENTRIES_PER_PAGE, older: nextCursor !== null ? pageNumber + 1 : null, newer: pageNumber > 1 ? pageNumber - 1 : null, month, query };
+    web.render(req, res, 'entries', query ? `查找“${query}”` : month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, pages, ...refusalView(refusal) }, { status: refusal.status });
   }
 
   router.get(

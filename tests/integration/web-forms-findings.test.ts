@@ -464,6 +464,30 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(stationPage).toContain('value="recycling"');
     });
 
+    it('finds entries anywhere in the book by memo, voucher number, payer or payee, or amount', async () => {
+      const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
+      const donation = await receive(ctx, treasurer, entity.id, '300.00', { date: '2025-01-05', kind: 'donation', payer: '张三丰' });
+      await receive(ctx, treasurer, entity.id, '35.50', { date: '2026-03-05', kind: 'recycling' });
+      await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+        .send({ date: '2026-03-06', amount: '120.00', method: 'cash', payee: '红星五金店', purpose: '路灯灯泡 100%_新', category: 'program' }).expect(201);
+      const found = async (q: string) => {
+        const page = (await agent.get(`${base}/entries?q=${encodeURIComponent(q)}`).expect(200)).text;
+        return [...page.matchAll(/凭证号 (\d{4}-\d{6})/g)].map((match) => match[1]);
+      };
+      expect(await found('张三')).toEqual([donation.number]);
+      expect(await found(donation.number)).toEqual([donation.number]);
+      expect(await found('五金')).toHaveLength(1);
+      expect(await found('灯泡')).toHaveLength(1);
+      expect(await found('35.5')).toHaveLength(1);
+      expect(await found('１２０')).toHaveLength(1);
+      // % and _ are letters here, not wildcards.
+      expect(await found('100%_')).toHaveLength(1);
+      expect(await found('%')).toHaveLength(1);
+      const none = (await agent.get(`${base}/entries?q=${encodeURIComponent('没有这个')}`).expect(200)).text;
+      expect(none).toContain('没有找到。');
+      expect(none).toContain('<h1>查找“没有这个”</h1>');
+    });
+
     it('names each 冲销 link for screen readers by the entry it reverses', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '35.00', { date: '2026-03-05', kind: 'recycling' });

@@ -58,13 +58,19 @@ describe('disclosure pages', () => {
     const boss = ctx.request();
     await webLogin(boss, supervisor);
     const list = await boss.get(`${base}/countersign`).expect(200);
+    expect(list.text).toContain('等您审核签字（1 份）');
+    expect(list.text).toContain(`action="${base}/reports/${id}/countersign"`);
     await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text), note: '已核对' }).expect(303);
     const signed = (await ctx.request().get(`/api/public/disclosures?entityId=${entity.id}`).expect(200)).body.items[0];
     expect(signed.countersigned).toBe(true);
     const again = await boss.post(`${base}/reports/${id}/countersign`).type('form').send({ _csrf: csrfOf(list.text), note: '金额已逐笔核对' }).expect(409);
     const { display_name: name } = await ctx.db('users').where({ id: supervisor.id }).first();
     expect(again.text).toContain(`这份报告${name}已在2026年4月10日审核签字，不用再审核签字。您填写的意见没有保存：“金额已逐笔核对”`);
-    expect((await boss.get(`${base}/countersign`).expect(200)).text).toContain(`已审核签字：${name} · 2026年4月10日 · 意见：已核对`);
+    const after = (await boss.get(`${base}/countersign`).expect(200)).text;
+    expect(after).toContain(`已审核签字：${name} · 2026年4月10日 · 意见：已核对`);
+    // Signed reports are listed without a form; none waits.
+    expect(after).toContain('等您审核签字（0 份）');
+    expect(after).not.toContain(`action="${base}/reports/${id}/countersign"`);
     // The PDF's QR code leads to the verify page, which now shows the review and the countersigned PDF.
     const reviewed = (await ctx.request().get(`/verify/${id}`).expect(200)).text;
     expect(reviewed).toContain(`监委会审核：<strong>${name}</strong> · 审核日期 2026年4月10日<br>审核意见：已核对`);

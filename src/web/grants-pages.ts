@@ -43,7 +43,7 @@ import {
   trancheRowOf,
   windowOf,
 } from './grants-forms';
-import { assignmentsOf, fundNameOf, reviewersOfFoundation, voucherNumbersOf } from './grants-queries';
+import { assignmentsOf, fundNameOf, reviewersOfFoundation, reviewProgressOfRound, voucherNumbersOf } from './grants-queries';
 import { amendmentSentenceFor, FormContext, hintFor, MARKED_FIELDS, sentenceFor, trancheTotalHint } from './messages';
 import { findEntityByCode } from './queries';
 import { chineseDateTime, METHOD_LABELS } from './views';
@@ -468,7 +468,10 @@ function managerPages(router: Router, web: Web, csrf: Csrf): void {
       if (round.entityId !== entity.id) throw new DomainError('not_found', 'Round not found.');
       const { items } = await grants.listRoundApplications(web.db, actorOf(req), round.id, { limit: 500 });
       const { grants: awarded, totals } = await grants.roundGrants(web.db, round.id);
-      web.render(req, res, 'grants-manager-round', round.title, { entity, base: baseOf(entity), round: roundRow(round, web.clock.now()), applications: items, awarded, totals, labels }, { flash: flashOf(req) });
+      // Where reviews stand, for the applications still waiting for them (评审中 looked the same at 0 and 2 of 2).
+      const progress = await reviewProgressOfRound(web.db, round.id);
+      const applications = items.map((application) => ({ ...application, reviews: progress.get(application.id) ?? null }));
+      web.render(req, res, 'grants-manager-round', round.title, { entity, base: baseOf(entity), round: roundRow(round, web.clock.now()), applications, awarded, totals, labels }, { flash: flashOf(req) });
     }),
   );
 

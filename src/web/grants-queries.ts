@@ -81,3 +81,23 @@ export async function fundNameOf(db: Knex, entityId: string, code: string): Prom
   const row: { name: string } | undefined = await db('funds').where({ entity_id: entityId, code }).first('name');
   return row?.name ?? null;
 }
+
+export interface ReviewProgress {
+  application_id: string;
+  assigned: number;
+  scored: number;
+  recused: number;
+}
+
+/** For each application of a round: reviewers assigned, reviews given with scores, recusals. */
+export async function reviewProgressOfRound(db: Knex, roundId: string): Promise<Map<string, ReviewProgress>> {
+  const result = await db.raw(
+    `select a.id as application_id,
+            (select count(*) from grant_reviewers r where r.application_id = a.id)::int as assigned,
+            (select count(*) from grant_reviews v where v.application_id = a.id and not v.conflict_of_interest)::int as scored,
+            (select count(*) from grant_reviews v where v.application_id = a.id and v.conflict_of_interest)::int as recused
+       from grant_applications a where a.round_id = ?`,
+    [roundId],
+  );
+  return new Map((result.rows as ReviewProgress[]).map((row) => [row.application_id, row]));
+}

@@ -475,7 +475,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
         return [...page.matchAll(/凭证号 (\d{4}-\d{6})/g)].map((match) => match[1]);
       };
       expect(await found('张三')).toEqual([donation.number]);
-      expect(await found(donation.number)).toEqual([donation.number]);
+      expect(await found(donation.number as string)).toEqual([donation.number]);
       expect(await found('五金')).toHaveLength(1);
       expect(await found('灯泡')).toHaveLength(1);
       expect(await found('35.5')).toHaveLength(1);

@@ -753,7 +753,8 @@ describe('grant pages', () => {
 
   it('decision form: says how many reviews count when recusals leave too few, and how far the tranches are from the award', async () => {
     const s = await setup();
-    const { id } = await draftAndSubmit(s, await createRound(s));
+    const roundId = await createRound(s);
+    const { id } = await draftAndSubmit(s, roundId);
     const [wang, li] = s.reviewers;
     await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [wang.id, li.id] }).expect(200);
     await ctx.request().post(`/api/applications/${id}/reviews`).set(wang.auth).send({ conflictOfInterest: true }).expect(201);
@@ -761,6 +762,8 @@ describe('grant pages', () => {
     const action = `${s.base}/applications/${id}/decision`;
     const page = (await s.manager.get(`${s.base}/applications/${id}`).expect(200)).text;
     const decision = { _csrf: csrfOf(page), decision: 'approved', awardAmount: '1000', trancheAmount: ['600', '300'], trancheCondition: ['on_signing', 'after_final_report'] };
+    // The round's list says where each application's reviews stand.
+    expect((await s.manager.get(`${s.base}/rounds/${roundId}`).expect(200)).text).toContain('评审 1/2 份 · 已指派 2 位，1 位回避');
     const short = await s.manager.post(action).type('form').send(form(decision));
     expect(short.text).toContain('有效评审 1 份（另有 1 位评审回避，不算），这一轮需要 2 份，还不能作决定。请在上面“评审”里再指派 1 位评审');
 

@@ -18,6 +18,7 @@ import { publicPages } from './public-pages';
 import { endSession, requireCsrf, startSession } from './session';
 import { keepFormOfStalePage, keepFormsOfLostSessions, keptFormWaiting, pageOfForm } from './kept-forms';
 import { treasurerPages } from './treasurer-pages';
+import { balancePages } from './balance-pages';
 import { disclosurePages } from './disclosure-pages';
 import { grantsPages } from './grants-pages';
 import { ROLE_LABELS } from './views';
@@ -83,6 +84,7 @@ export function webRouter(deps: WebDeps): Router {
     }),
   );
   treasurerPages(router, web, refuseCsrf);
+  balancePages(router, web);
   disclosurePages(router, web, refuseCsrf);
   grantsPages(router, web, refuseCsrf);
 

@@ -488,6 +488,33 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(none).toContain('<h1>查找“没有这个”</h1>');
     });
 
+    it('shows the 科目余额表 as of a day and an account\'s 明细账 for a month, to the treasurer and the supervisor', async () => {
+      const { agent, base, entity, treasurer, supervisor } = await treasurerAgent(ctx);
+      await receive(ctx, treasurer, entity.id, '300.00', { date: '2026-02-05' });
+      await receive(ctx, treasurer, entity.id, '35.50', { date: '2026-03-05', kind: 'recycling' });
+      await ctx.request().post(`/api/entities/${entity.id}/payments`).set(treasurer.auth)
+        .send({ date: '2026-03-06', amount: '120.00', method: 'cash', payee: '红星五金店', purpose: '路灯灯泡', category: 'program' }).expect(201);
+      const boss = ctx.request();
+      await webLogin(boss, supervisor);
+      const home = (await boss.get(base).expect(200)).text;
+      expect(home).toContain(`href="${base}/balances"`);
+      const balances = (await boss.get(`${base}/balances?asOf=2026-03-31`).expect(200)).text;
+      const api = (await ctx.request().get(`/api/entities/${entity.id}/trial-balance?asOf=2026-03-31`).set(treasurer.auth).expect(200)).body;
+      expect(balances).toContain(`<a href="${base}/accounts/1001?month=2026-03">1001 现金</a></th><td class="num" data-label="借方合计">¥335.50</td><td class="num" data-label="贷方合计">¥120.00</td><td class="num" data-label="余额">¥215.50</td>`);
+      expect(balances).toContain(`<th scope="row">合计</th><td class="num" data-label="借方合计">¥${Number(api.totals.debit).toFixed(2).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}</td>`);
+      // February only: the March entries are not in it yet.
+      expect((await boss.get(`${base}/balances?asOf=2026-02-28`).expect(200)).text).toContain('<td class="num" data-label="余额">¥300.00</td>');
+      const cash = (await agent.get(`${base}/accounts/1001?month=2026-03`).expect(200)).text;
+      expect(cash).toContain('<h1>1001 现金 · 2026年3月明细账</h1>');
+      expect(cash).toMatch(/期初余额<\/dt><dd>¥300.00<\/dd>[\s\S]*期末余额<\/dt><dd>¥215.50<\/dd>/);
+      expect([...cash.matchAll(/data-label="余额">(¥[\d,.]+)</g)].map((match) => match[1])).toEqual(['¥335.50', '¥215.50']);
+      expect(cash).toContain('路灯灯泡');
+      await agent.get(`${base}/accounts/9999?month=2026-03`).expect(404);
+      const stranger = ctx.request();
+      await webLogin(stranger, (await stationWithStaff(ctx)).treasurer);
+      await stranger.get(`${base}/balances`).expect(404);
+    });
+
     it('names each 冲销 link for screen readers by the entry it reverses', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       await receive(ctx, treasurer, entity.id, '35.00', { date: '2026-03-05', kind: 'recycling' });

@@ -4,7 +4,7 @@
  */
 import { fixedClock } from '../../src/shared/clock';
 import { useTestContext } from '../support/context';
-import { receive, stationWithStaff } from '../factories';
+import { createEntity, receive, stationWithStaff } from '../factories';
 
 // 01:30 on 2026-11-23 in Shanghai, still 2026-11-22 in UTC.
 const ctx = useTestContext({ clock: fixedClock('2026-11-22T17:30:00Z') });
@@ -85,5 +85,22 @@ describe('answers sent gzipped', () => {
     const pdf = await ctx.request().get(`/api/public/disclosures/${published.body.id}/pdf`).set('Accept-Encoding', 'gzip').expect(200);
     expect([pdf.headers['content-type'], encoding(pdf)]).toEqual(['application/pdf', 'identity']);
     expect(encoding(await ctx.request().get(`/reports/${published.body.id}`).set('Accept-Encoding', 'gzip').expect(200))).toBe('gzip');
+  });
+});
+
+describe('GET / with a district of stations', () => {
+  it('lists foundations first, then stations by name, and finds one by a word of its name', async () => {
+    for (const name of ['南坪街道花园社区公益站', '南坪街道阳光社区公益站', '铜元局街道百子甲社区公益站']) await createEntity(ctx, { kind: 'station', name });
+    await createEntity(ctx, { kind: 'foundation', name: '南岸区社区公益事业发展基金会' });
+    for (let i = 0; i < 10; i++) await createEntity(ctx, { kind: 'station', name: `弹子石街道第${i + 1}社区公益站` });
+    const home = (await ctx.request().get('/').expect(200)).text;
+    const names = [...home.matchAll(/<span class="tile-title">([^<]+)<\/span><span class="tile-sub">([^<]+)</g)].map((match) => [match[1], match[2]]);
+    expect(names[0]).toEqual(['南岸区社区公益事业发展基金会', '社区基金会']);
+    expect(names.findIndex(([name]) => name === '南坪街道花园社区公益站')).toBeLessThan(names.findIndex(([name]) => name === '铜元局街道百子甲社区公益站'));
+    expect(home).toContain('<label for="f-q">找一个单位</label>');
+    const found = (await ctx.request().get(`/?q=${encodeURIComponent('阳光')}`).expect(200)).text;
+    expect([...found.matchAll(/<span class="tile-title">([^<]+)</g)].map((match) => match[1])).toEqual(['南坪街道阳光社区公益站']);
+    expect(found).toContain('1 个单位的名字里有“阳光”');
+    expect((await ctx.request().get(`/?q=${encodeURIComponent('没有的')}`).expect(200)).text).toContain('没有找到，换个词试试。');
   });
 });

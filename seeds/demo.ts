@@ -90,7 +90,7 @@ export async function seedDemo(db: Knex, clock: Clock): Promise<DemoSummary> {
   await payment({ date: day(m3, 16), amount: '86.50', method: 'cash', payee: '南坪文具店', purpose: '账本、收据本等办公用品', category: 'admin' });
   const mistake = await payment({ date: day(m3, 20), amount: '120.00', method: 'cash', payee: '南坪文具店', purpose: '宣传海报打印', category: 'admin' });
   await ledger.reverseEntry(db, treasurer, station.id, mistake.body.id, { date: day(m3, 21), reason: '重复登记：该笔海报费已由街道报销，冲销' });
-  await ledger.recordReconciliation(db, treasurer, station.id, { date: lastDayOfMonth(m3), cashCounted: '4786.50', bankStatementBalance: '3520.00', note: '现金实点与账面相差0.50元，系找零误差' });
+  await ledger.recordReconciliation(db, treasurer, station.id, { date: lastDayOfMonth(m3), cashCounted: '4786.50', bankStatementBalance: '3520.00', note: '现金实有数与账面相差0.50元，系找零误差' });
 
   for (const month of [m1, m2, m3]) await ledger.closePeriod(db, treasurer, station.id, month, clock);
 

@@ -18,8 +18,8 @@ const EnvSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   DATABASE_URL: z
     .string()
-    .min(1)
-    .refine((value) => /^postgres(ql)?:\/\//.test(value) && URL.canParse(value), 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@localhost:5432/ledger')
+    .min(1, 'is empty: leave it unset to use the embedded PostgreSQL under DATA_DIR')
+    .refine((value) => value === '' || (/^postgres(ql)?:\/\//.test(value) && URL.canParse(value)), 'must be a postgres:// or postgresql:// URL, e.g. postgres://user:password@localhost:5432/ledger')
     .optional(),
   DATA_DIR: z.string().min(1).default('./.data'),
   JWT_SECRET: z.string().min(1, 'JWT_SECRET is empty').optional(),
@@ -58,7 +58,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const parsed = EnvSchema.safeParse(env);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`);
-    throw new ConfigError(`Invalid configuration:\n${lines.join('\n')}`);
+    throw new ConfigError(`invalid configuration: ${lines.join('; ')}`);
   }
   const values = parsed.data;
   const production = values.NODE_ENV === 'production';

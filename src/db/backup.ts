@@ -130,10 +130,14 @@ export async function backupToFile(db: Knex, file: string): Promise<BackupHeader
   const temp = `${file}.partial`;
   // Only its owner may read it: it holds password hashes and donors' names.
   const out = fs.createWriteStream(temp, { encoding: 'utf8', mode: 0o600 });
+  // One error listener for the whole file (one per wait for 'drain' piled up past Node's warning).
+  let failed: unknown;
+  out.on('error', (error) => (failed = error));
   const write = (line: string) =>
     new Promise<void>((resolve, reject) => {
-      if (out.write(`${line}\n`)) resolve();
-      else out.once('drain', resolve).once('error', reject);
+      if (failed) reject(failed);
+      else if (out.write(`${line}\n`)) resolve();
+      else out.once('drain', () => (failed ? reject(failed) : resolve()));
     });
   const header = await db.transaction(
     async (tx) => {

@@ -330,8 +330,8 @@ export interface EntryFilter {
   /** Without a status, rejected entries are listed only with this. */
   includeRejected?: boolean;
   after?: { date: string; seq: string };
-  /** The web's list: newest first, a page of `limit` after skipping `offset` (no cursor). */
-  newestFirst?: { offset: number };
+  /** The web's list: newest first, a page of `limit` of the entries before `before` (all, without it). */
+  newestFirst?: { before?: { date: string; seq: string } };
   /**
    * The web's search: entries whose memo, a line's memo, voucher number or payer/payee contains
    * `text`, or (given) with a line of exactly `amount`.
@@ -373,7 +373,9 @@ export async function listEntries(db: Queryable, entityId: string, filter: Entry
     });
   }
   if (filter.newestFirst) {
-    return query.orderBy([{ column: 'e.date', order: 'desc' }, { column: 'e.seq', order: 'desc' }]).offset(filter.newestFirst.offset).limit(filter.limit + 1);
+    const { before } = filter.newestFirst;
+    if (before) query.whereRaw('(e.date, e.seq) < (?, ?)', [before.date, before.seq]);
+    return query.orderBy([{ column: 'e.date', order: 'desc' }, { column: 'e.seq', order: 'desc' }]).limit(filter.limit + 1);
   }
   return query.orderBy([{ column: 'e.date' }, { column: 'e.seq' }]).limit(filter.limit + 1);
 }

@@ -466,7 +466,7 @@ function entryCursor(row: EntryRow): string {
   return cursorOf(`${row.date}|${row.seq}`);
 }
 
-function entryOfCursor(cursor: string | undefined): { date: string; seq: string } | undefined {
+export function entryOfCursor(cursor: string | undefined): { date: string; seq: string } | undefined {
   if (!cursor) return undefined;
   const [date, seq] = keyOfCursor(cursor).split('|');
   if (!date || !/^\d{4}-\d{2}-\d{2}$/.test(date) || !seq || !/^\d{1,18}$/.test(seq)) throw invalidCursor();

@@ -23,10 +23,13 @@ function escapeXml(text: string): string {
   return text.replace(/[&<>"']/g, (ch) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[ch] as string);
 }
 
-/** About how wide a text is at 17 px: a CJK character is a square, the rest about half of one. */
+/**
+ * About how wide a text is at 17 px, erring wide: a CJK character is a square, a capital or a
+ * wide small letter (m, w) about three quarters of one, anything else about 10 px.
+ */
 function textWidth(text: string): number {
   let width = 0;
-  for (const ch of text) width += /[\u2E80-\uFFEF]/.test(ch) ? 17 : 9.5;
+  for (const ch of text) width += /[\u2E80-\uFFEF]/.test(ch) ? 17 : /[A-Zmw@%]/.test(ch) ? 13 : 10;
   return width;
 }
 

@@ -256,7 +256,7 @@ export function disclosurePages(router: Router, web: Web, refuseCsrf: (req: Requ
       if (!UUID.test(id)) throw new DomainError('not_found', 'Disclosure not found.');
       const result = await disclosure.verifyForPublic(web.db, id);
       const model = JSON.parse(await disclosure.publicReportJson(web.db, id)) as ReportModel;
-      web.render(req, res, 'verify', '验证报告', { values: { q: id }, errors: {}, result, model, differingParts: reportPartLabels(result.differingSections) });
+      web.render(req, res, 'verify', `验证报告：${model.title.entity.name} ${model.title.reportTitle}`, { values: { q: id }, errors: {}, result, model, differingParts: reportPartLabels(result.differingSections) });
     }),
   );
 

@@ -322,7 +322,7 @@ function reviewsShortSentence(application: ApplicationView, round: RoundView): s
   if (waiting.length === 0) return `${shortfall}请在上面“评审”里再指派 ${missing} 位评审，等他们评完再决定。`;
   const names = waiting.map((reviewer) => reviewer.name).join('、');
   const more = missing > waiting.length ? `；还差的 ${missing - waiting.length} 位，请在上面“评审”里再指派` : '，或在上面“评审”里再指派评审';
-  return `${shortfall}已指派的评审（${names}）还没有评完，请等他们评完${more}。`;
+  return `${shortfall}已指派的评审（${names}）还没有评完，请等${waiting.length > 1 ? '他们' : '这位评审'}评完${more}。`;
 }
 
 /** The states in which a grant manager may amend an awarded grant. */

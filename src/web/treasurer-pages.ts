@@ -549,12 +549,21 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     // A search looks through the whole book; a month or the last 60 days otherwise.
     const range = query ? {} : month ? { from: `${month}-01`, to: lastDayOfMonth(month) } : { from: addDays(now, -RECENT_DAYS) };
     const search = query ? { text: query, amount: normaliseAmount(query) } : undefined;
-    const pageNumber = Math.min(Math.max(Number.parseInt(textOf(req.query.page), 10) || 1, 1), 10_000);
+    // Older pages start after the last entry shown (a cursor, not a page number, so entries
+    // recorded meanwhile never push one onto the next page twice or past it unseen).
+    const before = textOf(req.query.before);
+    const after = (() => {
+      try {
+        return ledger.entryOfCursor(before || undefined);
+      } catch {
+        return undefined; // a mangled link: the newest page
+      }
+    })();
     const { items, nextCursor } = await ledger.listEntries(web.db, actor, entity.id, {
       ...range,
       limit: ENTRIES_PER_PAGE,
       includeRejected: true,
-      newestFirst: { offset: (pageNumber - 1) * ENTRIES_PER_PAGE },
+      newestFirst: { before: after },
       search,
     });
     const isTreasurer = actor.roles.some((grant) => grant.role === 'treasurer' && grant.entityId === entity.id);
@@ -575,7 +584,9 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const previous = addMonths(shown, -1);
     const months = { shown: month, previous: first && previous >= first ? previous : null, next: month && month < current ? addMonths(month, 1) : null, current, first };
     const booksClosed = isTreasurer ? booksClosedSentence(closedThrough, now) : null;
-    const pages = { number: pageNumber, size: ENTRIES_PER_PAGE, older: nextCursor !== null ? pageNumber + 1 : null, newer: pageNumber > 1 ? pageNumber - 1 : null, month, query };
+    // The list as addressed (month or search, and the page), for links and for forms on it to come back to.
+    const listQuery = new URLSearchParams({ ...(query ? { q: query } : month ? { month } : {}), ...(after ? { before } : {}) }).toString();
+    const pages = { size: ENTRIES_PER_PAGE, older: nextCursor, isFirst: !after, month, query, listQuery };
     web.render(req, res, 'entries', query ? `查找“${query}”` : month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, pages, ...refusalView(refusal) }, { status: refusal.status });
   }
 

@@ -333,7 +333,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       expect(march).not.toContain(`href="${base}/entries?month=2026-04"`);
     });
 
-    it('shows a busy month newest first, 200 to a page, and the older ones on the next pages, none left out', async () => {
+    it('shows a busy month newest first, 200 to a page, and the older ones on the next pages, none left out or shown twice', async () => {
       const { agent, base, entity, treasurer } = await treasurerAgent(ctx);
       // 430 receipts in March, 16 a day from the 1st to the 27th.
       const days = Array.from({ length: 430 }, (_, i) => `2026-03-${String(1 + Math.floor(i / 16)).padStart(2, '0')}`);
@@ -341,20 +341,26 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
         await Promise.all(days.slice(i, i + 10).map((date, j) => receive(ctx, treasurer, entity.id, `${i + j + 1}.00`, { date })));
       }
       const numbersOn = (html: string) => [...html.matchAll(/凭证号 (2026-\d{6})/g)].map((match) => match[1]);
-      const pages = [];
-      for (const page of [1, 2, 3]) pages.push((await agent.get(`${base}/entries?month=2026-03&page=${page}`).expect(200)).text);
-      const [first, second, third] = pages.map(numbersOn);
-      expect([first.length, second.length, third.length]).toEqual([200, 200, 30]);
-      const all = [...first, ...second, ...third];
-      expect(new Set(all).size).toBe(430);
-      // Newest first: the last day's entries lead page 1; the first day's end page 3.
-      expect(pages[0]).toContain('2026年3月27日');
-      expect(pages[2]).toContain('2026年3月1日');
-      expect(pages[0]).toContain('这段时间的账较多，每页 200 笔。这是第 1 页');
-      expect(pages[0]).toContain(`href="${base}/entries?month=2026-03&amp;page=2"`);
-      expect(pages[2]).not.toContain('page=4');
-      expect(pages[2]).toContain(`href="${base}/entries?month=2026-03&amp;page=2"`);
-      expect(pages[2]).toContain('是这段时间最早的账');
+      const olderLink = (html: string) => /<a class="button small" href="([^"]+)">更早的账 →<\/a>/.exec(html)?.[1].replace(/&amp;/g, '&');
+      const first = (await agent.get(`${base}/entries?month=2026-03`).expect(200)).text;
+      expect(first).toContain('这段时间的账较多，每页 200 笔。这是最新的一页');
+      // Newest first: the last day's entries lead the first page.
+      expect(first).toContain('2026年3月27日');
+      // Entries recorded while the treasurer reads push nothing onto the next page twice.
+      for (let i = 0; i < 3; i++) await receive(ctx, treasurer, entity.id, '1.00', { date: '2026-03-27' });
+      const secondUrl = olderLink(first) as string;
+      expect(secondUrl).toMatch(new RegExp(`^${base}/entries\\?month=2026-03&before=`));
+      const second = (await agent.get(secondUrl).expect(200)).text;
+      const third = (await agent.get(olderLink(second) as string).expect(200)).text;
+      const pages = [first, second, third].map(numbersOn);
+      expect(pages.map((numbers) => numbers.length)).toEqual([200, 200, 30]);
+      expect(new Set(pages.flat()).size).toBe(430);
+      expect(third).toContain('2026年3月1日');
+      expect(third).toContain('到这里是这段时间最早的账');
+      expect(olderLink(third)).toBeUndefined();
+      expect(third).toContain(`href="${base}/entries?month=2026-03">← 回到最新的账</a>`);
+      // A mangled cursor shows the newest page.
+      expect(numbersOn((await agent.get(`${base}/entries?month=2026-03&before=xyz`).expect(200)).text)).toHaveLength(200);
     });
   });
 

@@ -387,6 +387,12 @@ describe('treasurer forms', () => {
       const blank = await agent.post(`${base}/entries/${pending.id}/withdraw`).type('form').send({ _csrf: csrfOf(list.text) }).expect(400);
       expect(blank.text).toContain('请写明原因');
       expect(blank.text).toMatch(/<details class="refuse-form" open>/);
+      // From a month's list, a refusal comes back to that month, the form open where it was.
+      const march = await agent.get(`${base}/entries?month=2026-03`).expect(200);
+      expect(march.text).toContain(`action="${base}/entries/${pending.id}/withdraw?month=2026-03"`);
+      const blankInMarch = await agent.post(`${base}/entries/${pending.id}/withdraw?month=2026-03`).type('form').send({ _csrf: csrfOf(march.text) }).expect(400);
+      expect(blankInMarch.text).toContain('<h1>2026年3月的账</h1>');
+      expect(blankInMarch.text).toContain(`id="f-reason-${pending.id}"`);
       const done = await agent.post(`${base}/entries/${pending.id}/withdraw`).type('form').send({ _csrf: csrfOf(list.text), reason: '记重了' }).expect(303);
       expect(done.headers.location).toBe(`${base}/entries?ok=withdrawn`);
       const after = await agent.get(done.headers.location).expect(200);

@@ -771,7 +771,7 @@ describe('grant pages', () => {
     await ctx.request().post(`/api/applications/${id}/reviewers`).set(s.foundation.grantManager.auth).send({ userIds: [third.id] }).expect(200);
     // Assigned, not yet reviewed: the manager is told to wait for that reviewer, by name.
     const waiting = await s.manager.post(action).type('form').send(form(decision));
-    expect(waiting.text).toContain(`这一轮需要 2 份，还不能作决定。已指派的评审（评审孙敏）还没有评完，请等他们评完，或在上面“评审”里再指派评审。`);
+    expect(waiting.text).toContain(`这一轮需要 2 份，还不能作决定。已指派的评审（评审孙敏）还没有评完，请等这位评审评完，或在上面“评审”里再指派评审。`);
     await ctx.request().post(`/api/applications/${id}/reviews`).set(third.auth).send({ conflictOfInterest: false, scores: { impact: 3, c2: 4 } }).expect(201);
     const mismatch = await s.manager.post(action).type('form').send(form(decision));
     expect(mismatch.text).toContain('各期拨款加起来要等于批准金额：现在各期合计 ¥900.00，批准金额 ¥1,000.00，还差 ¥100.00。');

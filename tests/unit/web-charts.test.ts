@@ -34,6 +34,10 @@ describe('barChart', () => {
     // The third, short again, shares its line, below the row before.
     expect(label3.y).toBe(amount3.y);
     expect(label3.y).toBeGreaterThan(amount2.y + 16);
+    // Wide Latin letters are measured as wide: a label of them does not run into the amount.
+    const latin = texts(barChart('支出', [{ label: 'MWMWMWMWMWMWMWMWMWMWMWMW', amount: '1200.00' }]));
+    expect(latin[latin.length - 1].text).toBe('¥1,200.00');
+    expect(latin[latin.length - 1].y).toBeGreaterThan(latin[0].y);
     // Every label is whole in the description read by screen readers.
     expect(svg).toContain(`${longer} ¥5.00`);
   });

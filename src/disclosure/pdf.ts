@@ -795,8 +795,9 @@ function drawExpenses(w: ReportWriter, model: ReportModel, title: string): void 
       caption: title,
       x,
       width,
+      // Wrapped, never cut: the frozen report is the only place a long project name is whole.
       columns: [
-        { header: '项目', width: 0 },
+        { header: '项目', width: 0, wrap: true },
         { header: '金额', width: 80, align: 'right' },
       ],
       rows: [...expenses.byProject.map((p) => [p.name, p.amount]), ['支出合计', expenses.total]],
@@ -804,7 +805,12 @@ function drawExpenses(w: ReportWriter, model: ReportModel, title: string): void 
     });
   const rowsHeight = (rows: number): number => layout.spacing.headerRowHeight + rows * layout.spacing.rowHeight + 2;
   const tallest = Math.max(rowsHeight(expenses.byCategory.length + 1), rowsHeight(expenses.byProject.length + 1));
-  const sideBySide = tallest <= w.bottom - layout.page.margins.top;
+  // Side by side only when no project's name needs a second line in half the width (its height
+  // above counts one line a row); otherwise one table under the other, names wrapped in full width.
+  w.use('regular', layout.fontSizes.table, layout.colours.text);
+  const nameRoom = (w.width - 12) / 2 - 80 - 2 * layout.spacing.cellPaddingX;
+  const oneLineNames = expenses.byProject.every((p) => w.measure(p.name) <= nameRoom);
+  const sideBySide = oneLineNames && tallest <= w.bottom - layout.page.margins.top;
   // The heading goes with the tables: both whole when side by side, else the first one's start
   // (a month of fourteen projects left 支出明细 alone at the foot of page 1).
   drawSectionTitle(w, title, sideBySide ? tallest : tableLead(layout, expenses.byCategory.length + 1));

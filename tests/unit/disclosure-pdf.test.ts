@@ -216,6 +216,25 @@ describe('renderReportPdf', () => {
     }
   }, 60_000);
 
+  test('支出明细 writes a long project name whole, on more lines, and two names with the same long start stay apart', async () => {
+    const input = stationInput();
+    const payment = input.entries.find((entry) => entry.kind === 'payment')!;
+    const names = ['南坪街道阳光社区老旧小区加装电梯及无障碍通道改造项目（一期：1号楼至5号楼）', '南坪街道阳光社区老旧小区加装电梯及无障碍通道改造项目（二期：6号楼至9号楼）'];
+    input.projects = names.map((name, i) => ({ id: `long${i}`, name }));
+    input.entries = [
+      ...input.entries.filter((entry) => entry !== payment),
+      ...input.projects.map((project, i) => ({
+        ...payment,
+        id: `pay${i}`,
+        number: `2026-3${String(i).padStart(5, '0')}`,
+        lines: payment.lines.map((line) => ({ ...line, projectId: line.accountCode === '5101' ? project.id : null, ...(line.debit ? { debit: '10.00' } : { credit: '10.00' }) })),
+      })),
+    ];
+    const { file } = await renderToFile(buildReport(input), 'long-project-names.pdf');
+    const squashed = extractText(file).replace(/\s+/g, '');
+    for (const name of names) expect(squashed).toContain(name.replace(/\s+/g, ''));
+  });
+
   test('收支概况 shows 其他资金变动 so its figures add up, and a version 1 snapshot draws as it was', async () => {
     const input = stationInput();
     const line = (accountCode: string, side: 'debit' | 'credit', amount: string) => ({

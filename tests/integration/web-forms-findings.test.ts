@@ -600,7 +600,7 @@ describe('treasurer forms say what is wrong where it is wrong', () => {
       const second = await agent.post(`${base}/close`).type('form').send({ _csrf: await formToken(agent, `${base}/close`), period: '2026-03', confirm: '1' }).expect(303);
       expect((await agent.get(second.headers.location).expect(200)).text).toContain('2026年3月已结账。');
       // The months are only words in the address: a malformed one is not shown.
-      expect((await agent.get(`${base}?ok=closed&from=<b>&to=2026-03`).expect(200)).text).toContain('<p class="flash" role="status">已结账。</p>');
+      expect((await agent.get(`${base}?ok=closed&from=<b>&to=2026-03`).expect(200)).text).toContain('<p class="flash" role="status" id="flash" tabindex="-1">已结账。</p>');
     });
 
     it('names the year-end 结转 a close posted, for an earlier year closed with it too', async () => {

@@ -20,7 +20,9 @@
   });
   document.addEventListener('DOMContentLoaded', function () {
     syncDonor();
-    var alert = document.getElementById('form-error');
+    // A mistake to fix first; otherwise what was just saved (a status already on the page at
+    // load is seldom read out, so focus takes the screen reader there).
+    var alert = document.getElementById('form-error') || document.getElementById('flash');
     if (alert) alert.focus();
   });
 })();

@@ -31,7 +31,7 @@ describe('a treasurer’s month and a resident’s look, in Chromium', () => {
     await page.getByRole('button', { name: '保存这笔收入' }).click();
     await page.getByText(/收入 ¥[\d,.]+ 已记好，凭证号 \d{4}-\d{6}/).waitFor();
     // The notice takes the focus, so a screen reader reads what was saved.
-    await page.waitForFunction(() => document.activeElement?.id === 'flash');
+    await page.waitForFunction("document.activeElement && document.activeElement.id === 'flash'");
 
     await page.getByRole('link', { name: /记一笔支出/ }).click();
     await page.getByLabel(/金额/).fill('80元');

@@ -39,7 +39,12 @@ async function main(): Promise<void> {
   const migrator = createDb(url, { max: 1 });
   await migrate(migrator);
   await migrator.destroy();
-  const db = createDb(url, { max: 20, timeouts: { connectMs: 5_000, acquireMs: 10_000, queryMs: 30_000 } });
+  const knexLog = logger.child({ component: 'knex' });
+  const db = createDb(url, {
+    max: 20,
+    timeouts: { connectMs: 5_000, acquireMs: 10_000, queryMs: 30_000 },
+    log: { warn: (message) => knexLog.warn(message), error: (message) => knexLog.error(message) },
+  });
   if (config.adminPassword && (await bootstrapAdmin(db, config.adminPassword))) {
     logger.info('created user admin from ADMIN_PASSWORD');
   }

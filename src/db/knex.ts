@@ -24,6 +24,8 @@ export interface DbOptions {
    * statements (the bulk loader, migrations of big books) leave them unset.
    */
   timeouts?: { connectMs: number; acquireMs: number; queryMs: number };
+  /** Where knex's own warnings and errors go (the service's pino logger); knex prints them as plain text otherwise. */
+  log?: { warn(message: string): void; error(message: string): void };
 }
 
 /**
@@ -45,6 +47,9 @@ export function createDb(connectionString: string, options: DbOptions = {}): Kne
       ...(timeouts ? { connectionTimeoutMillis: timeouts.connectMs, query_timeout: timeouts.queryMs } : {}),
     },
     pool: { min: options.min ?? 0, max: options.max ?? 10 },
+    ...(options.log
+      ? { log: { warn: (message: unknown) => options.log?.warn(String(message)), error: (message: unknown) => options.log?.error(String(message)), deprecate: () => undefined, debug: () => undefined } }
+      : {}),
     ...(timeouts ? { acquireConnectionTimeout: timeouts.acquireMs } : {}),
     migrations: { directory: MIGRATIONS_DIR, loadExtensions: ['.ts', '.js'], tableName: 'knex_migrations' },
   });

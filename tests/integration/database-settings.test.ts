@@ -2,6 +2,7 @@ import pg from 'pg';
 import supertest from 'supertest';
 import { buildApp } from '../../src/app';
 import { createDb } from '../../src/db/knex';
+import { freePort } from '../../src/db/embedded';
 import { createLogger } from '../../src/shared/logger';
 import { useTestContext } from '../support/context';
 import { stationWithStaff } from '../factories';
@@ -34,6 +35,22 @@ describe('a database whose server or owner set other session defaults', () => {
     } finally {
       await db.destroy();
       await ctx.db.raw(`alter database "${name}" reset datestyle`);
+    }
+  });
+});
+
+describe("knex's own warnings", () => {
+  it('go to the log the service gives (its pino logger), not to the console as plain text', async () => {
+    const warned: string[] = [];
+    const db = createDb(`postgres://nobody:x@127.0.0.1:${await freePort()}/none`, { max: 1, timeouts: { connectMs: 500, acquireMs: 1000, queryMs: 1000 }, log: { warn: (message) => warned.push(message), error: (message) => warned.push(message) } });
+    const console = jest.spyOn(globalThis.console, 'warn');
+    try {
+      await expect(db.raw('select 1')).rejects.toThrow(/ECONNREFUSED/);
+      expect(warned.join('\n')).toMatch(/Acquire connection error/);
+      expect(console).not.toHaveBeenCalled();
+    } finally {
+      console.mockRestore();
+      await db.destroy();
     }
   });
 });

@@ -169,13 +169,22 @@ export async function backupToFile(db: Knex, file: string): Promise<BackupHeader
   return header;
 }
 
+/** One line of a backup file; a line that is not JSON means the file was cut short or damaged. */
+function parseLine(text: string, lineNumber: number): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new Error(`line ${lineNumber} of the backup file is not whole (${text.length} characters): the file was cut short or damaged. Nothing was restored; use a complete backup file`);
+  }
+}
+
 /** Restores a backup into a migrated database that holds no books yet. */
 export async function restoreFromFile(db: Knex, file: string): Promise<BackupHeader> {
   const lines = readline.createInterface({ input: fs.createReadStream(file, { encoding: 'utf8' }), crlfDelay: Infinity });
   const iterator = lines[Symbol.asyncIterator]();
   const first = await iterator.next();
   if (first.done) throw new Error('the backup file is empty');
-  const header = JSON.parse(first.value) as BackupHeader;
+  const header = parseLine(first.value, 1) as BackupHeader;
   if (header.format !== BACKUP_FORMAT || header.version !== BACKUP_VERSION) throw new Error(`not a backup of this service (format ${header.format} v${header.version})`);
   try {
     await db.transaction(async (tx) => {
@@ -203,9 +212,11 @@ export async function restoreFromFile(db: Knex, file: string): Promise<BackupHea
         batch = [];
       };
       const counts = new Map<string, number>();
+      let lineNumber = 1;
       for (let next = await iterator.next(); !next.done; next = await iterator.next()) {
+        lineNumber += 1;
         if (!next.value.trim()) continue;
-        const record = JSON.parse(next.value) as { t: string; v: (string | null)[] };
+        const record = parseLine(next.value, lineNumber) as { t: string; v: (string | null)[] };
         const names = columns.get(record.t);
         if (!names || names.length !== record.v.length) throw new Error(`a row of ${record.t} does not match the header`);
         if (record.t !== batchTable || batch.length >= BATCH) {

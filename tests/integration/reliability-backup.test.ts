@@ -118,6 +118,23 @@ describe('backup and restore', () => {
     await expect(restoreFromFile(target.db, file)).rejects.toThrow(/already holds/);
   });
 
+  test('a backup file cut short is refused with the line it breaks on, and nothing is restored', async () => {
+    await seedBook();
+    const file = path.join(dir, 'cut.jsonl');
+    await backupToFile(ctx.db, file);
+    const whole = fs.readFileSync(file, 'utf8');
+    const cut = path.join(dir, 'cut-short.jsonl');
+    // Cut three characters before the end of a line past the middle: that line is left unfinished.
+    const end = whole.indexOf('\n', Math.floor(whole.length / 2)) - 3;
+    fs.writeFileSync(cut, whole.slice(0, end));
+    const brokenLine = whole.slice(0, end).split('\n').length;
+    const target = await createTestDatabase();
+    drops.push(target.drop);
+    await expect(restoreFromFile(target.db, cut)).rejects.toThrow(new RegExp(`^line ${brokenLine} of the backup file is not whole .*cut short or damaged\\. Nothing was restored`));
+    expect(await target.db('users').first()).toBeUndefined();
+    expect(await target.db('entities').first()).toBeUndefined();
+  });
+
   test('npm run backup and npm run restore do the same from the command line', async () => {
     const { entity, supervisor } = await seedBook();
     const before = await snapshot(ctx.request, entity.id, supervisor);

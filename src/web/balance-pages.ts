@@ -8,15 +8,12 @@ import * as ledger from '../ledger/service';
 import { today } from '../shared/clock';
 import { lastDayOfMonth, monthOf } from '../shared/dates';
 import { DomainError } from '../shared/errors';
-import { actorOf, entityFor, page, requireLogin, Web } from './context';
+import { AccountParams } from '../ledger/schemas';
+import { actorOf, booksPathOf, entityFor, page, requireLogin, Web } from './context';
 import { normaliseDate, normaliseMonth, textOf } from './forms';
 import { chineseMonth } from './views';
 
-const ACCOUNT_CODE = /^\d{4,12}$/;
-
 export function balancePages(router: Router, web: Web): void {
-  const baseOf = (code: string) => `/app/e/${encodeURIComponent(code)}`;
-
   router.get(
     '/app/e/:code/balances',
     requireLogin,
@@ -25,7 +22,7 @@ export function balancePages(router: Router, web: Web): void {
       const now = today(web.clock);
       const asOf = normaliseDate(textOf(req.query.asOf), now) ?? now;
       const balance = await ledger.trialBalance(web.db, actorOf(req), entity.id, asOf, web.clock);
-      web.render(req, res, 'balances', '科目余额表', { entity, base: baseOf(entity.code), balance, month: monthOf(asOf), today: now });
+      web.render(req, res, 'balances', '科目余额表', { entity, base: booksPathOf(entity), balance, month: monthOf(asOf), today: now });
     }),
   );
 
@@ -35,12 +32,12 @@ export function balancePages(router: Router, web: Web): void {
     page(async (req, res) => {
       const entity = await entityFor(web, req, ['treasurer', 'supervisor']);
       const code = String(req.params.account ?? '');
-      if (!ACCOUNT_CODE.test(code)) throw new DomainError('not_found', 'Account not found.');
+      if (!AccountParams.shape.code.safeParse(code).success) throw new DomainError('not_found', 'Account not found.');
       const month = normaliseMonth(textOf(req.query.month)) ?? monthOf(today(web.clock));
       let json = '';
       for await (const piece of ledger.accountStatement(web.db, actorOf(req), entity.id, code, { from: `${month}-01`, to: lastDayOfMonth(month) }, web.clock)) json += piece;
       const statement = JSON.parse(json);
-      web.render(req, res, 'account', `${statement.account.name} ${chineseMonth(month)}明细账`, { entity, base: baseOf(entity.code), statement, month });
+      web.render(req, res, 'account', `${statement.account.name} ${chineseMonth(month)}明细账`, { entity, base: booksPathOf(entity), statement, month });
     }),
   );
 }

@@ -73,6 +73,11 @@ export function actorOf(req: Request): Actor {
 }
 
 /** The entity named by `:code`, if the actor holds one of the roles on it (404/403 otherwise). */
+/** Where a station's or foundation's books pages live: /app/e/<code>. */
+export function booksPathOf(entity: { code: string }): string {
+  return `/app/e/${encodeURIComponent(entity.code)}`;
+}
+
 export async function entityFor(web: Web, req: Request, roles: Role[]): Promise<EntityRow> {
   const code = String(req.params.code ?? '');
   const entity = /^[A-Za-z0-9_-]{1,40}$/.test(code) ? await findEntityByCode(web.db, code) : undefined;

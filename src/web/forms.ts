@@ -119,6 +119,11 @@ export function normaliseMonth(input: string | undefined | null): string | null 
   return `${match[1]}-${String(month).padStart(2, '0')}`;
 }
 
+/** What was typed into a search box: one value, width-normalised (１２０ → 120), trimmed, at most `max` characters. */
+export function searchTextOf(value: unknown, max: number): string {
+  return textOf(value).normalize('NFKC').trim().slice(0, max);
+}
+
 /** A checkbox or yes/no radio: present and not "0"/"false"/"no". */
 export function isChecked(value: unknown): boolean {
   if (Array.isArray(value)) return value.some(isChecked);

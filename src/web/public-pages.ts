@@ -8,13 +8,15 @@ import * as ledger from '../ledger/service';
 import { DomainError } from '../shared/errors';
 import { barChart } from './charts';
 import { page, Web } from './context';
-import { textOf } from './forms';
+import { searchTextOf } from './forms';
 import { findEntityByCode } from './queries';
 import { entitySummary } from './summary';
 import { disclosureSections } from './disclosure-pages';
 
 /** With more units than this, the home page offers a search box. */
 const SEARCH_FROM = 12;
+/** Names in pinyin order. */
+const BY_NAME = new Intl.Collator('zh-Hans-CN');
 
 export function publicPages(router: Router, web: Web): void {
   router.get(
@@ -23,9 +25,8 @@ export function publicPages(router: Router, web: Web): void {
       const { items } = await ledger.listPublicEntities(web.db);
       // Foundations first, then the stations by name in pinyin order; a district's seventy
       // stations also get a box to find one by a word of its name.
-      const query = textOf(req.query.q).normalize('NFKC').trim().slice(0, 50);
-      const byName = new Intl.Collator('zh-Hans-CN');
-      const sorted = [...items].sort((a, b) => Number(a.kind !== 'foundation') - Number(b.kind !== 'foundation') || byName.compare(a.name, b.name));
+      const query = searchTextOf(req.query.q, 50);
+      const sorted = [...items].sort((a, b) => Number(a.kind !== 'foundation') - Number(b.kind !== 'foundation') || BY_NAME.compare(a.name, b.name));
       const lower = query.toLowerCase();
       const entities = query ? sorted.filter((entity) => entity.name.includes(query) || entity.code.toLowerCase().includes(lower)) : sorted;
       web.render(req, res, 'home', '社区账目公开', { entities, query, total: items.length, searchable: items.length > SEARCH_FROM });

@@ -21,8 +21,8 @@ import type { ZodError } from 'zod';
 import { firstPostedDate, type EntityRow } from '../ledger/queries';
 import type { EntryView } from '../ledger/presenters';
 import { ANONYMOUS_LABEL } from '../disclosure/mask';
-import { actorOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, fundNamesOf, page, requireLogin, Web } from './context';
-import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMonth, textOf } from './forms';
+import { actorOf, booksPathOf, entityFor, fieldErrorsOfZod, FieldErrors, formFailure, fundNamesOf, page, requireLogin, Web } from './context';
+import { amountTooLarge, isChecked, normaliseAmount, normaliseDate, normaliseMonth, searchTextOf, textOf } from './forms';
 import { AMOUNT_TOO_LARGE_HINT, booksClosedSentence, DONOR_CHOICE_HINT, dateAfterTodaySentence, hintFor, MARKED_FIELDS } from './messages';
 import { capitalAmount } from './capital-amount';
 import { expenseByProject, revenueByAccount } from './queries';
@@ -194,9 +194,7 @@ function renewKeyAfterReuse(error: unknown, values: Values): void {
   if (error instanceof DomainError && error.code === 'idempotency_key_reused') values.formKey = newFormKey();
 }
 
-function baseOf(entity: EntityRow): string {
-  return `/app/e/${encodeURIComponent(entity.code)}`;
-}
+const baseOf = booksPathOf;
 
 export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Request, res: Response) => void): void {
   const csrf = requireCsrf(web.config.jwtSecret, refuseCsrf);
@@ -538,13 +536,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
 
   /**
    * The entries of one month (`?month=2026-07`) or, by default, of the last 60 days, newest
-   * first, ENTRIES_PER_PAGE to a page (`&page=2` for the next older ones). The treasurer's and
+   * first, ENTRIES_PER_PAGE to a page (`&before=<cursor>` for the next older ones). The treasurer's and
    * supervisor's own pages: payers and payees are shown in full.
    */
   async function showEntries(req: Request, res: Response, entity: EntityRow, refusal: Refusal = {}) {
     const actor = actorOf(req);
     const now = today(web.clock);
-    const query = textOf(req.query.q).normalize('NFKC').trim().slice(0, 100);
+    const query = searchTextOf(req.query.q, 100);
     const month = query ? null : normaliseMonth(textOf(req.query.month));
     // A search looks through the whole book; a month or the last 60 days otherwise.
     const range = query ? {} : month ? { from: `${month}-01`, to: lastDayOfMonth(month) } : { from: addDays(now, -RECENT_DAYS) };
@@ -584,9 +582,13 @@ export function treasurerPages(router: Router, web: Web, refuseCsrf: (req: Reque
     const previous = addMonths(shown, -1);
     const months = { shown: month, previous: first && previous >= first ? previous : null, next: month && month < current ? addMonths(month, 1) : null, current, first };
     const booksClosed = isTreasurer ? booksClosedSentence(closedThrough, now) : null;
-    // The list as addressed (month or search, and the page), for links and for forms on it to come back to.
-    const listQuery = new URLSearchParams({ ...(query ? { q: query } : month ? { month } : {}), ...(after ? { before } : {}) }).toString();
-    const pages = { size: ENTRIES_PER_PAGE, older: nextCursor, isFirst: !after, month, query, listQuery };
+    // The list's address (search or month, then the page), for its links and for the forms on it to come back to.
+    const addressOf = (cursor?: string | null) => {
+      const params = new URLSearchParams({ ...(query ? { q: query } : month ? { month } : {}), ...(cursor ? { before: cursor } : {}) }).toString();
+      return params ? `?${params}` : '';
+    };
+    const list = `${baseOf(entity)}/entries`;
+    const pages = { size: ENTRIES_PER_PAGE, isFirst: !after, query, here: addressOf(after ? before : null), newest: `${list}${addressOf()}`, older: nextCursor ? `${list}${addressOf(nextCursor)}` : null };
     web.render(req, res, 'entries', query ? `查找“${query}”` : month ? `${chineseMonth(month)}的账` : '最近的账', { entity, base: baseOf(entity), booksClosed, entries, days: RECENT_DAYS, months, pages, ...refusalView(refusal) }, { status: refusal.status });
   }
 

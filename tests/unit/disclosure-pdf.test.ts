@@ -78,6 +78,24 @@ function extractText(file: string): string {
   return execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }).replace(/[ \t]+/g, ' ');
 }
 
+/** The input with its one payment replaced by one ¥10.00 payment per project (each project's only spending). */
+function withProjectPayments(input: ReturnType<typeof stationInput>, projects: { id: string; name: string }[]): ReturnType<typeof stationInput> {
+  const payment = input.entries.find((entry) => entry.kind === 'payment')!;
+  return {
+    ...input,
+    projects,
+    entries: [
+      ...input.entries.filter((entry) => entry !== payment),
+      ...projects.map((project, i) => ({
+        ...payment,
+        id: `pay${i}`,
+        number: `2026-2${String(i).padStart(5, '0')}`,
+        lines: payment.lines.map((line) => ({ ...line, projectId: line.accountCode === '5101' ? project.id : null, ...(line.debit ? { debit: '10.00' } : { credit: '10.00' }) })),
+      })),
+    ],
+  };
+}
+
 describe('renderReportPdf', () => {
   beforeAll(() => {
     requireTool('pdftotext');
@@ -197,18 +215,7 @@ describe('renderReportPdf', () => {
 
   test('支出明细 never leaves its heading alone at a page’s foot, however many projects push its tables down', async () => {
     for (let projects = 1; projects <= 30; projects += 1) {
-      const input = stationInput();
-      const payment = input.entries.find((entry) => entry.kind === 'payment')!;
-      input.projects = Array.from({ length: projects }, (_, i) => ({ id: `p${i}`, name: `项目${i}` }));
-      input.entries = [
-        ...input.entries.filter((entry) => entry !== payment),
-        ...input.projects.map((project, i) => ({
-          ...payment,
-          id: `pay${i}`,
-          number: `2026-2${String(i).padStart(5, '0')}`,
-          lines: payment.lines.map((line) => ({ ...line, projectId: line.accountCode === '5101' ? project.id : null, ...(line.debit ? { debit: '10.00' } : { credit: '10.00' }) })),
-        })),
-      ];
+      const input = withProjectPayments(stationInput(), Array.from({ length: projects }, (_, i) => ({ id: `p${i}`, name: `项目${i}` })));
       const { file } = await renderToFile(buildReport(input), `projects-${projects}.pdf`);
       const pages = extractText(file).split('\f');
       const page = pages.findIndex((text) => text.includes(SECTION_TITLES.expenses));
@@ -217,19 +224,8 @@ describe('renderReportPdf', () => {
   }, 60_000);
 
   test('支出明细 writes a long project name whole, on more lines, and two names with the same long start stay apart', async () => {
-    const input = stationInput();
-    const payment = input.entries.find((entry) => entry.kind === 'payment')!;
     const names = ['南坪街道阳光社区老旧小区加装电梯及无障碍通道改造项目（一期：1号楼至5号楼）', '南坪街道阳光社区老旧小区加装电梯及无障碍通道改造项目（二期：6号楼至9号楼）'];
-    input.projects = names.map((name, i) => ({ id: `long${i}`, name }));
-    input.entries = [
-      ...input.entries.filter((entry) => entry !== payment),
-      ...input.projects.map((project, i) => ({
-        ...payment,
-        id: `pay${i}`,
-        number: `2026-3${String(i).padStart(5, '0')}`,
-        lines: payment.lines.map((line) => ({ ...line, projectId: line.accountCode === '5101' ? project.id : null, ...(line.debit ? { debit: '10.00' } : { credit: '10.00' }) })),
-      })),
-    ];
+    const input = withProjectPayments(stationInput(), names.map((name, i) => ({ id: `long${i}`, name })));
     const { file } = await renderToFile(buildReport(input), 'long-project-names.pdf');
     const squashed = extractText(file).replace(/\s+/g, '');
     for (const name of names) expect(squashed).toContain(name.replace(/\s+/g, ''));
